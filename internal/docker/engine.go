@@ -1,0 +1,146 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
+	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	dockerclient "github.com/docker/docker/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// ErrImageNotFound reports that an image is not present in the local engine.
+var ErrImageNotFound = errors.New("image not found locally")
+
+// imageAPI lists the engine calls on local images.
+type imageAPI interface {
+	ImageInspect(ctx context.Context, ref string, opts ...dockerclient.ImageInspectOption) (image.InspectResponse, error)
+	ImageTag(ctx context.Context, source, target string) error
+	ImageRemove(ctx context.Context, ref string, opts image.RemoveOptions) ([]image.DeleteResponse, error)
+	ImageBuild(ctx context.Context, buildContext io.Reader, opts build.ImageBuildOptions) (build.ImageBuildResponse, error)
+}
+
+// transferAPI lists the engine calls that move images to and from registries.
+type transferAPI interface {
+	ImagePull(ctx context.Context, ref string, opts image.PullOptions) (io.ReadCloser, error)
+	ImagePush(ctx context.Context, ref string, opts image.PushOptions) (io.ReadCloser, error)
+}
+
+// containerAPI lists the engine calls on builder containers.
+type containerAPI interface {
+	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *ocispec.Platform, name string) (container.CreateResponse, error)
+	ContainerStart(ctx context.Context, id string, opts container.StartOptions) error
+	ContainerRemove(ctx context.Context, id string, opts container.RemoveOptions) error
+}
+
+// execAPI lists the engine calls that run script lines in a container.
+type execAPI interface {
+	ContainerExecCreate(ctx context.Context, id string, opts container.ExecOptions) (container.ExecCreateResponse, error)
+	ContainerExecAttach(ctx context.Context, execID string, opts container.ExecAttachOptions) (types.HijackedResponse, error)
+	ContainerExecInspect(ctx context.Context, execID string) (container.ExecInspect, error)
+}
+
+// apiClient is every engine call this package makes, so that changes in the
+// moby client surface in this one place.
+type apiClient interface {
+	imageAPI
+	transferAPI
+	containerAPI
+	execAPI
+}
+
+var _ apiClient = (*dockerclient.Client)(nil)
+
+// Engine performs build steps on one Docker engine.
+type Engine struct {
+	api apiClient
+}
+
+// New connects to the engine described by the DOCKER_* environment
+// variables, negotiating the API version, and fails early when no engine
+// answers.
+func New(ctx context.Context) (*Engine, error) {
+	c, err := dockerclient.NewClientWithOpts(dockerclient.FromEnv, dockerclient.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("creating Docker client: %w", err)
+	}
+	if _, err := c.Ping(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("no Docker engine at %s: %w", c.DaemonHost(), err)
+	}
+	return NewWithClient(c), nil
+}
+
+// NewWithClient wraps an existing client, such as a *client.Client.
+func NewWithClient(c apiClient) *Engine {
+	return &Engine{api: c}
+}
+
+// Exists reports whether the engine has an image for ref, and its ID.
+func (e *Engine) Exists(ctx context.Context, ref string) (id string, ok bool, err error) {
+	inspect, err := e.api.ImageInspect(ctx, ref)
+	if cerrdefs.IsNotFound(err) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("inspecting image %s: %w", ref, err)
+	}
+	return inspect.ID, true, nil
+}
+
+// RepoDigest returns the manifest digest ("sha256:…") the local image ref
+// has in ref's repository, known once it was pushed there or pulled from
+// there; "" when it has none.
+func (e *Engine) RepoDigest(ctx context.Context, ref string) (string, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return "", fmt.Errorf("parsing image reference %q: %w", ref, err)
+	}
+	inspect, err := e.api.ImageInspect(ctx, ref)
+	if cerrdefs.IsNotFound(err) {
+		return "", fmt.Errorf("inspecting image %s: %w", ref, ErrImageNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspecting image %s: %w", ref, err)
+	}
+	for _, rd := range inspect.RepoDigests {
+		canonical, err := reference.ParseNormalizedNamed(rd)
+		if err != nil {
+			continue
+		}
+		d, ok := canonical.(reference.Digested)
+		if ok && canonical.Name() == named.Name() {
+			return d.Digest().String(), nil
+		}
+	}
+	return "", nil
+}
+
+// Tag gives the local image src the additional name dst.
+func (e *Engine) Tag(ctx context.Context, src, dst string) error {
+	if err := e.api.ImageTag(ctx, src, dst); err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return fmt.Errorf("tagging %s as %s: %w", src, dst, ErrImageNotFound)
+		}
+		return fmt.Errorf("tagging %s as %s: %w", src, dst, err)
+	}
+	return nil
+}
+
+// Remove deletes the name ref from the engine, and the image with it when
+// that was its last name. A ref that does not exist is not an error.
+func (e *Engine) Remove(ctx context.Context, ref string) error {
+	_, err := e.api.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("removing image %s: %w", ref, err)
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package image
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// ErrNotFound reports that a registry has no manifest for a reference,
+// either because the tag or the whole repository is unknown.
+var ErrNotFound = errors.New("image not found in registry")
+
+// Registry answers questions about images stored in remote registries.
+// It is safe for concurrent use; connections are shared between calls.
+type Registry struct {
+	keychain  authn.Keychain
+	transport http.RoundTripper
+	// insecureTransport skips TLS verification for hosts in insecure; ggcr
+	// already falls back to plain HTTP for them.
+	insecureTransport http.RoundTripper
+	insecure          map[string]bool
+}
+
+// Option configures a Registry.
+type Option func(*Registry)
+
+// WithInsecureRegistries lets the given registry hosts ("host" or
+// "host:port") be reached over plain HTTP or HTTPS with an unverified
+// certificate. Empty entries are ignored, so a split comma list can be passed.
+func WithInsecureRegistries(hosts ...string) Option {
+	return func(r *Registry) {
+		for _, h := range hosts {
+			if h = strings.TrimSpace(h); h != "" {
+				r.insecure[h] = true
+			}
+		}
+	}
+}
+
+// WithKeychain replaces authn.DefaultKeychain (the docker config file and
+// credential helpers) as the source of registry credentials.
+func WithKeychain(k authn.Keychain) Option {
+	return func(r *Registry) { r.keychain = k }
+}
+
+// WithTransport replaces the shared HTTP transport.
+func WithTransport(t http.RoundTripper) Option {
+	return func(r *Registry) { r.transport = t }
+}
+
+// NewRegistry returns a Registry using authn.DefaultKeychain and one shared
+// HTTP transport, changed by opts.
+func NewRegistry(opts ...Option) *Registry {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	r := &Registry{
+		keychain:  authn.DefaultKeychain,
+		transport: base,
+		insecure:  map[string]bool{},
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	// Only used for hosts the user explicitly declared insecure.
+	unverified := base.Clone()
+	unverified.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	r.insecureTransport = unverified
+	return r
+}
+
+// Digest returns the manifest digest ("sha256:…") that ref points to in its
+// registry. A missing tag or repository yields an error matching ErrNotFound.
+func (r *Registry) Digest(ctx context.Context, ref string) (string, error) {
+	parsed, err := r.parse(ref)
+	if err != nil {
+		return "", err
+	}
+	opts := r.options(ctx, parsed.Context().Registry)
+	desc, err := remote.Head(parsed, opts...)
+	if err == nil {
+		return desc.Digest.String(), nil
+	}
+	if isNotFound(err) || ctx.Err() != nil || isTransportFailure(err) {
+		return "", classify("looking up "+ref, err)
+	}
+	// Some registries refuse HEAD on manifests or omit the digest header;
+	// a GET answers the same question.
+	got, err := remote.Get(parsed, opts...)
+	if err != nil {
+		return "", classify("looking up "+ref, err)
+	}
+	return got.Digest.String(), nil
+}
+
+// Tag gives the manifest that src points to the additional tag newTag in
+// src's repository, without moving any layers.
+func (r *Registry) Tag(ctx context.Context, src, newTag string) error {
+	parsed, err := r.parse(src)
+	if err != nil {
+		return err
+	}
+	opts := r.options(ctx, parsed.Context().Registry)
+	desc, err := remote.Get(parsed, opts...)
+	if err != nil {
+		return classify("fetching manifest of "+src, err)
+	}
+	dst := parsed.Context().Tag(newTag)
+	if err := remote.Tag(dst, desc, opts...); err != nil {
+		return classify("tagging "+dst.String(), err)
+	}
+	return nil
+}
+
+func (r *Registry) parse(ref string) (name.Reference, error) {
+	var opts []name.Option
+	if host := hostOf(ref); r.insecure[host] {
+		opts = append(opts, name.Insecure)
+	}
+	parsed, err := name.ParseReference(ref, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("parsing image reference %q: %w", ref, err)
+	}
+	return parsed, nil
+}
+
+func (r *Registry) options(ctx context.Context, reg name.Registry) []remote.Option {
+	t := r.transport
+	if r.insecure[reg.RegistryStr()] {
+		t = r.insecureTransport
+	}
+	return []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithAuthFromKeychain(r.keychain),
+		remote.WithTransport(t),
+	}
+}
+
+// hostOf returns the registry part of ref the way the docker CLI finds it:
+// the first path element when it looks like a host.
+func hostOf(ref string) string {
+	first, _, found := strings.Cut(ref, "/")
+	if !found || !strings.ContainsAny(first, ".:") && first != "localhost" {
+		return ""
+	}
+	return first
+}
+
+func isNotFound(err error) bool {
+	var terr *transport.Error
+	if !errors.As(err, &terr) {
+		return false
+	}
+	if terr.StatusCode == http.StatusNotFound {
+		return true
+	}
+	for _, d := range terr.Errors {
+		if d.Code == transport.ManifestUnknownErrorCode || d.Code == transport.NameUnknownErrorCode {
+			return true
+		}
+	}
+	return false
+}
+
+// isTransportFailure tells a failure to reach the registry at all, which a
+// second request would only repeat, from an answer the registry gave.
+func isTransportFailure(err error) bool {
+	var uerr *url.Error
+	return errors.As(err, &uerr)
+}
+
+func classify(doing string, err error) error {
+	if isNotFound(err) {
+		return fmt.Errorf("%s: %w", doing, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", doing, redact(err))
+}
