@@ -1,0 +1,41 @@
+# X Platform — common tasks. `make demo` runs the main job on the embedded
+# example services; `make test` runs every test, integration included.
+GO        ?= go
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/x-platform/x-platform/internal/app.Version=$(VERSION)
+XP_IMAGE  ?= x-platform:latest
+
+.PHONY: all build test test-short bench vet demo demo-clean image base-images
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o .build/x-platform .
+
+vet:
+	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read _)
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -race -count=1 -timeout 45m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+# Local base images (static busybox, and the host's Go toolchain), so that
+# nothing is ever pulled from a public registry.
+base-images:
+	$(GO) run ./hack/baseimages
+
+image: base-images
+	docker build --network host --build-arg GOPROXY="$$($(GO) env GOPROXY)" \
+		--build-arg VERSION=$(VERSION) -t $(XP_IMAGE) .
+
+demo:
+	bash hack/demo.sh
+
+demo-clean:
+	bash hack/demo.sh clean

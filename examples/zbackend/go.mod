@@ -1,0 +1,3 @@
+module example.com/zbackend
+
+go 1.22

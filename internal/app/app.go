@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// Version is set at link time.
+var Version = "dev"
+
+// Exit codes shared by every command.
+const (
+	ExitOK      = 0
+	ExitFailed  = 1 // a service or object failed
+	ExitUsage   = 2 // usage, manifest or configuration error
+	exitUnknown = ExitFailed
+)
+
+// Streams are where a command reads and writes.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// errFailed marks a run where some service failed; the report already says which.
+var errFailed = errors.New("some services failed")
+
+// usageError is a mistake in the command line.
+type usageError struct{ error }
+
+// Run executes the command line args (args[0] is the program name) and
+// returns the process exit code.
+func Run(ctx context.Context, args []string, s Streams) int {
+	a := newApp(s)
+	err := a.RunContext(ctx, args)
+	return exitCode(s.Err, err)
+}
+
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, errFailed) {
+		return ExitFailed
+	}
+	code := exitUnknown
+	var (
+		ue  usageError
+		me  manifest.Errors
+		mer *manifest.Error
+		se  *plan.UnknownServiceError
+		pe  *pipeline.UsageError
+	)
+	if errors.As(err, &ue) || errors.As(err, &me) || errors.As(err, &mer) || errors.As(err, &se) ||
+		errors.As(err, &pe) || errors.Is(err, manifest.ErrNotFound) {
+		code = ExitUsage
+	}
+	fmt.Fprintf(stderr, "x-platform: %v\n", err)
+	if h := hint(err); h != "" {
+		fmt.Fprintf(stderr, "hint: %s\n", h)
+	}
+	return code
+}
+
+func hint(err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "interrupted; containers started by this run were removed"
+	case errors.Is(err, manifest.ErrNotFound):
+		return "run from the platform folder or pass --file path/to/" + manifest.FileName
+	}
+	return ""
+}
+
+func newApp(s Streams) *cli.App {
+	return &cli.App{
+		Name:                 "x-platform",
+		Usage:                "build, tag and push every service of a product from one manifest",
+		Version:              Version,
+		Reader:               s.In,
+		Writer:               s.Out,
+		ErrWriter:            s.Err,
+		HideVersion:          true,
+		EnableBashCompletion: true,
+		ExitErrHandler:       func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(s.Err, "x-platform: unknown command %q; see x-platform --help\n", name)
+		},
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "manifest `path` (default: " + manifest.FileName + " here or in a parent folder)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "result format on stdout: text or json"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more progress on stderr"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only errors on stderr"},
+		},
+		Before: func(c *cli.Context) error {
+			if o := c.String("output"); o != "text" && o != "json" {
+				return usageError{fmt.Errorf("--output must be text or json, not %q", o)}
+			}
+			return nil
+		},
+		Commands: []*cli.Command{
+			buildCommand(), syncCommand(), listCommand(), updateBuilderCommand(), versionCommand(),
+		},
+	}
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version",
+		Action: func(c *cli.Context) error {
+			_, err := fmt.Fprintf(c.App.Writer, "x-platform %s %s %s/%s\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return err
+		},
+	}
+}

@@ -1,0 +1,152 @@
+package app
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+var servicesFlag = &cli.StringSliceFlag{Name: "services", Aliases: []string{"s"}, Usage: "services to work on, comma-separated (default: all)"}
+
+func jobsFlag() cli.Flag {
+	return &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "services worked on at once"}
+}
+
+var forceFlag = &cli.BoolFlag{Name: "force", Usage: "save local work in checkouts aside (printed) instead of refusing to move them"}
+
+func buildCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "build",
+		Usage: "sync, build, test, tag and push services, reusing images that already exist for their commits",
+		Flags: []cli.Flag{servicesFlag, jobsFlag(), forceFlag,
+			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
+		},
+		Action: func(c *cli.Context) error {
+			return runPipeline(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
+				return p.Build(c.Context, sel)
+			})
+		},
+	}
+}
+
+func syncCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "sync",
+		Usage: "bring service checkouts to their pinned references",
+		Flags: []cli.Flag{servicesFlag, jobsFlag(), forceFlag},
+		Action: func(c *cli.Context) error {
+			return runPipeline(c, "sync", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
+				return p.SyncOnly(c.Context, sel)
+			})
+		},
+	}
+}
+
+func runPipeline(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) []ui.ServiceResult) error {
+	if c.NArg() > 0 {
+		return usageError{fmt.Errorf("%s takes no arguments (got %q); use --services %s", command, c.Args().Slice(), strings.Join(c.Args().Slice(), ","))}
+	}
+	if c.Int("jobs") < 1 {
+		return usageError{fmt.Errorf("--jobs must be at least 1")}
+	}
+	m, err := loadManifest(c)
+	if err != nil {
+		return err
+	}
+	sel, err := plan.Select(m, c.StringSlice("services"))
+	if err != nil {
+		return err
+	}
+	p, closeFn, err := newPipeline(c, m)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	p.Jobs, p.Force, p.KeepGoing = c.Int("jobs"), c.Bool("force"), c.Bool("keep-going")
+	return report(c, command, run(p, sel))
+}
+
+func listCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "show services, their pinned reference, checked-out commit and whether its image is present",
+		Flags: []cli.Flag{servicesFlag},
+		Action: func(c *cli.Context) error {
+			m, err := loadManifest(c)
+			if err != nil {
+				return err
+			}
+			sel, err := plan.Select(m, c.StringSlice("services"))
+			if err != nil {
+				return err
+			}
+			p, closeFn, err := newPipeline(c, m)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			var results []ui.ServiceResult
+			for _, s := range sel {
+				r := ui.ServiceResult{Name: s.Name, Reference: s.Git.Reference, Action: ui.ActionPresent}
+				if sha, err := gitsync.Resolve(s.AbsDir, "HEAD"); err == nil {
+					r.Commit = sha
+					r.Image = image.Name(m.Registry, s.Docker.Image, sha)
+					_, ok, err := p.Images.Exists(c.Context, r.Image)
+					if err != nil {
+						return fmt.Errorf("inspecting %s: %w", r.Image, err)
+					}
+					r.Present = &ok
+				}
+				results = append(results, r)
+			}
+			return report(c, "list", results)
+		},
+	}
+}
+
+func updateBuilderCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "update-builder",
+		Usage:     "rebuild builder images from builders/NAME/ and push them",
+		ArgsUsage: "NAME...",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE passed to the builder's Dockerfile"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usageError{fmt.Errorf("update-builder needs at least one builder or service name")}
+			}
+			args := map[string]string{}
+			for _, kv := range c.StringSlice("build-arg") {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return usageError{fmt.Errorf("--build-arg %q is not KEY=VALUE", kv)}
+				}
+				args[k] = v
+			}
+			m, err := loadManifest(c)
+			if err != nil {
+				return err
+			}
+			p, closeFn, err := newPipeline(c, m)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			results, err := p.UpdateBuilders(c.Context, c.Args().Slice(), args)
+			if err != nil {
+				return err
+			}
+			return report(c, "update-builder", results)
+		},
+	}
+}

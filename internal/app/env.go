@@ -1,0 +1,95 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/docker"
+	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// loadManifest reads the manifest named by --file or found from the current
+// folder up, and applies XP_REGISTRY.
+func loadManifest(c *cli.Context) (*manifest.Manifest, error) {
+	path := c.String("file")
+	if path == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("finding the manifest: %w", err)
+		}
+		if path, err = manifest.Find(wd); err != nil {
+			return nil, err
+		}
+	}
+	m, err := manifest.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if r := os.Getenv("XP_REGISTRY"); r != "" {
+		m.Registry = strings.TrimSuffix(r, "/")
+	}
+	return m, nil
+}
+
+func progress(c *cli.Context) *ui.Progress {
+	level := ui.Normal
+	switch {
+	case c.Bool("quiet"):
+		level = ui.Quiet
+	case c.Bool("verbose"):
+		level = ui.Verbose
+	}
+	return ui.NewProgress(c.App.ErrWriter, level)
+}
+
+// newPipeline wires the real git, Docker and registry clients.
+func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func(), error) {
+	eng, err := docker.New(c.Context)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &pipeline.Pipeline{
+		Git:            pipeline.SyncFunc(gitsync.Sync),
+		Images:         eng,
+		Builder:        eng,
+		Registry:       image.NewRegistry(),
+		Progress:       progress(c),
+		Manifest:       m,
+		RegistryPrefix: m.Registry,
+		User:           builderUser(),
+	}, func() {}, nil
+}
+
+// builderUser is who scripts run as: XP_USER (set by bin/x-platform to the
+// host user) or this process's own uid:gid.
+func builderUser() string {
+	if u := os.Getenv("XP_USER"); u != "" {
+		return u
+	}
+	return fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
+}
+
+// report prints the result and turns failed services into exit code 1.
+func report(c *cli.Context, command string, results []ui.ServiceResult) error {
+	r := ui.NewReport(command, results)
+	var err error
+	if c.String("output") == "json" {
+		err = ui.WriteJSON(c.App.Writer, r)
+	} else {
+		err = ui.WriteTable(c.App.Writer, r)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	if !r.OK {
+		return errFailed
+	}
+	return nil
+}

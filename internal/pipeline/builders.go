@@ -1,0 +1,184 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/distribution/reference"
+
+	"github.com/x-platform/x-platform/internal/docker"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// BuilderName is the folder under builders/ that makes a builder image: the
+// last path component of the image's repository (builders/zbackend:newest →
+// zbackend).
+func BuilderName(img string) string {
+	repo := img
+	if named, err := reference.ParseNormalizedNamed(img); err == nil {
+		repo = reference.Path(named)
+	}
+	return path.Base(repo)
+}
+
+// remoteImage tells whether an image names a registry explicitly, so that
+// pushing or pulling it cannot land on Docker Hub by accident.
+func remoteImage(img string) bool {
+	first, _, ok := strings.Cut(img, "/")
+	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
+}
+
+// ensureBuilder makes sure a service's builder image is in the local engine:
+// pulled from its registry, or built from builders/<name>/ when that exists.
+// Services sharing a builder wait for one another instead of racing.
+func (p *Pipeline) ensureBuilder(ctx context.Context, s *manifest.Service) error {
+	img := s.DockerBuilder.Image
+	_, err, _ := p.builders.Do(img, func() (any, error) {
+		_, ok, err := p.Images.Exists(ctx, img)
+		if err != nil || ok {
+			return nil, err
+		}
+		if remoteImage(img) {
+			if _, err := p.Registry.Digest(ctx, img); err == nil {
+				p.Progress.Stepf(s.Name, "pulling builder image %s", img)
+				return nil, p.Images.Pull(ctx, img, p.Progress.Output(s.Name))
+			} else if !errors.Is(err, image.ErrNotFound) {
+				return nil, fmt.Errorf("looking up builder image %s: %w", img, err)
+			}
+		}
+		name := BuilderName(img)
+		if _, err := os.Stat(p.builderDockerfile(name)); err != nil {
+			return nil, fmt.Errorf("builder image %s is missing: run bin/x-update-builder %s", img, name)
+		}
+		p.Progress.Stepf(s.Name, "builder image %s is missing: building it from builders/%s", img, name)
+		return nil, p.buildBuilder(ctx, s.Name, name, img, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("preparing builder: %w", err)
+	}
+	return nil
+}
+
+func (p *Pipeline) builderDockerfile(name string) string {
+	return filepath.Join(p.Manifest.Root, "builders", name, "Dockerfile")
+}
+
+func (p *Pipeline) buildBuilder(ctx context.Context, service, name, img string, args map[string]string) error {
+	out := p.Progress.Output(service)
+	defer out.Close()
+	_, err := p.Builder.Build(ctx, docker.BuildSpec{
+		ContextDir: filepath.Dir(p.builderDockerfile(name)),
+		Dockerfile: p.builderDockerfile(name),
+		BuildArgs:  args,
+		Tags:       []string{img},
+		Labels:     map[string]string{"io.x-platform.builder": name},
+		Log:        out,
+	})
+	if err != nil {
+		return fmt.Errorf("building builder image %s from builders/%s: %w", img, name, err)
+	}
+	return nil
+}
+
+// UpdateBuilders rebuilds builders/<name>/ for each name (a builder folder or
+// a service name) and tags it as the builder image of every service that
+// uses it, pushing the tags that name a registry.
+func (p *Pipeline) UpdateBuilders(ctx context.Context, names []string, args map[string]string) ([]ui.ServiceResult, error) {
+	targets, err := p.builderTargets(names)
+	if err != nil {
+		return nil, err
+	}
+	var results []ui.ServiceResult
+	for _, t := range targets {
+		r := ui.ServiceResult{Name: t.name, Image: strings.Join(t.images, ",")}
+		if err := p.updateBuilder(ctx, t, args); err != nil {
+			results = append(results, p.fail(r, err))
+			continue
+		}
+		r.Action = ui.ActionBuilt
+		p.Progress.Donef(t.name, true, "builder %s ready", r.Image)
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+type builderTarget struct {
+	name   string
+	images []string
+}
+
+// builderTargets maps names to builder folders and the images made from them.
+func (p *Pipeline) builderTargets(names []string) ([]builderTarget, error) {
+	var out []builderTarget
+	for _, n := range names {
+		name := n
+		if s := p.Manifest.Service(n); s != nil {
+			name = BuilderName(s.DockerBuilder.Image)
+		}
+		if _, err := os.Stat(p.builderDockerfile(name)); err != nil {
+			return nil, &UsageError{fmt.Sprintf("no builders/%s/Dockerfile for %q (builders are folders under %s)", name, n, filepath.Join(p.Manifest.Root, "builders"))}
+		}
+		t := builderTarget{name: name}
+		seen := map[string]bool{}
+		for _, s := range p.Manifest.Services {
+			img := s.DockerBuilder.Image
+			if BuilderName(img) == name && !seen[img] {
+				seen[img] = true
+				t.images = append(t.images, img)
+			}
+		}
+		if len(t.images) == 0 {
+			return nil, &UsageError{fmt.Sprintf("no service in %s uses builder %q", p.Manifest.Path, name)}
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func (p *Pipeline) updateBuilder(ctx context.Context, t builderTarget, args map[string]string) error {
+	first := t.images[0]
+	p.Progress.Stepf(t.name, "building builders/%s as %s", t.name, first)
+	if err := p.buildBuilder(ctx, t.name, t.name, first, args); err != nil {
+		return err
+	}
+	out := p.Progress.Output(t.name)
+	defer out.Close()
+	for i, img := range t.images {
+		if i > 0 {
+			if err := p.Images.Tag(ctx, first, img); err != nil {
+				return fmt.Errorf("tagging %s: %w", img, err)
+			}
+		}
+		if !remoteImage(img) {
+			p.Progress.Stepf(t.name, "%s names no registry: kept in the local engine only", img)
+			continue
+		}
+		if _, err := p.Images.Push(ctx, img, out); err != nil {
+			return fmt.Errorf("pushing %s: %w", img, err)
+		}
+	}
+	return nil
+}
+
+// UsageError is a mistake in what the user asked for (exit code 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// redact drops credentials from a remote URL before it is stored or printed.
+func redact(remote string) string {
+	u, err := url.Parse(remote)
+	if err != nil || u.User == nil {
+		return remote
+	}
+	u.User = nil
+	return u.String()
+}

@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// Level says how much progress a command prints on stderr.
+type Level int
+
+// Levels from -q to -v.
+const (
+	Quiet Level = iota - 1
+	Normal
+	Verbose
+)
+
+// Progress prints status lines on stderr: marked up for a terminal, plain for
+// CI logs and pipes (or when NO_COLOR is set).
+type Progress struct {
+	lines *Lines
+	level Level
+	color bool
+}
+
+// NewProgress writes to w at the given level.
+func NewProgress(w io.Writer, level Level) *Progress {
+	return &Progress{lines: NewLines(w), level: level, color: IsTerminal(w) && os.Getenv("NO_COLOR") == ""}
+}
+
+// IsTerminal tells whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// Level returns the verbosity.
+func (p *Progress) Level() Level { return p.level }
+
+// Stepf prints a status line for a service unless quiet.
+func (p *Progress) Stepf(service, format string, args ...any) {
+	if p.level < Normal {
+		return
+	}
+	p.line(service, "", format, args...)
+}
+
+// Debugf prints only with -v.
+func (p *Progress) Debugf(service, format string, args ...any) {
+	if p.level < Verbose {
+		return
+	}
+	p.line(service, "", format, args...)
+}
+
+// Donef marks a service finished, successfully or not; shown even when quiet
+// if it failed.
+func (p *Progress) Donef(service string, ok bool, format string, args ...any) {
+	if ok && p.level < Normal {
+		return
+	}
+	mark := "ok"
+	if !ok {
+		mark = "FAILED"
+	}
+	if p.color {
+		mark = "\x1b[32m✓\x1b[0m"
+		if !ok {
+			mark = "\x1b[31m✗\x1b[0m"
+		}
+	}
+	p.line(service, mark+" ", format, args...)
+}
+
+// Output returns a writer for a service's streamed command output: prefixed
+// lines, or io.Discard when quiet.
+func (p *Progress) Output(service string) io.WriteCloser {
+	if p.level < Normal {
+		return nopCloser{io.Discard}
+	}
+	return p.lines.Prefixed(p.prefix(service))
+}
+
+func (p *Progress) prefix(service string) string {
+	if service == "" {
+		return ""
+	}
+	if p.color {
+		return "\x1b[2m" + service + " |\x1b[0m "
+	}
+	return service + " | "
+}
+
+func (p *Progress) line(service, mark, format string, args ...any) {
+	p.lines.write([]byte(p.prefix(service) + mark + fmt.Sprintf(format, args...) + "\n"))
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// Action says how a service's image came to be.
+type Action string
+
+// Actions a build reports.
+const (
+	ActionBuilt   Action = "built"
+	ActionPulled  Action = "pulled"
+	ActionPresent Action = "present"
+	ActionSynced  Action = "synced"
+	ActionFailed  Action = "failed"
+	ActionSkipped Action = "skipped"
+)
+
+// ServiceResult is one service's line in a report.
+type ServiceResult struct {
+	Name      string `json:"name"`
+	Commit    string `json:"commit"`
+	Reference string `json:"reference"`
+	Image     string `json:"image"`
+	Digest    string `json:"digest"`
+	Action    Action `json:"action"`
+	Error     string `json:"error"`
+	// Saved says where local work was put aside before the checkout moved.
+	Saved []string `json:"saved,omitempty"`
+	// Present is set by list: whether the commit's image is in the local engine.
+	Present *bool `json:"present,omitempty"`
+}
+
+// Report is the one document a command prints on stdout.
+type Report struct {
+	Command  string          `json:"command"`
+	OK       bool            `json:"ok"`
+	Services []ServiceResult `json:"services"`
+}
+
+// NewReport sets OK from the services' actions.
+func NewReport(command string, services []ServiceResult) Report {
+	r := Report{Command: command, OK: true, Services: services}
+	if r.Services == nil {
+		r.Services = []ServiceResult{}
+	}
+	for _, s := range services {
+		if s.Action == ActionFailed || s.Action == ActionSkipped {
+			r.OK = false
+		}
+	}
+	return r
+}
+
+// WriteJSON prints the report as one indented JSON document.
+func WriteJSON(w io.Writer, r Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteTable prints the report as an aligned table for people.
+func WriteTable(w io.Writer, r Report) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if r.Command == "list" {
+		fmt.Fprintln(tw, "SERVICE\tREFERENCE\tCOMMIT\tIMAGE PRESENT\tIMAGE")
+		for _, s := range r.Services {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Reference, orDash(short(s.Commit)), yesNo(s.Present), orDash(s.Image))
+		}
+		return tw.Flush()
+	}
+	fmt.Fprintln(tw, "SERVICE\tACTION\tCOMMIT\tIMAGE\tDIGEST")
+	for _, s := range r.Services {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Action, orDash(short(s.Commit)), orDash(s.Image), orDash(s.Digest))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range r.Services {
+		if s.Error != "" {
+			fmt.Fprintf(w, "\n%s: %s\n", s.Name, s.Error)
+		}
+	}
+	return nil
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b *bool) string {
+	switch {
+	case b == nil:
+		return "-"
+	case *b:
+		return "yes"
+	default:
+		return "no"
+	}
+}
