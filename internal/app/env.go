@@ -64,7 +64,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		Manifest:       m,
 		RegistryPrefix: m.Registry,
 		User:           builderUser(),
-	}, func() {}, nil
+	}, func() { _ = eng.Close() }, nil
 }
 
 // builderUser is who scripts run as: XP_USER (set by bin/x-platform to the

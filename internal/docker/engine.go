@@ -61,7 +61,8 @@ var _ apiClient = (*dockerclient.Client)(nil)
 
 // Engine performs build steps on one Docker engine.
 type Engine struct {
-	api apiClient
+	api    apiClient
+	closer io.Closer
 }
 
 // New connects to the engine described by the DOCKER_* environment
@@ -76,7 +77,18 @@ func New(ctx context.Context) (*Engine, error) {
 		c.Close()
 		return nil, fmt.Errorf("no Docker engine at %s: %w", c.DaemonHost(), err)
 	}
-	return NewWithClient(c), nil
+	e := NewWithClient(c)
+	e.closer = c
+	return e, nil
+}
+
+// Close releases the connection New opened; it does nothing for an Engine
+// made with NewWithClient.
+func (e *Engine) Close() error {
+	if e.closer == nil {
+		return nil
+	}
+	return e.closer.Close()
 }
 
 // NewWithClient wraps an existing client, such as a *client.Client.

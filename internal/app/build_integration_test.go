@@ -1,0 +1,228 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+
+	"github.com/x-platform/x-platform/internal/docker"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
+	p := newPlatform(t, "zbackend", "zfrontend")
+	reg := image.NewRegistry()
+	ctx := t.Context()
+
+	// First build: everything is built, and both the SHA and the branch tag are pushed.
+	first := p.build(ExitOK)
+	for _, name := range []string{"zbackend", "zfrontend"} {
+		r := first[name]
+		sha := p.remotes[name].Head(t, "master")
+		if r.Action != ui.ActionBuilt || r.Commit != sha || r.Image != p.ref(name, sha) || r.Reference != "origin/master" {
+			t.Fatalf("%s first build = %+v, want built at %s", name, r, sha)
+		}
+		for _, tag := range []string{sha, "master"} {
+			d, err := reg.Digest(ctx, p.ref(name, tag))
+			if err != nil || d != r.Digest {
+				t.Fatalf("registry %s = %q, %v; want %s", p.ref(name, tag), d, err, r.Digest)
+			}
+		}
+		if got := p.fileInImage(r.Image, "/out.txt"); got != "built-"+sha {
+			t.Fatalf("%s /out.txt = %q", name, got)
+		}
+	}
+
+	// Nothing changed: nothing is built.
+	for name, r := range p.build(ExitOK) {
+		if r.Action != ui.ActionPresent || r.Digest != first[name].Digest {
+			t.Fatalf("%s second build = %+v, want present", name, r)
+		}
+	}
+
+	// Local images gone: every service comes back from the registry.
+	p.removeImages()
+	for name, r := range p.build(ExitOK) {
+		if r.Action != ui.ActionPulled || r.Digest != first[name].Digest {
+			t.Fatalf("%s after removing images = %+v, want pulled", name, r)
+		}
+	}
+
+	// A new commit on one service rebuilds exactly that service.
+	sha := p.remotes["zbackend"].Commit(t, "master", map[string]string{"main.go": "package main\n"}, "change")
+	third := p.build(ExitOK, "--jobs", "1")
+	if r := third["zbackend"]; r.Action != ui.ActionBuilt || r.Commit != sha {
+		t.Fatalf("zbackend after a new commit = %+v, want built at %s", r, sha)
+	}
+	if r := third["zfrontend"]; r.Action != ui.ActionPresent {
+		t.Fatalf("zfrontend after zbackend's commit = %+v, want present", r)
+	}
+	if d, err := reg.Digest(ctx, p.ref("zbackend", "master")); err != nil || d != third["zbackend"].Digest {
+		t.Fatalf("branch tag after rebuild = %q, %v; want %s", d, err, third["zbackend"].Digest)
+	}
+}
+
+func TestIntegrationBuildPins(t *testing.T) {
+	p := newPlatform(t, "tagged", "pinned")
+	old := p.remotes["tagged"].Head(t, "master")
+	p.remotes["tagged"].AnnotatedTag(t, "v1.2.3", old, "release")
+	pinned := p.remotes["pinned"].Head(t, "master")
+	for _, r := range p.remotes {
+		r.Commit(t, "master", map[string]string{"later.txt": "tip\n"}, "tip moves on")
+	}
+	p.writeManifest(func(name string, svc map[string]string) {
+		svc["reference"] = map[string]string{"tagged": "v1.2.3", "pinned": pinned}[name]
+	})
+	got := p.build(ExitOK)
+	if r := got["tagged"]; r.Action != ui.ActionBuilt || r.Commit != old {
+		t.Fatalf("tag pin = %+v, want built at %s", r, old)
+	}
+	if r := got["pinned"]; r.Action != ui.ActionBuilt || r.Commit != pinned {
+		t.Fatalf("SHA pin = %+v, want built at %s", r, pinned)
+	}
+	reg := image.NewRegistry()
+	if _, err := reg.Digest(t.Context(), p.ref("tagged", "v1.2.3")); err != nil {
+		t.Fatalf("tag name not pushed: %v", err)
+	}
+	if _, err := reg.Digest(t.Context(), p.ref("pinned", "master")); !errorsIsNotFound(err) {
+		t.Fatalf("a SHA pin pushed a branch tag: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(p.root, "src/tagged/later.txt")); !os.IsNotExist(err) {
+		t.Fatalf("tag pin checkout has the branch tip's file: %v", err)
+	}
+}
+
+func TestIntegrationBuildFailingTestPushesNothing(t *testing.T) {
+	p := newPlatform(t, "broken")
+	p.writeManifest(func(_ string, svc map[string]string) {
+		svc["test"] = `["test -s out.txt", "echo failing >&2; exit 3", "touch never-runs"]`
+	})
+	got := p.build(ExitFailed)
+	r := got["broken"]
+	if r.Action != ui.ActionFailed || !strings.Contains(r.Error, "test script line 2") || !strings.Contains(r.Error, "code 3") {
+		t.Fatalf("result = %+v", r)
+	}
+	if _, err := image.NewRegistry().Digest(t.Context(), p.ref("broken", r.Commit)); !errorsIsNotFound(err) {
+		t.Fatalf("image pushed after a failing test: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(p.root, "src/broken/never-runs")); !os.IsNotExist(err) {
+		t.Fatal("a script line ran after the failing one")
+	}
+	if n := builderContainers(t, p); n != 0 {
+		t.Fatalf("%d builder containers left behind", n)
+	}
+}
+
+func TestIntegrationBuildGuardsLocalWork(t *testing.T) {
+	p := newPlatform(t, "svc")
+	p.build(ExitOK)
+	p.remotes["svc"].Commit(t, "master", map[string]string{"README.md": "upstream\n"}, "upstream edit")
+	readme := filepath.Join(p.root, "src/svc/README.md")
+	if err := os.WriteFile(readme, []byte("my local edit\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, r, stderr := p.run(t.Context(), "build")
+	if code != ExitFailed || r.Services[0].Action != ui.ActionFailed || !strings.Contains(r.Services[0].Error, "README.md") {
+		t.Fatalf("build over local edits: exit %d, %+v\n%s", code, r.Services, stderr)
+	}
+	if b, _ := os.ReadFile(readme); string(b) != "my local edit\n" {
+		t.Fatalf("local edit lost: %q", b)
+	}
+
+	got := p.build(ExitOK, "--force")
+	saved := got["svc"].Saved
+	if got["svc"].Action != ui.ActionBuilt || len(saved) == 0 {
+		t.Fatalf("--force = %+v, want built with saved work", got["svc"])
+	}
+	if b, _ := os.ReadFile(readme); string(b) != "upstream\n" {
+		t.Fatalf("checkout after --force has %q", b)
+	}
+	backups, _ := filepath.Glob(filepath.Join(p.root, ".x-platform/backups/svc/*/README.md"))
+	if len(backups) != 1 || !strings.Contains(strings.Join(saved, "\n"), filepath.Dir(backups[0])) {
+		t.Fatalf("backup copies %v not named in %q", backups, saved)
+	}
+	if b, _ := os.ReadFile(backups[0]); string(b) != "my local edit\n" {
+		t.Fatalf("saved copy has %q", b)
+	}
+}
+
+func TestIntegrationBuildInterruptLeavesNoContainer(t *testing.T) {
+	p := newPlatform(t, "slow")
+	p.writeManifest(func(_ string, svc map[string]string) {
+		svc["build"] = `["touch started", "sleep 60"]`
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	go func() {
+		code, _, _ := p.run(ctx, "build")
+		done <- code
+	}()
+	started := filepath.Join(p.root, "src/slow/started")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the build script never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code == ExitOK {
+			t.Fatal("an interrupted build exited 0")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("build did not stop after cancellation")
+	}
+	if n := builderContainers(t, p); n != 0 {
+		t.Fatalf("%d builder containers left behind", n)
+	}
+}
+
+func TestIntegrationUsageErrors(t *testing.T) {
+	p := newPlatform(t, "svc")
+	code, _, stderr := p.run(t.Context(), "build", "--services", "svc,nope")
+	if code != ExitUsage || !strings.Contains(stderr, "nope") || !strings.Contains(stderr, "valid: svc") {
+		t.Fatalf("unknown service: exit %d\n%s", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(p.root, "x-platform.yml"), []byte("registry: x\nservices:\n  svc:\n    dri: src\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = p.run(t.Context(), "build")
+	if code != ExitUsage || !strings.Contains(stderr, "x-platform.yml:4:5:") {
+		t.Fatalf("invalid manifest: exit %d\n%s", code, stderr)
+	}
+}
+
+// builderContainers counts builder containers whose mount is inside this platform.
+func builderContainers(t *testing.T, p *platform) int {
+	t.Helper()
+	list, err := p.docker.ContainerList(context.Background(), container.ListOptions{
+		All: true, Filters: filters.NewArgs(filters.Arg("label", docker.RoleLabel)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range list {
+		for _, m := range c.Mounts {
+			if strings.HasPrefix(m.Source, p.root) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func errorsIsNotFound(err error) bool { return errors.Is(err, image.ErrNotFound) }

@@ -1,0 +1,187 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/x-platform/x-platform/internal/testenv"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// platform is a throw-away platform folder: a manifest whose services live in
+// real git remotes, built with a real engine and pushed to a real registry.
+type platform struct {
+	t        testing.TB
+	root     string
+	registry string // host:port/prefix
+	docker   *client.Client
+	remotes  map[string]*testenv.Remote
+	base     string
+}
+
+// serviceFiles is a service repo: its build writes out.txt, its test checks it,
+// and the image carries it.
+func serviceFiles(name string) map[string]string {
+	return map[string]string{
+		"Dockerfile": "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY out.txt /out.txt\n",
+		".gitignore": "out.txt\n",
+		"README.md":  name + "\n",
+	}
+}
+
+func newPlatform(t testing.TB, services ...string) *platform {
+	t.Helper()
+	p := &platform{
+		t:        t,
+		root:     t.TempDir(),
+		registry: testenv.Registry(t) + "/" + testenv.UniqueName(t, "x"),
+		docker:   testenv.Docker(t),
+		remotes:  map[string]*testenv.Remote{},
+		base:     testenv.BaseImage(t),
+	}
+	for _, s := range services {
+		p.remotes[s] = testenv.NewRemote(t, serviceFiles(s))
+	}
+	p.writeManifest(nil)
+	t.Cleanup(p.removeImages)
+	return p
+}
+
+// writeManifest writes x-platform.yml; edit may change a service's lines.
+func (p *platform) writeManifest(edit func(name string, svc map[string]string)) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "registry: %s\nservices:\n", p.registry)
+	for _, name := range sortedKeys(p.remotes) {
+		svc := map[string]string{
+			"reference": "origin/master",
+			"build":     `["echo built-$XP_COMMIT > out.txt"]`,
+			"test":      `["test -s out.txt", "grep -q built out.txt"]`,
+		}
+		if edit != nil {
+			edit(name, svc)
+		}
+		fmt.Fprintf(&b, `  %s:
+    dir: src/%s
+    git:
+      remote: %s
+      reference: %s
+    dockerBuilder:
+      image: %s
+      workdir: /work/%s
+    docker:
+      image: %s
+      buildArgs: {BASE_IMAGE: %q}
+    scripts:
+      build: %s
+      test: %s
+`, name, name, p.remotes[name].URL, svc["reference"], p.base, name, name, p.base, svc["build"], svc["test"])
+	}
+	if err := os.WriteFile(filepath.Join(p.root, "x-platform.yml"), []byte(b.String()), 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// run executes x-platform with args in the platform folder and returns the
+// exit code, the JSON report (when --output json was given) and stderr.
+func (p *platform) run(ctx context.Context, args ...string) (int, ui.Report, string) {
+	p.t.Helper()
+	var out, errOut bytes.Buffer
+	all := append([]string{"x-platform", "--file", filepath.Join(p.root, "x-platform.yml"), "--output", "json"}, args...)
+	code := Run(ctx, all, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	var r ui.Report
+	if out.Len() > 0 {
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			p.t.Fatalf("x-platform %s: stdout is not a JSON report: %v\n%s", strings.Join(args, " "), err, out.String())
+		}
+	}
+	return code, r, errOut.String()
+}
+
+// build runs `build` and fails the test unless the exit code is want.
+func (p *platform) build(want int, args ...string) map[string]ui.ServiceResult {
+	p.t.Helper()
+	code, r, stderr := p.run(p.t.Context(), append([]string{"build"}, args...)...)
+	if code != want {
+		p.t.Fatalf("build %v: exit %d, want %d\nstderr:\n%s", args, code, want, stderr)
+	}
+	byName := map[string]ui.ServiceResult{}
+	for _, s := range r.Services {
+		byName[s.Name] = s
+	}
+	return byName
+}
+
+func (p *platform) ref(service, tag string) string {
+	return p.registry + "/" + service + ":" + tag
+}
+
+// removeImages deletes every local image of this platform's registry prefix.
+func (p *platform) removeImages() {
+	ctx := context.Background()
+	list, err := p.docker.ImageList(ctx, image.ListOptions{All: true})
+	if err != nil {
+		p.t.Errorf("listing images: %v", err)
+		return
+	}
+	for _, img := range list {
+		for _, tag := range img.RepoTags {
+			if strings.HasPrefix(tag, p.registry+"/") {
+				if _, err := p.docker.ImageRemove(ctx, tag, image.RemoveOptions{Force: true, PruneChildren: true}); err != nil {
+					p.t.Errorf("removing %s: %v", tag, err)
+				}
+			}
+		}
+	}
+}
+
+// fileInImage reads a file from an image by running cat in it.
+func (p *platform) fileInImage(ref, path string) string {
+	p.t.Helper()
+	ctx := p.t.Context()
+	c, err := p.docker.ContainerCreate(ctx, &container.Config{Image: ref, Entrypoint: []string{"cat", path}}, nil, nil, nil, "")
+	if err != nil {
+		p.t.Fatalf("creating a container of %s: %v", ref, err)
+	}
+	defer p.docker.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true})
+	if err := p.docker.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		p.t.Fatalf("starting %s: %v", ref, err)
+	}
+	waitC, errC := p.docker.ContainerWait(ctx, c.ID, container.WaitConditionNotRunning)
+	select {
+	case <-waitC:
+	case err := <-errC:
+		p.t.Fatalf("waiting for %s: %v", ref, err)
+	}
+	logs, err := p.docker.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true})
+	if err != nil {
+		p.t.Fatalf("reading output of %s: %v", ref, err)
+	}
+	defer logs.Close()
+	var out bytes.Buffer
+	if _, err := stdcopy.StdCopy(&out, io.Discard, logs); err != nil {
+		p.t.Fatalf("reading output of %s: %v", ref, err)
+	}
+	return strings.TrimSpace(out.String())
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
