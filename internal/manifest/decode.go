@@ -1,0 +1,173 @@
+package manifest
+
+import (
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+)
+
+// placed keeps where a service's values were written, for the checks that
+// compare services with each other.
+type placed struct {
+	svc            *Service
+	dirAt, imageAt *yaml.Node
+}
+
+func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
+	top := d.object(root, root, "", "registry", "services")
+	if top == nil {
+		return
+	}
+	if reg, at := d.str(top, "registry", false); at != nil {
+		if p := registryProblem(reg); p != "" {
+			d.report(at, "registry", "%s", p)
+		} else {
+			m.Registry = reg
+		}
+	}
+	f, ok := top.fields["services"]
+	switch {
+	case !ok:
+		d.report(root, "services", "required key is missing; the manifest needs at least one service")
+		return
+	case isNull(f.val) || f.val.Kind == yaml.MappingNode && len(f.val.Content) == 0:
+		d.report(f.key, "services", "must list at least one service")
+		return
+	case f.val.Kind != yaml.MappingNode:
+		d.report(f.val, "services", "must be a mapping of service names to services, got %s", describe(f.val))
+		return
+	}
+	var all []placed
+	for _, sf := range d.fields(f.val, "services", true) {
+		if p, ok := d.service(sf, m.Root); ok {
+			m.Services = append(m.Services, p.svc)
+			all = append(all, p)
+		}
+	}
+	d.compare(all, m.Registry)
+}
+
+func (d *decoder) service(f field, root string) (placed, bool) {
+	path := join("services", f.name)
+	if p := serviceNameProblem(f.name); p != "" {
+		d.report(f.key, path, "%s", p)
+	}
+	if isNull(f.val) {
+		d.report(f.key, path, "must not be empty; a service needs dir, git, dockerBuilder and docker")
+		return placed{}, false
+	}
+	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts")
+	if o == nil {
+		return placed{}, false
+	}
+	s := &Service{Name: f.name}
+	p := placed{svc: s}
+
+	dir, at := d.str(o, "dir", true)
+	dirOK := at != nil
+	if dirOK {
+		if problem := dirProblem(dir); problem != "" {
+			d.report(at, join(path, "dir"), "%s", problem)
+			dirOK = false
+		} else {
+			p.dirAt = at
+		}
+	}
+	s.Dir, s.AbsDir = dir, filepath.Join(root, dir)
+
+	if g := d.child(o, "git", true, "remote", "reference"); g != nil {
+		s.Git.Remote, _ = d.str(g, "remote", true)
+		s.Git.URL = remoteURL(root, s.Git.Remote)
+		ref, at := d.str(g, "reference", true)
+		d.check(at, join(g.path, "reference"), gitReferenceProblem(ref))
+		s.Git.Reference = ref
+	}
+
+	if b := d.child(o, "dockerBuilder", true, "image", "workdir"); b != nil {
+		image, at := d.str(b, "image", true)
+		d.check(at, join(b.path, "image"), builderImageProblem(image))
+		workdir, at := d.str(b, "workdir", true)
+		d.check(at, join(b.path, "workdir"), workdirProblem(workdir))
+		s.DockerBuilder = Builder{Image: image, Workdir: workdir}
+	}
+
+	s.Docker = Docker{Dockerfile: "Dockerfile", Context: "."}
+	if k := d.child(o, "docker", true, "image", "dockerfile", "context", "target", "buildArgs"); k != nil {
+		image, at := d.str(k, "image", true)
+		if d.check(at, join(k.path, "image"), repositoryProblem(image)) {
+			p.imageAt = at
+		}
+		s.Docker.Image = image
+		for _, rel := range []struct {
+			name string
+			dst  *string
+		}{{"dockerfile", &s.Docker.Dockerfile}, {"context", &s.Docker.Context}} {
+			v, at := d.str(k, rel.name, false)
+			if at == nil {
+				continue
+			}
+			*rel.dst = v
+			if dirOK {
+				d.check(at, join(k.path, rel.name), insideProblem(dir, v))
+			}
+		}
+		s.Docker.Target, _ = d.str(k, "target", false)
+		s.Docker.BuildArgs = d.stringMap(k, "buildArgs", argNameProblem)
+	}
+
+	if sc := d.child(o, "scripts", false, "build", "test"); sc != nil {
+		s.Scripts = Scripts{Build: d.list(sc, "build"), Test: d.list(sc, "test")}
+	}
+	return p, true
+}
+
+// check reports problem at n when both are set, and says whether the
+// value at n is valid.
+func (d *decoder) check(n *yaml.Node, key, problem string) bool {
+	if n == nil {
+		return false
+	}
+	if problem != "" {
+		d.report(n, key, "%s", problem)
+		return false
+	}
+	return true
+}
+
+// compare checks what no service can see alone: two services syncing into
+// the same or nested folders, or pushing to the same image.
+func (d *decoder) compare(all []placed, registry string) {
+	for i, b := range all {
+		for _, a := range all[:i] {
+			if a.dirAt != nil && b.dirAt != nil {
+				d.compareDirs(a, b)
+			}
+			if a.imageAt != nil && b.imageAt != nil && a.svc.Docker.Image == b.svc.Docker.Image {
+				d.report(b.imageAt, join("services", b.svc.Name)+".docker.image",
+					"same image as service %s (line %d)", a.svc.Name, a.imageAt.Line)
+			}
+		}
+		if b.imageAt != nil {
+			d.check(b.imageAt, join("services", b.svc.Name)+".docker.image", imageNameProblem(registry, b.svc.Docker.Image))
+		}
+	}
+}
+
+func (d *decoder) compareDirs(a, b placed) {
+	da, db := filepath.Clean(a.svc.Dir), filepath.Clean(b.svc.Dir)
+	key := join("services", b.svc.Name) + ".dir"
+	switch {
+	case da == db:
+		d.report(b.dirAt, key, "same dir as service %s (line %d)", a.svc.Name, a.dirAt.Line)
+	case within(db, da):
+		d.report(b.dirAt, key, "%s is inside the dir of service %s (line %d)", db, a.svc.Name, a.dirAt.Line)
+	case within(da, db):
+		d.report(b.dirAt, key, "%s holds the dir of service %s (line %d)", db, a.svc.Name, a.dirAt.Line)
+	}
+}
+
+// within says whether the cleaned relative path inner lies below outer.
+func within(inner, outer string) bool {
+	rel, err := filepath.Rel(outer, inner)
+	return err == nil && rel != "." && !escapes(filepath.ToSlash(rel))
+}
