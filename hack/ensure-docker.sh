@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Makes sure this machine can run the tests: a Docker engine that answers, Debian's static
+# busybox (base images are made from it, never pulled) and git. Safe to run again; it starts
+# dockerd when needed but never stops anything.
+set -euo pipefail
+
+logdir="${TMPDIR:-/tmp}"
+dockerd_log="$logdir/xp-dockerd.log"
+dockerd_pid="$logdir/xp-dockerd.pid"
+wait_seconds=60
+
+say() { echo "ensure-docker: $*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		say "need root to run: $*"
+		exit 1
+	fi
+}
+
+updated=""
+apt_install() {
+	if [ -z "$updated" ]; then
+		say "running apt-get update"
+		as_root apt-get update -qq >&2
+		updated=1
+	fi
+	say "installing $*"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+static_busybox() {
+	[ -x /bin/busybox ] || return 1
+	local out
+	out="$(LC_ALL=C ldd /bin/busybox 2>&1 || true)"
+	[[ "$out" == *"not a dynamic executable"* ]]
+}
+
+engine_answers() { docker info >/dev/null 2>&1; }
+
+# Tools the tests use whether or not the engine already runs.
+missing=()
+static_busybox || missing+=(busybox-static)
+command -v git >/dev/null 2>&1 || missing+=(git)
+
+if command -v docker >/dev/null 2>&1 && engine_answers; then
+	if [ "${#missing[@]}" -gt 0 ]; then
+		apt_install "${missing[@]}"
+	fi
+	exit 0
+fi
+
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+	missing+=(docker.io)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+	apt_install "${missing[@]}"
+fi
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# A dockerd started earlier may still be coming up: wait for it rather than start another.
+if alive "$dockerd_pid" || alive /var/run/docker.pid; then
+	say "dockerd is running; waiting for it to answer"
+else
+	say "starting dockerd, logging to $dockerd_log"
+	as_root sh -c 'nohup dockerd >"$1" 2>&1 & echo $! >"$2"' sh "$dockerd_log" "$dockerd_pid"
+fi
+
+for _ in $(seq "$wait_seconds"); do
+	if engine_answers; then
+		say "Docker engine answers (dockerd pid $(cat "$dockerd_pid" 2>/dev/null || cat /var/run/docker.pid))"
+		exit 0
+	fi
+	if ! alive "$dockerd_pid" && ! alive /var/run/docker.pid; then
+		say "dockerd exited; the end of $dockerd_log:"
+		tail -n 20 "$dockerd_log" >&2 || true
+		exit 1
+	fi
+	sleep 1
+done
+say "no answer from the Docker engine after ${wait_seconds}s; see $dockerd_log"
+exit 1
