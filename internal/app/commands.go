@@ -100,7 +100,7 @@ func listCommand() *cli.Command {
 				if sha, err := gitsync.Resolve(s.AbsDir, "HEAD"); err == nil {
 					r.Commit = sha
 					r.Image = image.Name(m.Registry, s.Docker.Image, sha)
-					_, ok, err := p.Images.Exists(c.Context, r.Image)
+					ok, _, err := p.Images.Local(c.Context, r.Image)
 					if err != nil {
 						return fmt.Errorf("inspecting %s: %w", r.Image, err)
 					}

@@ -33,7 +33,14 @@ func loadManifest(c *cli.Context) (*manifest.Manifest, error) {
 		return nil, err
 	}
 	if r := os.Getenv("XP_REGISTRY"); r != "" {
-		m.Registry = strings.TrimSuffix(r, "/")
+		r = strings.TrimSuffix(r, "/")
+		if err := manifest.ValidateRegistry(r); err != nil {
+			return nil, usageError{fmt.Errorf("XP_REGISTRY=%q: %w", r, err)}
+		}
+		m.Registry = r
+	}
+	if m.Registry == "" {
+		return nil, usageError{fmt.Errorf("%s sets no registry: add `registry: host/prefix` or set XP_REGISTRY", m.Path)}
 	}
 	return m, nil
 }

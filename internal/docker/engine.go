@@ -112,16 +112,26 @@ func (e *Engine) Exists(ctx context.Context, ref string) (id string, ok bool, er
 // has in ref's repository, known once it was pushed there or pulled from
 // there; "" when it has none.
 func (e *Engine) RepoDigest(ctx context.Context, ref string) (string, error) {
+	ok, digest, err := e.Local(ctx, ref)
+	if err == nil && !ok {
+		return "", fmt.Errorf("inspecting image %s: %w", ref, ErrImageNotFound)
+	}
+	return digest, err
+}
+
+// Local inspects ref once and tells whether the engine has it and, like
+// RepoDigest, its digest in ref's repository ("" when it has none).
+func (e *Engine) Local(ctx context.Context, ref string) (ok bool, digest string, err error) {
 	named, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {
-		return "", fmt.Errorf("parsing image reference %q: %w", ref, err)
+		return false, "", fmt.Errorf("parsing image reference %q: %w", ref, err)
 	}
 	inspect, err := e.api.ImageInspect(ctx, ref)
 	if cerrdefs.IsNotFound(err) {
-		return "", fmt.Errorf("inspecting image %s: %w", ref, ErrImageNotFound)
+		return false, "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("inspecting image %s: %w", ref, err)
+		return false, "", fmt.Errorf("inspecting image %s: %w", ref, err)
 	}
 	for _, rd := range inspect.RepoDigests {
 		canonical, err := reference.ParseNormalizedNamed(rd)
@@ -130,10 +140,10 @@ func (e *Engine) RepoDigest(ctx context.Context, ref string) (string, error) {
 		}
 		d, ok := canonical.(reference.Digested)
 		if ok && canonical.Name() == named.Name() {
-			return d.Digest().String(), nil
+			return true, d.Digest().String(), nil
 		}
 	}
-	return "", nil
+	return true, "", nil
 }
 
 // Tag gives the local image src the additional name dst.

@@ -42,7 +42,7 @@ func remoteImage(img string) bool {
 func (p *Pipeline) ensureBuilder(ctx context.Context, s *manifest.Service) error {
 	img := s.DockerBuilder.Image
 	_, err, _ := p.builders.Do(img, func() (any, error) {
-		_, ok, err := p.Images.Exists(ctx, img)
+		ok, _, err := p.Images.Local(ctx, img)
 		if err != nil || ok {
 			return nil, err
 		}

@@ -29,8 +29,9 @@ func (f SyncFunc) Sync(ctx context.Context, req gitsync.Request) (gitsync.Result
 
 // Images is what the pipeline asks of the local engine about images.
 type Images interface {
-	Exists(ctx context.Context, ref string) (id string, ok bool, err error)
-	RepoDigest(ctx context.Context, ref string) (string, error)
+	// Local tells whether the engine has ref and the digest it was pushed
+	// or pulled with ("" when neither happened).
+	Local(ctx context.Context, ref string) (ok bool, digest string, err error)
 	Pull(ctx context.Context, ref string, log io.Writer) error
 	Push(ctx context.Context, ref string, log io.Writer) (digest string, err error)
 	Tag(ctx context.Context, src, dst string) error

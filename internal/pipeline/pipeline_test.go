@@ -37,16 +37,13 @@ func (f *fakeEngine) record(format string, args ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
 }
 
-func (f *fakeEngine) Exists(_ context.Context, ref string) (string, bool, error) {
+func (f *fakeEngine) Local(_ context.Context, ref string) (bool, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return "", f.local[ref], nil
-}
-
-func (f *fakeEngine) RepoDigest(_ context.Context, ref string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.remote[ref], nil
+	if !f.local[ref] {
+		return false, "", nil
+	}
+	return true, f.remote[ref], nil
 }
 
 func (f *fakeEngine) Pull(_ context.Context, ref string, _ io.Writer) error {
@@ -224,7 +221,7 @@ func TestSHAPinPushesOnlySHA(t *testing.T) {
 
 func TestScriptFailureStopsService(t *testing.T) {
 	f := newFake()
-	f.failRun["xp-b"] = &docker.ScriptError{Line: "make test", Index: 1, ExitCode: 3}
+	f.failRun["xp-b"] = &docker.ScriptError{Line: "make test", Index: 2, ExitCode: 3}
 	p, svcs := testPipeline(f, gitsync.Branch, "master", "b")
 	got := p.Build(context.Background(), svcs)
 	if got[0].Action != ui.ActionFailed || got[0].Error != "test script line 1 `make test` exited with code 3" {
@@ -238,7 +235,7 @@ func TestScriptFailureStopsService(t *testing.T) {
 func TestFailureStopsScheduling(t *testing.T) {
 	for _, keepGoing := range []bool{false, true} {
 		f := newFake()
-		f.failRun["xp-a"] = &docker.ScriptError{Line: "make", Index: 0, ExitCode: 1}
+		f.failRun["xp-a"] = &docker.ScriptError{Line: "make", Index: 1, ExitCode: 1}
 		p, svcs := testPipeline(f, gitsync.Branch, "master", "a", "b", "c")
 		p.Jobs, p.KeepGoing = 1, keepGoing
 		got := p.Build(context.Background(), svcs)

@@ -59,15 +59,11 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 // reuse looks for the commit's image in the local engine, then in the
 // registry. An empty action means neither has it.
 func (p *Pipeline) reuse(ctx context.Context, s *manifest.Service, ref string) (ui.Action, string, error) {
-	_, ok, err := p.Images.Exists(ctx, ref)
+	ok, digest, err := p.Images.Local(ctx, ref)
 	if err != nil {
-		return "", "", fmt.Errorf("inspecting %s: %w", ref, err)
+		return "", "", err
 	}
 	if ok {
-		digest, err := p.Images.RepoDigest(ctx, ref)
-		if err != nil {
-			return "", "", fmt.Errorf("reading digest of %s: %w", ref, err)
-		}
 		if digest == "" {
 			// Built here before, but its push never finished.
 			p.Progress.Stepf(s.Name, "image present but never pushed: pushing %s", ref)
@@ -77,7 +73,7 @@ func (p *Pipeline) reuse(ctx context.Context, s *manifest.Service, ref string) (
 		}
 		return ui.ActionPresent, digest, nil
 	}
-	digest, err := p.Registry.Digest(ctx, ref)
+	digest, err = p.Registry.Digest(ctx, ref)
 	switch {
 	case errors.Is(err, image.ErrNotFound):
 		return "", "", nil
@@ -154,9 +150,9 @@ func (p *Pipeline) runScripts(ctx context.Context, s *manifest.Service, commit s
 	})
 	var se *docker.ScriptError
 	if errors.As(err, &se) {
-		kind, n := "build", se.Index+1
-		if se.Index >= len(s.Scripts.Build) {
-			kind, n = "test", se.Index-len(s.Scripts.Build)+1
+		kind, n := "build", se.Index
+		if se.Index > len(s.Scripts.Build) {
+			kind, n = "test", se.Index-len(s.Scripts.Build)
 		}
 		return fmt.Errorf("%s script line %d `%s` exited with code %d", kind, n, se.Line, se.ExitCode)
 	}
