@@ -1,0 +1,235 @@
+package gitsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// checkout makes the tracked files and index of dir match commit h and
+// detaches HEAD at it. Files whose index entry already matches are left alone
+// unless st lists them as changed. Untracked and ignored files are never
+// touched; go-git's hard reset would delete them, build outputs included.
+func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.Hash, st *status) error {
+	c, err := object.GetCommit(repo.Storer, h)
+	if err != nil {
+		return err
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return err
+	}
+	type treeFile struct {
+		name string
+		hash plumbing.Hash
+		mode filemode.FileMode
+	}
+	var files []treeFile
+	want := map[string]bool{}
+	w := object.NewTreeWalker(tree, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if e.Mode != filemode.Dir {
+			files = append(files, treeFile{name, e.Hash, normalMode(e.Mode)})
+			want[name] = true
+		}
+	}
+
+	guard := parents{dir: dir, ok: map[string]bool{}}
+	old := map[string]*index.Entry{}
+	for _, e := range st.idx.Entries {
+		if e.Stage == stageMerged {
+			old[e.Name] = e
+		}
+		if !want[e.Name] && guard.check(e.Name) == nil {
+			if err := removeFile(dir, e.Name); err != nil {
+				return err
+			}
+		}
+	}
+	dirty := map[string]bool{}
+	for _, name := range st.changed {
+		dirty[name] = true
+	}
+	entries := make([]*index.Entry, 0, len(files))
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e, ok := old[f.name]; ok && e.Hash == f.hash && e.Mode == f.mode && !dirty[f.name] {
+			entries = append(entries, e)
+			continue
+		}
+		if err := guard.check(f.name); err != nil {
+			return err
+		}
+		e, err := writeFile(repo.Storer, dir, f.name, f.hash, f.mode)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", f.name, err)
+		}
+		entries = append(entries, e)
+	}
+	if err := repo.Storer.SetIndex(&index.Index{Version: 2, Entries: entries}); err != nil {
+		return fmt.Errorf("writing index: %w", err)
+	}
+	return setRef(repo, plumbing.HEAD, h)
+}
+
+// parents refuses paths that lead through a symlink, which could make a
+// checkout write or delete files outside the worktree, as git refuses them.
+type parents struct {
+	dir string
+	ok  map[string]bool // folders known to be real or missing
+}
+
+func (p parents) check(name string) error {
+	parts := strings.Split(name, "/")
+	for i := 1; i < len(parts); i++ {
+		d := strings.Join(parts[:i], "/")
+		if p.ok[d] {
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(p.dir, filepath.FromSlash(d)))
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is beyond a symbolic link", name)
+		}
+		p.ok[d] = true
+	}
+	return nil
+}
+
+// writeFile writes one blob of the commit into the worktree and returns its
+// index entry.
+func writeFile(s storer.EncodedObjectStorer, dir, name string, h plumbing.Hash, mode filemode.FileMode) (*index.Entry, error) {
+	p := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
+	e := &index.Entry{Name: name, Hash: h, Mode: mode}
+	if mode == filemode.Submodule {
+		return e, os.MkdirAll(p, 0o755)
+	}
+	old, err := os.Lstat(p)
+	if err == nil && (old.IsDir() || mode == filemode.Symlink || old.Mode()&fs.ModeSymlink != 0) {
+		if err := os.Remove(p); err != nil {
+			return nil, fmt.Errorf("clearing the way: %w", err)
+		}
+		old = nil
+	}
+	blob, err := object.GetBlob(s, h)
+	if err != nil {
+		return nil, err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if mode == filemode.Symlink {
+		target, err := io.ReadAll(r)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Symlink(filepath.FromSlash(string(target)), p); err != nil {
+			return nil, err
+		}
+	} else if err := writeRegular(p, r, mode == filemode.Executable, old); err != nil {
+		return nil, err
+	}
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	fillStat(e, fi)
+	return e, nil
+}
+
+func writeRegular(p string, r io.Reader, exec bool, old fs.FileInfo) error {
+	perm := fs.FileMode(0o644)
+	if exec {
+		perm = 0o755
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if old == nil || (old.Mode()&0o111 != 0) == exec {
+		return nil
+	}
+	// OpenFile keeps an existing file's permissions; flip only the execute
+	// bits, where the read bits are, as git does.
+	cur := old.Mode().Perm()
+	if exec {
+		return os.Chmod(p, cur|(cur&0o444)>>2)
+	}
+	return os.Chmod(p, cur&^0o111)
+}
+
+// removeFile deletes a tracked file and the folders it leaves empty.
+func removeFile(dir, name string) error {
+	p := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
+			return nil // gone already, or a folder of other files now
+		}
+		return err
+	}
+	for d := filepath.Dir(p); d != dir && len(d) > len(dir); d = filepath.Dir(d) {
+		if os.Remove(d) != nil {
+			break
+		}
+	}
+	return nil
+}
+
+// removeFiles deletes untracked files that were saved.
+func removeFiles(dir string, names []string) error {
+	for _, name := range names {
+		if err := removeFile(dir, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshIndex records the current timestamps of clean tracked files.
+func refreshIndex(repo *git.Repository, dir string, idx *index.Index) error {
+	for _, e := range idx.Entries {
+		if e.Stage != stageMerged || e.Mode == filemode.Submodule || e.SkipWorktree {
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(e.Name)))
+		if err != nil {
+			return err
+		}
+		fillStat(e, fi)
+	}
+	return repo.Storer.SetIndex(idx)
+}

@@ -1,0 +1,81 @@
+package gitsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+)
+
+// openOrClone opens req.Dir, or clones into it when it is missing or empty.
+func openOrClone(ctx context.Context, req Request) (*git.Repository, bool, error) {
+	repo, err := git.PlainOpen(req.Dir)
+	if err == nil {
+		if err := checkOrigin(repo, req.Dir, req.Remote); err != nil {
+			return nil, false, err
+		}
+		return repo, false, nil
+	}
+	if !errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, false, fmt.Errorf("opening %s: %w", req.Dir, err)
+	}
+	entries, err := os.ReadDir(req.Dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, false, fmt.Errorf("reading %s: %w", req.Dir, err)
+	case len(entries) > 0:
+		return nil, false, fmt.Errorf("%s exists and is not a git checkout; move it away so it can be cloned", req.Dir)
+	}
+	repo, err = clone(ctx, req, err == nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("cloning %s: %w", redact(req.Remote), err)
+	}
+	return repo, true, nil
+}
+
+// clone initialises req.Dir and fetches every branch and tag without
+// creating a local branch; on failure it leaves the folder as it found it.
+func clone(ctx context.Context, req Request, existed bool) (*git.Repository, error) {
+	cleanup := func() { _ = os.RemoveAll(req.Dir) }
+	if existed {
+		cleanup = func() { _ = os.RemoveAll(filepath.Join(req.Dir, git.GitDirName)) }
+	}
+	repo, err := git.PlainInit(req.Dir, false)
+	if err != nil {
+		return nil, err
+	}
+	_, err = repo.CreateRemote(&config.RemoteConfig{
+		Name:  git.DefaultRemoteName,
+		URLs:  []string{req.Remote},
+		Fetch: []config.RefSpec{"+" + branchSpec},
+	})
+	if err == nil {
+		_, err = fetchAll(ctx, repo, req)
+	}
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	return repo, nil
+}
+
+func checkOrigin(repo *git.Repository, dir, remote string) error {
+	cfg, err := repo.Config()
+	if err != nil {
+		return fmt.Errorf("reading config of %s: %w", dir, err)
+	}
+	origin, ok := cfg.Remotes[git.DefaultRemoteName]
+	if !ok || len(origin.URLs) == 0 {
+		return fmt.Errorf("%s has no origin remote; expected %s", dir, redact(remote))
+	}
+	if !sameRemote(origin.URLs[0], remote) {
+		return fmt.Errorf("%s is a checkout of %s, not %s; move it away or fix the manifest",
+			dir, redact(origin.URLs[0]), redact(remote))
+	}
+	return nil
+}
