@@ -17,11 +17,18 @@ import (
 var ErrUnknownReference = errors.New("unknown reference")
 
 // Resolve returns the commit SHA that reference names in the checkout at
-// dir, using the refs of its last fetch.
+// dir, using the refs of its last fetch. "HEAD" names the commit checked out.
 func Resolve(dir, reference string) (string, error) {
 	repo, err := git.PlainOpen(dir)
 	if err != nil {
 		return "", fmt.Errorf("opening %s: %w", dir, err)
+	}
+	if reference == "HEAD" {
+		head, err := repo.Head()
+		if err != nil {
+			return "", fmt.Errorf("resolving HEAD of %s: %w", dir, err)
+		}
+		return head.Hash().String(), nil
 	}
 	remote := git.DefaultRemoteName
 	if cfg, err := repo.Config(); err == nil {

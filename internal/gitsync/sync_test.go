@@ -117,9 +117,10 @@ func TestIntegrationSyncPins(t *testing.T) {
 		if got := readFile(t, dir, "v.txt"); got != tt.content {
 			t.Errorf("Sync(%s): v.txt = %q, want %q", tt.ref, got, tt.content)
 		}
-		got, err := Resolve(dir, tt.ref)
-		if err != nil || got != tt.want {
-			t.Errorf("Resolve(%s) = %s, %v; want %s", tt.ref, got, err, tt.want)
+		for _, ref := range []string{tt.ref, "HEAD"} {
+			if got, err := Resolve(dir, ref); err != nil || got != tt.want {
+				t.Errorf("Resolve(%s) = %s, %v; want %s", ref, got, err, tt.want)
+			}
 		}
 	}
 }
