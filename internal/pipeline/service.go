@@ -116,10 +116,11 @@ func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.R
 	if err != nil {
 		return "", fmt.Errorf("pushing %s: %w", ref, err)
 	}
-	if res.Kind == gitsync.Commit || res.Name == "" {
+	tag := gitsync.BranchTag(res.Name)
+	if res.Kind == gitsync.Commit || tag == "" {
 		return digest, nil
 	}
-	named := image.Name(p.RegistryPrefix, s.Docker.Image, gitsync.BranchTag(res.Name))
+	named := image.Name(p.RegistryPrefix, s.Docker.Image, tag)
 	if err := p.Images.Tag(ctx, ref, named); err != nil {
 		return "", fmt.Errorf("tagging %s: %w", named, err)
 	}

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// BenchmarkNoopBuild50 times `x-platform build` of 50 services when every
+// image is present and no remote moved, against the same work done one
+// service after the other with the git and docker command-line tools.
+func BenchmarkNoopBuild50(b *testing.B) {
+	const n = 50
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("svc%02d", i)
+	}
+	p := newPlatform(b, names...)
+	bin := buildBinary(b)
+	manifest := filepath.Join(p.root, "x-platform.yml")
+	xp := func(args ...string) (ui.Report, *syscall.Rusage) {
+		b.Helper()
+		cmd := exec.Command(bin, append([]string{"--file", manifest, "--output", "json", "-q"}, args...)...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("x-platform %v: %v\n%s", args, err, errOut.String())
+		}
+		var r ui.Report
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			b.Fatalf("x-platform %v: %v", args, err)
+		}
+		return r, cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	}
+
+	// Clone every service, then give each commit an image that was pushed,
+	// as a previous build would have left it.
+	r, _ := xp("sync")
+	for _, s := range r.Services {
+		ref := p.ref(s.Name, s.Commit)
+		run(b, "docker", "tag", p.base, ref)
+		run(b, "docker", "push", "-q", ref)
+	}
+	if r, _ := xp("build"); !allActions(r, ui.ActionPresent) {
+		b.Fatalf("set-up build was not a no-op: %+v", r.Services)
+	}
+
+	b.Run("x-platform", func(b *testing.B) {
+		var peak int64
+		for b.Loop() {
+			r, ru := xp("build")
+			if !allActions(r, ui.ActionPresent) {
+				b.Fatalf("no-op build did work: %+v", r.Services)
+			}
+			peak = max(peak, ru.Maxrss)
+		}
+		b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+	})
+	b.Run("sequential-git-cli", func(b *testing.B) {
+		for b.Loop() {
+			for _, s := range r.Services {
+				dir := filepath.Join(p.root, "src", s.Name)
+				run(b, "git", "-C", dir, "reset", "-q", "--hard")
+				run(b, "git", "-C", dir, "clean", "-q", "-fd")
+				run(b, "git", "-C", dir, "fetch", "-q", "origin")
+				run(b, "git", "-C", dir, "checkout", "-q", "origin/master")
+				run(b, "docker", "image", "inspect", p.ref(s.Name, s.Commit))
+			}
+		}
+	})
+}
+
+func allActions(r ui.Report, want ui.Action) bool {
+	for _, s := range r.Services {
+		if s.Action != want {
+			return false
+		}
+	}
+	return r.OK && len(r.Services) > 0
+}
+
+func run(tb testing.TB, name string, args ...string) {
+	tb.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// buildBinary compiles the x-platform command once for the benchmark.
+func buildBinary(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "x-platform")
+	cmd := exec.Command("go", "build", "-o", bin, "../..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("building x-platform: %v\n%s", err, out)
+	}
+	return bin
+}
