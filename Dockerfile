@@ -1,15 +1,13 @@
-# The orchestrator's image. Base images are build args so it builds offline
-# from local images (make base-images).
+# The orchestrator's image. Base images are build args and modules come
+# vendored in .build/vendor (make image), so it builds offline.
 ARG GO_IMAGE=xp/go:local
 ARG BASE_IMAGE=xp/busybox:local
 
 FROM ${GO_IMAGE} AS build
-ARG GOPROXY
-ENV GOPROXY=${GOPROXY} CGO_ENABLED=0
+ENV CGO_ENABLED=0 GOFLAGS=-mod=vendor GOPROXY=off
 WORKDIR /src
-COPY go.mod go.sum ./
-RUN go mod download
 COPY . .
+RUN mv .build/vendor vendor
 ARG VERSION=dev
 RUN go build -trimpath -ldflags "-s -w -X github.com/x-platform/x-platform/internal/app.Version=${VERSION}" -o /out/x-platform .
 

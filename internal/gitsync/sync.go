@@ -71,6 +71,7 @@ const (
 // worktree, when the checkout holds changed or untracked files or commits
 // that are on no remote branch or tag, unless req.Force is set.
 func Sync(ctx context.Context, req Request) (Result, error) {
+	ensureFileTransport()
 	if err := req.validate(); err != nil {
 		return Result{}, err
 	}

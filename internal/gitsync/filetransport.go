@@ -1,0 +1,25 @@
+package gitsync
+
+import (
+	"os/exec"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing/transport/client"
+	"github.com/go-git/go-git/v5/plumbing/transport/server"
+)
+
+var fileTransport sync.Once
+
+// ensureFileTransport lets local remotes work where no git binary is
+// installed, as in the orchestrator's own image: go-git's file:// client
+// starts git-upload-pack, so without one the in-process server stands in.
+// With git installed the binary is kept, since it builds packs faster.
+func ensureFileTransport() {
+	fileTransport.Do(func() {
+		_, errPack := exec.LookPath("git-upload-pack")
+		_, errGit := exec.LookPath("git") // go-git also tries `git --exec-path`
+		if errPack != nil && errGit != nil {
+			client.InstallProtocol("file", server.DefaultServer)
+		}
+	})
+}
