@@ -29,7 +29,9 @@ type platform struct {
 	registry string // host:port/prefix
 	docker   *client.Client
 	remotes  map[string]*testenv.Remote
-	base     string
+	// urls overrides a remote's file:// URL, e.g. with its smart HTTP one.
+	urls map[string]string
+	base string
 }
 
 // serviceFiles is a service repo: its build writes out.txt, its test checks it,
@@ -50,6 +52,7 @@ func newPlatform(t testing.TB, services ...string) *platform {
 		registry: testenv.Registry(t) + "/" + testenv.UniqueName(t, "x"),
 		docker:   testenv.Docker(t),
 		remotes:  map[string]*testenv.Remote{},
+		urls:     map[string]string{},
 		base:     testenv.BaseImage(t),
 	}
 	for _, s := range services {
@@ -70,6 +73,10 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
 			"build":     `["echo built-$XP_COMMIT > out.txt"]`,
 			"test":      `["test -s out.txt", "grep -q built out.txt"]`,
 		}
+		url := p.remotes[name].URL
+		if u, ok := p.urls[name]; ok {
+			url = u
+		}
 		if edit != nil {
 			edit(name, svc)
 		}
@@ -87,7 +94,7 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
     scripts:
       build: %s
       test: %s
-`, name, name, p.remotes[name].URL, svc["reference"], p.base, name, name, p.base, svc["build"], svc["test"])
+`, name, name, url, svc["reference"], p.base, name, name, p.base, svc["build"], svc["test"])
 	}
 	if err := os.WriteFile(filepath.Join(p.root, "x-platform.yml"), []byte(b.String()), 0o644); err != nil {
 		p.t.Fatal(err)

@@ -1,0 +1,93 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docker/docker/api/types/image"
+
+	"github.com/x-platform/x-platform/internal/testenv"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// TestIntegrationWrapper builds the orchestrator image with `make image` and
+// drives a build through bin/x-platform, as a laptop or CI agent would: the
+// platform folder is mounted at the same path, stdout carries only the
+// report, and exit codes pass through.
+func TestIntegrationWrapper(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the orchestrator image")
+	}
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := "x-platform:" + testenv.UniqueName(t, "test")
+	mk := exec.Command("make", "-C", repo, "image", "XP_IMAGE="+img)
+	if out, err := mk.CombinedOutput(); err != nil {
+		t.Fatalf("make image: %v\n%s", err, tail(out))
+	}
+	p := newPlatform(t, "svc")
+	// Only the platform folder is mounted into the orchestrator's container,
+	// so the remote is reached the way real ones are: over the network.
+	p.urls["svc"] = p.remotes["svc"].ServeHTTP(t)
+	p.writeManifest(nil)
+	t.Cleanup(func() {
+		_, _ = p.docker.ImageRemove(t.Context(), img, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
+	if err := os.MkdirAll(filepath.Join(p.root, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wrapper, err := os.ReadFile(filepath.Join(repo, "bin/x-platform"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(p.root, "bin/x-platform")
+	if err := os.WriteFile(bin, wrapper, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	xp := func(wantCode int, args ...string) ui.Report {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--output", "json"}, args...)...)
+		cmd.Dir = p.root
+		cmd.Env = append(os.Environ(), "XP_IMAGE="+img, "XP_LOCAL=")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		_ = cmd.Run()
+		if code := cmd.ProcessState.ExitCode(); code != wantCode {
+			t.Fatalf("bin/x-platform %v: exit %d, want %d\n%s", args, code, wantCode, errOut.String())
+		}
+		var r ui.Report
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("stdout is not one JSON report: %v\n%q", err, out.String())
+		}
+		return r
+	}
+
+	r := xp(ExitOK, "build")
+	if len(r.Services) != 1 || r.Services[0].Action != ui.ActionBuilt {
+		t.Fatalf("build through the wrapper = %+v", r.Services)
+	}
+	// The builder container mounted the host path the orchestrator saw.
+	if b, err := os.ReadFile(filepath.Join(p.root, "src/svc/out.txt")); err != nil || !strings.HasPrefix(string(b), "built-") {
+		t.Fatalf("out.txt on the host = %q, %v", b, err)
+	}
+	if r := xp(ExitOK, "build"); r.Services[0].Action != ui.ActionPresent {
+		t.Fatalf("second build = %+v", r.Services)
+	}
+	p.writeManifest(func(_ string, svc map[string]string) { svc["reference"] = "no-such-branch" })
+	if r := xp(ExitFailed, "build"); r.OK || !strings.Contains(r.Services[0].Error, "no-such-branch") {
+		t.Fatalf("unknown reference = %+v", r.Services)
+	}
+}
+
+func tail(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-30):], "\n")
+}
