@@ -92,9 +92,7 @@ func newApp(s Streams) *cli.App {
 		HideVersion:          true,
 		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err}
-		},
+		OnUsageError:         onUsageError,
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(s.Err, "x-platform: unknown command %q; see x-platform --help\n", name)
 		},
@@ -110,10 +108,21 @@ func newApp(s Streams) *cli.App {
 			}
 			return nil
 		},
-		Commands: []*cli.Command{
-			buildCommand(), syncCommand(), listCommand(), updateBuilderCommand(), versionCommand(),
-		},
+		Commands: commands(),
 	}
+}
+
+func commands() []*cli.Command {
+	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), updateBuilderCommand(), versionCommand()}
+	for _, c := range cmds {
+		c.OnUsageError = onUsageError
+	}
+	return cmds
+}
+
+// onUsageError keeps flag mistakes off stdout and gives them exit code 2.
+func onUsageError(_ *cli.Context, err error, _ bool) error {
+	return usageError{fmt.Errorf("%w (see --help)", err)}
 }
 
 func versionCommand() *cli.Command {

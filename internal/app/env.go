@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -29,6 +31,9 @@ func loadManifest(c *cli.Context) (*manifest.Manifest, error) {
 		}
 	}
 	m, err := manifest.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usageError{fmt.Errorf("%w (pass --file with an existing manifest)", err)}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
 	for _, name := range sortedKeys(p.remotes) {
 		svc := map[string]string{
 			"reference": "origin/master",
+			"builder":   p.base,
 			"build":     `["echo built-$XP_COMMIT > out.txt"]`,
 			"test":      `["test -s out.txt", "grep -q built out.txt"]`,
 		}
@@ -94,7 +95,7 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
     scripts:
       build: %s
       test: %s
-`, name, name, url, svc["reference"], p.base, name, name, p.base, svc["build"], svc["test"])
+`, name, name, url, svc["reference"], svc["builder"], name, name, p.base, svc["build"], svc["test"])
 	}
 	if err := os.WriteFile(filepath.Join(p.root, "x-platform.yml"), []byte(b.String()), 0o644); err != nil {
 		p.t.Fatal(err)

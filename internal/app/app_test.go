@@ -1,0 +1,70 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExitCodesWithoutDocker(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "x-platform.yml")
+	if err := os.WriteFile(good, []byte("registry: r.example.com/x\nservices:\n  a:\n    dir: src/a\n    git: {remote: ./a.git, reference: master}\n    dockerBuilder: {image: b:1, workdir: /w}\n    docker: {image: a}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		env    map[string]string
+		code   int
+		stderr string
+		stdout string
+	}{
+		{name: "version", args: []string{"version"}, code: ExitOK, stdout: "x-platform "},
+		{name: "bad output", args: []string{"--output", "yaml", "version"}, code: ExitUsage, stderr: "--output must be text or json"},
+		{name: "unknown flag", args: []string{"build", "--nope"}, code: ExitUsage, stderr: "nope"},
+		{name: "bad jobs", args: []string{"--file", good, "build", "--jobs", "0"}, code: ExitUsage, stderr: "--jobs must be at least 1"},
+		{name: "stray argument", args: []string{"--file", good, "build", "a"}, code: ExitUsage, stderr: "use --services a"},
+		{name: "no manifest", args: []string{"--file", filepath.Join(dir, "missing.yml"), "build"}, code: ExitUsage, stderr: "missing.yml"},
+		{name: "unknown service", args: []string{"--file", good, "sync", "--services", "zz"}, code: ExitUsage, stderr: "unknown service zz (valid: a)"},
+		{name: "bad registry override", args: []string{"--file", good, "build"}, env: map[string]string{"XP_REGISTRY": "not a registry"}, code: ExitUsage, stderr: "XP_REGISTRY"},
+		{name: "update-builder without names", args: []string{"--file", good, "update-builder"}, code: ExitUsage, stderr: "at least one"},
+		{name: "bad build-arg", args: []string{"--file", good, "update-builder", "--build-arg", "X", "a"}, code: ExitUsage, stderr: "KEY=VALUE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var out, errOut bytes.Buffer
+			code := Run(context.Background(), append([]string{"x-platform"}, tt.args...), Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out.String(), errOut.String())
+			}
+			if !strings.Contains(errOut.String(), tt.stderr) || !strings.Contains(out.String(), tt.stdout) {
+				t.Fatalf("stdout %q (want %q), stderr %q (want %q)", out.String(), tt.stdout, errOut.String(), tt.stderr)
+			}
+		})
+	}
+}
+
+func TestFindsManifestInParent(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x-platform.yml"), []byte("services: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(sub)
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), []string{"x-platform", "list"}, Streams{Out: &out, Err: &errOut})
+	// The parent's manifest is found and read: its problem is reported.
+	if code != ExitUsage || !strings.Contains(errOut.String(), filepath.Join(dir, "x-platform.yml")) {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+}
