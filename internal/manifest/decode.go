@@ -11,6 +11,8 @@ import (
 type placed struct {
 	svc            *Service
 	dirAt, imageAt *yaml.Node
+	// depAt is where each dependency was first named.
+	depAt map[string]*yaml.Node
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
@@ -45,6 +47,7 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 		}
 	}
 	d.compare(all, m.Registry)
+	d.dependencies(all)
 }
 
 func (d *decoder) service(f field, root string) (placed, bool) {
@@ -75,12 +78,20 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 	}
 	s.Dir, s.AbsDir = dir, filepath.Join(root, dir)
 
-	if g := d.child(o, "git", true, "remote", "reference"); g != nil {
+	srcDir := dir
+	if g := d.child(o, "git", true, "remote", "reference", "path"); g != nil {
 		s.Git.Remote, _ = d.str(g, "remote", true)
 		s.Git.URL = remoteURL(root, s.Git.Remote)
 		ref, at := d.str(g, "reference", true)
 		d.check(at, join(g.path, "reference"), gitReferenceProblem(ref))
 		s.Git.Reference = ref
+		if sub, at := d.str(g, "path", false); d.check(at, join(g.path, "path"), subpathProblem(sub)) {
+			s.Git.Path = filepath.ToSlash(filepath.Clean(sub))
+			if s.Git.Path == "." {
+				s.Git.Path = ""
+			}
+			srcDir = filepath.Join(dir, sub)
+		}
 	}
 
 	if b := d.child(o, "dockerBuilder", true, "image", "workdir"); b != nil {
@@ -108,11 +119,12 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 			}
 			*rel.dst = v
 			if dirOK {
-				d.check(at, join(k.path, rel.name), insideProblem(dir, v))
+				d.check(at, join(k.path, rel.name), insideProblem(srcDir, v))
 			}
 		}
 		s.Docker.Target, _ = d.str(k, "target", false)
 		s.Docker.BuildArgs = d.stringMap(k, "buildArgs", argNameProblem)
+		p.depAt = d.imageDeps(k, s)
 	}
 
 	if sc := d.child(o, "scripts", false, "build", "test"); sc != nil {
@@ -157,6 +169,15 @@ func (d *decoder) compareDirs(a, b placed) {
 	da, db := filepath.Clean(a.svc.Dir), filepath.Clean(b.svc.Dir)
 	key := join("services", b.svc.Name) + ".dir"
 	switch {
+	case da == db && a.svc.Git.URL == b.svc.Git.URL && a.svc.Git.Reference == b.svc.Git.Reference:
+		// Services of one repository share its checkout (monorepo); git.path
+		// tells them apart.
+		if a.svc.Git.Path == b.svc.Git.Path {
+			d.report(b.dirAt, key, "same dir and git.path as service %s (line %d): give each service its own git.path", a.svc.Name, a.dirAt.Line)
+		}
+	case da == db && a.svc.Git.URL == b.svc.Git.URL:
+		d.report(b.dirAt, key, "same checkout as service %s (line %d) but another git.reference (%s, not %s): one checkout holds one commit",
+			a.svc.Name, a.dirAt.Line, b.svc.Git.Reference, a.svc.Git.Reference)
 	case da == db:
 		d.report(b.dirAt, key, "same dir as service %s (line %d)", a.svc.Name, a.dirAt.Line)
 	case within(db, da):

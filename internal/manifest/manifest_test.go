@@ -73,6 +73,22 @@ func TestLoadValid(t *testing.T) {
 			Scripts:       Scripts{Build: []string{"true", "1e3"}},
 		}}},
 	}, {
+		file: "valid-monorepo.yaml",
+		want: &Manifest{Services: []*Service{{
+			Name: "api", Dir: "src/mono", AbsDir: filepath.Join(root, "src/mono"),
+			Git:           Git{Remote: "./mono.git", URL: filepath.Join(root, "mono.git"), Reference: "master", Path: "services/api"},
+			DockerBuilder: Builder{Image: "b:1", Workdir: "/w"},
+			Docker:        Docker{Image: "api", Dockerfile: "build/Dockerfile", Context: "."},
+		}, {
+			Name: "web", Dir: "src/mono", AbsDir: filepath.Join(root, "src/mono"),
+			Git:           Git{Remote: "./mono.git", URL: filepath.Join(root, "mono.git"), Reference: "master", Path: "services/web"},
+			DockerBuilder: Builder{Image: "b:1", Workdir: "/w"},
+			Docker: Docker{Image: "web", Dockerfile: "Dockerfile", Context: ".", BuildArgs: map[string]string{
+				"API": `{{ image "api" }}`, "BOTH": `{{image "api"}}-{{ image "api" }}`, "PLAIN": "x",
+			}},
+			Deps: []string{"api"},
+		}}},
+	}, {
 		file: "valid-anchors.yaml",
 		want: &Manifest{Services: []*Service{{
 			Name: "zbackend", Dir: "src/zbackend", AbsDir: filepath.Join(root, "src/zbackend"),

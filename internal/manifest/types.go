@@ -1,5 +1,7 @@
 package manifest
 
+import "path/filepath"
+
 // FileName is the manifest's conventional name, looked up from the current
 // folder upwards when no --file is given.
 const FileName = "x-platform.yml"
@@ -27,6 +29,18 @@ type Service struct {
 	DockerBuilder Builder
 	Docker        Docker
 	Scripts       Scripts
+	// Deps are the services whose images this one's build args name with
+	// {{ image "name" }}, in the order first written.
+	Deps []string
+}
+
+// SourceDir is the folder the service is made from: AbsDir, narrowed to
+// Git.Path for a service that is a subfolder of a larger repository.
+func (s *Service) SourceDir() string {
+	if s.Git.Path == "" {
+		return s.AbsDir
+	}
+	return filepath.Join(s.AbsDir, filepath.FromSlash(s.Git.Path))
 }
 
 // Git says where a service's source comes from and which version to take.
@@ -38,6 +52,9 @@ type Git struct {
 	URL string
 	// Reference is a branch (origin/<b> or <b>), a tag, or a full commit SHA.
 	Reference string
+	// Path narrows the service to a subfolder of the repository (monorepos);
+	// "" is the whole repository. Slash-separated, clean, relative.
+	Path string
 }
 
 // Builder is the image the build and test scripts run in.
@@ -50,9 +67,9 @@ type Builder struct {
 type Docker struct {
 	// Image is the repository name below the registry.
 	Image string
-	// Dockerfile is relative to AbsDir; "Dockerfile" when omitted.
+	// Dockerfile is relative to SourceDir; "Dockerfile" when omitted.
 	Dockerfile string
-	// Context is relative to AbsDir; "." when omitted.
+	// Context is relative to SourceDir; "." when omitted.
 	Context   string
 	Target    string
 	BuildArgs map[string]string
