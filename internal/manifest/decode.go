@@ -16,10 +16,11 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services")
+	top := d.object(root, root, "", "registry", "services", "environments")
 	if top == nil {
 		return
 	}
+	m.Environments = d.environments(top)
 	if reg, at := d.str(top, "registry", false); at != nil {
 		if p := registryProblem(reg); p != "" {
 			d.report(at, "registry", "%s", p)

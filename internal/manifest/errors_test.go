@@ -45,7 +45,7 @@ services:
     dockerBuilder: {image: b, workdir: /src}
     docker: {image: zfront}
     scripts: {build: make}
-environments: {}
+deployments: {}
 `
 	want := []string{
 		"in/x.yml:1:11: registry: must not include a scheme",
@@ -56,7 +56,7 @@ environments: {}
 		"in/x.yml:11:3: services.Zfront: service name must be a DNS-1123 label",
 		"in/x.yml:13:50: services.Zfront.git.branch: unknown key",
 		"in/x.yml:16:22: services.Zfront.scripts.build: must be a list of strings, got a string",
-		"in/x.yml:17:1: environments: unknown key",
+		"in/x.yml:17:1: deployments: unknown key",
 	}
 	_, err := Parse("in/x.yml", []byte(data))
 	var errs Errors

@@ -16,6 +16,8 @@ type Manifest struct {
 	Registry string
 	// Services in the order the file lists them.
 	Services []*Service
+	// Environments that deploys target, in file order; see environments.go.
+	Environments []Environment
 }
 
 // Service is one entry of the services map.

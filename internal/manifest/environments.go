@@ -1,0 +1,73 @@
+package manifest
+
+import (
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Environment is one entry of the environments map: which cluster and
+// namespace `deploy --env <name>` targets. Its kustomize overlay is
+// k8s/overlays/<name>; an environment needs no entry here to be deployed,
+// the entry only names where it goes.
+type Environment struct {
+	Name string
+	// Context is the kubeconfig context to use; "" means the current one.
+	Context string
+	// Namespace holds the release records and the objects that name no
+	// namespace; "" means the context's namespace.
+	Namespace string
+}
+
+// Environment returns the named environment, and whether the manifest lists it.
+func (m *Manifest) Environment(name string) (Environment, bool) {
+	for _, e := range m.Environments {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Environment{Name: name}, false
+}
+
+func (d *decoder) environments(top *object) []Environment {
+	f, ok := top.fields["environments"]
+	if !ok || isNull(f.val) {
+		return nil
+	}
+	if f.val.Kind != yaml.MappingNode {
+		d.report(f.val, "environments", "must be a mapping of environment names to {context, namespace}, got %s", describe(f.val))
+		return nil
+	}
+	var envs []Environment
+	for _, ef := range d.fields(f.val, "environments", true) {
+		path := join("environments", ef.name)
+		d.check(ef.key, path, environmentNameProblem(ef.name))
+		env := Environment{Name: ef.name}
+		if !isNull(ef.val) {
+			o := d.object(ef.key, ef.val, path, "context", "namespace")
+			if o == nil {
+				continue
+			}
+			env.Context, _ = d.str(o, "context", false)
+			ns, at := d.str(o, "namespace", false)
+			d.check(at, join(path, "namespace"), namespaceProblem(ns))
+			env.Namespace = ns
+		}
+		envs = append(envs, env)
+	}
+	return envs
+}
+
+func environmentNameProblem(name string) string {
+	if len(name) > 63 || !dnsLabel.MatchString(name) {
+		return "environment name must be a DNS-1123 label (lowercase letters, digits and '-', at most 63); it names the overlay k8s/overlays/<name>"
+	}
+	return ""
+}
+
+func namespaceProblem(ns string) string {
+	if len(ns) > 63 || !dnsLabel.MatchString(ns) {
+		return fmt.Sprintf("%q is not a Kubernetes namespace name: lowercase letters, digits and '-', at most 63", ns)
+	}
+	return ""
+}
