@@ -1,0 +1,2 @@
+// Package render builds a kustomize overlay in process, with the service images pinned by digest.
+package render
