@@ -145,7 +145,7 @@ func TestIntegrationBuildGuardsLocalWork(t *testing.T) {
 	if b, _ := os.ReadFile(readme); string(b) != "upstream\n" {
 		t.Fatalf("checkout after --force has %q", b)
 	}
-	backups, _ := filepath.Glob(filepath.Join(p.root, ".x-platform/backups/svc/*/README.md"))
+	backups, _ := filepath.Glob(filepath.Join(p.root, ".x-platform/backups/src/svc/*/README.md"))
 	if len(backups) != 1 || !strings.Contains(strings.Join(saved, "\n"), filepath.Dir(backups[0])) {
 		t.Fatalf("backup copies %v not named in %q", backups, saved)
 	}

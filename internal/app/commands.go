@@ -29,10 +29,11 @@ func buildCommand() *cli.Command {
 		Usage: "sync, build, test, tag and push services, reusing images that already exist for their commits",
 		Flags: []cli.Flag{servicesFlag, jobsFlag(), forceFlag,
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
+			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
 		},
 		Action: func(c *cli.Context) error {
 			return runPipeline(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
-				return p.Build(c.Context, sel)
+				return p.Build(c.Context, plan.WithDeps(p.Manifest, sel))
 			})
 		},
 	}
@@ -100,11 +101,11 @@ func listCommand() *cli.Command {
 				if sha, err := gitsync.Resolve(s.AbsDir, "HEAD"); err == nil {
 					r.Commit = sha
 					r.Image = image.Name(m.Registry, s.Docker.Image, sha)
-					ok, _, err := p.Images.Local(c.Context, r.Image)
+					info, err := p.Images.Inspect(c.Context, r.Image)
 					if err != nil {
 						return fmt.Errorf("inspecting %s: %w", r.Image, err)
 					}
-					r.Present = &ok
+					r.Present = &info.Present
 				}
 				results = append(results, r)
 			}

@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/docker"
-	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
@@ -68,7 +67,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		return nil, nil, err
 	}
 	return &pipeline.Pipeline{
-		Git:            pipeline.SyncFunc(gitsync.Sync),
+		Git:            pipeline.Git{},
 		Images:         eng,
 		Builder:        eng,
 		Registry:       image.NewRegistry(),
@@ -91,6 +90,7 @@ func builderUser() string {
 // report prints the result and turns failed services into exit code 1.
 func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	r := ui.NewReport(command, results)
+	r.Explain = c.Bool("explain")
 	var err error
 	if c.String("output") == "json" {
 		err = ui.WriteJSON(c.App.Writer, r)

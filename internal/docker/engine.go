@@ -122,16 +122,37 @@ func (e *Engine) RepoDigest(ctx context.Context, ref string) (string, error) {
 // Local inspects ref once and tells whether the engine has it and, like
 // RepoDigest, its digest in ref's repository ("" when it has none).
 func (e *Engine) Local(ctx context.Context, ref string) (ok bool, digest string, err error) {
+	info, err := e.Inspect(ctx, ref)
+	return info.Present, info.Digest, err
+}
+
+// ImageInfo is what the engine knows of an image name.
+type ImageInfo struct {
+	Present bool
+	// ID is the image's config digest, the same on every engine.
+	ID string
+	// Digest is the manifest digest in the name's repository, known once
+	// the image was pushed there or pulled from there.
+	Digest string
+	Labels map[string]string
+}
+
+// Inspect reads ref's image in one call; a missing image is Present=false.
+func (e *Engine) Inspect(ctx context.Context, ref string) (ImageInfo, error) {
 	named, err := reference.ParseNormalizedNamed(ref)
 	if err != nil {
-		return false, "", fmt.Errorf("parsing image reference %q: %w", ref, err)
+		return ImageInfo{}, fmt.Errorf("parsing image reference %q: %w", ref, err)
 	}
 	inspect, err := e.api.ImageInspect(ctx, ref)
 	if cerrdefs.IsNotFound(err) {
-		return false, "", nil
+		return ImageInfo{}, nil
 	}
 	if err != nil {
-		return false, "", fmt.Errorf("inspecting image %s: %w", ref, err)
+		return ImageInfo{}, fmt.Errorf("inspecting image %s: %w", ref, err)
+	}
+	info := ImageInfo{Present: true, ID: inspect.ID}
+	if inspect.Config != nil {
+		info.Labels = inspect.Config.Labels
 	}
 	for _, rd := range inspect.RepoDigests {
 		canonical, err := reference.ParseNormalizedNamed(rd)
@@ -140,10 +161,11 @@ func (e *Engine) Local(ctx context.Context, ref string) (ok bool, digest string,
 		}
 		d, ok := canonical.(reference.Digested)
 		if ok && canonical.Name() == named.Name() {
-			return true, d.Digest().String(), nil
+			info.Digest = d.Digest().String()
+			break
 		}
 	}
-	return true, "", nil
+	return info, nil
 }
 
 // Tag gives the local image src the additional name dst.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -25,6 +26,8 @@ const removeTimeout = 30 * time.Second
 type RunSpec struct {
 	Image   string
 	Workdir string
+	// Dir is where lines run, relative to Workdir; "" is Workdir itself.
+	Dir string
 	// Mount is a host folder bind-mounted read-write at Workdir; empty mounts nothing.
 	Mount string
 	// User is "uid:gid"; empty keeps the image's user.
@@ -136,7 +139,7 @@ func (e *Engine) removeQuietly(ctx context.Context, idOrName string) {
 func (e *Engine) exec(ctx context.Context, id string, spec RunSpec, line string, stdout, stderr io.Writer) (int, error) {
 	created, err := e.api.ContainerExecCreate(ctx, id, container.ExecOptions{
 		Cmd:          []string{"sh", "-c", line},
-		WorkingDir:   spec.Workdir,
+		WorkingDir:   path.Join(spec.Workdir, spec.Dir),
 		User:         spec.User,
 		Env:          spec.Env,
 		AttachStdout: true,

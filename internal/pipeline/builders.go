@@ -42,8 +42,8 @@ func remoteImage(img string) bool {
 func (p *Pipeline) ensureBuilder(ctx context.Context, s *manifest.Service) error {
 	img := s.DockerBuilder.Image
 	_, err, _ := p.builders.Do(img, func() (any, error) {
-		ok, _, err := p.Images.Local(ctx, img)
-		if err != nil || ok {
+		info, err := p.Images.Inspect(ctx, img)
+		if err != nil || info.Present {
 			return nil, err
 		}
 		if remoteImage(img) {

@@ -2,36 +2,42 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
-	"sync/atomic"
+	"path/filepath"
+	"sync"
 
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
-// Syncer brings a checkout to a reference.
-type Syncer interface {
+// Source brings checkouts to a reference and reads their trees.
+type Source interface {
 	Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error)
+	TreeHash(dir, commit, sub string) (string, error)
 }
 
-// SyncFunc adapts a function, such as gitsync.Sync, to Syncer.
-type SyncFunc func(context.Context, gitsync.Request) (gitsync.Result, error)
+// Git is the Source backed by go-git checkouts.
+type Git struct{}
 
-// Sync calls f.
-func (f SyncFunc) Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error) {
-	return f(ctx, req)
+// Sync calls gitsync.Sync.
+func (Git) Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error) {
+	return gitsync.Sync(ctx, req)
+}
+
+// TreeHash calls gitsync.TreeHash.
+func (Git) TreeHash(dir, commit, sub string) (string, error) {
+	return gitsync.TreeHash(dir, commit, sub)
 }
 
 // Images is what the pipeline asks of the local engine about images.
 type Images interface {
-	// Local tells whether the engine has ref and the digest it was pushed
-	// or pulled with ("" when neither happened).
-	Local(ctx context.Context, ref string) (ok bool, digest string, err error)
+	Inspect(ctx context.Context, ref string) (docker.ImageInfo, error)
 	Pull(ctx context.Context, ref string, log io.Writer) error
 	Push(ctx context.Context, ref string, log io.Writer) (digest string, err error)
 	Tag(ctx context.Context, src, dst string) error
@@ -43,14 +49,16 @@ type Builder interface {
 	Build(ctx context.Context, spec docker.BuildSpec) (imageID string, err error)
 }
 
-// Registry answers whether an image is in the registry.
+// Registry answers for images in the registry without pulling them.
 type Registry interface {
 	Digest(ctx context.Context, ref string) (string, error)
+	Config(ctx context.Context, ref string) (image.Config, error)
+	Tag(ctx context.Context, src, newTag string) error
 }
 
 // Pipeline holds the clients and options of one run.
 type Pipeline struct {
-	Git      Syncer
+	Git      Source
 	Images   Images
 	Builder  Builder
 	Registry Registry
@@ -68,20 +76,24 @@ type Pipeline struct {
 	// User is the uid:gid builder scripts run as.
 	User string
 
-	builders singleflight.Group
+	// Per run: what is learnt once and shared by the run's services.
+	builders   singleflight.Group
+	builderIDs *sync.Map // builder image → ID
+	checkouts  *sync.Map // AbsDir → *checkout, shared by services of one repository
 }
 
-// step is the work done for one service.
-type step func(ctx context.Context, s *manifest.Service) ui.ServiceResult
+// step is the work done for one service, given its dependencies' results.
+type step func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult
 
-// Build syncs and builds (or reuses) every service given.
+// Build syncs and builds (or reuses) every service given; services must come
+// with their dependencies (plan.WithDeps).
 func (p *Pipeline) Build(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
 	return p.each(ctx, services, p.buildOne)
 }
 
 // SyncOnly brings every checkout to its reference and nothing more.
 func (p *Pipeline) SyncOnly(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
-	return p.each(ctx, services, func(ctx context.Context, s *manifest.Service) ui.ServiceResult {
+	return p.each(ctx, services, func(ctx context.Context, s *manifest.Service, _ map[string]ui.ServiceResult) ui.ServiceResult {
 		r := p.newResult(s)
 		res, err := p.sync(ctx, s)
 		if err != nil {
@@ -93,29 +105,82 @@ func (p *Pipeline) SyncOnly(ctx context.Context, services []*manifest.Service) [
 	})
 }
 
-// each runs fn for every service with at most Jobs at once, keeping the
-// results in the services' order. Once a service fails, services not yet
-// started are skipped unless KeepGoing is set.
+// each runs fn for every service, at most Jobs at once, each only once the
+// services it depends on succeeded; among services ready to start, the one
+// listed first starts first. Results keep the services' order. Once a
+// service fails, services not yet started are skipped unless KeepGoing is
+// set; a service whose dependency did not succeed is always skipped.
 func (p *Pipeline) each(ctx context.Context, services []*manifest.Service, fn step) []ui.ServiceResult {
+	p.builderIDs, p.checkouts = &sync.Map{}, &sync.Map{}
 	results := make([]ui.ServiceResult, len(services))
-	var failed atomic.Bool
-	var g errgroup.Group
-	g.SetLimit(max(p.Jobs, 1))
+	index := map[string]int{}
 	for i, s := range services {
-		g.Go(func() error {
-			if ctx.Err() != nil || (failed.Load() && !p.KeepGoing) {
-				results[i] = p.skipped(s, ctx.Err())
-				return nil
-			}
-			results[i] = fn(ctx, s)
-			if results[i].Action == ui.ActionFailed {
-				failed.Store(true)
-			}
-			return nil
-		})
+		index[s.Name] = i
 	}
-	_ = g.Wait()
+	state := make([]int, len(services)) // 0 waiting, 1 running, 2 finished
+	finished := make(chan int)
+	running, left, failed := 0, len(services), false
+	for left > 0 {
+		for i, s := range services {
+			if state[i] != 0 || running >= max(p.Jobs, 1) && !p.settled(ctx, failed) {
+				continue
+			}
+			deps, why, ready := p.depsOf(s, index, state, results)
+			switch {
+			case !ready:
+				continue
+			case why != "":
+				results[i] = p.skipped(s, why)
+			case ctx.Err() != nil:
+				results[i] = p.skipped(s, ctx.Err().Error())
+			case failed && !p.KeepGoing:
+				results[i] = p.skipped(s, "another service failed (use --keep-going to build the rest)")
+			default:
+				state[i], running = 1, running+1
+				go func() {
+					results[i] = fn(ctx, s, deps)
+					finished <- i
+				}()
+				continue
+			}
+			state[i], left = 2, left-1
+		}
+		if running == 0 {
+			continue
+		}
+		i := <-finished
+		state[i], running, left = 2, running-1, left-1
+		if results[i].Action == ui.ActionFailed {
+			failed = true
+		}
+	}
 	return results
+}
+
+// settled says whether services that are waiting will be skipped rather
+// than run, so they need no free slot.
+func (p *Pipeline) settled(ctx context.Context, failed bool) bool {
+	return ctx.Err() != nil || failed && !p.KeepGoing
+}
+
+// depsOf tells whether all of s's dependencies finished, their results, and
+// why s cannot run when one of them did not succeed.
+func (p *Pipeline) depsOf(s *manifest.Service, index map[string]int, state []int, results []ui.ServiceResult) (map[string]ui.ServiceResult, string, bool) {
+	deps := map[string]ui.ServiceResult{}
+	for _, d := range s.Deps {
+		j, ok := index[d]
+		if !ok {
+			continue
+		}
+		if state[j] != 2 {
+			return nil, "", false
+		}
+		deps[d] = results[j]
+		if a := results[j].Action; a == ui.ActionFailed || a == ui.ActionSkipped {
+			return nil, "dependency " + d + " did not succeed", true
+		}
+	}
+	return deps, "", true
 }
 
 func (p *Pipeline) newResult(s *manifest.Service) ui.ServiceResult {
@@ -128,11 +193,44 @@ func (p *Pipeline) fail(r ui.ServiceResult, err error) ui.ServiceResult {
 	return r
 }
 
-func (p *Pipeline) skipped(s *manifest.Service, ctxErr error) ui.ServiceResult {
+func (p *Pipeline) skipped(s *manifest.Service, why string) ui.ServiceResult {
 	r := p.newResult(s)
-	r.Action, r.Error = ui.ActionSkipped, "not started: another service failed (use --keep-going to build the rest)"
-	if ctxErr != nil {
-		r.Error = "not started: " + ctxErr.Error()
-	}
+	r.Action, r.Error = ui.ActionSkipped, "not started: "+why
 	return r
+}
+
+// checkout is one sync of a folder that several services may share.
+type checkout struct {
+	once sync.Once
+	res  gitsync.Result
+	err  error
+}
+
+// sync brings the service's checkout to its reference once per run, however
+// many services of one repository share it.
+func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Result, error) {
+	v, _ := p.checkouts.LoadOrStore(s.AbsDir, &checkout{})
+	c := v.(*checkout)
+	c.once.Do(func() {
+		p.Progress.Debugf(s.Name, "syncing %s at %s", s.Git.Remote, s.Git.Reference)
+		c.res, c.err = p.Git.Sync(ctx, gitsync.Request{
+			Remote:    s.Git.URL,
+			Dir:       s.AbsDir,
+			Reference: s.Git.Reference,
+			Force:     p.Force,
+			BackupDir: p.backupDir(s),
+		})
+		if c.err != nil {
+			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.err)
+			return
+		}
+		for _, line := range c.res.Saved {
+			p.Progress.Stepf(s.Name, "saved local work: %s", line)
+		}
+	})
+	return c.res, c.err
+}
+
+func (p *Pipeline) backupDir(s *manifest.Service) string {
+	return filepath.Join(p.Manifest.Root, ".x-platform", "backups", filepath.Clean(s.Dir))
 }

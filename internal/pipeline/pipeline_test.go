@@ -3,232 +3,126 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/docker"
-	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
-// fakeEngine records calls; it stands in for Docker and the registry so the
-// pipeline's decisions can be tested without them.
-type fakeEngine struct {
-	mu       sync.Mutex
-	local    map[string]bool
-	remote   map[string]string
-	calls    []string
-	failRun  map[string]error
-	failPush map[string]error
-}
-
-func newFake() *fakeEngine {
-	return &fakeEngine{local: map[string]bool{"builder:1": true}, remote: map[string]string{}, failRun: map[string]error{}, failPush: map[string]error{}}
-}
-
-func (f *fakeEngine) record(format string, args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, fmt.Sprintf(format, args...))
-}
-
-func (f *fakeEngine) Local(_ context.Context, ref string) (bool, string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.local[ref] {
-		return false, "", nil
+func TestBuildThenReuse(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	ctx := context.Background()
+	first := p.Build(ctx, svcs)[0]
+	ref := "reg.test/x/svc:" + f.commits[svcs[0].AbsDir]
+	if first.Action != ui.ActionBuilt || first.Image != ref || first.Digest == "" || first.Key == "" {
+		t.Fatalf("first build = %+v", first)
 	}
-	return true, f.remote[ref], nil
-}
-
-func (f *fakeEngine) Pull(_ context.Context, ref string, _ io.Writer) error {
-	f.record("pull %s", ref)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.local[ref] = true
-	return nil
-}
-
-func (f *fakeEngine) Push(_ context.Context, ref string, _ io.Writer) (string, error) {
-	f.record("push %s", ref)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.failPush[ref]; err != nil {
-		return "", err
-	}
-	f.remote[ref] = "sha256:" + strings.Repeat("d", 64)
-	return f.remote[ref], nil
-}
-
-func (f *fakeEngine) Tag(_ context.Context, src, dst string) error {
-	f.record("tag %s %s", src, dst)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.local[dst] = true
-	return nil
-}
-
-func (f *fakeEngine) Run(_ context.Context, spec docker.RunSpec) error {
-	f.record("run %s %s", spec.Name, strings.Join(spec.Lines, ";"))
-	return f.failRun[spec.Name]
-}
-
-func (f *fakeEngine) Build(_ context.Context, spec docker.BuildSpec) (string, error) {
-	f.record("build %s", strings.Join(spec.Tags, ","))
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, t := range spec.Tags {
-		f.local[t] = true
-	}
-	return "sha256:id", nil
-}
-
-func (f *fakeEngine) Digest(_ context.Context, ref string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if d, ok := f.remote[ref]; ok {
-		return d, nil
-	}
-	return "", image.ErrNotFound
-}
-
-func (f *fakeEngine) has(call string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, c := range f.calls {
-		if c == call {
-			return true
+	for _, c := range []string{"run xp-svc make;make test", "build " + ref, "push " + ref, "rtag " + ref + " key-" + first.Key, "rtag " + ref + " master"} {
+		if !f.has(c) {
+			t.Errorf("missing call %q in %q", c, f.calls)
 		}
 	}
-	return false
+
+	f.calls = nil
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || r.Digest != first.Digest || f.has("build") || f.has("push") {
+		t.Fatalf("second build = %+v, calls %q", r, f.calls)
+	}
+
+	// Another engine: only the registry has it.
+	delete(f.local, ref)
+	delete(f.local, "reg.test/x/svc:key-"+first.Key)
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPulled || f.has("build") {
+		t.Fatalf("registry-only build = %+v, calls %q", r, f.calls)
+	}
 }
 
-var shaA = strings.Repeat("a", 40)
+func TestStaleImagesAreRebuiltWithReason(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	ctx := context.Background()
+	first := p.Build(ctx, svcs)[0]
 
-func testPipeline(f *fakeEngine, kind gitsync.RefKind, name string, services ...string) (*Pipeline, []*manifest.Service) {
-	m := &manifest.Manifest{Root: "/p"}
-	for _, n := range services {
-		m.Services = append(m.Services, &manifest.Service{
-			Name: n, Dir: "src/" + n, AbsDir: "/p/src/" + n,
-			Git:           manifest.Git{Remote: "r", URL: "r", Reference: "origin/" + name},
-			DockerBuilder: manifest.Builder{Image: "builder:1", Workdir: "/w"},
-			Docker:        manifest.Docker{Image: n, Dockerfile: "Dockerfile", Context: "."},
-			Scripts:       manifest.Scripts{Build: []string{"make"}, Test: []string{"make test"}},
-		})
+	// bin/x-update-builder refreshed the builder image.
+	f.local["builder:1"] = fakeImage{id: "sha256:builder2"}
+	p2, _ := testPipeline(t, f, nil)
+	p2.Manifest = p.Manifest
+	r := p2.Build(ctx, svcs)[0]
+	if r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, "builder image changed") || r.Key == first.Key {
+		t.Fatalf("after a builder refresh = %+v", r)
 	}
-	sync := func(context.Context, gitsync.Request) (gitsync.Result, error) {
-		return gitsync.Result{Commit: shaA, Kind: kind, Name: name}, nil
+
+	// The same in the registry only: the stale remote image is not pulled.
+	delete(f.local, r.Image)
+	f.local["builder:1"] = fakeImage{id: "sha256:builder3"}
+	p3, _ := testPipeline(t, f, nil)
+	p3.Manifest = p.Manifest
+	f.calls = nil
+	r = p3.Build(ctx, svcs)[0]
+	if r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, "in the registry is stale") || f.has("pull") {
+		t.Fatalf("stale registry image = %+v, calls %q", r, f.calls)
 	}
-	return &Pipeline{
-		Git: SyncFunc(sync), Images: f, Builder: f, Registry: f,
-		Progress: ui.NewProgress(io.Discard, ui.Normal), Manifest: m,
-		RegistryPrefix: "reg.test/x", Jobs: 2, User: "1:1",
-	}, m.Services
 }
 
-func TestBuildActions(t *testing.T) {
-	ref := "reg.test/x/svc:" + shaA
-	tests := []struct {
-		name     string
-		setup    func(f *fakeEngine)
-		want     ui.Action
-		calls    []string
-		notCalls []string
-	}{
-		{
-			name:  "present locally and pushed before",
-			setup: func(f *fakeEngine) { f.local[ref] = true; f.remote[ref] = "sha256:1" },
-			want:  ui.ActionPresent, notCalls: []string{"build " + ref, "push " + ref},
-		},
-		{
-			name:  "present locally but never pushed",
-			setup: func(f *fakeEngine) { f.local[ref] = true },
-			want:  ui.ActionPresent, calls: []string{"push " + ref}, notCalls: []string{"build " + ref},
-		},
-		{
-			name:  "in the registry only",
-			setup: func(f *fakeEngine) { f.remote[ref] = "sha256:1" },
-			want:  ui.ActionPulled, calls: []string{"pull " + ref}, notCalls: []string{"build " + ref},
-		},
-		{
-			name:  "nowhere",
-			setup: func(*fakeEngine) {},
-			want:  ui.ActionBuilt,
-			calls: []string{"run xp-svc make;make test", "build " + ref, "push " + ref, "tag " + ref + " reg.test/x/svc:feature-x", "push reg.test/x/svc:feature-x"},
-		},
+func TestReuseByKeyAcrossCommits(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	ctx := context.Background()
+	first := p.Build(ctx, svcs)[0]
+
+	// A docs-only commit: new SHA, same tree.
+	next := strings.Repeat("b", 40)
+	f.trees[next] = "tree-of-" + first.Commit
+	f.commits[svcs[0].AbsDir] = next
+	f.calls = nil
+	p2, _ := testPipeline(t, f, nil)
+	p2.Manifest = p.Manifest
+	r := p2.Build(ctx, svcs)[0]
+	if r.Action != ui.ActionReused || r.Digest != first.Digest || f.has("build") || f.has("run") {
+		t.Fatalf("docs-only commit = %+v, calls %q", r, f.calls)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFake()
-			tt.setup(f)
-			p, svcs := testPipeline(f, gitsync.Branch, "feature/x", "svc")
-			got := p.Build(context.Background(), svcs)
-			if got[0].Action != tt.want || got[0].Error != "" {
-				t.Fatalf("action = %q (%s), want %q", got[0].Action, got[0].Error, tt.want)
-			}
-			if got[0].Image != ref || got[0].Commit != shaA || got[0].Digest == "" {
-				t.Errorf("result = %+v", got[0])
-			}
-			for _, c := range tt.calls {
-				if !f.has(c) {
-					t.Errorf("missing call %q in %q", c, f.calls)
-				}
-			}
-			for _, c := range tt.notCalls {
-				if f.has(c) {
-					t.Errorf("unexpected call %q", c)
-				}
-			}
-		})
+	if !f.has("rtag reg.test/x/svc:key-"+first.Key+" "+next) || !strings.Contains(r.Reason, "commit") {
+		t.Fatalf("reuse did not tag the new commit: %+v %q", r, f.calls)
 	}
 }
 
 func TestBranchTagNeedsSHAPush(t *testing.T) {
 	f := newFake()
-	ref := "reg.test/x/svc:" + shaA
+	p, svcs := testPipeline(t, f, nil, "svc")
+	ref := "reg.test/x/svc:" + f.commits[svcs[0].AbsDir]
 	f.failPush[ref] = errors.New("registry down")
-	p, svcs := testPipeline(f, gitsync.Branch, "master", "svc")
-	got := p.Build(context.Background(), svcs)
-	if got[0].Action != ui.ActionFailed || !strings.Contains(got[0].Error, "registry down") {
-		t.Fatalf("result = %+v", got[0])
+	got := p.Build(context.Background(), svcs)[0]
+	if got.Action != ui.ActionFailed || !strings.Contains(got.Error, "registry down") {
+		t.Fatalf("result = %+v", got)
 	}
-	if f.has("push reg.test/x/svc:master") {
-		t.Fatal("branch tag pushed although the SHA push failed")
+	if f.has("rtag") {
+		t.Fatalf("tags pushed although the SHA push failed: %q", f.calls)
 	}
 }
 
-func TestSHAPinPushesOnlySHA(t *testing.T) {
+func TestSHAPinPushesNoName(t *testing.T) {
 	f := newFake()
-	p, svcs := testPipeline(f, gitsync.Commit, "", "svc")
-	if got := p.Build(context.Background(), svcs); got[0].Action != ui.ActionBuilt {
-		t.Fatalf("result = %+v", got[0])
+	p, svcs := testPipeline(t, f, func(s *manifest.Service) { s.Git.Reference = strings.Repeat("c", 40) }, "svc")
+	if got := p.Build(context.Background(), svcs)[0]; got.Action != ui.ActionBuilt {
+		t.Fatalf("result = %+v", got)
 	}
-	pushes := 0
-	for _, c := range f.calls {
-		if strings.HasPrefix(c, "push ") {
-			pushes++
-		}
-	}
-	if pushes != 1 {
-		t.Fatalf("pushes = %d, want 1: %q", pushes, f.calls)
+	if f.has("rtag reg.test/x/svc:" + strings.Repeat("c", 40) + " master") {
+		t.Fatalf("a SHA pin pushed a branch tag: %q", f.calls)
 	}
 }
 
 func TestScriptFailureStopsService(t *testing.T) {
 	f := newFake()
 	f.failRun["xp-b"] = &docker.ScriptError{Line: "make test", Index: 2, ExitCode: 3}
-	p, svcs := testPipeline(f, gitsync.Branch, "master", "b")
-	got := p.Build(context.Background(), svcs)
-	if got[0].Action != ui.ActionFailed || got[0].Error != "test script line 1 `make test` exited with code 3" {
-		t.Fatalf("result = %+v", got[0])
+	p, svcs := testPipeline(t, f, nil, "b")
+	got := p.Build(context.Background(), svcs)[0]
+	if got.Action != ui.ActionFailed || got.Error != "test script line 1 `make test` exited with code 3" {
+		t.Fatalf("result = %+v", got)
 	}
-	if f.has("build reg.test/x/b:" + shaA) {
-		t.Fatal("image built after a failing test")
+	if f.has("build") || f.has("push") {
+		t.Fatalf("image built or pushed after a failing test: %q", f.calls)
 	}
 }
 
@@ -236,7 +130,7 @@ func TestFailureStopsScheduling(t *testing.T) {
 	for _, keepGoing := range []bool{false, true} {
 		f := newFake()
 		f.failRun["xp-a"] = &docker.ScriptError{Line: "make", Index: 1, ExitCode: 1}
-		p, svcs := testPipeline(f, gitsync.Branch, "master", "a", "b", "c")
+		p, svcs := testPipeline(t, f, nil, "a", "b", "c")
 		p.Jobs, p.KeepGoing = 1, keepGoing
 		got := p.Build(context.Background(), svcs)
 		want := []ui.Action{ui.ActionFailed, ui.ActionSkipped, ui.ActionSkipped}
@@ -245,7 +139,7 @@ func TestFailureStopsScheduling(t *testing.T) {
 		}
 		for i, w := range want {
 			if got[i].Action != w {
-				t.Errorf("keepGoing=%v: %s action = %q, want %q", keepGoing, got[i].Name, got[i].Action, w)
+				t.Errorf("keepGoing=%v: %s = %q, want %q", keepGoing, got[i].Name, got[i].Action, w)
 			}
 		}
 	}
@@ -254,9 +148,9 @@ func TestFailureStopsScheduling(t *testing.T) {
 func TestMissingBuilderSaysWhatToRun(t *testing.T) {
 	f := newFake()
 	delete(f.local, "builder:1")
-	p, svcs := testPipeline(f, gitsync.Branch, "master", "svc")
-	got := p.Build(context.Background(), svcs)
-	if got[0].Action != ui.ActionFailed || !strings.Contains(got[0].Error, "run bin/x-update-builder builder") {
-		t.Fatalf("result = %+v", got[0])
+	p, svcs := testPipeline(t, f, nil, "svc")
+	got := p.Build(context.Background(), svcs)[0]
+	if got.Action != ui.ActionFailed || !strings.Contains(got.Error, "run bin/x-update-builder builder") {
+		t.Fatalf("result = %+v", got)
 	}
 }

@@ -4,18 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/x-platform/x-platform/internal/docker"
+	"github.com/x-platform/x-platform/internal/cachekey"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
+// outcome is how a service's image came to be, and why.
+type outcome struct {
+	action ui.Action
+	digest string
+	why    []string
+}
+
 // buildOne takes one service from its reference to a pushed image.
-func (p *Pipeline) buildOne(ctx context.Context, s *manifest.Service) ui.ServiceResult {
+func (p *Pipeline) buildOne(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
 	start := time.Now()
 	r := p.newResult(s)
 	res, err := p.sync(ctx, s)
@@ -24,150 +31,122 @@ func (p *Pipeline) buildOne(ctx context.Context, s *manifest.Service) ui.Service
 	}
 	r.Commit, r.Saved = res.Commit, res.Saved
 	r.Image = image.Name(p.RegistryPrefix, s.Docker.Image, res.Commit)
-
-	action, digest, err := p.reuse(ctx, s, r.Image)
-	if err == nil && action == "" {
-		action = ui.ActionBuilt
-		digest, err = p.build(ctx, s, res, r.Image)
-	}
+	in, err := p.inputs(ctx, s, res.Commit, deps)
 	if err != nil {
 		return p.fail(r, err)
 	}
-	r.Action, r.Digest = action, digest
-	p.Progress.Donef(s.Name, true, "%s %s (%s)", action, r.Image, time.Since(start).Round(time.Millisecond))
+	r.Key = in.Key()
+	out, err := p.reuse(ctx, s, r.Image, in)
+	if err == nil && out.action == "" {
+		p.Progress.Stepf(s.Name, "building: %s", strings.Join(out.why, "; "))
+		out.action = ui.ActionBuilt
+		out.digest, err = p.build(ctx, s, res, r.Image, in)
+	}
+	if err == nil && out.action != ui.ActionPresent && out.action != ui.ActionPulled {
+		err = p.pushName(ctx, s, res, r.Image)
+	}
+	r.Reason = strings.Join(out.why, "; ")
+	if err != nil {
+		return p.fail(r, err)
+	}
+	r.Action, r.Digest = out.action, out.digest
+	p.Progress.Donef(s.Name, true, "%s %s (%s)", out.action, r.Image, time.Since(start).Round(time.Millisecond))
 	return r
 }
 
-func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Result, error) {
-	p.Progress.Debugf(s.Name, "syncing %s at %s", s.Git.Remote, s.Git.Reference)
-	res, err := p.Git.Sync(ctx, gitsync.Request{
-		Remote:    s.Git.URL,
-		Dir:       s.AbsDir,
-		Reference: s.Git.Reference,
-		Force:     p.Force,
-		BackupDir: filepath.Join(p.Manifest.Root, ".x-platform", "backups", s.Name),
-	})
+// reuse looks for an image made from exactly these inputs: the commit's own
+// image in the local engine, then in the registry, then another commit's
+// image with the same key. An empty action means none fits; why says so.
+func (p *Pipeline) reuse(ctx context.Context, s *manifest.Service, ref string, in cachekey.Inputs) (outcome, error) {
+	local, err := p.Images.Inspect(ctx, ref)
 	if err != nil {
-		return res, fmt.Errorf("syncing %s: %w", s.Dir, err)
+		return outcome{}, err
 	}
-	for _, line := range res.Saved {
-		p.Progress.Stepf(s.Name, "saved local work: %s", line)
+	if local.Present {
+		why := in.Explain(local.Labels)
+		if why == nil {
+			return p.present(ctx, s, ref, local.Digest)
+		}
+		return outcome{why: append([]string{"the commit's image is stale"}, why...)}, nil
 	}
-	return res, nil
+	remote, err := p.Registry.Config(ctx, ref)
+	switch {
+	case err == nil:
+		if why := in.Explain(remote.Labels); why != nil {
+			return outcome{why: append([]string{"the commit's image in the registry is stale"}, why...)}, nil
+		}
+		p.Progress.Stepf(s.Name, "pulling %s", ref)
+		if err := p.Images.Pull(ctx, ref, p.Progress.Output(s.Name)); err != nil {
+			return outcome{}, fmt.Errorf("pulling %s: %w", ref, err)
+		}
+		return outcome{action: ui.ActionPulled, digest: remote.Digest}, nil
+	case !errors.Is(err, image.ErrNotFound):
+		return outcome{}, fmt.Errorf("looking up %s in the registry: %w", ref, err)
+	}
+	return p.reuseByKey(ctx, s, ref, in)
 }
 
-// reuse looks for the commit's image in the local engine, then in the
-// registry. An empty action means neither has it.
-func (p *Pipeline) reuse(ctx context.Context, s *manifest.Service, ref string) (ui.Action, string, error) {
-	ok, digest, err := p.Images.Local(ctx, ref)
-	if err != nil {
-		return "", "", err
-	}
-	if ok {
-		if digest == "" {
-			// Built here before, but its push never finished.
-			p.Progress.Stepf(s.Name, "image present but never pushed: pushing %s", ref)
-			if digest, err = p.Images.Push(ctx, ref, p.Progress.Output(s.Name)); err != nil {
-				return "", "", fmt.Errorf("pushing %s: %w", ref, err)
-			}
+// present accepts the local image, pushing it first if it never reached the
+// registry (a push that failed after the build).
+func (p *Pipeline) present(ctx context.Context, s *manifest.Service, ref, digest string) (outcome, error) {
+	if digest == "" {
+		p.Progress.Stepf(s.Name, "image present but never pushed: pushing %s", ref)
+		var err error
+		if digest, err = p.Images.Push(ctx, ref, p.Progress.Output(s.Name)); err != nil {
+			return outcome{}, fmt.Errorf("pushing %s: %w", ref, err)
 		}
-		return ui.ActionPresent, digest, nil
 	}
-	digest, err = p.Registry.Digest(ctx, ref)
+	return outcome{action: ui.ActionPresent, digest: digest}, nil
+}
+
+// reuseByKey gives the commit's tag to an image another commit made from
+// the same inputs: in the registry, without pulling, and in the local
+// engine too when it has that image.
+func (p *Pipeline) reuseByKey(ctx context.Context, s *manifest.Service, ref string, in cachekey.Inputs) (outcome, error) {
+	keyRef := image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())
+	digest, err := p.Registry.Digest(ctx, keyRef)
 	switch {
 	case errors.Is(err, image.ErrNotFound):
-		return "", "", nil
+		return outcome{why: []string{"no image has these inputs yet"}}, nil
 	case err != nil:
-		return "", "", fmt.Errorf("looking up %s in the registry: %w", ref, err)
+		return outcome{}, fmt.Errorf("looking up %s in the registry: %w", keyRef, err)
 	}
-	p.Progress.Stepf(s.Name, "pulling %s", ref)
-	if err := p.Images.Pull(ctx, ref, p.Progress.Output(s.Name)); err != nil {
-		return "", "", fmt.Errorf("pulling %s: %w", ref, err)
+	if err := p.Registry.Tag(ctx, keyRef, tagOf(ref)); err != nil {
+		return outcome{}, fmt.Errorf("tagging %s in the registry: %w", ref, err)
 	}
-	return ui.ActionPulled, digest, nil
+	if local, err := p.Images.Inspect(ctx, keyRef); err == nil && local.Present {
+		if err := p.Images.Tag(ctx, keyRef, ref); err != nil {
+			return outcome{}, fmt.Errorf("tagging %s: %w", ref, err)
+		}
+	}
+	src := "another commit"
+	if rev := revisionOf(ctx, p.Registry, keyRef); rev != "" {
+		src = "commit " + rev[:min(12, len(rev))]
+	}
+	return outcome{action: ui.ActionReused, digest: digest, why: []string{"same inputs as the image of " + src}}, nil
 }
 
-// build runs the scripts, builds the image and pushes the SHA tag, then the
-// branch or tag name — the latter only once the SHA is safely in the registry.
-func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string) (string, error) {
-	if err := p.ensureBuilder(ctx, s); err != nil {
-		return "", err
-	}
-	if err := p.runScripts(ctx, s, res.Commit); err != nil {
-		return "", err
-	}
-	out := p.Progress.Output(s.Name)
-	defer out.Close()
-	p.Progress.Stepf(s.Name, "building image %s", ref)
-	_, err := p.Builder.Build(ctx, docker.BuildSpec{
-		ContextDir: filepath.Join(s.AbsDir, s.Docker.Context),
-		Dockerfile: filepath.Join(s.AbsDir, s.Docker.Dockerfile),
-		Target:     s.Docker.Target,
-		BuildArgs:  s.Docker.BuildArgs,
-		Tags:       []string{ref},
-		Labels:     labels(s, res.Commit),
-		Log:        out,
-	})
+func revisionOf(ctx context.Context, r Registry, ref string) string {
+	cfg, err := r.Config(ctx, ref)
 	if err != nil {
-		return "", fmt.Errorf("building image: %w", err)
+		return ""
 	}
-	p.Progress.Stepf(s.Name, "pushing %s", ref)
-	digest, err := p.Images.Push(ctx, ref, out)
-	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", ref, err)
-	}
+	return cfg.Labels["org.opencontainers.image.revision"]
+}
+
+// pushName points the branch or git tag name at the commit's image, in the
+// registry, once the <sha> tag is safely there. A SHA pin has no name.
+func (p *Pipeline) pushName(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string) error {
 	tag := gitsync.BranchTag(res.Name)
 	if res.Kind == gitsync.Commit || tag == "" {
-		return digest, nil
-	}
-	named := image.Name(p.RegistryPrefix, s.Docker.Image, tag)
-	if err := p.Images.Tag(ctx, ref, named); err != nil {
-		return "", fmt.Errorf("tagging %s: %w", named, err)
-	}
-	if _, err := p.Images.Push(ctx, named, out); err != nil {
-		return "", fmt.Errorf("pushing %s: %w", named, err)
-	}
-	return digest, nil
-}
-
-func (p *Pipeline) runScripts(ctx context.Context, s *manifest.Service, commit string) error {
-	lines := append(append([]string(nil), s.Scripts.Build...), s.Scripts.Test...)
-	if len(lines) == 0 {
 		return nil
 	}
-	out := p.Progress.Output(s.Name)
-	defer out.Close()
-	p.Progress.Stepf(s.Name, "running %d build and %d test lines in %s", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
-	err := p.Builder.Run(ctx, docker.RunSpec{
-		Image:   s.DockerBuilder.Image,
-		Workdir: s.DockerBuilder.Workdir,
-		Mount:   s.AbsDir,
-		User:    p.User,
-		Env:     []string{"XP_SERVICE=" + s.Name, "XP_COMMIT=" + commit},
-		Lines:   lines,
-		Stdout:  out,
-		Stderr:  out,
-		Name:    "xp-" + s.Name,
-	})
-	var se *docker.ScriptError
-	if errors.As(err, &se) {
-		kind, n := "build", se.Index
-		if se.Index > len(s.Scripts.Build) {
-			kind, n = "test", se.Index-len(s.Scripts.Build)
-		}
-		return fmt.Errorf("%s script line %d `%s` exited with code %d", kind, n, se.Line, se.ExitCode)
-	}
-	if err != nil {
-		return fmt.Errorf("running scripts in %s: %w", s.DockerBuilder.Image, err)
+	if err := p.Registry.Tag(ctx, ref, tag); err != nil {
+		return fmt.Errorf("tagging %s as %s: %w", ref, tag, err)
 	}
 	return nil
 }
 
-func labels(s *manifest.Service, commit string) map[string]string {
-	return map[string]string{
-		"org.opencontainers.image.revision": commit,
-		"org.opencontainers.image.source":   redact(s.Git.Remote),
-		"io.x-platform.service":             s.Name,
-		"io.x-platform.reference":           s.Git.Reference,
-	}
+func tagOf(ref string) string {
+	return ref[len(imageRepo(ref))+1:]
 }

@@ -18,6 +18,7 @@ const (
 	ActionSynced  Action = "synced"
 	ActionFailed  Action = "failed"
 	ActionSkipped Action = "skipped"
+	ActionReused  Action = "reused"
 )
 
 // ServiceResult is one service's line in a report.
@@ -29,6 +30,10 @@ type ServiceResult struct {
 	Digest    string `json:"digest"`
 	Action    Action `json:"action"`
 	Error     string `json:"error"`
+	// Key is the cache key of the inputs the image is made from.
+	Key string `json:"key,omitempty"`
+	// Reason says why the image was built or reused.
+	Reason string `json:"reason,omitempty"`
 	// Saved says where local work was put aside before the checkout moved.
 	Saved []string `json:"saved,omitempty"`
 	// Present is set by list: whether the commit's image is in the local engine.
@@ -40,6 +45,8 @@ type Report struct {
 	Command  string          `json:"command"`
 	OK       bool            `json:"ok"`
 	Services []ServiceResult `json:"services"`
+	// Explain adds each service's reason to the table.
+	Explain bool `json:"-"`
 }
 
 // NewReport sets OK from the services' actions.
@@ -81,6 +88,9 @@ func WriteTable(w io.Writer, r Report) error {
 		return err
 	}
 	for _, s := range r.Services {
+		if r.Explain && s.Reason != "" {
+			fmt.Fprintf(w, "\n%s %s: %s\n", s.Name, s.Action, s.Reason)
+		}
 		if s.Error != "" {
 			fmt.Fprintf(w, "\n%s: %s\n", s.Name, s.Error)
 		}

@@ -1,0 +1,161 @@
+package cachekey
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Label names on built images.
+const (
+	LabelKey        = "io.x-platform.key"
+	labelTree       = "io.x-platform.key.tree"
+	labelBuilder    = "io.x-platform.key.builder"
+	labelScripts    = "io.x-platform.key.scripts"
+	labelDockerfile = "io.x-platform.key.dockerfile"
+	labelArgs       = "io.x-platform.key.args"
+	labelDeps       = "io.x-platform.key.deps"
+)
+
+// TagPrefix starts the registry tag that finds an image by its key.
+const TagPrefix = "key-"
+
+// Inputs are everything an image is made from.
+type Inputs struct {
+	// Tree is the git tree hash of the service's folder at the commit.
+	Tree string
+	// Builder is the builder image's ID (its config digest).
+	Builder string
+	// Build and Test are the script lines.
+	Build, Test []string
+	// Dockerfile is a digest of the Dockerfile's content, path, context and target.
+	Dockerfile string
+	// BuildArgs are the build args after templates are expanded.
+	BuildArgs map[string]string
+	// Deps maps each dependency service to its image digest.
+	Deps map[string]string
+}
+
+// parts are the key's components in a fixed order.
+func (in Inputs) parts() [][2]string {
+	return [][2]string{
+		{labelTree, in.Tree},
+		{labelBuilder, in.Builder},
+		{labelScripts, digest(strings.Join(in.Build, "\n") + "\x00" + strings.Join(in.Test, "\n"))},
+		{labelDockerfile, in.Dockerfile},
+		{labelArgs, digest(canonical(in.BuildArgs))},
+		{labelDeps, canonical(in.Deps)},
+	}
+}
+
+// Key is the hex sha256 of all parts.
+func (in Inputs) Key() string {
+	h := sha256.New()
+	for _, p := range in.parts() {
+		fmt.Fprintf(h, "%s=%s\n", p[0], p[1])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Labels are the key and its parts, to be stored on the image.
+func (in Inputs) Labels() map[string]string {
+	l := map[string]string{LabelKey: in.Key()}
+	for _, p := range in.parts() {
+		l[p[0]] = p[1]
+	}
+	return l
+}
+
+// Tag is the registry tag under which the image is also pushed, so another
+// commit with the same inputs can find it.
+func (in Inputs) Tag() string { return TagPrefix + in.Key() }
+
+// Explain says which inputs differ between an image's labels and in; it
+// returns nil when the keys match.
+func (in Inputs) Explain(labels map[string]string) []string {
+	if labels[LabelKey] == in.Key() {
+		return nil
+	}
+	if labels[LabelKey] == "" {
+		return []string{"the image has no cache key (built without x-platform or by an older version)"}
+	}
+	names := map[string]string{
+		labelTree: "source tree", labelBuilder: "builder image", labelScripts: "build or test scripts",
+		labelDockerfile: "Dockerfile, context or target", labelArgs: "build args",
+	}
+	var why []string
+	for _, p := range in.parts() {
+		old := labels[p[0]]
+		if old == p[1] {
+			continue
+		}
+		if p[0] == labelDeps {
+			why = append(why, depChanges(old, in.Deps)...)
+			continue
+		}
+		why = append(why, fmt.Sprintf("%s changed (%s → %s)", names[p[0]], short(old), short(p[1])))
+	}
+	if len(why) == 0 {
+		why = []string{"cache key changed"}
+	}
+	return why
+}
+
+func depChanges(old string, now map[string]string) []string {
+	var was map[string]string
+	_ = json.Unmarshal([]byte(old), &was)
+	var why []string
+	for _, name := range sortedKeys(now) {
+		if was[name] != now[name] {
+			why = append(why, fmt.Sprintf("dependency %s changed (%s → %s)", name, short(was[name]), short(now[name])))
+		}
+	}
+	for _, name := range sortedKeys(was) {
+		if _, ok := now[name]; !ok {
+			why = append(why, fmt.Sprintf("dependency %s removed", name))
+		}
+	}
+	return why
+}
+
+// canonical encodes a map with sorted keys (encoding/json sorts them).
+func canonical(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Digest returns "sha256:<hex>" of the given parts, joined unambiguously.
+func Digest(parts ...string) string {
+	return digest(strings.Join(parts, "\x00"))
+}
+
+func short(s string) string {
+	s = strings.TrimPrefix(s, "sha256:")
+	if s == "" {
+		return "none"
+	}
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

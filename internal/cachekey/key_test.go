@@ -1,0 +1,63 @@
+package cachekey
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func base() Inputs {
+	return Inputs{
+		Tree: "t1", Builder: "sha256:b1", Build: []string{"make"}, Test: []string{"make test"},
+		Dockerfile: "sha256:d1", BuildArgs: map[string]string{"A": "1"}, Deps: map[string]string{"zfrontend": "sha256:f1"},
+	}
+}
+
+func TestKeyIsStableAndCoversEveryInput(t *testing.T) {
+	if base().Key() != base().Key() || len(base().Key()) != 64 {
+		t.Fatalf("key not stable: %s", base().Key())
+	}
+	changes := map[string]func(*Inputs){
+		"source tree":          func(in *Inputs) { in.Tree = "t2" },
+		"builder image":        func(in *Inputs) { in.Builder = "sha256:b2" },
+		"build or test":        func(in *Inputs) { in.Test = []string{"make check"} },
+		"Dockerfile":           func(in *Inputs) { in.Dockerfile = "sha256:d2" },
+		"build args":           func(in *Inputs) { in.BuildArgs = map[string]string{"A": "2"} },
+		"dependency zfrontend": func(in *Inputs) { in.Deps = map[string]string{"zfrontend": "sha256:f2"} },
+	}
+	for want, change := range changes {
+		in := base()
+		change(&in)
+		if in.Key() == base().Key() {
+			t.Errorf("changing the %s kept the key", want)
+		}
+		why := in.Explain(base().Labels())
+		if len(why) != 1 || !strings.HasPrefix(why[0], want) {
+			t.Errorf("Explain after changing the %s = %q", want, why)
+		}
+	}
+	// A line moved from build to test is a different script.
+	moved := base()
+	moved.Build, moved.Test = nil, []string{"make", "make test"}
+	if moved.Key() == base().Key() {
+		t.Error("moving a build line to test kept the key")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	if why := base().Explain(base().Labels()); why != nil {
+		t.Fatalf("same inputs: %q", why)
+	}
+	if why := base().Explain(map[string]string{"other": "x"}); len(why) != 1 || !strings.Contains(why[0], "no cache key") {
+		t.Fatalf("unlabelled image: %q", why)
+	}
+	in := base()
+	in.Deps = map[string]string{"zgateway": "sha256:g1"}
+	want := []string{"dependency zgateway changed (none → g1)", "dependency zfrontend removed"}
+	if why := in.Explain(base().Labels()); !reflect.DeepEqual(why, want) {
+		t.Fatalf("Explain = %q, want %q", why, want)
+	}
+	if !strings.HasPrefix(base().Tag(), TagPrefix) || len(base().Tag()) > 128 {
+		t.Fatalf("Tag() = %q", base().Tag())
+	}
+}

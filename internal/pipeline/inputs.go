@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/x-platform/x-platform/internal/cachekey"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// inputs gathers everything the service's image is made from at commit.
+func (p *Pipeline) inputs(ctx context.Context, s *manifest.Service, commit string, deps map[string]ui.ServiceResult) (cachekey.Inputs, error) {
+	in := cachekey.Inputs{Build: s.Scripts.Build, Test: s.Scripts.Test, Deps: map[string]string{}}
+	var err error
+	if in.Tree, err = p.Git.TreeHash(s.AbsDir, commit, treePath(s)); err != nil {
+		return in, fmt.Errorf("reading the source tree: %w", err)
+	}
+	if in.Builder, err = p.builderID(ctx, s); err != nil {
+		return in, err
+	}
+	dockerfile := filepath.Join(s.SourceDir(), s.Docker.Dockerfile)
+	content, err := os.ReadFile(dockerfile)
+	if err != nil {
+		return in, fmt.Errorf("reading the Dockerfile: %w", err)
+	}
+	in.Dockerfile = cachekey.Digest(string(content), s.Docker.Dockerfile, s.Docker.Context, s.Docker.Target)
+
+	refs := map[string]string{}
+	for _, d := range s.Deps {
+		r, ok := deps[d]
+		if !ok || r.Digest == "" {
+			return in, fmt.Errorf("dependency %s has no pushed image to build from", d)
+		}
+		in.Deps[d] = r.Digest
+		refs[d] = imageRepo(r.Image) + "@" + r.Digest
+	}
+	if len(s.Docker.BuildArgs) > 0 {
+		in.BuildArgs = map[string]string{}
+		for k, v := range s.Docker.BuildArgs {
+			in.BuildArgs[k] = manifest.ExpandImages(v, func(name string) string { return refs[name] })
+		}
+	}
+	return in, nil
+}
+
+// treePath is the repository folder whose tree the key covers: the
+// service's git.path, widened to hold a build context or Dockerfile that
+// lies outside it (up to the whole repository).
+func treePath(s *manifest.Service) string {
+	root := s.Git.Path
+	for _, rel := range []string{s.Docker.Context, path.Dir(filepath.ToSlash(s.Docker.Dockerfile))} {
+		p := path.Clean(path.Join(root, filepath.ToSlash(rel)))
+		for root != "" && p != root && !strings.HasPrefix(p, root+"/") {
+			root = path.Dir(root)
+			if root == "." {
+				root = ""
+			}
+		}
+	}
+	return root
+}
+
+// imageRepo drops the tag from "<repo>:<tag>".
+func imageRepo(ref string) string {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[:i]
+	}
+	return ref
+}
+
+// builderID is the builder image's ID, read without pulling: from the local
+// engine, else from its registry; a builder that is nowhere is built from
+// builders/<name>/ first.
+func (p *Pipeline) builderID(ctx context.Context, s *manifest.Service) (string, error) {
+	img := s.DockerBuilder.Image
+	if id, ok := p.builderIDs.Load(img); ok {
+		return id.(string), nil
+	}
+	info, err := p.Images.Inspect(ctx, img)
+	if err != nil {
+		return "", err
+	}
+	id := info.ID
+	if !info.Present && remoteImage(img) {
+		cfg, err := p.Registry.Config(ctx, img)
+		switch {
+		case err == nil:
+			id = cfg.ID
+		case !errors.Is(err, image.ErrNotFound):
+			return "", fmt.Errorf("looking up builder image %s: %w", img, err)
+		}
+	}
+	if id == "" {
+		if err := p.ensureBuilder(ctx, s); err != nil {
+			return "", err
+		}
+		if info, err = p.Images.Inspect(ctx, img); err != nil {
+			return "", err
+		}
+		id = info.ID
+	}
+	p.builderIDs.Store(img, id)
+	return id, nil
+}
