@@ -1,0 +1,185 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+func pinCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "pin",
+		Usage:     "set a service's reference in the manifest, once its remote is known to have it",
+		ArgsUsage: "SERVICE REFERENCE",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "no-verify", Usage: "write the reference without asking the service's remote"},
+		},
+		Action: runPin,
+	}
+}
+
+func runPin(c *cli.Context) error {
+	if c.NArg() != 2 {
+		return usageError{fmt.Errorf("pin takes SERVICE REFERENCE, got %d arguments %q", c.NArg(), c.Args().Slice())}
+	}
+	name, reference := c.Args().Get(0), c.Args().Get(1)
+	m, err := pinManifest(c)
+	if err != nil {
+		return err
+	}
+	svc := m.Service(name)
+	if svc == nil {
+		return &plan.UnknownServiceError{Unknown: []string{name}, Valid: m.Names()}
+	}
+	// Write through a symlinked manifest rather than replacing the link.
+	path, err := filepath.EvalSymlinks(m.Path)
+	if err != nil {
+		return fmt.Errorf("resolving %s: %w", m.Path, err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading manifest: %w", err)
+	}
+	edited, err := manifest.Pin(data, name, reference)
+	if err != nil {
+		return usageError{fmt.Errorf("pinning %s in %s: %w", name, m.Path, err)}
+	}
+
+	res := ui.ServiceResult{Name: name, Reference: reference, Action: ui.ActionPinned}
+	if !c.Bool("no-verify") {
+		if res.Commit, err = verifyReference(c, svc, reference); err != nil {
+			return pinFailed(c, res, err)
+		}
+	}
+	if !bytes.Equal(edited, data) {
+		if err := writeFileAtomic(path, edited); err != nil {
+			return err
+		}
+	}
+	if c.String("output") == "json" {
+		if err := ui.WriteJSON(c.App.Writer, ui.NewReport("pin", []ui.ServiceResult{res})); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+		return nil
+	}
+	commit := "not verified"
+	if res.Commit != "" {
+		commit = res.Commit[:12]
+	}
+	_, err = fmt.Fprintf(c.App.Writer, "%s: %s → %s (%s)\n", name, svc.Git.Reference, reference, commit)
+	return err
+}
+
+// pinManifest loads the manifest as loadManifest does but needs no registry:
+// pinning pushes nothing.
+func pinManifest(c *cli.Context) (*manifest.Manifest, error) {
+	path := c.String("file")
+	if path == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("finding the manifest: %w", err)
+		}
+		if path, err = manifest.Find(wd); err != nil {
+			return nil, err
+		}
+	}
+	m, err := manifest.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usageError{fmt.Errorf("%w (pass --file with an existing manifest)", err)}
+	}
+	return m, err
+}
+
+// verifyReference asks the service's remote for reference and returns the
+// commit it names. A commit that is no branch or tag tip is not advertised;
+// it is taken when the service's checkout has it on a fetched branch or tag.
+func verifyReference(c *cli.Context, svc *manifest.Service, reference string) (string, error) {
+	p := progress(c)
+	remote := redactRemote(svc.Git.URL)
+	p.Stepf(svc.Name, "checking %s for %s", remote, reference)
+	refs, err := gitsync.LsRemote(c.Context, svc.Git.URL)
+	if err != nil {
+		return "", err
+	}
+	commit, kind, err := gitsync.CheckReference(refs, reference)
+	switch {
+	case errors.Is(err, gitsync.ErrCommitNotAdvertised):
+		if _, rerr := gitsync.Resolve(svc.AbsDir, commit); rerr != nil {
+			return "", fmt.Errorf("checking %s in %s: %w, and %s does not have it on a fetched branch or tag (%v); "+
+				"pin a branch or tag, or fetch it first with x-platform sync --services %s",
+				reference, remote, err, svc.Dir, rerr, svc.Name)
+		}
+		p.Stepf(svc.Name, "warning: %s is no branch or tag tip of %s; taken because %s has it on a fetched branch or tag",
+			commit[:12], remote, svc.Dir)
+		return commit, nil
+	case err != nil:
+		return "", fmt.Errorf("checking %s in %s: %w", reference, remote, err)
+	}
+	p.Debugf(svc.Name, "%s %s is commit %s", kind, reference, commit)
+	return commit, nil
+}
+
+// pinFailed prints the failed result when a JSON report is expected, and
+// returns err so that it reaches stderr with exit code 1.
+func pinFailed(c *cli.Context, res ui.ServiceResult, err error) error {
+	if c.String("output") == "json" {
+		res.Action, res.Error = ui.ActionFailed, err.Error()
+		if werr := ui.WriteJSON(c.App.Writer, ui.NewReport("pin", []ui.ServiceResult{res})); werr != nil {
+			return fmt.Errorf("writing the report: %w", werr)
+		}
+	}
+	return err
+}
+
+// writeFileAtomic replaces path with data so that readers see the old file
+// or the new one, never a part; the file keeps its permissions.
+func writeFileAtomic(path string, data []byte) (err error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+			err = fmt.Errorf("writing %s: %w", path, err)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Chmod(fi.Mode().Perm()); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// redactRemote hides a password in a remote URL before it is shown.
+func redactRemote(remote string) string {
+	u, err := url.Parse(remote)
+	if err != nil || u.User == nil {
+		return remote
+	}
+	return u.Redacted()
+}

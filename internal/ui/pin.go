@@ -1,0 +1,4 @@
+package ui
+
+// ActionPinned reports a service whose reference was set in the manifest.
+const ActionPinned Action = "pinned"
