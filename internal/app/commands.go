@@ -9,6 +9,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -30,8 +31,14 @@ func buildCommand() *cli.Command {
 		Flags: []cli.Flag{servicesFlag, jobsFlag(), forceFlag,
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
 			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
+			&cli.BoolFlag{Name: "locked", Usage: "take exactly the commits and image digests of " + lock.FileName + "; build nothing"},
 		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("locked") {
+				return runPipelineErr(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
+					return buildLocked(c, p, sel)
+				})
+			}
 			return runPipeline(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
 				return p.Build(c.Context, plan.WithDeps(p.Manifest, sel))
 			})
@@ -53,6 +60,12 @@ func syncCommand() *cli.Command {
 }
 
 func runPipeline(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) []ui.ServiceResult) error {
+	return runPipelineErr(c, command, func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
+		return run(p, sel), nil
+	})
+}
+
+func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) ([]ui.ServiceResult, error)) error {
 	if c.NArg() > 0 {
 		return usageError{fmt.Errorf("%s takes no arguments (got %q); use --services %s", command, c.Args().Slice(), strings.Join(c.Args().Slice(), ","))}
 	}
@@ -73,7 +86,11 @@ func runPipeline(c *cli.Context, command string, run func(*pipeline.Pipeline, []
 	}
 	defer closeFn()
 	p.Jobs, p.Force, p.KeepGoing = c.Int("jobs"), c.Bool("force"), c.Bool("keep-going")
-	return report(c, command, run(p, sel))
+	results, err := run(p, sel)
+	if err != nil {
+		return err
+	}
+	return report(c, command, results)
 }
 
 func listCommand() *cli.Command {

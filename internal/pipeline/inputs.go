@@ -15,18 +15,39 @@ import (
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
+// source is a service's files at one commit: a checkout, or a snapshot
+// fetched into memory.
+type source interface {
+	tree(sub string) (string, error)
+	dockerfile() ([]byte, error)
+}
+
+// checkoutSource reads a checkout that is at the commit.
+type checkoutSource struct {
+	p      *Pipeline
+	s      *manifest.Service
+	commit string
+}
+
+func (c checkoutSource) tree(sub string) (string, error) {
+	return c.p.Git.TreeHash(c.s.AbsDir, c.commit, sub)
+}
+
+func (c checkoutSource) dockerfile() ([]byte, error) {
+	return os.ReadFile(filepath.Join(c.s.SourceDir(), c.s.Docker.Dockerfile))
+}
+
 // inputs gathers everything the service's image is made from at commit.
-func (p *Pipeline) inputs(ctx context.Context, s *manifest.Service, commit string, deps map[string]ui.ServiceResult) (cachekey.Inputs, error) {
+func (p *Pipeline) inputs(ctx context.Context, s *manifest.Service, src source, deps map[string]ui.ServiceResult) (cachekey.Inputs, error) {
 	in := cachekey.Inputs{Build: s.Scripts.Build, Test: s.Scripts.Test, Deps: map[string]string{}}
 	var err error
-	if in.Tree, err = p.Git.TreeHash(s.AbsDir, commit, treePath(s)); err != nil {
+	if in.Tree, err = src.tree(treePath(s)); err != nil {
 		return in, fmt.Errorf("reading the source tree: %w", err)
 	}
 	if in.Builder, err = p.builderID(ctx, s); err != nil {
 		return in, err
 	}
-	dockerfile := filepath.Join(s.SourceDir(), s.Docker.Dockerfile)
-	content, err := os.ReadFile(dockerfile)
+	content, err := src.dockerfile()
 	if err != nil {
 		return in, fmt.Errorf("reading the Dockerfile: %w", err)
 	}
@@ -75,6 +96,8 @@ func imageRepo(ref string) string {
 	return ref
 }
 
+var errNoBuilder = errors.New("builder image missing")
+
 // builderID is the builder image's ID, read without pulling: from the local
 // engine, else from its registry; a builder that is nowhere is built from
 // builders/<name>/ first.
@@ -96,6 +119,9 @@ func (p *Pipeline) builderID(ctx context.Context, s *manifest.Service) (string, 
 		case !errors.Is(err, image.ErrNotFound):
 			return "", fmt.Errorf("looking up builder image %s: %w", img, err)
 		}
+	}
+	if id == "" && p.dry {
+		return "", fmt.Errorf("%w: %s (build would make it from builders/%s)", errNoBuilder, img, BuilderName(img))
 	}
 	if id == "" {
 		if err := p.ensureBuilder(ctx, s); err != nil {

@@ -76,6 +76,9 @@ type Pipeline struct {
 	// User is the uid:gid builder scripts run as.
 	User string
 
+	// dry forbids side effects: Plan sets it.
+	dry bool
+
 	// Per run: what is learnt once and shared by the run's services.
 	builders   singleflight.Group
 	builderIDs *sync.Map // builder image → ID

@@ -1,0 +1,77 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/lock"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+func planCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "plan",
+		Usage: "say what build would sync, reuse, pull or build for each service, and why, changing nothing",
+		Flags: []cli.Flag{servicesFlag, jobsFlag()},
+		Action: func(c *cli.Context) error {
+			return runPipeline(c, "plan", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
+				return p.Plan(c.Context, plan.WithDeps(p.Manifest, sel))
+			})
+		},
+	}
+}
+
+func lockCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "lock",
+		Usage: "write " + lock.FileName + ": per service the commit, cache key and image digest (builds nothing)",
+		Flags: []cli.Flag{jobsFlag(), forceFlag},
+		Action: func(c *cli.Context) error {
+			m, err := loadManifest(c)
+			if err != nil {
+				return err
+			}
+			p, closeFn, err := newPipeline(c, m)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			p.Jobs, p.Force, p.KeepGoing = c.Int("jobs"), c.Bool("force"), true
+			results := p.Resolve(c.Context, m.Services)
+			r := ui.NewReport("lock", results)
+			if r.OK {
+				f := &lock.File{Registry: m.Registry, Services: map[string]lock.Entry{}}
+				for i, s := range m.Services {
+					res := results[i]
+					f.Services[s.Name] = lock.Entry{Reference: s.Git.Reference, Commit: res.Commit, Key: res.Key, Image: res.Image, Digest: res.Digest}
+				}
+				if err := lock.Write(lock.Path(m), f); err != nil {
+					return err
+				}
+				progress(c).Stepf("", "wrote %s", lock.Path(m))
+			}
+			return report(c, "lock", results)
+		},
+	}
+}
+
+// buildLocked runs `build --locked`: the lock must agree with the manifest.
+func buildLocked(c *cli.Context, p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
+	path := lock.Path(p.Manifest)
+	f, err := lock.Read(path)
+	if errors.Is(err, lock.ErrNoLock) {
+		return nil, usageError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Check(path, p.Manifest.Registry, sel); err != nil {
+		return nil, usageError{fmt.Errorf("%w", err)}
+	}
+	return p.BuildLocked(c.Context, sel, f), nil
+}
