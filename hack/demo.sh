@@ -56,9 +56,14 @@ bin/x-platform build
 say "bin/x-platform build again (nothing changed: every image is reused)"
 bin/x-platform build
 
+say "bin/x-platform plan (what build would do now, and why; changes nothing)"
+bin/x-platform plan
+
 say "bin/x-platform list"
 bin/x-platform list
 
 image="$(bin/x-platform -q --output json list --services zbackend | sed -n 's/.*"image": "\(.*\)".*/\1/p')"
 say "running $image"
 docker run --rm "$image" -once
+say "zfrontend's site inside it (zbackend is built FROM zfrontend's exact image)"
+docker run --rm --entrypoint ls "$image" /app/www

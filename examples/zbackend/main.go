@@ -26,6 +26,7 @@ func main() {
 		fmt.Println(greeting(os.Getenv("USER")))
 		return
 	}
+	http.Handle("/site/", http.StripPrefix("/site/", http.FileServer(http.Dir("/app/www"))))
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, greeting(r.URL.Query().Get("name")))
 	})
