@@ -69,7 +69,7 @@ func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline,
 	if c.NArg() > 0 {
 		return usageError{fmt.Errorf("%s takes no arguments (got %q); use --services %s", command, c.Args().Slice(), strings.Join(c.Args().Slice(), ","))}
 	}
-	if c.Int("jobs") < 1 {
+	if c.IsSet("jobs") && c.Int("jobs") < 1 {
 		return usageError{fmt.Errorf("--jobs must be at least 1")}
 	}
 	m, err := loadManifest(c)
@@ -99,34 +99,23 @@ func listCommand() *cli.Command {
 		Usage: "show services, their pinned reference, checked-out commit and whether its image is present",
 		Flags: []cli.Flag{servicesFlag},
 		Action: func(c *cli.Context) error {
-			m, err := loadManifest(c)
-			if err != nil {
-				return err
-			}
-			sel, err := plan.Select(m, c.StringSlice("services"))
-			if err != nil {
-				return err
-			}
-			p, closeFn, err := newPipeline(c, m)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			var results []ui.ServiceResult
-			for _, s := range sel {
-				r := ui.ServiceResult{Name: s.Name, Reference: s.Git.Reference, Action: ui.ActionPresent}
-				if sha, err := gitsync.Resolve(s.AbsDir, "HEAD"); err == nil {
-					r.Commit = sha
-					r.Image = image.Name(m.Registry, s.Docker.Image, sha)
-					info, err := p.Images.Inspect(c.Context, r.Image)
-					if err != nil {
-						return fmt.Errorf("inspecting %s: %w", r.Image, err)
+			return runPipelineErr(c, "list", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
+				var results []ui.ServiceResult
+				for _, s := range sel {
+					r := ui.ServiceResult{Name: s.Name, Reference: s.Git.Reference, Action: ui.ActionPresent}
+					if sha, err := gitsync.Resolve(s.AbsDir, "HEAD"); err == nil {
+						r.Commit = sha
+						r.Image = image.Name(p.RegistryPrefix, s.Docker.Image, sha)
+						info, err := p.Images.Inspect(c.Context, r.Image)
+						if err != nil {
+							return nil, fmt.Errorf("inspecting %s: %w", r.Image, err)
+						}
+						r.Present = &info.Present
 					}
-					r.Present = &info.Present
+					results = append(results, r)
 				}
-				results = append(results, r)
-			}
-			return report(c, "list", results)
+				return results, nil
+			})
 		},
 	}
 }

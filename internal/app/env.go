@@ -16,23 +16,10 @@ import (
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
-// loadManifest reads the manifest named by --file or found from the current
-// folder up, and applies XP_REGISTRY.
+// loadManifest reads the manifest, applies XP_REGISTRY and requires a
+// registry.
 func loadManifest(c *cli.Context) (*manifest.Manifest, error) {
-	path := c.String("file")
-	if path == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, fmt.Errorf("finding the manifest: %w", err)
-		}
-		if path, err = manifest.Find(wd); err != nil {
-			return nil, err
-		}
-	}
-	m, err := manifest.Load(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, usageError{fmt.Errorf("%w (pass --file with an existing manifest)", err)}
-	}
+	m, err := readManifest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +34,26 @@ func loadManifest(c *cli.Context) (*manifest.Manifest, error) {
 		return nil, usageError{fmt.Errorf("%s sets no registry: add `registry: host/prefix` or set XP_REGISTRY", m.Path)}
 	}
 	return m, nil
+}
+
+// readManifest reads the manifest named by --file or found from the current
+// folder up.
+func readManifest(c *cli.Context) (*manifest.Manifest, error) {
+	path := c.String("file")
+	if path == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("finding the manifest: %w", err)
+		}
+		if path, err = manifest.Find(wd); err != nil {
+			return nil, err
+		}
+	}
+	m, err := manifest.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usageError{fmt.Errorf("%w (pass --file with an existing manifest)", err)}
+	}
+	return m, err
 }
 
 func progress(c *cli.Context) *ui.Progress {

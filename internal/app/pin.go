@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,7 +33,7 @@ func runPin(c *cli.Context) error {
 		return usageError{fmt.Errorf("pin takes SERVICE REFERENCE, got %d arguments %q", c.NArg(), c.Args().Slice())}
 	}
 	name, reference := c.Args().Get(0), c.Args().Get(1)
-	m, err := pinManifest(c)
+	m, err := readManifest(c)
 	if err != nil {
 		return err
 	}
@@ -79,26 +78,6 @@ func runPin(c *cli.Context) error {
 	}
 	_, err = fmt.Fprintf(c.App.Writer, "%s: %s → %s (%s)\n", name, svc.Git.Reference, reference, commit)
 	return err
-}
-
-// pinManifest loads the manifest as loadManifest does but needs no registry:
-// pinning pushes nothing.
-func pinManifest(c *cli.Context) (*manifest.Manifest, error) {
-	path := c.String("file")
-	if path == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, fmt.Errorf("finding the manifest: %w", err)
-		}
-		if path, err = manifest.Find(wd); err != nil {
-			return nil, err
-		}
-	}
-	m, err := manifest.Load(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, usageError{fmt.Errorf("%w (pass --file with an existing manifest)", err)}
-	}
-	return m, err
 }
 
 // verifyReference asks the service's remote for reference and returns the

@@ -55,18 +55,10 @@ func (p *Pipeline) BuildLocked(ctx context.Context, services []*manifest.Service
 // have to be built fails with the command that builds it.
 func (p *Pipeline) Resolve(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
 	return p.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
-		r := p.newResult(s)
-		res, err := p.sync(ctx, s)
+		r, _, in, err := p.prepare(ctx, s, deps)
 		if err != nil {
 			return p.fail(r, err)
 		}
-		r.Commit, r.Saved = res.Commit, res.Saved
-		r.Image = image.Name(p.RegistryPrefix, s.Docker.Image, res.Commit)
-		in, err := p.inputs(ctx, s, checkoutSource{p, s, res.Commit}, deps)
-		if err != nil {
-			return p.fail(r, err)
-		}
-		r.Key = in.Key()
 		out, err := p.decide(ctx, s, r.Image, in)
 		switch {
 		case err != nil:

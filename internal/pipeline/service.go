@@ -28,18 +28,10 @@ type outcome struct {
 // buildOne takes one service from its reference to a pushed image.
 func (p *Pipeline) buildOne(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
 	start := time.Now()
-	r := p.newResult(s)
-	res, err := p.sync(ctx, s)
+	r, res, in, err := p.prepare(ctx, s, deps)
 	if err != nil {
 		return p.fail(r, err)
 	}
-	r.Commit, r.Saved = res.Commit, res.Saved
-	r.Image = image.Name(p.RegistryPrefix, s.Docker.Image, res.Commit)
-	in, err := p.inputs(ctx, s, checkoutSource{p, s, res.Commit}, deps)
-	if err != nil {
-		return p.fail(r, err)
-	}
-	r.Key = in.Key()
 	out, err := p.decide(ctx, s, r.Image, in)
 	if err == nil {
 		out, err = p.act(ctx, s, res, r.Image, in, out)
@@ -51,6 +43,22 @@ func (p *Pipeline) buildOne(ctx context.Context, s *manifest.Service, deps map[s
 	r.Action, r.Digest = out.action, out.digest
 	p.Progress.Donef(s.Name, true, "%s %s (%s)", out.action, r.Image, time.Since(start).Round(time.Millisecond))
 	return r
+}
+
+// prepare syncs the service's checkout and gathers the inputs of its image.
+func (p *Pipeline) prepare(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) (ui.ServiceResult, gitsync.Result, cachekey.Inputs, error) {
+	r := p.newResult(s)
+	res, err := p.sync(ctx, s)
+	if err != nil {
+		return r, res, cachekey.Inputs{}, err
+	}
+	r.Commit, r.Saved = res.Commit, res.Saved
+	r.Image = image.Name(p.RegistryPrefix, s.Docker.Image, res.Commit)
+	in, err := p.inputs(ctx, s, checkoutSource{p, s, res.Commit}, deps)
+	if err == nil {
+		r.Key = in.Key()
+	}
+	return r, res, in, err
 }
 
 // decide looks, without changing anything, for an image made from exactly
