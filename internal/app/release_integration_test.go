@@ -112,4 +112,3 @@ func byService(r ui.Report) map[string]ui.ServiceResult {
 	}
 	return out
 }
-
