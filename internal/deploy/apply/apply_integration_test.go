@@ -196,4 +196,3 @@ func equalMaps[V comparable](a, b map[string]V) bool {
 	}
 	return true
 }
-

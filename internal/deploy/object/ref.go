@@ -41,7 +41,9 @@ type Key struct {
 }
 
 // Key is the version-independent identity of r.
-func (r Ref) Key() Key { return Key{Group: r.Group, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name} }
+func (r Ref) Key() Key {
+	return Key{Group: r.Group, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}
+}
 
 // String is kind/name or kind/namespace/name, with the group when there is
 // one: Deployment.apps/x-staging/zbackend, Namespace/x-staging.

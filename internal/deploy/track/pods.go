@@ -79,11 +79,20 @@ func podProblems(pod *corev1.Pod) []Problem {
 	return out
 }
 
+// hasObservedGeneration lists the kinds whose status says which spec it describes.
+var hasObservedGeneration = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true}
+
 // currentPods picks the pods of w's current revision: the ones a rollout
 // waits for. Pods of older revisions may fail without failing the rollout.
 // rsets is asked for the namespace's ReplicaSets only for Deployments.
 func currentPods(w *unstructured.Unstructured, pods []corev1.Pod, rsets func() ([]appsv1.ReplicaSet, error)) ([]*corev1.Pod, error) {
 	owner := w.GetUID()
+	// Until the controller has seen the latest spec, its revision and its
+	// status describe the previous one, and so would the pods chosen here.
+	observed, found, _ := unstructured.NestedInt64(w.Object, "status", "observedGeneration")
+	if hasObservedGeneration[w.GetKind()] && (!found || observed < w.GetGeneration()) {
+		return nil, nil
+	}
 	switch w.GetKind() {
 	case "Pod":
 		for i := range pods {

@@ -50,11 +50,12 @@ type Log struct {
 // Summary is one line for people: "2/3 ready", or the cause.
 func (s Status) Summary() string {
 	var parts []string
-	if s.Replicas {
+	switch {
+	case s.Replicas && s.Updated != s.Desired:
+		// Mid-rollout the ready count includes the old pods.
+		parts = append(parts, fmt.Sprintf("%d/%d updated, %d ready", s.Updated, s.Desired, s.Ready))
+	case s.Replicas:
 		parts = append(parts, fmt.Sprintf("%d/%d ready", s.Ready, s.Desired))
-		if s.Updated != s.Desired && s.State == Progressing {
-			parts = append(parts, fmt.Sprintf("%d updated", s.Updated))
-		}
 	}
 	switch {
 	case s.Cause != "" && len(s.Problems) > 0 && s.Problems[0].Cause == s.Cause:

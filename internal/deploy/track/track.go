@@ -106,7 +106,7 @@ func (t *Tracker) Track(ctx context.Context, objs []*unstructured.Unstructured, 
 		if err := t.inspect(ctx, items, tick > 0); err != nil {
 			return statuses(items), err
 		}
-		t.report(items)
+		t.report(items, tick == 0)
 		if tick%5 == 4 && t.OnEvent != nil {
 			t.streamEvents(ctx, items, seen)
 		}
@@ -158,12 +158,13 @@ func (t *Tracker) finish(ctx context.Context, items []*item, failed, timedOut bo
 		case timedOut && it.status.State == Progressing:
 			it.status.State = TimedOut
 		}
-		if it.blocking() && it.status.State != Ready {
+		// A failure cuts the others short: only the failed ones are to blame.
+		if it.blocking() && (it.status.State == Failed || timedOut && it.status.State != Ready) {
 			t.diagnose(ctx, it)
 			bad = append(bad, it.status)
 		}
 	}
-	t.report(items)
+	t.report(items, false)
 	if !failed {
 		return statuses(items), nil
 	}
@@ -178,8 +179,10 @@ func statuses(items []*item) []Status {
 	return out
 }
 
-// report calls OnProgress for every object whose status line changed.
-func (t *Tracker) report(items []*item) {
+// report calls OnProgress for every object whose status line changed;
+// first leaves out objects without replicas that are ready at once
+// (services, config maps), which have nothing to show.
+func (t *Tracker) report(items []*item, first bool) {
 	for _, it := range items {
 		if !it.policy.Track {
 			continue
@@ -189,6 +192,9 @@ func (t *Tracker) report(items []*item) {
 			continue
 		}
 		it.reported = s
+		if first && s.State == Ready && !s.Replicas {
+			continue
+		}
 		if t.OnProgress != nil {
 			t.OnProgress(s)
 		}

@@ -1,0 +1,391 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/x-platform/x-platform/internal/deploy/applyset"
+	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// snapshot records the resourceVersion and managed fields of every object
+// a deploy may touch in the test's namespace.
+func (c *cluster) snapshot() map[string]string {
+	c.t.Helper()
+	ctx := c.t.Context()
+	out := map[string]string{}
+	add := func(kind string, meta metav1.ObjectMeta) {
+		mf, _ := json.Marshal(meta.ManagedFields)
+		out[kind+"/"+meta.Name] = meta.ResourceVersion + " " + string(mf)
+	}
+	deps, err := c.cs.AppsV1().Deployments(c.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, o := range deps.Items {
+		add("deployment", o.ObjectMeta)
+	}
+	svcs, err := c.cs.CoreV1().Services(c.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, o := range svcs.Items {
+		add("service", o.ObjectMeta)
+	}
+	cms, err := c.cs.CoreV1().ConfigMaps(c.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, o := range cms.Items {
+		add("configmap", o.ObjectMeta)
+	}
+	secs, err := c.cs.CoreV1().Secrets(c.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, o := range secs.Items {
+		add("secret", o.ObjectMeta)
+	}
+	return out
+}
+
+func (c *cluster) sameSnapshot(what string, before map[string]string) {
+	c.t.Helper()
+	after := c.snapshot()
+	if maps.Equal(before, after) {
+		return
+	}
+	for k, v := range after {
+		if before[k] != v {
+			c.t.Errorf("%s changed %s", what, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			c.t.Errorf("%s deleted %s", what, k)
+		}
+	}
+}
+
+// image returns the image of a deployment's first container and its pod
+// template's labels.
+func (c *cluster) image(name string) (string, map[string]string) {
+	c.t.Helper()
+	d, err := c.cs.AppsV1().Deployments(c.ns).Get(c.t.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		c.t.Fatalf("reading deployment %s: %v", name, err)
+	}
+	return d.Spec.Template.Spec.Containers[0].Image, d.Spec.Template.Labels
+}
+
+func objectsByName(r ui.DeployReport) map[string]ui.ObjectResult {
+	out := map[string]ui.ObjectResult{}
+	for _, o := range r.Objects {
+		out[strings.ToLower(o.Kind)+"/"+o.Name] = o
+	}
+	return out
+}
+
+func TestIntegrationDeployFirstThenUnchanged(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, "zbackend", "zfrontend", "zworker")
+	c.checkout()
+	c.pushAll()
+
+	r := c.deploy(ExitOK)
+	if !r.OK || r.Revision != 1 || r.Unchanged || r.Namespace != c.ns {
+		t.Fatalf("first deploy: ok %v revision %d unchanged %v namespace %q", r.OK, r.Revision, r.Unchanged, r.Namespace)
+	}
+	objs := objectsByName(r)
+	for _, s := range c.services {
+		commit := c.remotes[s].Head(t, "master")
+		tagged := c.registry + "/" + s + ":" + commit
+		o := objs["deployment/"+s]
+		if o.Action != "created" || o.Rollout != "ready" || o.Ready != "2/2" {
+			t.Errorf("deployment %s: %+v", s, o)
+		}
+		if objs["service/"+s].Action != "created" {
+			t.Errorf("service %s: %+v", s, objs["service/"+s])
+		}
+		img, _ := c.image(s)
+		if want := c.registry + "/" + s + "@" + c.digests[tagged]; img != want {
+			t.Errorf("deployment %s runs %s, want %s", s, img, want)
+		}
+		d, _ := c.cs.AppsV1().Deployments(c.ns).Get(t.Context(), s, metav1.GetOptions{})
+		if d.Annotations[render.ImagesAnnotation] != tagged {
+			t.Errorf("deployment %s: %s = %q, want %q", s, render.ImagesAnnotation, d.Annotations[render.ImagesAnnotation], tagged)
+		}
+		if d.Labels[applyset.PartOfLabel] != applyset.ForEnv("staging", c.ns).ID() {
+			t.Errorf("deployment %s is not labelled as a member of the ApplySet: %v", s, d.Labels)
+		}
+		if d.Status.ReadyReplicas != 2 {
+			t.Errorf("deployment %s: %d ready replicas", s, d.Status.ReadyReplicas)
+		}
+	}
+	for _, s := range r.Services {
+		if s.Action != ui.ActionDeployed || s.Digest == "" || len(s.Commit) != 40 {
+			t.Errorf("service %+v", s)
+		}
+	}
+	parent, err := c.cs.CoreV1().Secrets(c.ns).Get(t.Context(), applyset.ForEnv("staging", c.ns).Name, metav1.GetOptions{})
+	if err != nil || parent.Annotations[applyset.GroupKindsAnnotation] != "Deployment.apps,Service" || parent.Annotations[applyset.ToolingAnnotation] != applyset.Tooling {
+		t.Errorf("ApplySet parent: %v %v", parent.Annotations, err)
+	}
+
+	before := c.snapshot()
+	r = c.deploy(ExitOK)
+	if !r.OK || !r.Unchanged || r.Revision != 1 {
+		t.Errorf("redeploy: ok %v unchanged %v revision %d", r.OK, r.Unchanged, r.Revision)
+	}
+	for _, o := range r.Objects {
+		if o.Action != "unchanged" {
+			t.Errorf("redeploy %s %s: %s", o.Kind, o.Name, o.Action)
+		}
+	}
+	for _, s := range r.Services {
+		if s.Action != ui.ActionUnchanged {
+			t.Errorf("redeploy service %s: %s", s.Name, s.Action)
+		}
+	}
+	c.sameSnapshot("an unchanged redeploy", before)
+
+	code, out, stderr := c.run(t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
+	var h ui.HistoryReport
+	if err := json.Unmarshal([]byte(out), &h); code != 0 || err != nil {
+		t.Fatalf("history: exit %d %v\n%s%s", code, err, out, stderr)
+	}
+	if len(h.Revisions) != 1 || h.Revisions[0].Status != "deployed" || len(h.Revisions[0].Services) != 3 {
+		t.Errorf("history %+v", h)
+	}
+}
+
+func TestIntegrationDeployNewImageWithRenderAndDiff(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, "zbackend", "zfrontend", "zworker")
+	c.checkout()
+	c.pushAll()
+	c.deploy(ExitOK)
+	oldImage, _ := c.image("zbackend")
+
+	commit := c.remotes["zbackend"].Commit(t, "master", map[string]string{"main.go": "package main\n"}, "change")
+	digest := c.push("zbackend", commit)
+	before := c.snapshot()
+
+	code, out, stderr := c.run(t.Context(), "text", "render", "--env", "staging", "--sync")
+	if code != 0 || !strings.Contains(out, "zbackend@"+digest) || !strings.Contains(out, "zbackend:"+commit) {
+		t.Fatalf("render: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, stderr = c.run(t.Context(), "json", "diff", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
+	var d ui.DiffReport
+	if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil {
+		t.Fatalf("diff: exit %d %v\n%s%s", code, err, out, stderr)
+	}
+	if len(d.Changes) != 1 || d.Changes[0].Name != "zbackend" || d.Changes[0].Kind != "Deployment" || d.Changes[0].Action != "configured" {
+		t.Fatalf("diff changes %+v", d.Changes)
+	}
+	if !strings.Contains(d.Changes[0].Diff, "-      - image: "+oldImage+"\n") || !strings.Contains(d.Changes[0].Diff, "+      - image: "+c.registry+"/zbackend@"+digest+"\n") {
+		t.Errorf("diff does not show the image change:\n%s", d.Changes[0].Diff)
+	}
+	c.sameSnapshot("render and diff", before)
+
+	r := c.deploy(ExitOK)
+	objs := objectsByName(r)
+	if r.Revision != 2 || objs["deployment/zbackend"].Action != "configured" || objs["deployment/zbackend"].Rollout != "ready" {
+		t.Fatalf("deploying the new image: revision %d, %+v", r.Revision, objs["deployment/zbackend"])
+	}
+	for name, o := range objs {
+		if name != "deployment/zbackend" && o.Action != "unchanged" {
+			t.Errorf("%s: %s, want unchanged", name, o.Action)
+		}
+	}
+	if img, _ := c.image("zbackend"); img != c.registry+"/zbackend@"+digest {
+		t.Errorf("zbackend runs %s", img)
+	}
+	code, out, _ = c.run(t.Context(), "text", "diff", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
+	if code != 0 || !strings.Contains(out, "no changes") {
+		t.Errorf("diff after deploying: exit %d\n%s", code, out)
+	}
+}
+
+func TestIntegrationDeployCrashLoopRollsBack(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, "zbackend", "zfrontend", "zworker")
+	c.checkout()
+	c.pushAll()
+	c.deploy(ExitOK)
+	goodImages := map[string]string{}
+	for _, s := range c.services {
+		goodImages[s], _ = c.image(s)
+	}
+
+	// A new zbackend whose pods crash, together with a new zfrontend that is fine.
+	for _, s := range []string{"zbackend", "zfrontend"} {
+		c.push(s, c.remotes[s].Commit(t, "master", map[string]string{"v2": "2"}, "v2"))
+	}
+	c.overlay(crashing("zbackend"))
+	code, out, stderr := c.run(t.Context(), "json", "deploy", "--env", "staging", "--sync", "--timeout", "90s", "--kubeconfig", c.env.Kubeconfig)
+	var r ui.DeployReport
+	if err := json.Unmarshal([]byte(out), &r); code != ExitFailed || err != nil {
+		t.Fatalf("deploy of a crashing service: exit %d %v\n%s\n%s", code, err, out, stderr)
+	}
+	t.Logf("stderr:\n%s", stderr)
+	if r.OK || r.Revision != 2 || r.RolledBackTo != 1 || r.RollbackRevision != 3 {
+		t.Errorf("report: ok %v revision %d rolledBackTo %d rollbackRevision %d", r.OK, r.Revision, r.RolledBackTo, r.RollbackRevision)
+	}
+	failed := false
+	for _, o := range r.Objects {
+		if o.Name == "zbackend" && o.Kind == "Deployment" && o.Rollout == "failed" && o.Cause == "CrashLoopBackOff" {
+			failed = true
+		}
+	}
+	if !failed {
+		t.Errorf("no object reports zbackend failing with CrashLoopBackOff: %+v", r.Objects)
+	}
+	for _, want := range []string{"CrashLoopBackOff", "rolled back to revision 1", "logs of pod/zbackend-"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q", want)
+		}
+	}
+	for _, s := range r.Services {
+		if s.Action != ui.ActionRolledBack {
+			t.Errorf("service %s: %s, want rolled-back", s.Name, s.Action)
+		}
+	}
+	for _, s := range c.services {
+		img, labels := c.image(s)
+		if img != goodImages[s] || labels["x-platform.test/waiting-reason"] != "" {
+			t.Errorf("after the rollback %s runs %s (labels %v), want %s", s, img, labels, goodImages[s])
+		}
+	}
+
+	// --no-rollback leaves the broken release in place.
+	r = c.deploy(ExitFailed, "--no-rollback")
+	if r.Revision != 4 || r.RollbackRevision != 0 {
+		t.Errorf("--no-rollback: revision %d rollback revision %d", r.Revision, r.RollbackRevision)
+	}
+	if img, labels := c.image("zbackend"); img == goodImages["zbackend"] || labels["x-platform.test/waiting-reason"] == "" {
+		t.Errorf("--no-rollback: zbackend runs %s with labels %v, want the broken release", img, labels)
+	}
+
+	// rollback restores what was deployed; --to goes further back.
+	code, out, stderr = c.run(t.Context(), "json", "rollback", "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--timeout", "90s")
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil || r.Revision != 5 {
+		t.Fatalf("rollback: exit %d %v revision %d\n%s\n%s", code, err, r.Revision, out, stderr)
+	}
+	if img, labels := c.image("zbackend"); img != goodImages["zbackend"] || labels["x-platform.test/waiting-reason"] != "" {
+		t.Errorf("after rollback zbackend runs %s (labels %v)", img, labels)
+	}
+	code, _, stderr = c.run(t.Context(), "json", "rollback", "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--to", "9")
+	if code != ExitUsage || !strings.Contains(stderr, "no revision 9") {
+		t.Errorf("rollback --to 9: exit %d\n%s", code, stderr)
+	}
+
+	code, out, _ = c.run(t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
+	var h ui.HistoryReport
+	if err := json.Unmarshal([]byte(out), &h); code != 0 || err != nil {
+		t.Fatalf("history: exit %d %v", code, err)
+	}
+	var got []string
+	for _, rev := range h.Revisions {
+		got = append(got, fmt.Sprintf("%d %s", rev.Revision, rev.Status))
+	}
+	want := []string{"1 superseded", "2 failed", "3 superseded", "4 failed", "5 deployed"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("history %v, want %v", got, want)
+	}
+}
+
+func TestIntegrationDeployPrunesOnlyItsOwn(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, "zbackend", "zfrontend", "zworker")
+	c.checkout()
+	c.pushAll()
+	c.write("k8s/overlays/staging/extra.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\ndata: {k: v}\n")
+	c.overlay("- extra.yaml\n")
+	r := c.deploy(ExitOK)
+	if objectsByName(r)["configmap/extra"].Action != "created" {
+		t.Fatalf("extra configmap: %+v", objectsByName(r)["configmap/extra"])
+	}
+	// Objects the set does not own: one made by hand, one looking like ours but unlabelled.
+	for _, name := range []string{"outsider", "lookalike"} {
+		if _, err := c.cs.CoreV1().ConfigMaps(c.ns).Create(t.Context(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.overlay("")
+	r = c.deploy(ExitOK)
+	objs := objectsByName(r)
+	if objs["configmap/extra"].Action != "pruned" {
+		t.Errorf("extra configmap: %+v", objs["configmap/extra"])
+	}
+	pruned := 0
+	for _, o := range r.Objects {
+		if o.Action == "pruned" {
+			pruned++
+		}
+	}
+	if pruned != 1 {
+		t.Errorf("%d objects pruned, want 1", pruned)
+	}
+	for name, want := range map[string]bool{"extra": false, "outsider": true, "lookalike": true} {
+		_, err := c.cs.CoreV1().ConfigMaps(c.ns).Get(t.Context(), name, metav1.GetOptions{})
+		if (err == nil) != want {
+			t.Errorf("configmap %s present %v, want %v", name, err == nil, want)
+		}
+	}
+	if _, err := c.cs.AppsV1().Deployments(c.ns).Get(t.Context(), "zbackend", metav1.GetOptions{}); err != nil {
+		t.Errorf("zbackend: %v", err)
+	}
+}
+
+func TestIntegrationDeployFailsBeforeTouchingTheCluster(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, "zbackend", "zfrontend", "zworker")
+	c.checkout()
+	c.push("zfrontend", c.remotes["zfrontend"].Head(t, "master"))
+	before := c.snapshot()
+
+	r := c.deploy(ExitFailed)
+	if r.OK || !strings.Contains(r.Error, "x-platform build --services zbackend,zworker") || len(r.Services) != 2 {
+		t.Errorf("missing images: %+v", r)
+	}
+	c.pushAll()
+	c.write("k8s/overlays/staging/kustomization.yaml", "resources: [missing.yaml]\n")
+	code, _, stderr := c.run(t.Context(), "text", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
+	if code != ExitUsage || !strings.Contains(stderr, "missing.yaml") {
+		t.Errorf("overlay that does not render: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = c.run(t.Context(), "text", "deploy", "--env", "qa", "--kubeconfig", c.env.Kubeconfig)
+	if code != ExitUsage || !strings.Contains(stderr, `unknown environment "qa"`) || !strings.Contains(stderr, "staging") {
+		t.Errorf("unknown env: exit %d\n%s", code, stderr)
+	}
+	c.overlay("")
+	c.write("kubeconfig-closed", fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:%d"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: gone, context: {cluster: c, user: u}}]
+current-context: gone
+`, closedPort(t)))
+	code, _, stderr = c.run(t.Context(), "text", "deploy", "--env", "staging", "--kubeconfig", c.root+"/kubeconfig-closed")
+	if code != ExitFailed || !strings.Contains(stderr, "reaching the cluster at https://127.0.0.1:") {
+		t.Errorf("unreachable cluster: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = c.run(t.Context(), "text", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--context", "nope")
+	if code != ExitUsage || !strings.Contains(stderr, "nope") {
+		t.Errorf("unknown context: exit %d\n%s", code, stderr)
+	}
+	c.write("k8s/base/zbackend/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: zbackend\n  annotations: {x-platform.io/fail-mode: Sometimes}\nspec: {}\n")
+	code, _, stderr = c.run(t.Context(), "text", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
+	if code != ExitUsage || !strings.Contains(stderr, "Sometimes") {
+		t.Errorf("invalid fail mode: exit %d\n%s", code, stderr)
+	}
+	c.sameSnapshot("deploys that failed before applying", before)
+}

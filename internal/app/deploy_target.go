@@ -1,0 +1,137 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/deploy/kube"
+	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/plan"
+)
+
+// KustomizeDir is where, next to the manifest, the bases and overlays live.
+const KustomizeDir = "k8s"
+
+func envFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment: the overlay " + KustomizeDir + "/overlays/`ENV`"},
+		&cli.StringFlag{Name: "context", Usage: "kubeconfig context (default: the environment's in " + manifest.FileName + ", else the current one)"},
+		&cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "namespace for release records and objects that name none (default: the environment's, the context's, or the overlay's)"},
+		&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
+	}
+}
+
+// target is the environment a deploy command works on.
+type target struct {
+	m    *manifest.Manifest
+	env  manifest.Environment
+	root string // the kustomize root
+}
+
+func loadTarget(c *cli.Context, command string) (*target, error) {
+	if c.NArg() > 0 {
+		return nil, usageError{fmt.Errorf("%s takes no arguments (got %q)", command, c.Args().Slice())}
+	}
+	name := c.String("env")
+	if name == "" {
+		return nil, usageError{fmt.Errorf("%s needs --env, the name of an overlay in %s/overlays", command, KustomizeDir)}
+	}
+	m, err := loadManifest(c)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{m: m, root: filepath.Join(m.Root, KustomizeDir)}
+	t.env, _ = m.Environment(name)
+	if c.String("context") != "" {
+		t.env.Context = c.String("context")
+	}
+	if c.String("namespace") != "" {
+		t.env.Namespace = c.String("namespace")
+	}
+	if !slices.Contains(render.Envs(t.root), name) {
+		return nil, usageError{&render.UnknownEnvError{Env: name, Dir: render.OverlayDir(t.root, name), Known: render.Envs(t.root)}}
+	}
+	return t, nil
+}
+
+// connect reaches the environment's cluster.
+func (t *target) connect(c *cli.Context) (*kube.Cluster, error) {
+	cl, err := kube.Connect(c.Context, kube.Options{Kubeconfig: c.String("kubeconfig"), Context: t.env.Context, Namespace: t.env.Namespace})
+	if err != nil {
+		return nil, deployError(err)
+	}
+	return cl, nil
+}
+
+// namespace is where the environment's records live: chosen explicitly,
+// else the overlay's own namespace.
+func (t *target) namespace(cl *kube.Cluster, r *render.Result) string {
+	explicit := t.env.Namespace
+	if explicit == "" && cl != nil && cl.NamespaceExplicit {
+		explicit = cl.Namespace
+	}
+	var objs = r.Objects
+	return deploy.ChooseNamespace(explicit, objs)
+}
+
+// resolve finds the images of services, syncing their checkouts first when asked.
+func (t *target) resolve(c *cli.Context, services []*manifest.Service) ([]deploy.Version, error) {
+	if c.Bool("sync") {
+		if err := syncCheckouts(c, services); err != nil {
+			return nil, err
+		}
+	}
+	commits := func(s *manifest.Service) (string, error) { return gitsync.Resolve(s.AbsDir, s.Git.Reference) }
+	return deploy.ResolveImages(c.Context, t.m, services, commits, image.NewRegistry())
+}
+
+func syncCheckouts(c *cli.Context, services []*manifest.Service) error {
+	done := map[string]bool{}
+	p := progress(c)
+	for _, s := range services {
+		if done[s.AbsDir] {
+			continue
+		}
+		done[s.AbsDir] = true
+		res, err := gitsync.Sync(c.Context, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference})
+		if err != nil {
+			return fmt.Errorf("syncing %s: %w", s.Name, err)
+		}
+		p.Stepf(s.Name, "synced %s at %s", s.Git.Reference, res.Commit)
+	}
+	return nil
+}
+
+// selectServices returns the services --services names, all by default.
+func (t *target) selectServices(c *cli.Context) ([]*manifest.Service, error) {
+	return plan.Select(t.m, c.StringSlice("services"))
+}
+
+// pins turns versions into the image pins of a render.
+func pins(versions []deploy.Version) []render.Image {
+	out := make([]render.Image, len(versions))
+	for i, v := range versions {
+		out[i] = v.Pin()
+	}
+	return out
+}
+
+// deployError gives configuration problems exit code 2.
+func deployError(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	if deploy.IsConfigError(err) {
+		return usageError{err}
+	}
+	return err
+}

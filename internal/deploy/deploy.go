@@ -1,0 +1,256 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/x-platform/x-platform/internal/deploy/apply"
+	"github.com/x-platform/x-platform/internal/deploy/applyset"
+	"github.com/x-platform/x-platform/internal/deploy/kube"
+	"github.com/x-platform/x-platform/internal/deploy/object"
+	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/deploy/track"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// Deployer deploys to one environment of one cluster.
+type Deployer struct {
+	Cluster *kube.Cluster
+	Env     string
+	// Namespace holds the release records and the ApplySet parent, and
+	// receives the objects that name no namespace; see ChooseNamespace.
+	Namespace string
+	// Timeout bounds the wait for the rollout to become ready.
+	Timeout time.Duration
+	// NoRollback keeps a failed rollout in place for debugging.
+	NoRollback bool
+	// ForceConflicts takes over fields other managers own.
+	ForceConflicts bool
+	// HistoryMax is how many release records are kept; 0 means 10.
+	HistoryMax int
+	// Interval between status polls; 0 means the tracker's default.
+	Interval time.Duration
+	Progress *ui.Progress
+}
+
+// ObjectOutcome is what happened to one object.
+type ObjectOutcome struct {
+	Ref    object.Ref
+	Action apply.Action
+	Err    error
+	Status *track.Status // nil when the object was not tracked (pruned, failed to apply)
+}
+
+// Outcome is what a deploy or rollback did.
+type Outcome struct {
+	// Revision is the release recorded; when Unchanged, the one deployed.
+	Revision  int
+	Unchanged bool
+	Versions  []release.Service
+	Objects   []ObjectOutcome
+	// Failure is why the rollout failed; nil when it succeeded.
+	Failure error
+	// Restored is the release an automatic rollback re-applied, and
+	// Rollback what that did; both nil when there was no rollback.
+	Restored *release.Record
+	Rollback *Outcome
+}
+
+// RolloutError is a deploy whose rollout failed; the Outcome says what was
+// restored.
+type RolloutError struct {
+	Env     string
+	Failure error
+	Out     *Outcome
+}
+
+func (e *RolloutError) Error() string {
+	msg := fmt.Sprintf("deploying to %s failed (revision %d): %v", e.Env, e.Out.Revision, e.Failure)
+	switch r := e.Out.Rollback; {
+	case e.Out.Restored == nil:
+		return msg + "; nothing was rolled back"
+	case r.Failure != nil:
+		return msg + fmt.Sprintf("; rolling back to revision %d failed too: %v", e.Out.Restored.Revision, r.Failure)
+	default:
+		return msg + fmt.Sprintf("; rolled back to revision %d as revision %d (%s)", e.Out.Restored.Revision, r.Revision, describe(e.Out.Restored.Services))
+	}
+}
+func (e *RolloutError) Unwrap() error { return e.Failure }
+
+func (d *Deployer) store() *release.Store {
+	return &release.Store{Secrets: d.Cluster.Clientset.CoreV1().Secrets(d.Namespace), Env: d.Env}
+}
+
+func (d *Deployer) applier() *apply.Applier {
+	return &apply.Applier{
+		Dynamic: d.Cluster.Dynamic, Mapper: d.Cluster.Mapper,
+		Set: d.ApplySet(), Force: d.ForceConflicts,
+	}
+}
+
+// Current returns the release deployed now, or nil.
+func (d *Deployer) Current(ctx context.Context) (*release.Record, error) {
+	cur, err := d.store().Current(ctx)
+	if errors.Is(err, release.ErrNoRelease) {
+		return nil, nil
+	}
+	return cur, err
+}
+
+// Deploy applies objs, the overlay rendered with versions, tracks them to
+// ready and records the release. Everything that can be checked before
+// applying is: annotations, the namespace, and a server-side dry run of
+// every object. A failed rollout is rolled back to the release deployed
+// before, unless NoRollback; the error is then a *RolloutError.
+func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstructured.Unstructured, manifest []byte) (*Outcome, error) {
+	if err := checkPolicies(objs); err != nil {
+		return nil, err
+	}
+	if err := d.checkNamespace(ctx, objs); err != nil {
+		return nil, err
+	}
+	store := d.store()
+	current, err := d.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := d.applier()
+	d.step("checking %d objects with a server-side dry run", len(objs))
+	if _, err := a.Plan(ctx, objs, false); err != nil {
+		return nil, fmt.Errorf("checking the objects, nothing was applied: %w", err)
+	}
+	out := &Outcome{}
+	for _, v := range versions {
+		out.Versions = append(out.Versions, v.Service)
+	}
+	rec := &release.Record{Services: out.Versions, Objects: refs(objs), Manifest: manifest, Description: "deploy"}
+	out.Failure = d.rollout(ctx, a, objs, out)
+	if out.Failure == nil && current != nil && unchanged(out) && sameRelease(current, rec) {
+		out.Revision, out.Unchanged = current.Revision, true
+		d.step("nothing changed: revision %d stays deployed", current.Revision)
+		return out, nil
+	}
+	if out.Failure != nil {
+		rec.Status, rec.Description = release.Failed, "failed: "+out.Failure.Error()
+	} else {
+		rec.Status = release.Deployed
+	}
+	if err := d.record(ctx, store, rec); err != nil {
+		return out, err
+	}
+	out.Revision = rec.Revision
+	if out.Failure == nil {
+		d.step("revision %d deployed", rec.Revision)
+		return out, nil
+	}
+	if !d.NoRollback && current != nil {
+		out.Restored = current
+		d.step("rolling back to revision %d (%s)", current.Revision, describe(current.Services))
+		out.Rollback, err = d.restore(ctx, store, current, fmt.Sprintf("rollback to %d after revision %d failed", current.Revision, rec.Revision))
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
+}
+
+// record stores rec as the next revision and drops the oldest records.
+func (d *Deployer) record(ctx context.Context, store *release.Store, rec *release.Record) error {
+	rev, err := store.NextRevision(ctx)
+	if err != nil {
+		return err
+	}
+	rec.Revision = rev
+	if err := store.Create(ctx, rec); err != nil {
+		return err
+	}
+	keep := d.HistoryMax
+	if keep <= 0 {
+		keep = 10
+	}
+	if err := store.Prune(ctx, keep); err != nil {
+		d.step("warning: %v", err)
+	}
+	return nil
+}
+
+// rollout applies objs and tracks them, filling out.Objects.
+func (d *Deployer) rollout(ctx context.Context, a *apply.Applier, objs []*unstructured.Unstructured, out *Outcome) error {
+	d.step("applying %d objects to namespace %s", len(objs), d.Namespace)
+	results, err := a.Apply(ctx, objs)
+	var live []*unstructured.Unstructured
+	index := map[object.Key]int{}
+	for _, r := range results {
+		if r.Live != nil {
+			index[r.Ref.Key()] = len(out.Objects)
+			live = append(live, r.Live)
+		}
+		out.Objects = append(out.Objects, ObjectOutcome{Ref: r.Ref, Action: r.Action, Err: r.Err})
+		d.reportApply(r)
+	}
+	if err != nil {
+		return fmt.Errorf("applying: %w", err)
+	}
+	t := &track.Tracker{
+		Dynamic: d.Cluster.Dynamic, Mapper: d.Cluster.Mapper, Logs: d.Cluster,
+		Selector: a.Set.Selector(), Interval: d.Interval,
+		OnProgress: d.reportStatus, OnEvent: d.reportEvent,
+	}
+	timeout := d.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	statuses, err := t.Track(ctx, live, timeout)
+	for i := range statuses {
+		if j, ok := index[statuses[i].Ref.Key()]; ok {
+			out.Objects[j].Status = &statuses[i]
+		}
+	}
+	var fe *track.FailedError
+	if errors.As(err, &fe) {
+		d.reportFailure(fe)
+	}
+	return err
+}
+
+func unchanged(out *Outcome) bool {
+	for _, o := range out.Objects {
+		if o.Action != apply.Unchanged {
+			return false
+		}
+	}
+	return true
+}
+
+func sameRelease(cur, next *release.Record) bool {
+	return bytes.Equal(cur.Manifest, next.Manifest) && slices.Equal(cur.Services, next.Services)
+}
+
+// checkNamespace makes sure the deploy's namespace exists or is created by
+// the overlay itself.
+func (d *Deployer) checkNamespace(ctx context.Context, objs []*unstructured.Unstructured) error {
+	for _, o := range objs {
+		if o.GetKind() == "Namespace" && o.GetAPIVersion() == "v1" && o.GetName() == d.Namespace {
+			return nil
+		}
+	}
+	_, err := d.Cluster.Clientset.CoreV1().Namespaces().Get(ctx, d.Namespace, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return &ConfigError{fmt.Errorf("namespace %s does not exist: create it, add a Namespace to the overlay, or choose another with --namespace", d.Namespace)}
+	}
+	if err != nil {
+		return fmt.Errorf("reading namespace %s: %w", d.Namespace, err)
+	}
+	return nil
+}
+
+// ApplySet is the set the environment's objects belong to.
+func (d *Deployer) ApplySet() applyset.Parent { return applyset.ForEnv(d.Env, d.Namespace) }

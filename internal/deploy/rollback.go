@@ -1,0 +1,107 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/x-platform/x-platform/internal/deploy/release"
+)
+
+// Rollback re-applies an earlier release and records it as a new revision:
+// revision to, or with to = 0 the release deployed before the current one
+// (the current one itself when the latest deploy failed and was left in place).
+func (d *Deployer) Rollback(ctx context.Context, to int) (*Outcome, error) {
+	store := d.store()
+	all, err := store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	target, err := rollbackTarget(all, to, d.Env)
+	if err != nil {
+		return nil, err
+	}
+	d.step("rolling back to revision %d (%s)", target.Revision, describe(target.Services))
+	out, err := d.restore(ctx, store, target, fmt.Sprintf("rollback to %d", target.Revision))
+	if err != nil {
+		return out, err
+	}
+	if out.Failure != nil {
+		return out, fmt.Errorf("rolling %s back to revision %d failed (recorded as revision %d): %w", d.Env, target.Revision, out.Revision, out.Failure)
+	}
+	return out, nil
+}
+
+// rollbackTarget picks the release to go back to from all, oldest first.
+func rollbackTarget(all []*release.Record, to int, env string) (*release.Record, error) {
+	if to > 0 {
+		for _, r := range all {
+			if r.Revision == to {
+				return r, nil
+			}
+		}
+		return nil, &ConfigError{fmt.Errorf("%s has no revision %d (see x-platform history --env %s)", env, to, env)}
+	}
+	current := 0
+	for _, r := range all {
+		if r.Status == release.Deployed {
+			current = r.Revision
+		}
+	}
+	// After a failed deploy that was not rolled back the cluster runs the
+	// failed release: going back means restoring the one deployed.
+	if n := len(all); n > 0 && all[n-1].Status == release.Failed && current > 0 {
+		for _, r := range all {
+			if r.Revision == current {
+				return r, nil
+			}
+		}
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if r := all[i]; r.Status == release.Superseded && (current == 0 || r.Revision < current) {
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s has no earlier deployed release to roll back to", release.ErrNoRelease, env)
+}
+
+// restore applies target's recorded objects, tracks them and records the
+// result as a new revision with the given description.
+func (d *Deployer) restore(ctx context.Context, store *release.Store, target *release.Record, description string) (*Outcome, error) {
+	objs, err := ParseObjects(target.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)
+	}
+	out := &Outcome{Versions: target.Services}
+	out.Failure = d.rollout(ctx, d.applier(), objs, out)
+	rec := &release.Record{Services: target.Services, Objects: target.Objects, Manifest: target.Manifest, Status: release.Deployed, Description: description}
+	if out.Failure != nil {
+		rec.Status, rec.Description = release.Failed, description+" failed: "+out.Failure.Error()
+	}
+	if err := d.record(ctx, store, rec); err != nil {
+		return out, err
+	}
+	out.Revision = rec.Revision
+	if out.Failure == nil {
+		d.step("revision %d deployed (%s)", rec.Revision, description)
+	}
+	return out, nil
+}
+
+// describe lists a release's services and commits, short.
+func describe(services []release.Service) string {
+	parts := make([]string, len(services))
+	for i, s := range services {
+		c := s.Commit
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		parts[i] = s.Name + "@" + c
+	}
+	return strings.Join(parts, ", ")
+}
+
+// History lists the environment's release records, oldest first.
+func (d *Deployer) History(ctx context.Context) ([]*release.Record, error) {
+	return d.store().List(ctx)
+}

@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Actions a deploy reports per service.
+const (
+	ActionDeployed   Action = "deployed"    // its new version is rolled out
+	ActionUnchanged  Action = "unchanged"   // it already ran this version
+	ActionRolledBack Action = "rolled-back" // the deploy failed and its previous version was restored
+)
+
+// ObjectResult is one Kubernetes object's line in a deploy report.
+type ObjectResult struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+	// Action is what applying did: created, configured, unchanged, pruned or failed.
+	Action string `json:"action"`
+	// Rollout is where its rollout ended: ready, progressing, failed,
+	// timed-out, ignored or untracked; "" when it was not tracked.
+	Rollout string `json:"rollout,omitempty"`
+	Ready   string `json:"ready,omitempty"` // ready/desired replicas
+	Cause   string `json:"cause,omitempty"` // CrashLoopBackOff, ImagePullBackOff, ...
+	Message string `json:"message,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// DeployReport is the document deploy and rollback print: the build
+// report's fields, then the environment, the revision and the objects.
+type DeployReport struct {
+	Report
+	Env       string `json:"env"`
+	Namespace string `json:"namespace"`
+	Revision  int    `json:"revision,omitempty"`
+	Unchanged bool   `json:"unchanged,omitempty"`
+	// RolledBackTo is the revision an automatic rollback restored, recorded
+	// again as RollbackRevision.
+	RolledBackTo     int            `json:"rolledBackTo,omitempty"`
+	RollbackRevision int            `json:"rollbackRevision,omitempty"`
+	Objects          []ObjectResult `json:"objects"`
+	Error            string         `json:"error,omitempty"`
+}
+
+// WriteDocument prints any report as one indented JSON document.
+func WriteDocument(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// WriteDeployTable prints a deploy report for people: services, then objects.
+func WriteDeployTable(w io.Writer, r DeployReport) error {
+	if len(r.Services) > 0 {
+		if err := WriteTable(w, r.Report); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "OBJECT\tACTION\tROLLOUT\tREADY\tDETAIL")
+	for _, o := range r.Objects {
+		detail := o.Error
+		if detail == "" {
+			detail = strings.TrimSpace(o.Cause + " " + o.Message)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", objectName(o), o.Action, orDash(o.Rollout), orDash(o.Ready), orDash(oneLine(detail)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	switch {
+	case r.Unchanged:
+		fmt.Fprintf(w, "\n%s: nothing changed, revision %d stays deployed\n", r.Env, r.Revision)
+	case r.OK:
+		fmt.Fprintf(w, "\n%s: revision %d deployed\n", r.Env, r.Revision)
+	case r.RollbackRevision > 0:
+		fmt.Fprintf(w, "\n%s: revision %d failed; revision %d restored as revision %d\n", r.Env, r.Revision, r.RolledBackTo, r.RollbackRevision)
+	case r.Revision > 0:
+		fmt.Fprintf(w, "\n%s: revision %d failed\n", r.Env, r.Revision)
+	}
+	return nil
+}
+
+func objectName(o ObjectResult) string {
+	name := strings.ToLower(o.Kind) + "/" + o.Name
+	if o.Namespace != "" {
+		name = o.Namespace + " " + name
+	}
+	return name
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}
+
+// Revision is one release record in a history report.
+type Revision struct {
+	Revision    int             `json:"revision"`
+	Status      string          `json:"status"`
+	Time        time.Time       `json:"time"`
+	Description string          `json:"description"`
+	Services    []ServiceResult `json:"services"`
+}
+
+// HistoryReport lists an environment's releases, oldest first.
+type HistoryReport struct {
+	Command   string     `json:"command"`
+	OK        bool       `json:"ok"`
+	Env       string     `json:"env"`
+	Namespace string     `json:"namespace"`
+	Revisions []Revision `json:"revisions"`
+}
+
+// WriteHistoryTable prints a history report for people.
+func WriteHistoryTable(w io.Writer, r HistoryReport) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REVISION\tSTATUS\tDEPLOYED\tSERVICES\tDESCRIPTION")
+	for _, rev := range r.Revisions {
+		var svcs []string
+		for _, s := range rev.Services {
+			svcs = append(svcs, s.Name+"@"+short(s.Commit))
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
+			orDash(strings.Join(svcs, ",")), oneLine(rev.Description))
+	}
+	return tw.Flush()
+}
+
+// Change is one object a diff would change.
+type Change struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+	Action     string `json:"action"` // created, configured or pruned
+	Diff       string `json:"diff,omitempty"`
+}
+
+// DiffReport lists what a deploy would change, and only that.
+type DiffReport struct {
+	Command   string   `json:"command"`
+	OK        bool     `json:"ok"`
+	Env       string   `json:"env"`
+	Namespace string   `json:"namespace"`
+	Changes   []Change `json:"changes"`
+}
+
+// WriteDiffText prints each change with its unified diff.
+func WriteDiffText(w io.Writer, r DiffReport) error {
+	if len(r.Changes) == 0 {
+		_, err := fmt.Fprintf(w, "%s: no changes\n", r.Env)
+		return err
+	}
+	for _, c := range r.Changes {
+		fmt.Fprintf(w, "### %s %s\n", objectName(ObjectResult{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name}), c.Action)
+		if _, err := io.WriteString(w, c.Diff); err != nil {
+			return err
+		}
+	}
+	return nil
+}
