@@ -63,7 +63,10 @@ func newPlatform(t testing.TB, services ...string) *platform {
 	return p
 }
 
-// writeManifest writes x-platform.yml; edit may change a service's lines.
+// writeManifest writes x-platform.yml; edit may change a service's lines:
+// reference, builder, build and test always, and optionally dir (default
+// src/<name>), path (git.path) and buildArgs (a YAML flow
+// mapping; default BASE_IMAGE only, see baseArgs).
 func (p *platform) writeManifest(edit func(name string, svc map[string]string)) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "registry: %s\nservices:\n", p.registry)
@@ -73,6 +76,8 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
 			"builder":   p.base,
 			"build":     `["echo built-$XP_COMMIT > out.txt"]`,
 			"test":      `["test -s out.txt", "grep -q built out.txt"]`,
+			"dir":       "src/" + name,
+			"buildArgs": p.baseArgs(),
 		}
 		url := p.remotes[name].URL
 		if u, ok := p.urls[name]; ok {
@@ -81,41 +86,58 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
 		if edit != nil {
 			edit(name, svc)
 		}
+		var git string
+		if svc["path"] != "" {
+			git = "\n      path: " + svc["path"]
+		}
 		fmt.Fprintf(&b, `  %s:
-    dir: src/%s
+    dir: %s
     git:
       remote: %s
-      reference: %s
+      reference: %s%s
     dockerBuilder:
       image: %s
       workdir: /work/%s
     docker:
       image: %s
-      buildArgs: {BASE_IMAGE: %q}
+      buildArgs: %s
     scripts:
       build: %s
       test: %s
-`, name, name, url, svc["reference"], svc["builder"], name, name, p.base, svc["build"], svc["test"])
+`, name, svc["dir"], url, svc["reference"], git, svc["builder"], name, name, svc["buildArgs"], svc["build"], svc["test"])
 	}
 	if err := os.WriteFile(filepath.Join(p.root, "x-platform.yml"), []byte(b.String()), 0o644); err != nil {
 		p.t.Fatal(err)
 	}
 }
 
+// baseArgs is a buildArgs flow mapping passing the base image as BASE_IMAGE,
+// followed by the extra "KEY: value" entries given.
+func (p *platform) baseArgs(extra ...string) string {
+	return fmt.Sprintf("{%s}", strings.Join(append([]string{fmt.Sprintf("BASE_IMAGE: %q", p.base)}, extra...), ", "))
+}
+
 // run executes x-platform with args in the platform folder and returns the
 // exit code, the JSON report (when --output json was given) and stderr.
 func (p *platform) run(ctx context.Context, args ...string) (int, ui.Report, string) {
 	p.t.Helper()
-	var out, errOut bytes.Buffer
-	all := append([]string{"x-platform", "--file", filepath.Join(p.root, "x-platform.yml"), "--output", "json"}, args...)
-	code := Run(ctx, all, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	code, out, stderr := p.runOutput(ctx, "json", args...)
 	var r ui.Report
-	if out.Len() > 0 {
-		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-			p.t.Fatalf("x-platform %s: stdout is not a JSON report: %v\n%s", strings.Join(args, " "), err, out.String())
+	if out != "" {
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			p.t.Fatalf("x-platform %s: stdout is not a JSON report: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	return code, r, errOut.String()
+	return code, r, stderr
+}
+
+// runOutput executes x-platform with --output format and returns the exit
+// code, stdout and stderr.
+func (p *platform) runOutput(ctx context.Context, format string, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	all := append([]string{"x-platform", "--file", filepath.Join(p.root, "x-platform.yml"), "--output", format}, args...)
+	code := Run(ctx, all, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	return code, out.String(), errOut.String()
 }
 
 // build runs `build` and fails the test unless the exit code is want.
@@ -152,6 +174,27 @@ func (p *platform) removeImages() {
 				}
 			}
 		}
+	}
+}
+
+// labels are the labels of an image in the engine.
+func (p *platform) labels(ref string) map[string]string {
+	p.t.Helper()
+	info, err := p.docker.ImageInspect(p.t.Context(), ref)
+	if err != nil {
+		p.t.Fatalf("inspecting %s: %v", ref, err)
+	}
+	return info.Config.Labels
+}
+
+// writeFile writes content to path, making its folders.
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
