@@ -1,11 +1,15 @@
 package docker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/docker/docker/api/types/build"
@@ -34,7 +38,27 @@ const failureTail = 40
 // Build builds an image with the engine's classic builder and returns its ID
 // ("sha256:…"). When a step fails the error carries that step's output.
 func (e *Engine) Build(ctx context.Context, spec BuildSpec) (imageID string, err error) {
-	buildCtx, dockerfile, err := contextTar(spec.ContextDir, spec.Dockerfile)
+	// Labels given to the API become one LABEL step each on the classic
+	// builder; one LABEL line of our own costs one step in all.
+	var content []byte
+	target := spec.Target
+	if len(spec.Labels) > 0 {
+		path := spec.Dockerfile
+		if path == "" {
+			path = "Dockerfile"
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(spec.ContextDir, path)
+		}
+		original, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("building image: reading Dockerfile: %w", err)
+		}
+		if content, target, err = labelStage(original, spec.Labels, spec.Target); err != nil {
+			return "", fmt.Errorf("building image: %w", err)
+		}
+	}
+	buildCtx, dockerfile, err := contextTar(spec.ContextDir, spec.Dockerfile, content)
 	if err != nil {
 		return "", fmt.Errorf("building image: %w", err)
 	}
@@ -47,10 +71,9 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (imageID string, err
 	resp, err := e.api.ImageBuild(ctx, buildCtx, build.ImageBuildOptions{
 		Version:     build.BuilderV1,
 		Dockerfile:  dockerfile,
-		Target:      spec.Target,
+		Target:      target,
 		BuildArgs:   args,
 		Tags:        spec.Tags,
-		Labels:      spec.Labels,
 		Remove:      true,
 		ForceRemove: true,
 	})
@@ -64,6 +87,59 @@ func (e *Engine) Build(ctx context.Context, spec BuildSpec) (imageID string, err
 		return "", fmt.Errorf("building image: %w", err)
 	}
 	return id, nil
+}
+
+// labelStage returns the Dockerfile with a LABEL line for the image being
+// built, and the target to build then. Without a target the line goes at
+// the end, into the last stage. With one it goes into a new stage on top of
+// the target, placed right after it: the classic builder builds every stage
+// up to its target, so stages after the target must stay after.
+func labelStage(dockerfile []byte, labels map[string]string, target string) ([]byte, string, error) {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var label strings.Builder
+	label.WriteString("LABEL")
+	for _, k := range keys {
+		fmt.Fprintf(&label, " %s=%s", quoteLabel(k), quoteLabel(labels[k]))
+	}
+	label.WriteString("\n")
+	if target == "" {
+		out := append(bytes.TrimRight(dockerfile, "\n"), '\n')
+		return append(out, label.String()...), "", nil
+	}
+	lines := strings.SplitAfter(string(dockerfile), "\n")
+	at, found := len(lines), false
+	for i, line := range lines {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.EqualFold(f[0], "FROM") {
+			continue
+		}
+		if found {
+			at = i
+			break
+		}
+		found = len(f) >= 4 && strings.EqualFold(f[len(f)-2], "AS") && strings.EqualFold(f[len(f)-1], target)
+	}
+	if !found {
+		return nil, "", fmt.Errorf("the Dockerfile has no stage named %q", target)
+	}
+	const labelled = "x-platform-labelled"
+	stage := fmt.Sprintf("FROM %s AS %s\n%s", target, labelled, label.String())
+	if at > 0 && !strings.HasSuffix(lines[at-1], "\n") {
+		stage = "\n" + stage
+	}
+	out := strings.Join(lines[:at], "") + stage + strings.Join(lines[at:], "")
+	return []byte(out), labelled, nil
+}
+
+// quoteLabel writes s as a Dockerfile double-quoted word: no variable
+// expansion, no line breaks.
+func quoteLabel(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "\n", " ", "\r", " ")
+	return `"` + r.Replace(s) + `"`
 }
 
 // readBuildOutput follows the classic builder's message stream: text goes to

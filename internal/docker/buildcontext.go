@@ -18,9 +18,10 @@ import (
 
 // contextTar streams contextDir as a tar archive honouring its .dockerignore
 // and returns the name under which the Dockerfile appears in it. A
-// Dockerfile outside contextDir is added to the stream under a generated
-// name, which .dockerignore then hides from COPY and ADD.
-func contextTar(contextDir, dockerfile string) (io.ReadCloser, string, error) {
+// Dockerfile outside contextDir, or one whose content is replaced by
+// override, is added to the stream under a generated name, which
+// .dockerignore then hides from COPY and ADD.
+func contextTar(contextDir, dockerfile string, override []byte) (io.ReadCloser, string, error) {
 	root, err := filepath.Abs(contextDir)
 	if err != nil {
 		return nil, "", fmt.Errorf("resolving build context %s: %w", contextDir, err)
@@ -60,14 +61,16 @@ func contextTar(contextDir, dockerfile string) (io.ReadCloser, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("archiving build context: %w", err)
 	}
-	if inside {
+	if inside && override == nil {
 		return tarball, rel, nil
 	}
 
-	content, err := os.ReadFile(dfPath)
-	if err != nil {
-		tarball.Close()
-		return nil, "", fmt.Errorf("reading Dockerfile: %w", err)
+	content := override
+	if content == nil {
+		if content, err = os.ReadFile(dfPath); err != nil {
+			tarball.Close()
+			return nil, "", fmt.Errorf("reading Dockerfile: %w", err)
+		}
 	}
 	generated := ".dockerfile." + randomHex(8)
 	now := time.Now()

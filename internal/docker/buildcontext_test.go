@@ -63,7 +63,7 @@ func TestContextTar(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			rc, name, err := contextTar(ctxDir, tt.dockerfile(ctxDir, outside))
+			rc, name, err := contextTar(ctxDir, tt.dockerfile(ctxDir, outside), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,10 +96,10 @@ func TestContextTar(t *testing.T) {
 
 func TestContextTarErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, _, err := contextTar(filepath.Join(dir, "missing"), ""); !errors.Is(err, os.ErrNotExist) {
+	if _, _, err := contextTar(filepath.Join(dir, "missing"), "", nil); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing context: err = %v", err)
 	}
-	if _, _, err := contextTar(dir, "Nope.Dockerfile"); !errors.Is(err, os.ErrNotExist) {
+	if _, _, err := contextTar(dir, "Nope.Dockerfile", nil); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing Dockerfile: err = %v", err)
 	}
 }
