@@ -212,6 +212,22 @@ func TestIntegrationDeployNewImageWithRenderAndDiff(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "no changes") {
 		t.Errorf("diff after deploying: exit %d\n%s", code, out)
 	}
+
+	// --services moves only the services named; the others keep the version
+	// deployed, even when their checkouts have moved on.
+	frontendBefore, _ := c.image("zfrontend")
+	for _, s := range []string{"zfrontend", "zworker"} {
+		c.push(s, c.remotes[s].Commit(t, "master", map[string]string{"v2": "2"}, "v2"))
+	}
+	c.checkout()
+	r = c.deploy(ExitOK, "--services", "zworker")
+	objs = objectsByName(r)
+	if r.Revision != 3 || objs["deployment/zworker"].Action != "configured" || objs["deployment/zfrontend"].Action != "unchanged" || len(r.Services) != 3 {
+		t.Errorf("--services zworker: revision %d, zworker %s, zfrontend %s", r.Revision, objs["deployment/zworker"].Action, objs["deployment/zfrontend"].Action)
+	}
+	if img, _ := c.image("zfrontend"); img != frontendBefore {
+		t.Errorf("zfrontend moved to %s, want it to stay at %s", img, frontendBefore)
+	}
 }
 
 func TestIntegrationDeployCrashLoopRollsBack(t *testing.T) {

@@ -102,8 +102,10 @@ func (t *Tracker) Track(ctx context.Context, objs []*unstructured.Unstructured, 
 				return statuses(items), err
 			}
 		}
-		// Right after the apply there are no pods to look at yet.
-		if err := t.inspect(ctx, items, tick > 0); err != nil {
+		// Pods are looked at once a second: often enough to stop a failing
+		// rollout early, seldom enough not to slow the cluster down with
+		// lists of every pod. Right after the apply there are none yet.
+		if err := t.inspect(ctx, items, tick%podsEvery == 1); err != nil {
 			return statuses(items), err
 		}
 		t.report(items, tick == 0)
@@ -211,6 +213,9 @@ func pending(items []*item) []*item {
 	}
 	return out
 }
+
+// podsEvery is how many polls pass between looks at the pods.
+const podsEvery = 5
 
 var (
 	podsGVR   = schema.GroupVersionResource{Version: "v1", Resource: "pods"}

@@ -53,7 +53,7 @@ func toJSON(v any) string {
 }
 
 // applyAll creates objs in ns with server-side apply and returns what the server answered.
-func applyAll(t *testing.T, c *kube.Cluster, ns string, objs ...*unstructured.Unstructured) []*unstructured.Unstructured {
+func applyAll(t testing.TB, c *kube.Cluster, ns string, objs ...*unstructured.Unstructured) []*unstructured.Unstructured {
 	t.Helper()
 	var out []*unstructured.Unstructured
 	for _, o := range objs {
