@@ -55,11 +55,11 @@ func (p *Pipeline) BuildLocked(ctx context.Context, services []*manifest.Service
 // have to be built fails with the command that builds it.
 func (p *Pipeline) Resolve(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
 	return p.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
-		r, _, in, err := p.prepare(ctx, s, deps)
+		r, res, in, err := p.prepare(ctx, s, deps)
 		if err != nil {
 			return p.fail(r, err)
 		}
-		out, err := p.decide(ctx, s, r.Image, in)
+		out, err := p.decide(ctx, s, r.Image, in, res.Name)
 		switch {
 		case err != nil:
 			return p.fail(r, err)

@@ -154,3 +154,17 @@ func TestMissingBuilderSaysWhatToRun(t *testing.T) {
 		t.Fatalf("result = %+v", got)
 	}
 }
+
+func TestReasonNamesWhatChangedSinceTheBranchImage(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	ctx := context.Background()
+	first := p.Build(ctx, svcs)[0]
+	f.commits[svcs[0].AbsDir] = strings.Repeat("d", 40)
+	f.trees[strings.Repeat("d", 40)] = "another-tree"
+	r := p.Build(ctx, svcs)[0]
+	want := "since master (commit " + first.Commit[:12] + "): source tree changed"
+	if r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, want) {
+		t.Fatalf("reason = %q, want it to contain %q", r.Reason, want)
+	}
+}

@@ -50,7 +50,7 @@ func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.
 		if err != nil {
 			return p.fail(r, err)
 		}
-		out, err := p.decide(ctx, s, r.Image, in)
+		out, err := p.decide(ctx, s, r.Image, in, planName(s))
 		if err != nil {
 			return p.fail(r, err)
 		}
@@ -97,6 +97,15 @@ func (p *Pipeline) planSource(ctx context.Context, s *manifest.Service) (string,
 		return "", nil, "", err
 	}
 	return snap.Commit, snapshotSource{snap, dockerfile}, why, nil
+}
+
+// planName is the branch or tag a reference names, for comparing with the
+// image last pushed under it.
+func planName(s *manifest.Service) string {
+	if len(s.Git.Reference) == 40 {
+		return ""
+	}
+	return strings.TrimPrefix(s.Git.Reference, "origin/")
 }
 
 // snapshotSource reads a commit fetched into memory.

@@ -32,7 +32,7 @@ func (p *Pipeline) buildOne(ctx context.Context, s *manifest.Service, deps map[s
 	if err != nil {
 		return p.fail(r, err)
 	}
-	out, err := p.decide(ctx, s, r.Image, in)
+	out, err := p.decide(ctx, s, r.Image, in, res.Name)
 	if err == nil {
 		out, err = p.act(ctx, s, res, r.Image, in, out)
 	}
@@ -65,7 +65,10 @@ func (p *Pipeline) prepare(ctx context.Context, s *manifest.Service, deps map[st
 // these inputs: the commit's own image in the local engine, then in the
 // registry, then another commit's image with the same key. Failing all
 // three, the action is built and why says what is missing or changed.
-func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, in cachekey.Inputs) (outcome, error) {
+//
+// name is the branch or tag the commit was reached by: when nothing fits,
+// the image last pushed under that name tells which inputs changed.
+func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, in cachekey.Inputs, name string) (outcome, error) {
 	local, err := p.Images.Inspect(ctx, ref)
 	if err != nil {
 		return outcome{}, err
@@ -90,7 +93,7 @@ func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, 
 	digest, err := p.Registry.Digest(ctx, keyRef)
 	switch {
 	case errors.Is(err, image.ErrNotFound):
-		return outcome{action: ui.ActionBuilt, why: []string{"no image has these inputs yet"}}, nil
+		return outcome{action: ui.ActionBuilt, why: p.sinceLast(ctx, s, in, name)}, nil
 	case err != nil:
 		return outcome{}, fmt.Errorf("looking up %s in the registry: %w", keyRef, err)
 	}
@@ -136,6 +139,26 @@ func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Res
 		}
 	}
 	return out, p.pushName(ctx, s, res, ref)
+}
+
+// sinceLast says what changed since the image last pushed under the branch
+// or tag name, when there is one.
+func (p *Pipeline) sinceLast(ctx context.Context, s *manifest.Service, in cachekey.Inputs, name string) []string {
+	why := []string{"no image has these inputs yet"}
+	tag := gitsync.BranchTag(name)
+	if tag == "" {
+		return why
+	}
+	last, err := p.Registry.Config(ctx, image.Name(p.RegistryPrefix, s.Docker.Image, tag))
+	if err != nil {
+		return why
+	}
+	rev := last.Labels["org.opencontainers.image.revision"]
+	changed := in.Explain(last.Labels)
+	if rev == "" || changed == nil {
+		return why
+	}
+	return append(why, fmt.Sprintf("since %s (commit %s): %s", tag, rev[:min(12, len(rev))], strings.Join(changed, ", ")))
 }
 
 func revisionOf(ctx context.Context, r Registry, ref string) string {
