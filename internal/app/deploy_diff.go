@@ -15,7 +15,7 @@ func diffCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "diff",
 		Usage: "show the objects a deploy would change, by a server-side dry run against the live cluster; changes nothing",
-		Flags: append(envFlags(), syncFlag),
+		Flags: append(envFlags(), syncFlag, lockedFlag),
 		Action: func(c *cli.Context) error {
 			t, err := loadTarget(c, "diff")
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/applyset"
 	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -155,6 +157,19 @@ func TestIntegrationDeployFirstThenUnchanged(t *testing.T) {
 		}
 	}
 	c.sameSnapshot("an unchanged redeploy", before)
+
+	// The lock of this release deploys the same release.
+	f := &lock.File{Registry: c.registry, Services: map[string]lock.Entry{}}
+	for _, s := range r.Services {
+		f.Services[s.Name] = lock.Entry{Reference: s.Reference, Commit: s.Commit, Image: s.Image, Digest: s.Digest}
+	}
+	if err := lock.Write(filepath.Join(c.root, lock.FileName), f); err != nil {
+		t.Fatal(err)
+	}
+	if r = c.deploy(ExitOK, "--locked"); !r.Unchanged {
+		t.Errorf("deploy --locked of the deployed release changed something: %+v", r.Objects)
+	}
+	c.sameSnapshot("deploy --locked of the same release", before)
 
 	code, out, stderr := c.run(t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
 	var h ui.HistoryReport
@@ -373,8 +388,12 @@ func TestIntegrationDeployFailsBeforeTouchingTheCluster(t *testing.T) {
 		t.Errorf("missing images: %+v", r)
 	}
 	c.pushAll()
+	code, _, stderr := c.run(t.Context(), "text", "deploy", "--env", "staging", "--locked", "--kubeconfig", c.env.Kubeconfig)
+	if code != ExitUsage || !strings.Contains(stderr, "x-platform lock") {
+		t.Errorf("--locked without a lock: exit %d\n%s", code, stderr)
+	}
 	c.write("k8s/overlays/staging/kustomization.yaml", "resources: [missing.yaml]\n")
-	code, _, stderr := c.run(t.Context(), "text", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
+	code, _, stderr = c.run(t.Context(), "text", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
 	if code != ExitUsage || !strings.Contains(stderr, "missing.yaml") {
 		t.Errorf("overlay that does not render: exit %d\n%s", code, stderr)
 	}

@@ -11,9 +11,11 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/kube"
+	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/deploy/render"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
 )
@@ -83,8 +85,12 @@ func (t *target) namespace(cl *kube.Cluster, r *render.Result) string {
 	return deploy.ChooseNamespace(explicit, objs)
 }
 
-// resolve finds the images of services, syncing their checkouts first when asked.
+// resolve finds the images of services: from the lock with --locked, else
+// from their checkouts (synced first when asked) and the registry.
 func (t *target) resolve(c *cli.Context, services []*manifest.Service) ([]deploy.Version, error) {
+	if c.Bool("locked") {
+		return t.locked(services)
+	}
 	if c.Bool("sync") {
 		if err := syncCheckouts(c, services); err != nil {
 			return nil, err
@@ -134,4 +140,28 @@ func deployError(err error) error {
 		return usageError{err}
 	}
 	return err
+}
+
+// locked takes the versions of services from x-platform.lock, which must
+// agree with the manifest.
+func (t *target) locked(services []*manifest.Service) ([]deploy.Version, error) {
+	path := lock.Path(t.m)
+	f, err := lock.Read(path)
+	if errors.Is(err, lock.ErrNoLock) {
+		return nil, usageError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Check(path, t.m.Registry, services); err != nil {
+		return nil, usageError{err}
+	}
+	out := make([]deploy.Version, len(services))
+	for i, s := range services {
+		e := f.Services[s.Name]
+		out[i] = deploy.Version{ImageName: s.Docker.Image, Service: release.Service{
+			Name: s.Name, Commit: e.Commit, Reference: e.Reference, Image: e.Image, Digest: e.Digest,
+		}}
+	}
+	return out, nil
 }
