@@ -67,3 +67,14 @@ say "running $image"
 docker run --rm "$image" -once
 say "zfrontend's site inside it (zbackend is built FROM zfrontend's exact image)"
 docker run --rm --entrypoint ls "$image" /app/www
+
+# Deploy when a cluster answers the kubeconfig (KUBECONFIG or ~/.kube/config);
+# kwok-style clusters run the pods without pulling 127.0.0.1 images.
+say "bin/x-platform deploy --env staging (needs a Kubernetes cluster)"
+if bin/x-platform -q history --env staging >/dev/null 2>&1; then
+  bin/x-platform deploy --env staging
+  bin/x-platform deploy --env staging   # nothing changed: no object moves, no new revision
+  bin/x-platform history --env staging
+else
+  echo "no cluster answers the kubeconfig; skipping the deploy (README: Deploy)" >&2
+fi

@@ -73,7 +73,7 @@ func Connect(ctx context.Context, o Options) (*Cluster, error) {
 	cfg, err := cc.ClientConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {
-			err = fmt.Errorf("no kubeconfig found (set KUBECONFIG, create ~/.kube/config or name a context in x-platform.yml environments): %w", err)
+			err = fmt.Errorf("no kubeconfig found (pass --kubeconfig, set KUBECONFIG or create ~/.kube/config): %w", err)
 		}
 		return nil, &ConfigError{fmt.Errorf("loading the kubeconfig: %w", err)}
 	}
