@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
@@ -203,4 +205,82 @@ func closedPort(t testing.TB) int {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	return port
+}
+
+// snapshot records the resourceVersion and managed fields of every object
+// a deploy may touch in the test's namespace.
+func (c *cluster) snapshot() map[string]string {
+	c.t.Helper()
+	ctx := c.t.Context()
+	out := map[string]string{}
+	add := func(kind string, meta metav1.ObjectMeta) {
+		mf, _ := json.Marshal(meta.ManagedFields)
+		out[kind+"/"+meta.Name] = meta.ResourceVersion + " " + string(mf)
+	}
+	deps, err := c.cs.AppsV1().Deployments(c.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, o := range deps.Items {
+		add("deployment", o.ObjectMeta)
+	}
+	svcs, err := c.cs.CoreV1().Services(c.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, o := range svcs.Items {
+		add("service", o.ObjectMeta)
+	}
+	cms, err := c.cs.CoreV1().ConfigMaps(c.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, o := range cms.Items {
+		add("configmap", o.ObjectMeta)
+	}
+	secs, err := c.cs.CoreV1().Secrets(c.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, o := range secs.Items {
+		add("secret", o.ObjectMeta)
+	}
+	return out
+}
+
+func (c *cluster) sameSnapshot(what string, before map[string]string) {
+	c.t.Helper()
+	after := c.snapshot()
+	if maps.Equal(before, after) {
+		return
+	}
+	for k, v := range after {
+		if before[k] != v {
+			c.t.Errorf("%s changed %s", what, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			c.t.Errorf("%s deleted %s", what, k)
+		}
+	}
+}
+
+// image returns the image of a deployment's first container and its pod
+// template's labels.
+func (c *cluster) image(name string) (string, map[string]string) {
+	c.t.Helper()
+	d, err := c.cs.AppsV1().Deployments(c.ns).Get(c.t.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		c.t.Fatalf("reading deployment %s: %v", name, err)
+	}
+	return d.Spec.Template.Spec.Containers[0].Image, d.Spec.Template.Labels
+}
+
+func objectsByName(r ui.DeployReport) map[string]ui.ObjectResult {
+	out := map[string]ui.ObjectResult{}
+	for _, o := range r.Objects {
+		out[strings.ToLower(o.Kind)+"/"+o.Name] = o
+	}
+	return out
 }

@@ -165,16 +165,15 @@ func (s *Store) Create(ctx context.Context, r *Record) error {
 	if err != nil {
 		return err
 	}
-	if r.Status == Deployed {
-		if err := s.supersede(ctx, r.Revision); err != nil {
-			return err
-		}
-	}
 	if _, err := s.Secrets.Create(ctx, sec, metav1.CreateOptions{}); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("recording revision %d of %s: another deploy recorded it first; retry: %w", r.Revision, s.Env, err)
 		}
 		return fmt.Errorf("recording revision %d of %s: %w", r.Revision, s.Env, err)
+	}
+	// Only once the new record exists, so that some release always says deployed.
+	if r.Status == Deployed {
+		return s.supersede(ctx, r.Revision)
 	}
 	return nil
 }
