@@ -122,9 +122,28 @@ func StopCluster() {
 // startCluster builds the programs when needed and starts a control plane in a new
 // temporary directory, reporting its progress to t.
 func startCluster(t testing.TB) (*ClusterEnv, *controlPlane, error) {
+	return bootCluster(t.Logf)
+}
+
+// StartCluster starts a control plane outside tests (the demo runs one) and
+// returns it with the function that stops every process and removes its
+// files. The first call on a machine builds the programs, which takes
+// minutes; later ones take seconds.
+func StartCluster(logf func(format string, args ...any)) (*ClusterEnv, func(), error) {
+	env, cp, err := bootCluster(logf)
+	if err != nil {
+		return nil, nil, err
+	}
+	return env, func() {
+		cp.stop()
+		os.RemoveAll(cp.dir)
+	}, nil
+}
+
+func bootCluster(logf func(format string, args ...any)) (*ClusterEnv, *controlPlane, error) {
 	buildCtx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
-	bin, err := clusterBinaries(buildCtx, t.Logf)
+	bin, err := clusterBinaries(buildCtx, logf)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -142,6 +161,6 @@ func startCluster(t testing.TB) (*ClusterEnv, *controlPlane, error) {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	t.Logf("test cluster up in %s: %s, nodes %v", time.Since(began).Round(time.Millisecond), env.Server, env.Nodes)
+	logf("test cluster up in %s: %s, nodes %v", time.Since(began).Round(time.Millisecond), env.Server, env.Nodes)
 	return env, cp, nil
 }
