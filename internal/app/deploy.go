@@ -133,13 +133,9 @@ func renderCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			versions, err := t.resolve(c, t.m.Services)
+			r, err := t.rendered(c)
 			if err != nil {
 				return err
-			}
-			r, err := render.Render(t.root, t.env.Name, pins(versions))
-			if err != nil {
-				return deployError(err)
 			}
 			_, err = c.App.Writer.Write(r.YAML)
 			return err

@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy/apply"
-	"github.com/x-platform/x-platform/internal/deploy/render"
 	"github.com/x-platform/x-platform/internal/deploy/yamldiff"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -21,13 +20,9 @@ func diffCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			versions, err := t.resolve(c, t.m.Services)
+			r, err := t.rendered(c)
 			if err != nil {
 				return err
-			}
-			r, err := render.Render(t.root, t.env.Name, pins(versions))
-			if err != nil {
-				return deployError(err)
 			}
 			cl, err := t.connect(c)
 			if err != nil {

@@ -165,3 +165,16 @@ func (t *target) locked(services []*manifest.Service) ([]deploy.Version, error) 
 	}
 	return out, nil
 }
+
+// rendered resolves every service's image and renders the overlay with them.
+func (t *target) rendered(c *cli.Context) (*render.Result, error) {
+	versions, err := t.resolve(c, t.m.Services)
+	if err != nil {
+		return nil, err
+	}
+	r, err := render.Render(t.root, t.env.Name, pins(versions))
+	if err != nil {
+		return nil, deployError(err)
+	}
+	return r, nil
+}
