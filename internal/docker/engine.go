@@ -38,14 +38,9 @@ type transferAPI interface {
 type containerAPI interface {
 	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *ocispec.Platform, name string) (container.CreateResponse, error)
 	ContainerStart(ctx context.Context, id string, opts container.StartOptions) error
+	ContainerAttach(ctx context.Context, id string, opts container.AttachOptions) (types.HijackedResponse, error)
+	ContainerWait(ctx context.Context, id string, condition container.WaitCondition) (<-chan container.WaitResponse, <-chan error)
 	ContainerRemove(ctx context.Context, id string, opts container.RemoveOptions) error
-}
-
-// execAPI lists the engine calls that run script lines in a container.
-type execAPI interface {
-	ContainerExecCreate(ctx context.Context, id string, opts container.ExecOptions) (container.ExecCreateResponse, error)
-	ContainerExecAttach(ctx context.Context, execID string, opts container.ExecAttachOptions) (types.HijackedResponse, error)
-	ContainerExecInspect(ctx context.Context, execID string) (container.ExecInspect, error)
 }
 
 // apiClient is every engine call this package makes, so that changes in the
@@ -54,7 +49,6 @@ type apiClient interface {
 	imageAPI
 	transferAPI
 	containerAPI
-	execAPI
 }
 
 var _ apiClient = (*dockerclient.Client)(nil)

@@ -1,11 +1,14 @@
 package docker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"strconv"
+	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -53,12 +56,27 @@ func (e *ScriptError) Error() string {
 	return fmt.Sprintf("line %d `%s` exited with code %d", e.Index, e.Line, e.ExitCode)
 }
 
-// Run starts a container from spec.Image, runs each line with sh -c in it
-// and stops at the first line that fails, returning a *ScriptError. The
-// container is always removed before Run returns. A missing image yields an
-// error matching ErrImageNotFound.
+// driver runs its arguments one after another, each with sh -c, and stops
+// at the first that fails, naming it on stderr with the marker so the
+// caller knows which line it was. Lines are arguments, never spliced into
+// the script.
+const driver = `marker=$1; shift; i=0
+for line do
+	i=$((i+1))
+	sh -c "$line" || { rc=$?; printf '\n%s %d\n' "$marker" "$i" >&2; exit "$rc"; }
+done`
+
+// Run runs the lines with sh -c, one after another, as the main process of
+// one builder container made from spec.Image, and stops at the first line
+// that fails, returning a *ScriptError. The container is always removed
+// before Run returns. A missing image yields an error matching
+// ErrImageNotFound.
 func (e *Engine) Run(ctx context.Context, spec RunSpec) (err error) {
-	id, err := e.startBuilder(ctx, spec)
+	if len(spec.Lines) == 0 {
+		return nil
+	}
+	marker := "x-platform-failed-line-" + randomHex(8)
+	id, err := e.createBuilder(ctx, spec, append([]string{"-c", driver, "sh", marker}, spec.Lines...))
 	if err != nil {
 		return err
 	}
@@ -71,20 +89,48 @@ func (e *Engine) Run(ctx context.Context, spec RunSpec) (err error) {
 		}
 	}()
 
-	stdout, stderr := orDiscard(spec.Stdout), orDiscard(spec.Stderr)
-	for i, line := range spec.Lines {
-		code, err := e.exec(ctx, id, spec, line, stdout, stderr)
-		if err != nil {
-			return fmt.Errorf("running line %d: %w", i+1, err)
-		}
-		if code != 0 {
-			return &ScriptError{Line: line, Index: i + 1, ExitCode: code}
-		}
+	attached, err := e.api.ContainerAttach(ctx, id, container.AttachOptions{Stream: true, Stdout: true, Stderr: true})
+	if err != nil {
+		return fmt.Errorf("attaching to builder container: %w", err)
 	}
-	return nil
+	defer attached.Close()
+	failed := &markerFilter{dst: orDiscard(spec.Stderr), marker: marker}
+	copied := make(chan error, 1)
+	go func() {
+		_, err := stdcopy.StdCopy(orDiscard(spec.Stdout), failed, attached.Reader)
+		failed.flush()
+		copied <- err
+	}()
+	if err := e.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		return fmt.Errorf("starting builder container from %s: %w", spec.Image, err)
+	}
+	select {
+	case err := <-copied:
+		if err != nil {
+			return fmt.Errorf("reading output: %w", err)
+		}
+	case <-ctx.Done():
+		// Closing the connection unblocks the copy; removing the container
+		// kills the line.
+		attached.Close()
+		<-copied
+		return ctx.Err()
+	}
+	code, err := e.exitCode(ctx, id)
+	switch {
+	case err != nil:
+		return err
+	case code == 0:
+		return nil
+	case failed.index < 1 || failed.index > len(spec.Lines):
+		return fmt.Errorf("builder container exited with code %d before its lines ran (does %s have sh?)", code, spec.Image)
+	}
+	return &ScriptError{Line: spec.Lines[failed.index-1], Index: failed.index, ExitCode: code}
 }
 
-func (e *Engine) startBuilder(ctx context.Context, spec RunSpec) (string, error) {
+// createBuilder creates, without starting it, a builder container whose
+// main process is sh with args.
+func (e *Engine) createBuilder(ctx context.Context, spec RunSpec, args []string) (string, error) {
 	labels := map[string]string{RoleLabel: "builder"}
 	for k, v := range spec.Labels {
 		labels[k] = v
@@ -102,13 +148,11 @@ func (e *Engine) startBuilder(ctx context.Context, spec RunSpec) (string, error)
 	created, err := e.api.ContainerCreate(ctx, &container.Config{
 		Image:      spec.Image,
 		Entrypoint: []string{"sh"},
-		// An open, never-written stdin keeps sh waiting, so the container
-		// lives until it is removed and each line runs as an exec.
-		OpenStdin:  true,
-		StdinOnce:  false,
+		Cmd:        args,
 		Tty:        false,
 		User:       spec.User,
-		WorkingDir: spec.Workdir,
+		Env:        spec.Env,
+		WorkingDir: path.Join(spec.Workdir, spec.Dir),
 		Labels:     labels,
 	}, hostConfig, nil, nil, name)
 	if cerrdefs.IsNotFound(err) {
@@ -119,10 +163,6 @@ func (e *Engine) startBuilder(ctx context.Context, spec RunSpec) (string, error)
 			e.removeQuietly(ctx, name)
 		}
 		return "", fmt.Errorf("creating builder container from %s: %w", spec.Image, err)
-	}
-	if err := e.api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
-		e.removeQuietly(ctx, created.ID)
-		return "", fmt.Errorf("starting builder container from %s: %w", spec.Image, err)
 	}
 	return created.ID, nil
 }
@@ -135,64 +175,77 @@ func (e *Engine) removeQuietly(ctx context.Context, idOrName string) {
 	_ = e.api.ContainerRemove(rmCtx, idOrName, container.RemoveOptions{Force: true, RemoveVolumes: true})
 }
 
-// exec runs one line and returns its exit code.
-func (e *Engine) exec(ctx context.Context, id string, spec RunSpec, line string, stdout, stderr io.Writer) (int, error) {
-	created, err := e.api.ContainerExecCreate(ctx, id, container.ExecOptions{
-		Cmd:          []string{"sh", "-c", line},
-		WorkingDir:   path.Join(spec.Workdir, spec.Dir),
-		User:         spec.User,
-		Env:          spec.Env,
-		AttachStdout: true,
-		AttachStderr: true,
-	})
-	if err != nil {
-		return 0, fmt.Errorf("creating exec: %w", err)
-	}
-	attached, err := e.api.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
-	if err != nil {
-		return 0, fmt.Errorf("attaching to exec: %w", err)
-	}
-	defer attached.Close()
-
-	copied := make(chan error, 1)
-	go func() {
-		_, err := stdcopy.StdCopy(stdout, stderr, attached.Reader)
-		copied <- err
-	}()
+// exitCode waits for the builder container to stop and returns its code.
+func (e *Engine) exitCode(ctx context.Context, id string) (int, error) {
+	waitC, errC := e.api.ContainerWait(ctx, id, container.WaitConditionNotRunning)
 	select {
-	case err := <-copied:
-		if err != nil {
-			return 0, fmt.Errorf("reading output: %w", err)
+	case res := <-waitC:
+		if res.Error != nil {
+			return 0, fmt.Errorf("waiting for builder container: %s", res.Error.Message)
 		}
-	case <-ctx.Done():
-		// Closing the connection unblocks the copy; removing the container
-		// afterwards kills the line.
-		attached.Close()
-		<-copied
-		return 0, ctx.Err()
+		return int(res.StatusCode), nil
+	case err := <-errC:
+		return 0, fmt.Errorf("waiting for builder container: %w", err)
 	}
-	return e.exitCode(ctx, created.ID)
 }
 
-// exitCode waits for the engine to record the end of an exec whose output
-// stream has closed; the two are not updated atomically.
-func (e *Engine) exitCode(ctx context.Context, execID string) (int, error) {
-	wait := 5 * time.Millisecond
+// markerFilter passes stderr through line by line, except the driver's
+// marker line (and the blank line it starts with), from which it learns the
+// index of the failing line.
+type markerFilter struct {
+	dst    io.Writer
+	marker string
+	buf    []byte
+	blank  bool // a blank line is held back: it may belong to the marker
+	index  int
+}
+
+func (f *markerFilter) Write(p []byte) (int, error) {
+	f.buf = append(f.buf, p...)
 	for {
-		inspect, err := e.api.ContainerExecInspect(ctx, execID)
-		if err != nil {
-			return 0, fmt.Errorf("inspecting exec: %w", err)
+		i := bytes.IndexByte(f.buf, '\n')
+		if i < 0 {
+			return len(p), nil
 		}
-		if !inspect.Running {
-			return inspect.ExitCode, nil
+		line := f.buf[:i+1]
+		f.buf = f.buf[i+1:]
+		if err := f.line(line); err != nil {
+			return len(p), err
 		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 200*time.Millisecond)
 	}
+}
+
+func (f *markerFilter) line(line []byte) error {
+	text := strings.TrimSuffix(string(line), "\n")
+	if rest, ok := strings.CutPrefix(text, f.marker+" "); ok {
+		if n, err := strconv.Atoi(rest); err == nil {
+			f.index, f.blank = n, false
+			return nil
+		}
+	}
+	if f.blank {
+		f.blank = false
+		if _, err := f.dst.Write([]byte("\n")); err != nil {
+			return err
+		}
+	}
+	if text == "" {
+		f.blank = true
+		return nil
+	}
+	_, err := f.dst.Write(line)
+	return err
+}
+
+// flush writes what is held back once the stream ends.
+func (f *markerFilter) flush() {
+	if f.blank {
+		_, _ = f.dst.Write([]byte("\n"))
+	}
+	if len(f.buf) > 0 {
+		_, _ = f.dst.Write(f.buf)
+	}
+	f.blank, f.buf = false, nil
 }
 
 func orDiscard(w io.Writer) io.Writer {
