@@ -72,11 +72,23 @@ func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline,
 	if c.IsSet("jobs") && c.Int("jobs") < 1 {
 		return usageError{fmt.Errorf("--jobs must be at least 1")}
 	}
+	return withPipeline(c, func(p *pipeline.Pipeline) error {
+		sel, err := plan.Select(p.Manifest, c.StringSlice("services"))
+		if err != nil {
+			return err
+		}
+		results, err := run(p, sel)
+		if err != nil {
+			return err
+		}
+		return report(c, command, results)
+	})
+}
+
+// withPipeline loads the manifest, wires the real clients and the common
+// flags into a pipeline, and hands it to fn.
+func withPipeline(c *cli.Context, fn func(*pipeline.Pipeline) error) error {
 	m, err := loadManifest(c)
-	if err != nil {
-		return err
-	}
-	sel, err := plan.Select(m, c.StringSlice("services"))
 	if err != nil {
 		return err
 	}
@@ -85,12 +97,8 @@ func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline,
 		return err
 	}
 	defer closeFn()
-	p.Jobs, p.Force, p.KeepGoing = c.Int("jobs"), c.Bool("force"), c.Bool("keep-going")
-	results, err := run(p, sel)
-	if err != nil {
-		return err
-	}
-	return report(c, command, results)
+	p.Jobs, p.Force, p.KeepGoing = max(c.Int("jobs"), 1), c.Bool("force"), c.Bool("keep-going")
+	return fn(p)
 }
 
 func listCommand() *cli.Command {
@@ -140,20 +148,13 @@ func updateBuilderCommand() *cli.Command {
 				}
 				args[k] = v
 			}
-			m, err := loadManifest(c)
-			if err != nil {
-				return err
-			}
-			p, closeFn, err := newPipeline(c, m)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			results, err := p.UpdateBuilders(c.Context, c.Args().Slice(), args)
-			if err != nil {
-				return err
-			}
-			return report(c, "update-builder", results)
+			return withPipeline(c, func(p *pipeline.Pipeline) error {
+				results, err := p.UpdateBuilders(c.Context, c.Args().Slice(), args)
+				if err != nil {
+					return err
+				}
+				return report(c, "update-builder", results)
+			})
 		},
 	}
 }

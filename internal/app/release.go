@@ -32,30 +32,23 @@ func lockCommand() *cli.Command {
 		Usage: "write " + lock.FileName + ": per service the commit, cache key and image digest (builds nothing)",
 		Flags: []cli.Flag{jobsFlag(), forceFlag},
 		Action: func(c *cli.Context) error {
-			m, err := loadManifest(c)
-			if err != nil {
-				return err
-			}
-			p, closeFn, err := newPipeline(c, m)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			p.Jobs, p.Force, p.KeepGoing = c.Int("jobs"), c.Bool("force"), true
-			results := p.Resolve(c.Context, m.Services)
-			r := ui.NewReport("lock", results)
-			if r.OK {
-				f := &lock.File{Registry: m.Registry, Services: map[string]lock.Entry{}}
-				for i, s := range m.Services {
-					res := results[i]
-					f.Services[s.Name] = lock.Entry{Reference: s.Git.Reference, Commit: res.Commit, Key: res.Key, Image: res.Image, Digest: res.Digest}
+			return withPipeline(c, func(p *pipeline.Pipeline) error {
+				m := p.Manifest
+				p.KeepGoing = true
+				results := p.Resolve(c.Context, m.Services)
+				if ui.NewReport("lock", results).OK {
+					f := &lock.File{Registry: m.Registry, Services: map[string]lock.Entry{}}
+					for i, s := range m.Services {
+						res := results[i]
+						f.Services[s.Name] = lock.Entry{Reference: s.Git.Reference, Commit: res.Commit, Key: res.Key, Image: res.Image, Digest: res.Digest}
+					}
+					if err := lock.Write(lock.Path(m), f); err != nil {
+						return err
+					}
+					progress(c).Stepf("", "wrote %s", lock.Path(m))
 				}
-				if err := lock.Write(lock.Path(m), f); err != nil {
-					return err
-				}
-				progress(c).Stepf("", "wrote %s", lock.Path(m))
-			}
-			return report(c, "lock", results)
+				return report(c, "lock", results)
+			})
 		},
 	}
 }

@@ -21,7 +21,7 @@ import (
 // report, and exit codes pass through.
 func TestIntegrationWrapper(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the orchestrator image")
+		t.Skip("-short: building the orchestrator image takes minutes")
 	}
 	repo, err := filepath.Abs("../..")
 	if err != nil {
