@@ -117,6 +117,11 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	if err := d.checkNamespace(ctx, objs); err != nil {
 		return nil, err
 	}
+	unlock, err := d.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	store := d.store()
 	current, err := d.Current(ctx)
 	if err != nil {
@@ -250,6 +255,18 @@ func (d *Deployer) checkNamespace(ctx context.Context, objs []*unstructured.Unst
 		return fmt.Errorf("reading namespace %s: %w", d.Namespace, err)
 	}
 	return nil
+}
+
+// lock holds the environment for the rest of a deploy or rollback. A first
+// deploy whose overlay creates the namespace has nowhere to keep the lock
+// yet; it goes ahead, and two such deploys still cannot record the same
+// revision.
+func (d *Deployer) lock(ctx context.Context) (func(), error) {
+	unlock, err := newEnvLock(d.Cluster.Clientset, d.Namespace, d.Env).acquire(ctx, d.Env)
+	if apierrors.IsNotFound(err) {
+		return func() {}, nil
+	}
+	return unlock, err
 }
 
 // ApplySet is the set the environment's objects belong to.

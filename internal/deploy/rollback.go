@@ -12,6 +12,11 @@ import (
 // revision to, or with to = 0 the release deployed before the current one
 // (the current one itself when the latest deploy failed and was left in place).
 func (d *Deployer) Rollback(ctx context.Context, to int) (*Outcome, error) {
+	unlock, err := d.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	store := d.store()
 	all, err := store.List(ctx)
 	if err != nil {
