@@ -74,15 +74,21 @@ func (t *target) connect(c *cli.Context) (*kube.Cluster, error) {
 	return cl, nil
 }
 
-// namespace is where the environment's records live: chosen explicitly,
-// else the overlay's own namespace.
+// namespace is where the environment's records live: chosen explicitly
+// (--namespace or environments:), else the overlay's own namespace, else the
+// kubeconfig context's.
 func (t *target) namespace(cl *kube.Cluster, r *render.Result) string {
-	explicit := t.env.Namespace
-	if explicit == "" && cl != nil && cl.NamespaceExplicit {
-		explicit = cl.Namespace
+	if t.env.Namespace != "" {
+		return t.env.Namespace
 	}
-	var objs = r.Objects
-	return deploy.ChooseNamespace(explicit, objs)
+	context := ""
+	if cl != nil && cl.NamespaceExplicit {
+		context = cl.Namespace
+	}
+	if deploy.OverlayNamespace(r.Objects) == "" && context != "" {
+		return context
+	}
+	return deploy.ChooseNamespace("", r.Objects)
 }
 
 // resolve finds the images of services: from the lock with --locked, else

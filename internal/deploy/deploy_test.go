@@ -182,3 +182,25 @@ func TestRollbackTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlayNamespace(t *testing.T) {
+	obj := func(ns string) *unstructured.Unstructured {
+		o := &unstructured.Unstructured{}
+		o.SetNamespace(ns)
+		return o
+	}
+	tests := []struct {
+		objs []*unstructured.Unstructured
+		want string
+	}{
+		{nil, ""},
+		{[]*unstructured.Unstructured{obj(""), obj("x-staging"), obj("x-staging")}, "x-staging"},
+		{[]*unstructured.Unstructured{obj("default"), obj("x-staging")}, ""},
+		{[]*unstructured.Unstructured{obj("default")}, "default"},
+	}
+	for _, tt := range tests {
+		if got := OverlayNamespace(tt.objs); got != tt.want {
+			t.Errorf("OverlayNamespace = %q, want %q", got, tt.want)
+		}
+	}
+}

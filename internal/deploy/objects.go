@@ -69,6 +69,22 @@ func checkPolicies(objs []*unstructured.Unstructured) error {
 	return nil
 }
 
+// OverlayNamespace is the one namespace the rendered objects name, or ""
+// when they name none or several.
+func OverlayNamespace(objs []*unstructured.Unstructured) string {
+	found := ""
+	for _, o := range objs {
+		switch ns := o.GetNamespace(); {
+		case ns == "":
+		case found == "":
+			found = ns
+		case ns != found:
+			return ""
+		}
+	}
+	return found
+}
+
 // ChooseNamespace is where a deploy keeps its records and puts the objects
 // that name no namespace: explicit when set, else the one namespace the
 // rendered objects name, else "default".
