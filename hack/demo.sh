@@ -25,6 +25,7 @@ go run ./hack/baseimages >&2
 say "starting a local registry on 127.0.0.1:$port"
 mkdir -p "$demo"
 go build -o "$demo/registry" ./hack/registry
+rm -f "$demo/registry.addr"
 "$demo/registry" -addr "127.0.0.1:$port" -root "$demo/registry-data" >"$demo/registry.addr" 2>"$demo/registry.log" &
 registry_pid=$!
 trap 'kill "$registry_pid" 2>/dev/null || true' EXIT
@@ -80,6 +81,7 @@ external) ;;
 *)
   say "starting the embedded Kubernetes cluster (first run builds it: about ten minutes)"
   go build -o "$demo/cluster" ./hack/cluster
+  rm -f "$demo/kubeconfig.path"
   "$demo/cluster" >"$demo/kubeconfig.path" 2>"$demo/cluster.log" &
   cluster_pid=$!
   trap 'kill "$cluster_pid" "$registry_pid" 2>/dev/null || true; wait "$cluster_pid" 2>/dev/null || true' EXIT
