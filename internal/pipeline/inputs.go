@@ -98,40 +98,66 @@ func imageRepo(ref string) string {
 
 var errNoBuilder = errors.New("builder image missing")
 
-// builderID is the builder image's ID, read without pulling: from the local
-// engine, else from its registry; a builder that is nowhere is built from
-// builders/<name>/ first.
+// builderID is the builder image's ID. A builder that names a registry is
+// taken as the registry has it now — pulled when the local copy differs, so
+// a builder refreshed from another machine is used, and keyed, here too. A
+// local-only builder is the engine's; one that is nowhere is built from
+// builders/<name>/ first. Services sharing a builder look it up once.
 func (p *Pipeline) builderID(ctx context.Context, s *manifest.Service) (string, error) {
 	img := s.DockerBuilder.Image
 	if id, ok := p.builderIDs.Load(img); ok {
 		return id.(string), nil
 	}
+	v, err, _ := p.builders.Do("id "+img, func() (any, error) {
+		id, err := p.lookupBuilder(ctx, s)
+		if err == nil {
+			p.builderIDs.Store(img, id)
+		}
+		return id, err
+	})
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+func (p *Pipeline) lookupBuilder(ctx context.Context, s *manifest.Service) (string, error) {
+	img := s.DockerBuilder.Image
 	info, err := p.Images.Inspect(ctx, img)
 	if err != nil {
 		return "", err
 	}
-	id := info.ID
-	if !info.Present && remoteImage(img) {
+	if remoteImage(img) {
 		cfg, err := p.Registry.Config(ctx, img)
 		switch {
+		case err == nil && info.Present && cfg.ID != info.ID && !p.dry:
+			p.Progress.Stepf(s.Name, "pulling builder image %s (the registry has %s)", img, short(cfg.ID))
+			if err := p.Images.Pull(ctx, img, p.Progress.Output(s.Name)); err != nil {
+				return "", fmt.Errorf("pulling builder image %s: %w", img, err)
+			}
+			return cfg.ID, nil
 		case err == nil:
-			id = cfg.ID
+			return cfg.ID, nil
 		case !errors.Is(err, image.ErrNotFound):
 			return "", fmt.Errorf("looking up builder image %s: %w", img, err)
 		}
 	}
-	if id == "" && p.dry {
+	if info.Present {
+		return info.ID, nil
+	}
+	if p.dry {
 		return "", fmt.Errorf("%w: %s (build would make it from builders/%s)", errNoBuilder, img, BuilderName(img))
 	}
-	if id == "" {
-		if err := p.ensureBuilder(ctx, s); err != nil {
-			return "", err
-		}
-		if info, err = p.Images.Inspect(ctx, img); err != nil {
-			return "", err
-		}
-		id = info.ID
+	if err := p.ensureBuilder(ctx, s); err != nil {
+		return "", err
 	}
-	p.builderIDs.Store(img, id)
-	return id, nil
+	if info, err = p.Images.Inspect(ctx, img); err != nil {
+		return "", err
+	}
+	return info.ID, nil
+}
+
+func short(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	return id[:min(12, len(id))]
 }

@@ -168,3 +168,32 @@ func TestReasonNamesWhatChangedSinceTheBranchImage(t *testing.T) {
 		t.Fatalf("reason = %q, want it to contain %q", r.Reason, want)
 	}
 }
+
+func TestRemoteBuilderRefreshedElsewhereIsPulled(t *testing.T) {
+	const builder = "reg.test/x/builders/tool:1"
+	f := newFake()
+	f.local[builder] = fakeImage{id: "sha256:old"}
+	f.remote[builder] = fakeImage{id: "sha256:old", digest: "sha256:m-old"}
+	p, svcs := testPipeline(t, f, func(s *manifest.Service) { s.DockerBuilder.Image = builder }, "svc")
+	ctx := context.Background()
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionBuilt {
+		t.Fatalf("first build = %+v", r)
+	}
+
+	// Another machine pushed a refreshed builder under the same name.
+	f.remote[builder] = fakeImage{id: "sha256:new", digest: "sha256:m-new"}
+	f.calls = nil
+	r := p.Build(ctx, svcs)[0]
+	if r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, "builder image changed (old → new)") {
+		t.Fatalf("after a remote builder refresh = %+v", r)
+	}
+	if !f.has("pull " + builder) {
+		t.Fatalf("the refreshed builder was not pulled: %q", f.calls)
+	}
+
+	// Unchanged builder in the registry: nothing is pulled, nothing built.
+	f.calls = nil
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.has("pull") {
+		t.Fatalf("no-op = %+v, calls %q", r, f.calls)
+	}
+}
