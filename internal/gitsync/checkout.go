@@ -24,14 +24,6 @@ import (
 // unless st lists them as changed. Untracked and ignored files are never
 // touched; go-git's hard reset would delete them, build outputs included.
 func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.Hash, st *status) error {
-	c, err := object.GetCommit(repo.Storer, h)
-	if err != nil {
-		return err
-	}
-	tree, err := c.Tree()
-	if err != nil {
-		return err
-	}
 	type treeFile struct {
 		name string
 		hash plumbing.Hash
@@ -39,20 +31,12 @@ func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.
 	}
 	var files []treeFile
 	want := map[string]bool{}
-	w := object.NewTreeWalker(tree, true, nil)
-	defer w.Close()
-	for {
-		name, e, err := w.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if e.Mode != filemode.Dir {
-			files = append(files, treeFile{name, e.Hash, normalMode(e.Mode)})
-			want[name] = true
-		}
+	err := commitFiles(repo.Storer, h, func(name string, e object.TreeEntry) {
+		files = append(files, treeFile{name, e.Hash, normalMode(e.Mode)})
+		want[name] = true
+	})
+	if err != nil {
+		return err
 	}
 
 	guard := parents{dir: dir, ok: map[string]bool{}}
@@ -232,4 +216,30 @@ func refreshIndex(repo *git.Repository, dir string, idx *index.Index) error {
 		fillStat(e, fi)
 	}
 	return repo.Storer.SetIndex(idx)
+}
+
+// commitFiles calls fn for every file (not folder) of commit h's tree.
+func commitFiles(s storer.EncodedObjectStorer, h plumbing.Hash, fn func(name string, e object.TreeEntry)) error {
+	c, err := object.GetCommit(s, h)
+	if err != nil {
+		return err
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return err
+	}
+	w := object.NewTreeWalker(tree, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e.Mode != filemode.Dir {
+			fn(name, e)
+		}
+	}
 }

@@ -97,27 +97,7 @@ func scan(repo *git.Repository, dir string, head plumbing.Hash, trusted bool) (*
 // diffHead marks paths whose index entry differs from the HEAD commit.
 func diffHead(s storer.EncodedObjectStorer, head plumbing.Hash, tracked map[string]*trackedFile, changed map[string]bool) error {
 	if !head.IsZero() {
-		c, err := object.GetCommit(s, head)
-		if err != nil {
-			return err
-		}
-		tree, err := c.Tree()
-		if err != nil {
-			return err
-		}
-		w := object.NewTreeWalker(tree, true, nil)
-		defer w.Close()
-		for {
-			name, e, err := w.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			if e.Mode == filemode.Dir {
-				continue
-			}
+		err := commitFiles(s, head, func(name string, e object.TreeEntry) {
 			t, ok := tracked[name]
 			if !ok || t.e.Hash != e.Hash || t.e.Mode != normalMode(e.Mode) {
 				changed[name] = true
@@ -125,6 +105,9 @@ func diffHead(s storer.EncodedObjectStorer, head plumbing.Hash, tracked map[stri
 			if ok {
 				t.inHead = true
 			}
+		})
+		if err != nil {
+			return err
 		}
 	}
 	for name, t := range tracked {
