@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure this machine can run the tests: a Docker engine that answers, Debian's static
-# busybox (base images are made from it, never pulled) and git. Safe to run again; it starts
-# dockerd when needed but never stops anything.
+# busybox (base images are made from it, never pulled), git, OpenSSH's server (tests start
+# their own sshd on loopback; the system's is never started) and shellcheck (the wrappers
+# are linted). Safe to run again; it starts dockerd when needed but never stops anything.
 set -euo pipefail
 
 logdir="${TMPDIR:-/tmp}"
@@ -46,6 +47,9 @@ engine_answers() { docker info >/dev/null 2>&1; }
 missing=()
 static_busybox || missing+=(busybox-static)
 command -v git >/dev/null 2>&1 || missing+=(git)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 
 if command -v docker >/dev/null 2>&1 && engine_answers; then
 	if [ "${#missing[@]}" -gt 0 ]; then
