@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/image"
@@ -52,14 +53,14 @@ func importRootfs(ctx context.Context, c Client, ref string, rootfs io.Reader, c
 	return nil
 }
 
-// Busybox makes the image ref from the static busybox of this machine (XP_BUSYBOX, or
-// /bin/busybox), unless the engine already has an image by that name.
+// Busybox makes the image ref from a static busybox (XP_BUSYBOX, /bin/busybox, or Debian's
+// package fetched into the user's cache), unless the engine already has an image by that name.
 func Busybox(ctx context.Context, c Client, ref string) error {
 	ok, err := exists(ctx, c, ref)
 	if err != nil || ok {
 		return err
 	}
-	bin, err := findBusybox()
+	bin, err := findBusybox(ctx, DefaultBusybox, debianBusybox[runtime.GOARCH])
 	if err != nil {
 		return err
 	}

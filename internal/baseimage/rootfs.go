@@ -3,6 +3,7 @@ package baseimage
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -33,14 +34,25 @@ const (
 // filesystem, from a missing one.
 var errNotStatic = errors.New("not a statically linked ELF executable")
 
-// findBusybox returns the busybox binary to put in images, checking it can run alone.
-func findBusybox() (string, error) {
-	path := os.Getenv("XP_BUSYBOX")
-	if path == "" {
-		path = DefaultBusybox
+// findBusybox returns the busybox binary to put in images, checking it can run alone:
+// XP_BUSYBOX when set, else Debian's busybox-static when installed (at installed), else
+// that package (pkg, pinned by hash) downloaded from Debian's mirror into the user's cache.
+func findBusybox(ctx context.Context, installed string, pkg debPackage) (string, error) {
+	if path := os.Getenv("XP_BUSYBOX"); path != "" {
+		if err := checkStatic(path); err != nil {
+			return "", fmt.Errorf("checking busybox %s (XP_BUSYBOX): %w (unset it, or name a static busybox)", path, err)
+		}
+		return path, nil
+	}
+	if checkStatic(installed) == nil {
+		return installed, nil
+	}
+	path, err := downloaded(ctx, pkg)
+	if err != nil {
+		return "", fmt.Errorf("finding a static busybox: %w (install Debian's busybox-static, set XP_BUSYBOX to a static busybox, or XP_DEBIAN_MIRROR to a reachable Debian mirror)", err)
 	}
 	if err := checkStatic(path); err != nil {
-		return "", fmt.Errorf("checking busybox %s: %w (run apt-get install busybox-static, or set XP_BUSYBOX to a static busybox)", path, err)
+		return "", fmt.Errorf("checking busybox %s: %w", path, err)
 	}
 	return path, nil
 }

@@ -36,16 +36,16 @@ func TestCheckStatic(t *testing.T) {
 	}
 }
 
-func TestFindBusyboxHint(t *testing.T) {
+func TestFindBusyboxExplicit(t *testing.T) {
 	for _, path := range []string{"/bin/ls", filepath.Join(t.TempDir(), "busybox")} {
 		t.Setenv("XP_BUSYBOX", path)
-		_, err := findBusybox()
-		if err == nil || !strings.Contains(err.Error(), "apt-get install busybox-static") {
-			t.Errorf("findBusybox with XP_BUSYBOX=%s: error %v, want a hint to install busybox-static", path, err)
+		_, err := findBusybox(t.Context(), DefaultBusybox, debPackage{})
+		if err == nil || !strings.Contains(err.Error(), "XP_BUSYBOX") {
+			t.Errorf("findBusybox with XP_BUSYBOX=%s: error %v, want one naming XP_BUSYBOX", path, err)
 		}
 	}
 	t.Setenv("XP_BUSYBOX", "")
-	if got, err := findBusybox(); err != nil || got != DefaultBusybox {
+	if got, err := findBusybox(t.Context(), DefaultBusybox, debPackage{}); err != nil || got != DefaultBusybox {
 		t.Errorf("findBusybox() = %q, %v; want %s", got, err, DefaultBusybox)
 	}
 }
