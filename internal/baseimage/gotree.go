@@ -38,23 +38,9 @@ func hostGoRoot(ctx context.Context) (string, error) {
 	return resolved, nil
 }
 
-// keepDir tells which directories of GOROOT (rel is slash-separated) go into the image:
-// tests and their data are left out, and tools for other platforms too.
-func keepDir(rel string) bool {
-	switch {
-	case rel == "test", rel == ".git":
-		return false
-	case strings.HasPrefix(rel, "src/") && path.Base(rel) == "testdata":
-		return false
-	case path.Dir(rel) == "pkg/tool":
-		return path.Base(rel) == runtime.GOOS+"_"+runtime.GOARCH
-	}
-	return true
-}
-
 // writeToolchainRootfs writes, as one tar stream, the entries of base (a container export)
-// followed by the Go toolchain found at goroot.
-func writeToolchainRootfs(w io.Writer, base io.Reader, goroot string) error {
+// followed by the Go toolchain tc.
+func writeToolchainRootfs(w io.Writer, base io.Reader, tc toolchain) error {
 	tw := tar.NewWriter(w)
 	tr := tar.NewReader(base)
 	for {
@@ -75,14 +61,22 @@ func writeToolchainRootfs(w io.Writer, base io.Reader, goroot string) error {
 			return fmt.Errorf("writing %s: %w", h.Name, err)
 		}
 	}
-	if err := addTree(tw, goroot, strings.TrimPrefix(GoRootInImage, "/")); err != nil {
+	dst := strings.TrimPrefix(GoRootInImage, "/")
+	dirs := map[string]bool{} // a tar with one directory twice is refused by the engine
+	if err := addTree(tw, tc.goroot, dst, tc.keep, dirs); err != nil {
 		return err
+	}
+	if tc.programs != "" {
+		if err := addTree(tw, tc.programs, dst, func(string) bool { return true }, dirs); err != nil {
+			return err
+		}
 	}
 	return tw.Close()
 }
 
-// addTree writes the directory src under the name dst, owned by root.
-func addTree(tw *tar.Writer, src, dst string) error {
+// addTree writes the directory src under the name dst, owned by root, leaving out the
+// directories keep refuses and not writing again those in dirs, to which it adds its own.
+func addTree(tw *tar.Writer, src, dst string, keep func(rel string) bool, dirs map[string]bool) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", p, err)
@@ -92,7 +86,7 @@ func addTree(tw *tar.Writer, src, dst string) error {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if d.IsDir() && !keepDir(rel) {
+		if d.IsDir() && !keep(rel) {
 			return filepath.SkipDir
 		}
 		info, err := d.Info()
@@ -115,6 +109,10 @@ func addTree(tw *tar.Writer, src, dst string) error {
 		h.Name = path.Join(dst, rel)
 		if info.IsDir() {
 			h.Name += "/"
+			if dirs[h.Name] {
+				return nil
+			}
+			dirs[h.Name] = true
 		}
 		h.Uid, h.Gid, h.Uname, h.Gname = 0, 0, "", ""
 		if err := tw.WriteHeader(h); err != nil {

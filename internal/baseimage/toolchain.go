@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -47,7 +48,16 @@ var errImportEnded = errors.New("import ended")
 // at /usr/local/go, unless the engine already has an image named ref. baseRef must exist
 // (Busybox makes a suitable one); its command, entrypoint, working directory and environment
 // are kept, with PATH extended and the Go variables set.
+//
+// The toolchain's programs are those of this machine when it runs linux on the base
+// image's architecture; otherwise (a Mac, say) they are built for the image first.
 func GoToolchain(ctx context.Context, c ToolchainClient, ref, baseRef string) error {
+	return goToolchain(ctx, c, ref, baseRef, false)
+}
+
+// goToolchain is GoToolchain; rebuild builds the programs for the image even when this
+// machine's would run there.
+func goToolchain(ctx context.Context, c ToolchainClient, ref, baseRef string, rebuild bool) error {
 	ok, err := exists(ctx, c, ref)
 	if err != nil || ok {
 		return err
@@ -59,6 +69,15 @@ func GoToolchain(ctx context.Context, c ToolchainClient, ref, baseRef string) er
 	base, err := c.ImageInspect(ctx, baseRef)
 	if err != nil {
 		return fmt.Errorf("inspecting base image %s: %w", baseRef, err)
+	}
+	programs, err := os.MkdirTemp("", "xp-go-*")
+	if err != nil {
+		return fmt.Errorf("making a folder for the Go toolchain: %w", err)
+	}
+	defer os.RemoveAll(programs)
+	tc, err := hostToolchain(ctx, goroot, base.Architecture, programs, rebuild)
+	if err != nil {
+		return err
 	}
 	created, err := c.ContainerCreate(ctx, &container.Config{Image: baseRef, Cmd: []string{"sh"}}, nil, nil, nil, "")
 	if err != nil {
@@ -75,7 +94,7 @@ func GoToolchain(ctx context.Context, c ToolchainClient, ref, baseRef string) er
 	pr, pw := io.Pipe()
 	written := make(chan error, 1)
 	go func() {
-		err := writeToolchainRootfs(pw, files, goroot)
+		err := writeToolchainRootfs(pw, files, tc)
 		pw.CloseWithError(err)
 		written <- err
 	}()

@@ -13,28 +13,38 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-func TestKeepDir(t *testing.T) {
+func TestToolchainKeep(t *testing.T) {
 	host := "pkg/tool/" + runtime.GOOS + "_" + runtime.GOARCH
+	native := toolchain{platform: runtime.GOOS + "_" + runtime.GOARCH}
+	rebuilt := toolchain{platform: "linux_arm64", programs: "/tmp/programs"}
 	tests := []struct {
+		tc   toolchain
 		rel  string
 		want bool
 	}{
-		{".", true},
-		{"src", true},
-		{"src/net/http", true},
-		{"src/net/http/testdata", false},
-		{"src/cmd/go/testdata", false},
-		{"test", false},
-		{"src/test", true},
-		{".git", false},
-		{"pkg/tool", true},
-		{host, true},
-		{"pkg/tool/plan9_arm", false},
-		{"pkg/include", true},
+		{native, ".", true},
+		{native, "src", true},
+		{native, "src/net/http", true},
+		{native, "src/net/http/testdata", false},
+		{native, "src/cmd/go/testdata", false},
+		{native, "test", false},
+		{native, "src/test", true},
+		{native, ".git", false},
+		{native, "bin", true},
+		{native, "pkg/tool", true},
+		{native, host, true},
+		{native, "pkg/tool/plan9_arm", false},
+		{native, "pkg/include", true},
+		// Programs built for the image replace this machine's.
+		{rebuilt, "bin", false},
+		{rebuilt, host, false},
+		{rebuilt, "pkg/tool/linux_arm64", false},
+		{rebuilt, "src/net/http", true},
+		{rebuilt, "pkg/include", true},
 	}
 	for _, tt := range tests {
-		if got := keepDir(tt.rel); got != tt.want {
-			t.Errorf("keepDir(%q) = %v, want %v", tt.rel, got, tt.want)
+		if got := tt.tc.keep(tt.rel); got != tt.want {
+			t.Errorf("%+v.keep(%q) = %v, want %v", tt.tc, tt.rel, got, tt.want)
 		}
 	}
 }
@@ -116,7 +126,7 @@ func TestWriteToolchainRootfs(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := writeToolchainRootfs(&out, &base, goroot); err != nil {
+	if err := writeToolchainRootfs(&out, bytes.NewReader(base.Bytes()), toolchain{goroot: goroot, platform: runtime.GOOS + "_" + runtime.GOARCH}); err != nil {
 		t.Fatal(err)
 	}
 	got := readTar(t, &out)
@@ -142,4 +152,63 @@ func TestWriteToolchainRootfs(t *testing.T) {
 	if e := got["usr/local/go/bin/go"]; e.mode&0o111 == 0 || e.data != "bin/go" {
 		t.Errorf("usr/local/go/bin/go = %+v, want the executable file", e)
 	}
+}
+
+func TestWriteToolchainRootfsRebuilt(t *testing.T) {
+	goroot, programs := t.TempDir(), t.TempDir()
+	hostTool := filepath.Join("pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH)
+	for dir, files := range map[string][]string{
+		goroot:   {"bin/go", "VERSION", hostTool + "/compile", "src/fmt/print.go"},
+		programs: {"bin/go", "pkg/tool/linux_arm64/compile"},
+	} {
+		for _, f := range files {
+			p := filepath.Join(dir, f)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(dir+":"+f), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var out bytes.Buffer
+	tc := toolchain{goroot: goroot, platform: "linux_arm64", programs: programs}
+	if err := writeToolchainRootfs(&out, bytes.NewReader(emptyTar(t)), tc); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	tr := tar.NewReader(bytes.NewReader(out.Bytes()))
+	for h, err := tr.Next(); err == nil; h, err = tr.Next() {
+		if seen[h.Name] {
+			t.Errorf("%s is twice in the stream; the engine refuses such a tar", h.Name)
+		}
+		seen[h.Name] = true
+	}
+	got := readTar(t, &out)
+	for name, want := range map[string]string{
+		"usr/local/go/bin/go":                        programs + ":bin/go",
+		"usr/local/go/pkg/tool/linux_arm64/compile":  programs + ":pkg/tool/linux_arm64/compile",
+		"usr/local/go/VERSION":                       goroot + ":VERSION",
+		"usr/local/go/src/fmt/print.go":              goroot + ":src/fmt/print.go",
+		"usr/local/go/" + filepath.ToSlash(hostTool): "",
+	} {
+		e, ok := got[name]
+		if want == "" {
+			if ok {
+				t.Errorf("%s is in the image; this machine's tools do not run there", name)
+			}
+			continue
+		}
+		if e.data != want {
+			t.Errorf("%s = %q, want %q", name, e.data, want)
+		}
+	}
+}
+
+func emptyTar(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := tar.NewWriter(&b).Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
