@@ -11,6 +11,8 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // Request says which reference of which remote to check out where.
@@ -69,9 +71,15 @@ const (
 // Sync clones or fetches req.Remote into req.Dir and checks out req.Reference
 // detached. It returns a *LocalWorkError, and changes nothing in the
 // worktree, when the checkout holds changed or untracked files or commits
-// that are on no remote branch or tag, unless req.Force is set.
+// that are on no remote branch or tag, unless req.Force is set. No secret
+// of the remote's URL or credentials appears in the error.
 func Sync(ctx context.Context, req Request) (Result, error) {
-	ensureFileTransport()
+	res, err := syncCheckout(ctx, req)
+	return res, redact.Error(err)
+}
+
+func syncCheckout(ctx context.Context, req Request) (Result, error) {
+	ensureTransports()
 	if err := req.validate(); err != nil {
 		return Result{}, err
 	}
