@@ -23,6 +23,9 @@ type Request struct {
 	Force     bool      // save local work under BackupDir and discard it instead of refusing
 	BackupDir string    // where Force saves local work, e.g. <root>/.x-platform/backups/<service>
 	Progress  io.Writer // receives the remote's progress messages; may be nil
+	// Fetched says Fetch brought Dir up to date with Remote in this run, so
+	// Sync need not ask the remote again.
+	Fetched bool
 }
 
 // RefKind tells what a reference named.
@@ -91,7 +94,7 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("reading refs: %w", err)
 	}
-	if !cloned {
+	if !cloned && !req.Fetched {
 		if refs, err = fetch(ctx, repo, req, refs); err != nil {
 			return Result{}, fmt.Errorf("fetching origin: %w", err)
 		}

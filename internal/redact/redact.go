@@ -70,6 +70,18 @@ func URL(raw string) string {
 	return u.String()
 }
 
+// Source returns a remote URL fit to be stored where anyone may read it,
+// such as an image label: the user part dropped whole, token parameters
+// masked as URL does.
+func Source(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return URL(raw)
+	}
+	u.User = nil
+	return URL(u.String())
+}
+
 // maskUserinfo masks what sits between "://" and "@" in a string url.Parse
 // refused, such as a URL whose password holds a bare '%'.
 func maskUserinfo(raw string) string {

@@ -29,6 +29,21 @@ func TestURL(t *testing.T) {
 	}
 }
 
+func TestSource(t *testing.T) {
+	tests := map[string]string{
+		"https://bob:hunter2@git.example.com/x.git": "https://git.example.com/x.git",
+		"ssh://git@git.example.com/x.git":           "ssh://git.example.com/x.git",
+		"https://git.example.com/x.git?token=t0k":   "https://git.example.com/x.git?token=REDACTED",
+		"git@github.com:o/r.git":                    "git@github.com:o/r.git",
+		"https://u:100%@h/x":                        "https://REDACTED@h/x",
+	}
+	for in, want := range tests {
+		if got := Source(in); got != want {
+			t.Errorf("Source(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestString(t *testing.T) {
 	tests := []struct {
 		msg     string
