@@ -10,7 +10,6 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/redact"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -70,7 +69,7 @@ func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.
 func (p *Pipeline) planSource(ctx context.Context, s *manifest.Service) (string, source, string, error) {
 	refs, err := gitsync.LsRemote(ctx, s.Git.URL)
 	if err != nil {
-		return "", nil, "", fmt.Errorf("listing %s: %w", redact.URL(s.Git.Remote), err)
+		return "", nil, "", err // it names the remote, without its secrets
 	}
 	commit, kind, err := gitsync.CheckReference(refs, s.Git.Reference)
 	notTip := errors.Is(err, gitsync.ErrCommitNotAdvertised)
