@@ -11,13 +11,39 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // BenchmarkNoopBuild50 times `x-platform build` of 50 services when every
 // image is present and no remote moved, against the same work done one
 // service after the other with the git and docker command-line tools.
+// The remotes are file:// paths.
 func BenchmarkNoopBuild50(b *testing.B) {
+	benchNoopBuild(b, nil)
+}
+
+// BenchmarkNoopBuild50SSH is the same with every remote on one ssh server
+// (Debian's sshd on loopback), reached through a Host alias of
+// ~/.ssh/config with its IdentityFile: x-platform logs in with go-git, the
+// baseline's git runs OpenSSH's ssh once per fetch.
+func BenchmarkNoopBuild50SSH(b *testing.B) {
+	d := testenv.StartSSHD(b)
+	home := testenv.SSHHome(b, d, "gitserver")
+	benchNoopBuild(b, func(p *platform) {
+		b.Setenv("HOME", home)
+		b.Setenv("SSH_AUTH_SOCK", "")
+		b.Setenv("DOCKER_CONFIG", b.TempDir())
+		for name, r := range p.remotes {
+			p.urls[name] = d.URL("gitserver", r)
+		}
+		p.writeManifest(nil)
+	})
+}
+
+// benchNoopBuild runs the no-op build benchmark; remotes, when set, points
+// the platform's services at other remotes than their file:// paths.
+func benchNoopBuild(b *testing.B, remotes func(*platform)) {
 	const n = 50
 	names := make([]string, n)
 	for i := range names {
@@ -25,6 +51,9 @@ func BenchmarkNoopBuild50(b *testing.B) {
 	}
 	p := newPlatform(b, names...)
 	bin := buildBinary(b)
+	if remotes != nil {
+		remotes(p)
+	}
 	manifest := filepath.Join(p.root, "x-platform.yml")
 	xp := func(args ...string) (ui.Report, *syscall.Rusage) {
 		b.Helper()

@@ -8,6 +8,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport/server"
 
 	"github.com/x-platform/x-platform/internal/gitsync/gitauth"
+	"github.com/x-platform/x-platform/internal/gitsync/sshmux"
 )
 
 var transports sync.Once
@@ -20,7 +21,8 @@ var transports sync.Once
 // binary is kept, since it builds packs faster.
 //
 // ssh remotes resolve Host aliases from the HOME in effect, not from the
-// one go-git's default reader caches for the process.
+// one go-git's default reader caches for the process, and share one
+// connection per host and login for the process's fetches and listings.
 func ensureTransports() {
 	transports.Do(func() {
 		_, errPack := exec.LookPath("git-upload-pack")
@@ -29,5 +31,6 @@ func ensureTransports() {
 			client.InstallProtocol("file", server.DefaultServer)
 		}
 		gitauth.Install()
+		client.InstallProtocol("ssh", sshmux.New())
 	})
 }

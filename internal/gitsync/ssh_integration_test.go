@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -55,6 +56,43 @@ func TestIntegrationSSHHostAliasWithIdentityFile(t *testing.T) {
 	snap, err := Peek(t.Context(), d.URL("gitserver", r), "refs/heads/master", "", "a.txt")
 	if err != nil || string(snap.Files["a.txt"]) != "a\n" {
 		t.Fatalf("Peek over ssh = %+v, %v", snap, err)
+	}
+}
+
+// TestIntegrationSSHSharesConnections lists and fetches many repositories
+// of one server at once: they share connections, as OpenSSH's
+// ControlMaster would, instead of logging in once each.
+func TestIntegrationSSHSharesConnections(t *testing.T) {
+	d := testenv.StartSSHD(t)
+	sshEnv(t, testenv.SSHHome(t, d, "gitserver"))
+	const n = 12
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	remotes := make([]*testenv.Remote, n)
+	for i := range remotes {
+		remotes[i] = testenv.NewRemote(t, map[string]string{"a.txt": fmt.Sprint(i)})
+	}
+	for _, r := range remotes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			refs, err := LsRemote(t.Context(), d.URL("gitserver", r))
+			if err == nil && len(refs) != 1 {
+				err = fmt.Errorf("refs = %v", refs)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 8 sessions a connection stay under OpenSSH's MaxSessions of 10.
+	if got := d.Logins(t); got > (n+7)/8+1 {
+		t.Fatalf("%d listings logged in %d times, want them to share connections", n, got)
 	}
 }
 

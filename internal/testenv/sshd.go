@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -72,12 +71,20 @@ func StartSSHD(t testing.TB) *SSHD {
 			// unauthenticated connections would drop some.
 			"MaxStartups 200",
 			"MaxSessions 200",
-			"LogLevel ERROR",
+			"LogLevel INFO", // one "Accepted publickey" line per login: see Logins
 		}, "\n") + "\n",
 	})
-	var logs bytes.Buffer
+	// A file, not a pipe: the per-connection children inherit it, and
+	// Wait would wait for them too.
+	logPath := filepath.Join(dir, "sshd.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	logs := func() string { b, _ := os.ReadFile(logPath); return string(b) }
 	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting sshd: %v", err)
 	}
@@ -96,7 +103,7 @@ func StartSSHD(t testing.TB) *SSHD {
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		select {
 		case <-exited:
-			t.Fatalf("sshd exited at start:\n%s", logs.String())
+			t.Fatalf("sshd exited at start:\n%s", logs())
 		default:
 		}
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
@@ -104,10 +111,20 @@ func StartSSHD(t testing.TB) *SSHD {
 			return d
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("sshd did not listen on %s:\n%s", addr, logs.String())
+			t.Fatalf("sshd did not listen on %s:\n%s", addr, logs())
 		}
 		time.Sleep(20 * time.Millisecond) // a port has no event to wait on
 	}
+}
+
+// Logins counts the ssh connections that logged in so far.
+func (d *SSHD) Logins(t testing.TB) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(d.dir, "sshd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), "Accepted publickey for ")
 }
 
 // Authorize lets key log in; sshd reads the file at each login.
@@ -179,8 +196,10 @@ func SSHHome(t testing.TB, d *SSHD, alias string) string {
 	key := WriteSSHKey(t, filepath.Join(home, ".ssh", "id_"+alias), "")
 	d.Authorize(t, key.PublicKey())
 	writeFiles(t, home, map[string]string{
-		".ssh/config": fmt.Sprintf("Host %s\n  HostName %s\n  Port %d\n  User %s\n  IdentityFile ~/.ssh/id_%s\n  IdentitiesOnly yes\n",
-			alias, d.Host, d.Port, d.User, alias),
+		// An absolute IdentityFile, so OpenSSH's ssh (which expands ~ from
+		// the passwd entry, not HOME) finds it too with -F.
+		".ssh/config": fmt.Sprintf("Host %s\n  HostName %s\n  Port %d\n  User %s\n  IdentityFile %s\n  IdentitiesOnly yes\n",
+			alias, d.Host, d.Port, d.User, filepath.Join(home, ".ssh", "id_"+alias)),
 		".ssh/known_hosts": d.KnownHostsLine() + "\n",
 	})
 	return home

@@ -51,6 +51,16 @@ func (a *SSHAuth) ClientConfig() (*ssh.ClientConfig, error) {
 	}, nil
 }
 
+// KeysID identifies the keys offered, so that a connection logged in with
+// some keys is not reused for a login with others.
+func (a *SSHAuth) KeysID() string {
+	ids := make([]string, len(a.signers))
+	for i, s := range a.signers {
+		ids[i] = ssh.FingerprintSHA256(s.PublicKey())
+	}
+	return strings.Join(ids, ",")
+}
+
 // Tried names the keys offered, to explain a refused login.
 func (a *SSHAuth) Tried() string { return strings.Join(a.tried, ", ") }
 
@@ -63,8 +73,10 @@ func SSH(host string, port int, urlUser string) (*SSHAuth, error) {
 	if hostname == "" {
 		hostname = host
 	}
-	if port == 0 {
-		port, _ = strconv.Atoi(cfg.Get(host, "Port"))
+	// go-git gives scp-like remotes ("alias:path") port 22, so 22 cannot
+	// tell an explicit port from none; the Host block's Port wins over it.
+	if p, _ := strconv.Atoi(cfg.Get(host, "Port")); p != 0 && (port == 0 || port == 22) {
+		port = p
 	}
 	if port == 0 {
 		port = 22
