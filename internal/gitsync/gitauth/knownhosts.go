@@ -49,17 +49,18 @@ func (e *HostKeyError) Error() string {
 type hostKeys struct {
 	alias, addr string
 	db          *knownhosts.HostKeyDB // nil when no known_hosts file exists
-	where       string
+	id          string                // the files' names, sizes and times
 }
 
 func newHostKeys(alias, addr string, files []string) (*hostKeys, error) {
-	var existing []string
+	var existing, id []string
 	for _, f := range files {
-		if _, err := os.Stat(f); err == nil {
+		if fi, err := os.Stat(f); err == nil {
 			existing = append(existing, f)
+			id = append(id, fmt.Sprintf("%s:%d:%d", f, fi.Size(), fi.ModTime().UnixNano()))
 		}
 	}
-	h := &hostKeys{alias: alias, addr: addr}
+	h := &hostKeys{alias: alias, addr: addr, id: strings.Join(id, ",")}
 	if len(existing) == 0 {
 		return h, nil
 	}

@@ -30,6 +30,7 @@ type SSHAuth struct {
 	tried   []string // key files and agent, for the message when login fails
 	hostKey ssh.HostKeyCallback
 	algos   []string
+	trust   string // the known_hosts files as checked: see LoginID
 }
 
 var _ gitssh.AuthMethod = (*SSHAuth)(nil)
@@ -51,14 +52,15 @@ func (a *SSHAuth) ClientConfig() (*ssh.ClientConfig, error) {
 	}, nil
 }
 
-// KeysID identifies the keys offered, so that a connection logged in with
-// some keys is not reused for a login with others.
-func (a *SSHAuth) KeysID() string {
-	ids := make([]string, len(a.signers))
-	for i, s := range a.signers {
-		ids[i] = ssh.FingerprintSHA256(s.PublicKey())
+// LoginID tells logins apart that may not share a connection: another
+// server, user or set of keys, or known_hosts files that changed since the
+// connection's host key was checked.
+func (a *SSHAuth) LoginID() string {
+	ids := []string{a.Addr, a.User, a.trust}
+	for _, s := range a.signers {
+		ids = append(ids, ssh.FingerprintSHA256(s.PublicKey()))
 	}
-	return strings.Join(ids, ",")
+	return strings.Join(ids, "\x00")
 }
 
 // Tried names the keys offered, to explain a refused login.
@@ -96,7 +98,7 @@ func SSH(host string, port int, urlUser string) (*SSHAuth, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.hostKey, a.algos = hk.callback, hk.algorithms()
+	a.hostKey, a.algos, a.trust = hk.callback, hk.algorithms(), hk.id
 	return a, nil
 }
 

@@ -55,7 +55,7 @@ func (t *Transport) NewUploadPackSession(ep *transport.Endpoint, auth transport.
 	if !ok {
 		return gitssh.DefaultClient.NewUploadPackSession(ep, auth)
 	}
-	key := loginKey(a)
+	key := a.LoginID()
 	for attempt := 0; ; attempt++ {
 		c, err := t.acquire(key, a)
 		if err != nil {
@@ -188,12 +188,6 @@ func dial(a *gitauth.SSHAuth) (*ssh.Client, error) {
 		return nil, err
 	}
 	return ssh.NewClient(cc, chans, reqs), nil
-}
-
-// loginKey tells connections apart that a session may not share: another
-// server, user or set of keys is another login.
-func loginKey(a *gitauth.SSHAuth) string {
-	return a.Addr + "\x00" + a.User + "\x00" + a.KeysID()
 }
 
 // shellQuote quotes a path for the remote shell as git's sq_quote_buf
