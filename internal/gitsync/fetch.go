@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	git "github.com/go-git/go-git/v5"
-
-	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // Fetch brings an existing checkout's remote-tracking branches and tags up
@@ -32,7 +30,7 @@ func Fetch(ctx context.Context, req Request) (bool, error) {
 		return false, fmt.Errorf("reading refs: %w", err)
 	}
 	if _, err := fetch(ctx, repo, req, refs); err != nil {
-		return false, redact.Error(fmt.Errorf("fetching origin: %w", err))
+		return false, shown(fmt.Errorf("fetching origin: %w", err))
 	}
 	return true, nil
 }

@@ -46,7 +46,7 @@ func LsRemote(ctx context.Context, remote string) (map[string]string, error) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("listing references of %s: %w", redact.URL(remote), redact.Error(err))
+		return nil, fmt.Errorf("listing references of %s: %w", redact.URL(remote), shown(err))
 	}
 	out := make(map[string]string, len(list))
 	for _, ref := range list {

@@ -43,7 +43,7 @@ func Peek(ctx context.Context, remote, refName, sub string, files ...string) (Sn
 		Tags:          git.NoTags,
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("fetching %s of %s: %w", refName, redact.URL(remote), redact.Error(err))
+		return Snapshot{}, fmt.Errorf("fetching %s of %s: %w", refName, redact.URL(remote), shown(err))
 	}
 	head, err := repo.Head()
 	if err != nil {

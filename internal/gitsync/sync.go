@@ -11,8 +11,6 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-
-	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // Request says which reference of which remote to check out where.
@@ -78,7 +76,7 @@ const (
 // of the remote's URL or credentials appears in the error.
 func Sync(ctx context.Context, req Request) (Result, error) {
 	res, err := syncCheckout(ctx, req)
-	return res, redact.Error(err)
+	return res, shown(err)
 }
 
 func syncCheckout(ctx context.Context, req Request) (Result, error) {
