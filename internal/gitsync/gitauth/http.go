@@ -119,8 +119,9 @@ func fromGitHelper(ctx context.Context, o Origin) (string, string, bool, error) 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, gitBin, "credential", "fill")
 	cmd.Stdin = strings.NewReader(fmt.Sprintf("protocol=%s\nhost=%s\n\n", o.Scheme, o.Host))
-	// An empty GIT_ASKPASS also stops core.askPass and SSH_ASKPASS.
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=")
+	// An empty GIT_ASKPASS also stops core.askPass and SSH_ASKPASS; Git
+	// Credential Manager would otherwise open a window.
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "GCM_INTERACTIVE=never")
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	if err := cmd.Run(); err != nil {
