@@ -11,13 +11,44 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // BenchmarkNoopBuild50 times `x-platform build` of 50 services when every
 // image is present and no remote moved, against the same work done one
 // service after the other with the git and docker command-line tools.
+// The remotes are file:// paths.
 func BenchmarkNoopBuild50(b *testing.B) {
+	benchNoopBuild(b, nil, nil)
+}
+
+// BenchmarkNoopBuild50SSH is the same with every remote on one ssh server
+// (Debian's sshd on loopback), reached through a Host alias of
+// ~/.ssh/config with its IdentityFile: x-platform logs in with go-git, the
+// baseline's git runs OpenSSH's ssh once per fetch.
+func BenchmarkNoopBuild50SSH(b *testing.B) {
+	d := testenv.StartSSHD(b)
+	home := testenv.SSHHome(b, d, "gitserver")
+	// OpenSSH's ssh reads the passwd entry's home, not HOME: the baseline
+	// names the test's configuration.
+	cliEnv := []string{fmt.Sprintf("GIT_SSH_COMMAND=ssh -F %s -o UserKnownHostsFile=%s",
+		filepath.Join(home, ".ssh", "config"), filepath.Join(home, ".ssh", "known_hosts"))}
+	benchNoopBuild(b, cliEnv, func(p *platform) {
+		b.Setenv("HOME", home)
+		b.Setenv("SSH_AUTH_SOCK", "")
+		b.Setenv("DOCKER_CONFIG", b.TempDir())
+		for name, r := range p.remotes {
+			p.urls[name] = d.URL("gitserver", r)
+		}
+		p.writeManifest(nil)
+	})
+}
+
+// benchNoopBuild runs the no-op build benchmark; remotes, when set, points
+// the platform's services at other remotes than their file:// paths, and
+// cliEnv is added to the baseline's environment.
+func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 	const n = 50
 	names := make([]string, n)
 	for i := range names {
@@ -25,6 +56,9 @@ func BenchmarkNoopBuild50(b *testing.B) {
 	}
 	p := newPlatform(b, names...)
 	bin := buildBinary(b)
+	if remotes != nil {
+		remotes(p)
+	}
 	manifest := filepath.Join(p.root, "x-platform.yml")
 	xp := func(args ...string) (ui.Report, *syscall.Rusage) {
 		b.Helper()
@@ -65,11 +99,11 @@ func BenchmarkNoopBuild50(b *testing.B) {
 		for b.Loop() {
 			for _, s := range r.Services {
 				dir := filepath.Join(p.root, "src", s.Name)
-				run(b, "git", "-C", dir, "reset", "-q", "--hard")
-				run(b, "git", "-C", dir, "clean", "-q", "-fd")
-				run(b, "git", "-C", dir, "fetch", "-q", "origin")
-				run(b, "git", "-C", dir, "checkout", "-q", "origin/master")
-				run(b, "docker", "image", "inspect", p.ref(s.Name, s.Commit))
+				run(b, cliEnv, "git", "-C", dir, "reset", "-q", "--hard")
+				run(b, cliEnv, "git", "-C", dir, "clean", "-q", "-fd")
+				run(b, cliEnv, "git", "-C", dir, "fetch", "-q", "origin")
+				run(b, cliEnv, "git", "-C", dir, "checkout", "-q", "origin/master")
+				run(b, cliEnv, "docker", "image", "inspect", p.ref(s.Name, s.Commit))
 			}
 		}
 	})
@@ -84,9 +118,11 @@ func allActions(r ui.Report, want ui.Action) bool {
 	return r.OK && len(r.Services) > 0
 }
 
-func run(tb testing.TB, name string, args ...string) {
+func run(tb testing.TB, env []string, name string, args ...string) {
 	tb.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		tb.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}

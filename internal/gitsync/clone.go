@@ -9,6 +9,8 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // openOrClone opens req.Dir, or clones into it when it is missing or empty.
@@ -33,7 +35,7 @@ func openOrClone(ctx context.Context, req Request) (*git.Repository, bool, error
 	}
 	repo, err = clone(ctx, req, err == nil)
 	if err != nil {
-		return nil, false, fmt.Errorf("cloning %s: %w", redact(req.Remote), err)
+		return nil, false, fmt.Errorf("cloning %s: %w", redact.URL(req.Remote), redact.Error(err))
 	}
 	return repo, true, nil
 }
@@ -71,11 +73,11 @@ func checkOrigin(repo *git.Repository, dir, remote string) error {
 	}
 	origin, ok := cfg.Remotes[git.DefaultRemoteName]
 	if !ok || len(origin.URLs) == 0 {
-		return fmt.Errorf("%s has no origin remote; expected %s", dir, redact(remote))
+		return fmt.Errorf("%s has no origin remote; expected %s", dir, redact.URL(remote))
 	}
 	if !sameRemote(origin.URLs[0], remote) {
 		return fmt.Errorf("%s is a checkout of %s, not %s; move it away or fix the manifest",
-			dir, redact(origin.URLs[0]), redact(remote))
+			dir, redact.URL(origin.URLs[0]), redact.URL(remote))
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	git "github.com/go-git/go-git/v5"
@@ -12,6 +11,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/x-platform/x-platform/internal/gitsync/gitauth"
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // ErrCommitNotAdvertised is returned by CheckReference for a full SHA that is
@@ -27,20 +29,24 @@ const peeledSuffix = "^{}"
 // (refs/heads/master, refs/tags/v1, refs/tags/v1^{} for the commit of an
 // annotated tag), without cloning. An empty repository lists nothing.
 func LsRemote(ctx context.Context, remote string) (map[string]string, error) {
-	ensureFileTransport()
+	ensureTransports()
 	r := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{
 		Name: git.DefaultRemoteName,
 		URLs: []string{remote},
 	})
+	am, err := gitauth.For(ctx, remote)
+	if err != nil {
+		return nil, fmt.Errorf("listing references of %s: %w", redact.URL(remote), err)
+	}
 	list, err := r.ListContext(ctx, &git.ListOptions{
-		Auth:          auth(remote, os.Getenv),
+		Auth:          am,
 		PeelingOption: git.AppendPeeled,
 	})
 	if errors.Is(err, transport.ErrEmptyRemoteRepository) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("listing references of %s: %w", redact(remote), err)
+		return nil, fmt.Errorf("listing references of %s: %w", redact.URL(remote), shown(err))
 	}
 	out := make(map[string]string, len(list))
 	for _, ref := range list {

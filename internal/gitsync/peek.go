@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/x-platform/x-platform/internal/gitsync/gitauth"
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // Snapshot is what Peek read of one commit.
@@ -26,10 +28,14 @@ type Snapshot struct {
 // refs/heads/master) into memory, one commit deep, and reads the tree hash
 // of folder sub and the given files from it. No checkout is touched.
 func Peek(ctx context.Context, remote, refName, sub string, files ...string) (Snapshot, error) {
-	ensureFileTransport()
+	ensureTransports()
+	am, err := gitauth.For(ctx, remote)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("fetching %s of %s: %w", refName, redact.URL(remote), err)
+	}
 	repo, err := git.CloneContext(ctx, memory.NewStorage(), nil, &git.CloneOptions{
 		URL:           remote,
-		Auth:          auth(remote, os.Getenv),
+		Auth:          am,
 		ReferenceName: plumbing.ReferenceName(refName),
 		SingleBranch:  true,
 		Depth:         1,
@@ -37,7 +43,7 @@ func Peek(ctx context.Context, remote, refName, sub string, files ...string) (Sn
 		Tags:          git.NoTags,
 	})
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("fetching %s of %s: %w", refName, redact(remote), err)
+		return Snapshot{}, fmt.Errorf("fetching %s of %s: %w", refName, redact.URL(remote), shown(err))
 	}
 	head, err := repo.Head()
 	if err != nil {

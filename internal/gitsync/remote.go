@@ -3,8 +3,6 @@ package gitsync
 import (
 	"context"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -12,7 +10,8 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+
+	"github.com/x-platform/x-platform/internal/gitsync/gitauth"
 )
 
 // localPath returns the folder of a remote on this machine.
@@ -90,36 +89,6 @@ func port(e *transport.Endpoint) int {
 	return map[string]int{"ssh": 22, "http": 80, "https": 443, "git": 9418}[e.Protocol]
 }
 
-// redact hides a password in a remote URL before it is shown.
-func redact(remote string) string {
-	u, err := url.Parse(remote)
-	if err != nil || u.User == nil {
-		return remote
-	}
-	return u.Redacted()
-}
-
-// auth returns credentials for http(s) remotes from XP_GIT_USERNAME and
-// XP_GIT_PASSWORD (or XP_GIT_TOKEN). Other remotes get nil, which lets go-git
-// use its defaults: ssh-agent and known_hosts for ssh.
-func auth(remote string, getenv func(string) string) transport.AuthMethod {
-	ep, err := transport.NewEndpoint(remote)
-	if err != nil || (ep.Protocol != "http" && ep.Protocol != "https") {
-		return nil
-	}
-	user, pass := getenv("XP_GIT_USERNAME"), getenv("XP_GIT_PASSWORD")
-	if pass == "" {
-		pass = getenv("XP_GIT_TOKEN")
-	}
-	if pass == "" {
-		return nil
-	}
-	if user == "" {
-		user = "git" // hosts that take a token ignore the user name, but it may not be empty
-	}
-	return &githttp.BasicAuth{Username: user, Password: pass}
-}
-
 // fetch updates the remote-tracking branches and tags and returns the refs
 // after it. For a remote on this machine it first compares refs in process,
 // which costs a tenth of starting git-upload-pack.
@@ -137,13 +106,17 @@ func fetch(ctx context.Context, repo *git.Repository, req Request, before refs) 
 
 // fetchAll fetches every branch and tag and reports whether a ref changed.
 func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, error) {
-	err := repo.FetchContext(ctx, &git.FetchOptions{
+	am, err := gitauth.For(ctx, req.Remote)
+	if err != nil {
+		return false, err
+	}
+	err = repo.FetchContext(ctx, &git.FetchOptions{
 		RemoteName: git.DefaultRemoteName,
 		RefSpecs:   []config.RefSpec{branchSpec},
 		Tags:       git.AllTags,
 		Prune:      true,
 		Force:      true,
-		Auth:       auth(req.Remote, os.Getenv),
+		Auth:       am,
 		Progress:   req.Progress,
 	})
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {

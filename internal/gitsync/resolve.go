@@ -10,6 +10,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // ErrUnknownReference is wrapped by errors for a reference that names no
@@ -33,7 +35,7 @@ func Resolve(dir, reference string) (string, error) {
 	remote := git.DefaultRemoteName
 	if cfg, err := repo.Config(); err == nil {
 		if r, ok := cfg.Remotes[git.DefaultRemoteName]; ok && len(r.URLs) > 0 {
-			remote = redact(r.URLs[0])
+			remote = redact.URL(r.URLs[0])
 		}
 	}
 	r, err := readRefs(repo.Storer)

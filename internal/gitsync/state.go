@@ -13,6 +13,8 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // syncState remembers what the last successful Sync verified, so that a Sync
@@ -115,7 +117,7 @@ func resolveFast(repo *git.Repository, refs refs, req Request, last syncState) (
 		t.hash = last.Commit
 		return t, nil
 	}
-	return resolve(repo, refs, req.Reference, redact(req.Remote))
+	return resolve(repo, refs, req.Reference, redact.URL(req.Remote))
 }
 
 // record detaches HEAD at h (it may still name a branch, as after `git

@@ -21,6 +21,9 @@ type Request struct {
 	Force     bool      // save local work under BackupDir and discard it instead of refusing
 	BackupDir string    // where Force saves local work, e.g. <root>/.x-platform/backups/<service>
 	Progress  io.Writer // receives the remote's progress messages; may be nil
+	// Fetched says Fetch brought Dir up to date with Remote in this run, so
+	// Sync need not ask the remote again.
+	Fetched bool
 }
 
 // RefKind tells what a reference named.
@@ -69,9 +72,15 @@ const (
 // Sync clones or fetches req.Remote into req.Dir and checks out req.Reference
 // detached. It returns a *LocalWorkError, and changes nothing in the
 // worktree, when the checkout holds changed or untracked files or commits
-// that are on no remote branch or tag, unless req.Force is set.
+// that are on no remote branch or tag, unless req.Force is set. No secret
+// of the remote's URL or credentials appears in the error.
 func Sync(ctx context.Context, req Request) (Result, error) {
-	ensureFileTransport()
+	res, err := syncCheckout(ctx, req)
+	return res, shown(err)
+}
+
+func syncCheckout(ctx context.Context, req Request) (Result, error) {
+	ensureTransports()
 	if err := req.validate(); err != nil {
 		return Result{}, err
 	}
@@ -83,7 +92,7 @@ func Sync(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("reading refs: %w", err)
 	}
-	if !cloned {
+	if !cloned && !req.Fetched {
 		if refs, err = fetch(ctx, repo, req, refs); err != nil {
 			return Result{}, fmt.Errorf("fetching origin: %w", err)
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // build runs the scripts, builds the image labelled with its key, and pushes
@@ -89,7 +91,7 @@ func (p *Pipeline) runScripts(ctx context.Context, s *manifest.Service, commit s
 func labels(s *manifest.Service, commit string) map[string]string {
 	return map[string]string{
 		"org.opencontainers.image.revision": commit,
-		"org.opencontainers.image.source":   redact(s.Git.Remote),
+		"org.opencontainers.image.source":   redact.Source(s.Git.Remote),
 		"io.x-platform.service":             s.Name,
 		"io.x-platform.reference":           s.Git.Reference,
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -172,13 +171,3 @@ func (p *Pipeline) updateBuilder(ctx context.Context, t builderTarget, args map[
 type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
-
-// redact drops credentials from a remote URL before it is stored or printed.
-func redact(remote string) string {
-	u, err := url.Parse(remote)
-	if err != nil || u.User == nil {
-		return remote
-	}
-	u.User = nil
-	return u.String()
-}

@@ -64,6 +64,11 @@ func (f *fake) has(prefix string) bool {
 	return false
 }
 
+func (f *fake) Fetch(_ context.Context, req gitsync.Request) (bool, error) {
+	f.record("fetch %s", req.Dir)
+	return true, nil
+}
+
 func (f *fake) Sync(_ context.Context, req gitsync.Request) (gitsync.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

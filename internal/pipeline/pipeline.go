@@ -13,17 +13,24 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/redact"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // Source brings checkouts to a reference and reads their trees.
 type Source interface {
+	Fetch(ctx context.Context, req gitsync.Request) (bool, error)
 	Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error)
 	TreeHash(dir, commit, sub string) (string, error)
 }
 
 // Git is the Source backed by go-git checkouts.
 type Git struct{}
+
+// Fetch calls gitsync.Fetch.
+func (Git) Fetch(ctx context.Context, req gitsync.Request) (bool, error) {
+	return gitsync.Fetch(ctx, req)
+}
 
 // Sync calls gitsync.Sync.
 func (Git) Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error) {
@@ -69,6 +76,9 @@ type Pipeline struct {
 	RegistryPrefix string
 	// Jobs bounds how many services are worked on at once.
 	Jobs int
+	// Network bounds how many remotes are fetched or listed at once,
+	// apart from Jobs; 0 means NetworkFromEnv.
+	Network int
 	// Force saves local work aside instead of refusing to move a checkout.
 	Force bool
 	// KeepGoing keeps scheduling services after one failed.
@@ -113,8 +123,18 @@ func (p *Pipeline) SyncOnly(ctx context.Context, services []*manifest.Service) [
 // listed first starts first. Results keep the services' order. Once a
 // service fails, services not yet started are skipped unless KeepGoing is
 // set; a service whose dependency did not succeed is always skipped.
+//
+// Remotes are looked up apart from that bound: Build and the other
+// commands that sync fetch every checkout ahead, network() at once, and
+// Plan, whose steps are all look-ups, runs network() services at once.
 func (p *Pipeline) each(ctx context.Context, services []*manifest.Service, fn step) []ui.ServiceResult {
 	p.builderIDs, p.checkouts = &sync.Map{}, &sync.Map{}
+	jobs := max(p.Jobs, 1)
+	if p.dry {
+		jobs = max(jobs, p.network())
+	} else {
+		defer p.prefetch(ctx, services)()
+	}
 	results := make([]ui.ServiceResult, len(services))
 	index := map[string]int{}
 	for i, s := range services {
@@ -125,7 +145,7 @@ func (p *Pipeline) each(ctx context.Context, services []*manifest.Service, fn st
 	running, left, failed := 0, len(services), false
 	for left > 0 {
 		for i, s := range services {
-			if state[i] != 0 || running >= max(p.Jobs, 1) && !p.settled(ctx, failed) {
+			if state[i] != 0 || running >= jobs && !p.settled(ctx, failed) {
 				continue
 			}
 			deps, why, ready := p.depsOf(s, index, state, results)
@@ -202,26 +222,49 @@ func (p *Pipeline) skipped(s *manifest.Service, why string) ui.ServiceResult {
 	return r
 }
 
-// checkout is one sync of a folder that several services may share.
+// checkout is one fetch and one sync of a folder that several services may
+// share.
 type checkout struct {
+	fetchDone chan struct{} // closed once prefetch is done with the folder
+	fetched   bool          // prefetch brought an existing checkout up to date
+	fetchErr  error
+
 	once sync.Once
 	res  gitsync.Result
 	err  error
 }
 
+func newCheckout() *checkout {
+	return &checkout{fetchDone: make(chan struct{})}
+}
+
 // sync brings the service's checkout to its reference once per run, however
 // many services of one repository share it.
 func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Result, error) {
-	v, _ := p.checkouts.LoadOrStore(s.AbsDir, &checkout{})
+	v, loaded := p.checkouts.LoadOrStore(s.AbsDir, newCheckout())
 	c := v.(*checkout)
+	if !loaded {
+		close(c.fetchDone) // no prefetch for this folder: Sync fetches
+	}
 	c.once.Do(func() {
-		p.Progress.Debugf(s.Name, "syncing %s at %s", s.Git.Remote, s.Git.Reference)
+		select {
+		case <-c.fetchDone:
+		case <-ctx.Done():
+			c.err = ctx.Err()
+			return
+		}
+		if c.fetchErr != nil {
+			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.fetchErr)
+			return
+		}
+		p.Progress.Debugf(s.Name, "syncing %s at %s", redact.URL(s.Git.Remote), s.Git.Reference)
 		c.res, c.err = p.Git.Sync(ctx, gitsync.Request{
 			Remote:    s.Git.URL,
 			Dir:       s.AbsDir,
 			Reference: s.Git.Reference,
 			Force:     p.Force,
 			BackupDir: p.backupDir(s),
+			Fetched:   c.fetched,
 		})
 		if c.err != nil {
 			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.err)

@@ -69,7 +69,7 @@ func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.
 func (p *Pipeline) planSource(ctx context.Context, s *manifest.Service) (string, source, string, error) {
 	refs, err := gitsync.LsRemote(ctx, s.Git.URL)
 	if err != nil {
-		return "", nil, "", fmt.Errorf("listing %s: %w", s.Git.Remote, err)
+		return "", nil, "", err // it names the remote, without its secrets
 	}
 	commit, kind, err := gitsync.CheckReference(refs, s.Git.Reference)
 	notTip := errors.Is(err, gitsync.ErrCommitNotAdvertised)

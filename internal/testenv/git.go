@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
@@ -108,16 +109,59 @@ func (r *Remote) Head(t testing.TB, branch string) string {
 // loopback port until the test ends and returns its clone URL.
 func (r *Remote) ServeHTTP(t testing.TB) string {
 	t.Helper()
-	h := &cgi.Handler{
+	return r.ServeHTTPAuth(t, "", "").URL
+}
+
+// GitHTTP is a smart-HTTP git server on loopback that records the
+// credentials every request carried, so a test can tell which host
+// received which secret.
+type GitHTTP struct {
+	URL string // clone URL of the repository
+
+	mu   sync.Mutex
+	seen []string
+}
+
+// Seen returns "user:password" for each request that sent basic
+// credentials and "" for each that sent none, in order.
+func (g *GitHTTP) Seen() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.seen...)
+}
+
+// ServeHTTPAuth serves the repository like ServeHTTP; when user and pass are
+// set, a request without exactly those credentials gets 401, as a host that
+// takes a token does.
+func (r *Remote) ServeHTTPAuth(t testing.TB, user, pass string) *GitHTTP {
+	t.Helper()
+	backend := &cgi.Handler{
 		Path: filepath.Join(RunGit(t, "", "--exec-path"), "git-http-backend"),
 		Env: append(gitEnv,
 			"GIT_PROJECT_ROOT="+filepath.Dir(r.Dir),
 			"GIT_HTTP_EXPORT_ALL=1",
 		),
 	}
-	srv := httptest.NewServer(h)
+	g := &GitHTTP{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		u, p, ok := req.BasicAuth()
+		g.mu.Lock()
+		if ok {
+			g.seen = append(g.seen, u+":"+p)
+		} else {
+			g.seen = append(g.seen, "")
+		}
+		g.mu.Unlock()
+		if pass != "" && (u != user || p != pass) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		backend.ServeHTTP(w, req)
+	}))
 	t.Cleanup(srv.Close)
-	return srv.URL + "/" + filepath.Base(r.Dir)
+	g.URL = srv.URL + "/" + filepath.Base(r.Dir)
+	return g
 }
 
 func (r *Remote) checkout(t testing.TB, branch string) {

@@ -1,0 +1,67 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/manifest"
+)
+
+// DefaultNetwork is how many remotes are looked up at once unless
+// XP_NETWORK_JOBS says otherwise. A look-up mostly waits on the network
+// and the server, so it takes no CPU slot (Jobs).
+const DefaultNetwork = 16
+
+// NetworkFromEnv is XP_NETWORK_JOBS when it is a positive number, else
+// DefaultNetwork.
+func NetworkFromEnv() int {
+	if n, err := strconv.Atoi(os.Getenv("XP_NETWORK_JOBS")); err == nil && n > 0 {
+		return n
+	}
+	return DefaultNetwork
+}
+
+func (p *Pipeline) network() int {
+	if p.Network > 0 {
+		return p.Network
+	}
+	return NetworkFromEnv()
+}
+
+// prefetch fetches every existing checkout of services from its remote,
+// at most network() at once, while services are scheduled by Jobs: a
+// service's sync then waits only for its own fetch. Fetching moves only
+// remote-tracking refs, so a service later skipped loses nothing. The
+// returned function cancels what is still running and waits for it.
+func (p *Pipeline) prefetch(ctx context.Context, services []*manifest.Service) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	sem := make(chan struct{}, p.network())
+	var wg sync.WaitGroup
+	for _, s := range services {
+		v, loaded := p.checkouts.LoadOrStore(s.AbsDir, newCheckout())
+		if loaded {
+			continue // one fetch per folder, however many services share it
+		}
+		c := v.(*checkout)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(c.fetchDone)
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				c.fetchErr = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			c.fetched, c.fetchErr = p.Git.Fetch(ctx, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference})
+		}()
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
