@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/redact"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -85,7 +85,7 @@ func runPin(c *cli.Context) error {
 // it is taken when the service's checkout has it on a fetched branch or tag.
 func verifyReference(c *cli.Context, svc *manifest.Service, reference string) (string, error) {
 	p := progress(c)
-	remote := redactRemote(svc.Git.URL)
+	remote := redact.URL(svc.Git.URL)
 	p.Stepf(svc.Name, "checking %s for %s", remote, reference)
 	refs, err := gitsync.LsRemote(c.Context, svc.Git.URL)
 	if err != nil {
@@ -154,11 +154,3 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	return os.Rename(f.Name(), path)
 }
 
-// redactRemote hides a password in a remote URL before it is shown.
-func redactRemote(remote string) string {
-	u, err := url.Parse(remote)
-	if err != nil || u.User == nil {
-		return remote
-	}
-	return u.Redacted()
-}
