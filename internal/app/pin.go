@@ -11,8 +11,8 @@ import (
 
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/redact"
 	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/redact"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -153,4 +153,3 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	}
 	return os.Rename(f.Name(), path)
 }
-
