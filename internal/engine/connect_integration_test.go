@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/client"
+
 	"github.com/x-platform/x-platform/internal/engine"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
@@ -74,8 +76,11 @@ func forward(t *testing.T, sock string, cfg *tls.Config) string {
 					return
 				}
 				defer u.Close()
-				go func() { _, _ = io.Copy(u, c) }()
-				_, _ = io.Copy(c, u)
+				// Either side ending ends both, as a refused TLS handshake must.
+				done := make(chan struct{}, 2)
+				go func() { _, _ = io.Copy(u, c); done <- struct{}{} }()
+				go func() { _, _ = io.Copy(c, u); done <- struct{}{} }()
+				<-done
 			}()
 		}
 	}()
@@ -192,4 +197,15 @@ func writeCerts(t *testing.T, dir string) *tls.Config {
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
 	return &tls.Config{Certificates: []tls.Certificate{srv}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert}
+}
+
+func connectErr(t *testing.T) (*client.Client, engine.Endpoint, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	c, ep, err := engine.Connect(ctx)
+	if c != nil {
+		c.Close()
+	}
+	return c, ep, err
 }
