@@ -51,6 +51,7 @@ type apiClient interface {
 	imageAPI
 	transferAPI
 	containerAPI
+	probeAPI
 }
 
 var _ apiClient = (*dockerclient.Client)(nil)
