@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/engine"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -59,9 +60,10 @@ func exitCode(stderr io.Writer, err error) int {
 		mer *manifest.Error
 		se  *plan.UnknownServiceError
 		pe  *pipeline.UsageError
+		ce  *engine.ConfigError
 	)
 	if errors.As(err, &ue) || errors.As(err, &me) || errors.As(err, &mer) || errors.As(err, &se) ||
-		errors.As(err, &pe) || errors.Is(err, manifest.ErrNotFound) {
+		errors.As(err, &pe) || errors.As(err, &ce) || errors.Is(err, manifest.ErrNotFound) {
 		code = ExitUsage
 	}
 	fmt.Fprintf(stderr, "x-platform: %v\n", err)

@@ -10,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"io"
 	"math/big"
 	"net"
 	"os"
@@ -39,54 +38,6 @@ func isolate(t *testing.T) string {
 	return home
 }
 
-// localSocket is the path of the engine on this machine, the one every
-// other endpoint in these tests leads to.
-func localSocket(t *testing.T) string {
-	t.Helper()
-	testenv.Docker(t)
-	ep, err := engine.Resolve(os.Getenv)
-	if err != nil || ep.Scheme() != "unix" {
-		t.Fatalf("the engine here must be on a unix socket: %+v, %v", ep, err)
-	}
-	return strings.TrimPrefix(ep.Host, "unix://")
-}
-
-// forward serves tcp://127.0.0.1:port (TLS when cfg is set) in front of the
-// local engine's socket, as a remote engine or GitLab's docker:dind service is reached.
-func forward(t *testing.T, sock string, cfg *tls.Config) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg != nil {
-		l = tls.NewListener(l, cfg)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				u, err := net.Dial("unix", sock)
-				if err != nil {
-					return
-				}
-				defer u.Close()
-				// Either side ending ends both, as a refused TLS handshake must.
-				done := make(chan struct{}, 2)
-				go func() { _, _ = io.Copy(u, c); done <- struct{}{} }()
-				go func() { _, _ = io.Copy(c, u); done <- struct{}{} }()
-				<-done
-			}()
-		}
-	}()
-	return "tcp://" + l.Addr().String()
-}
-
 func ping(t *testing.T) engine.Endpoint {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -103,20 +54,18 @@ func ping(t *testing.T) engine.Endpoint {
 }
 
 func TestIntegrationConnectTCP(t *testing.T) {
-	sock := localSocket(t)
 	isolate(t)
-	t.Setenv("DOCKER_HOST", forward(t, sock, nil))
+	t.Setenv("DOCKER_HOST", testenv.EngineOverTCP(t, nil))
 	if ep := ping(t); ep.Local() || ep.Source != "DOCKER_HOST" {
 		t.Fatalf("endpoint = %+v, want a remote one from DOCKER_HOST", ep)
 	}
 }
 
 func TestIntegrationConnectTLS(t *testing.T) {
-	sock := localSocket(t)
 	isolate(t)
 	certs := t.TempDir()
 	srv := writeCerts(t, certs)
-	t.Setenv("DOCKER_HOST", forward(t, sock, srv))
+	t.Setenv("DOCKER_HOST", testenv.EngineOverTCP(t, srv))
 	t.Setenv("DOCKER_TLS_VERIFY", "1")
 	t.Setenv("DOCKER_CERT_PATH", certs)
 	ping(t)
@@ -132,9 +81,8 @@ func TestIntegrationConnectTLS(t *testing.T) {
 }
 
 func TestIntegrationConnectContext(t *testing.T) {
-	sock := localSocket(t)
 	home := isolate(t)
-	host := forward(t, sock, nil)
+	host := testenv.EngineOverTCP(t, nil)
 	cfg := filepath.Join(home, ".docker")
 	// The docker CLI itself writes the context, so the store's layout is the real one.
 	if out, err := exec.Command("docker", "--config", cfg, "context", "create", "ci-remote", "--docker", "host="+host).CombinedOutput(); err != nil {

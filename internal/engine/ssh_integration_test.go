@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/x-platform/x-platform/internal/testenv"
 )
 
 // startSSHD runs Debian's sshd on a loopback port, key login only, for the
@@ -80,7 +82,7 @@ func writeFile(t *testing.T, path, content string) {
 // a real sshd, a Host alias in the test HOME's ssh config, and the real
 // `docker system dial-stdio` on the far side.
 func TestIntegrationConnectSSH(t *testing.T) {
-	localSocket(t)
+	testenv.Docker(t)
 	home := isolate(t)
 	me, err := user.Current()
 	if err != nil {
