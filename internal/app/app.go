@@ -84,7 +84,7 @@ func hint(err error) string {
 }
 
 func newApp(s Streams) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:                 "x-platform",
 		Usage:                "build, tag and push every service of a product from one manifest",
 		Version:              Version,
@@ -112,10 +112,12 @@ func newApp(s Streams) *cli.App {
 		},
 		Commands: commands(),
 	}
+	withEnvVars(app.Flags, app.Commands)
+	return app
 }
 
 func commands() []*cli.Command {
-	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand()}
+	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand(), completionCommand()}
 	cmds = append(cmds, deployCommands()...)
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
