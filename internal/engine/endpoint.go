@@ -57,8 +57,7 @@ type Env func(string) string
 
 // Resolve finds the engine the docker CLI would use, in its order: DOCKER_HOST,
 // then DOCKER_CONTEXT, then the currentContext of $DOCKER_CONFIG/config.json,
-// then the default socket — or, when that is missing, the first socket of
-// Docker Desktop, Colima or rootless Docker that exists.
+// then the first socket of Sockets that exists, else DefaultHost.
 func Resolve(getenv Env) (Endpoint, error) {
 	if host := getenv("DOCKER_HOST"); host != "" {
 		ep := Endpoint{Host: host, Source: "DOCKER_HOST"}
@@ -90,12 +89,12 @@ func Resolve(getenv Env) (Endpoint, error) {
 }
 
 // Sockets lists where engines on this machine usually listen, in the order
-// bin/x-platform tries them too: Docker's own, Docker Desktop, Colima,
-// rootless Docker.
+// bin/x-platform tries them too: Docker Desktop's, the system's, Colima's,
+// rootless Docker's.
 func Sockets(getenv Env) []string {
 	home := getenv("HOME")
-	s := []string{"/var/run/docker.sock",
-		filepath.Join(home, ".docker/run/docker.sock"),
+	s := []string{filepath.Join(home, ".docker/run/docker.sock"),
+		"/var/run/docker.sock",
 		filepath.Join(home, ".colima/default/docker.sock"),
 		filepath.Join(home, ".colima/docker.sock")}
 	if rt := getenv("XDG_RUNTIME_DIR"); rt != "" {

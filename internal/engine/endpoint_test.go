@@ -128,30 +128,41 @@ func TestFirstSocket(t *testing.T) {
 	home := t.TempDir()
 	env := func(k string) string { return map[string]string{"HOME": home, "XDG_RUNTIME_DIR": "/run/user/1000"}[k] }
 	candidates := Sockets(env)
-	want := []string{"/var/run/docker.sock", home + "/.docker/run/docker.sock", home + "/.colima/default/docker.sock", home + "/.colima/docker.sock", "/run/user/1000/docker.sock"}
+	want := []string{home + "/.docker/run/docker.sock", "/var/run/docker.sock", home + "/.colima/default/docker.sock", home + "/.colima/docker.sock", "/run/user/1000/docker.sock"}
 	if strings.Join(candidates, " ") != strings.Join(want, " ") {
 		t.Fatalf("Sockets = %q, want %q", candidates, want)
 	}
 	// A plain file is not an engine; the Colima socket after it is.
-	if err := os.MkdirAll(filepath.Join(home, ".docker/run"), 0o755); err != nil {
+	colima, file := candidates[2], candidates[3]
+	if err := os.MkdirAll(filepath.Dir(colima), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(candidates[1], nil, 0o600); err != nil {
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Dir(candidates[2]), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("unix", candidates[2])
+	l, err := net.Listen("unix", colima)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if got := firstSocket(candidates[1:]); got != "unix://"+candidates[2] {
+	if got := firstSocket([]string{file, colima}); got != "unix://"+colima {
 		t.Fatalf("firstSocket = %q, want the Colima socket", got)
 	}
-	if got := firstSocket(candidates[3:]); got != DefaultHost {
+	if got := firstSocket([]string{file, candidates[4]}); got != DefaultHost {
 		t.Fatalf("firstSocket without sockets = %q, want %q", got, DefaultHost)
+	}
+	// Docker Desktop's socket in the HOME comes before the system's.
+	desktop := candidates[0]
+	if err := os.MkdirAll(filepath.Dir(desktop), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ld, err := net.Listen("unix", desktop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ld.Close()
+	if ep, err := Resolve(env); err != nil || ep.Host != "unix://"+desktop {
+		t.Fatalf("Resolve with Docker Desktop running = %+v, %v", ep, err)
 	}
 }
 
