@@ -35,8 +35,9 @@ func TestScriptsPassShellcheck(t *testing.T) {
 const fakeDocker = `#!/bin/sh
 echo "DOCKER_HOST=${DOCKER_HOST:-} $*" >>"$FAKE_LOG"
 case "$1 $2" in
-"context show") echo "${FAKE_CONTEXT:-default}"; exit 0 ;;
-"context inspect") eval echo "$FAKE_CONTEXT_HOST"; exit 0 ;;
+"context inspect")
+  [ "${FAKE_CONTEXT:-}" = broken ] && exit 1
+  eval echo "${FAKE_CONTEXT:-default} ${FAKE_CONTEXT_HOST:-unix:///var/run/docker.sock}"; exit 0 ;;
 "image inspect") exit 0 ;;
 esac
 if [ "$1 $2 $3" = "run --rm --entrypoint" ]; then
@@ -150,8 +151,15 @@ func TestWrapperEngines(t *testing.T) {
 		// Colima's VM has the engine's socket at the usual path, and no
 		// Desktop agent socket.
 		if w.code != 0 || !w.has("-v", "/var/run/docker.sock:/var/run/docker.sock") || w.has("-e", "SSH_AUTH_SOCK=/run/host-services/ssh-auth.sock") ||
-			!strings.Contains(w.log, "DOCKER_HOST= run --rm --entrypoint") || !strings.Contains(w.log, "context inspect --format {{.Endpoints.docker.Host}} colima") {
+			!strings.Contains(w.log, "DOCKER_HOST= run --rm --entrypoint") || !strings.Contains(w.log, "context inspect --format {{.Name}} {{.Endpoints.docker.Host}}") {
 			t.Fatalf("exit %d, docker run %q\nstderr %s\nlog %s", w.code, w.args, w.stderr, w.log)
+		}
+	})
+
+	t.Run("unknown docker context", func(t *testing.T) {
+		w := runWrapper(t, map[string]string{"DOCKER_CONTEXT": "nope", "FAKE_CONTEXT": "broken"}, nil)
+		if w.code != 2 || w.args != nil || !strings.Contains(w.stderr, "cannot read docker context nope (DOCKER_CONTEXT)") {
+			t.Fatalf("exit %d, docker run %q\nstderr %s", w.code, w.args, w.stderr)
 		}
 	})
 
