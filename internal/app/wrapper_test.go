@@ -171,6 +171,13 @@ func TestWrapperEngines(t *testing.T) {
 		}
 	})
 
+	t.Run("ssh engine with its socket path", func(t *testing.T) {
+		w := runWrapper(t, map[string]string{"DOCKER_HOST": "ssh://ci@build-box/run/user/1000/docker.sock", "FAKE_SEES": "1"}, nil)
+		if w.code != 0 || !w.has("-v", "/run/user/1000/docker.sock:/var/run/docker.sock") {
+			t.Fatalf("exit %d, docker run %q\nstderr %s", w.code, w.args, w.stderr)
+		}
+	})
+
 	for _, host := range []string{"tcp://10.0.0.9:2376", "ssh://ci@build-box"} {
 		t.Run(host+" not sharing the folder", func(t *testing.T) {
 			w := runWrapper(t, map[string]string{"DOCKER_HOST": host}, nil)
