@@ -50,9 +50,19 @@ func forward(c net.Conn, sock string) {
 		return
 	}
 	defer u.Close()
-	// Either side ending ends both, as a refused TLS handshake must.
+	// Each direction passes its end on as a half-close, as `docker run -i`
+	// closes stdin and still reads the output; both ending ends the pair.
 	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(u, c); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, u); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(u, c); closeWrite(u); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(c, u); closeWrite(c); done <- struct{}{} }()
 	<-done
+	<-done
+}
+
+func closeWrite(c net.Conn) {
+	if hc, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = hc.CloseWrite()
+		return
+	}
+	_ = c.Close()
 }
