@@ -89,7 +89,8 @@ external) ;;
     kill -0 "$cluster_pid" 2>/dev/null || { tail -20 "$demo/cluster.log" >&2; exit 1; }
     sleep 1
   done
-  export KUBECONFIG="$(cat "$demo/kubeconfig.path")"
+  KUBECONFIG="$(cat "$demo/kubeconfig.path")"
+  export KUBECONFIG
   ;;
 esac
 

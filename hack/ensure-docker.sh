@@ -72,6 +72,7 @@ if alive "$dockerd_pid" || alive /var/run/docker.pid; then
 	say "dockerd is running; waiting for it to answer"
 else
 	say "starting dockerd, logging to $dockerd_log"
+	# shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
 	as_root sh -c 'nohup dockerd >"$1" 2>&1 & echo $! >"$2"' sh "$dockerd_log" "$dockerd_pid"
 fi
 

@@ -10,9 +10,8 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/docker/docker/client"
-
 	"github.com/x-platform/x-platform/internal/baseimage"
+	"github.com/x-platform/x-platform/internal/engine"
 )
 
 func main() {
@@ -28,9 +27,9 @@ func main() {
 }
 
 func run(ctx context.Context, busybox, golang string) error {
-	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	c, _, err := engine.Connect(ctx)
 	if err != nil {
-		return fmt.Errorf("creating Docker client: %w", err)
+		return err
 	}
 	defer c.Close()
 	if err := baseimage.Busybox(ctx, c, busybox); err != nil {

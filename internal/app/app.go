@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/engine"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -59,9 +60,10 @@ func exitCode(stderr io.Writer, err error) int {
 		mer *manifest.Error
 		se  *plan.UnknownServiceError
 		pe  *pipeline.UsageError
+		ce  *engine.ConfigError
 	)
 	if errors.As(err, &ue) || errors.As(err, &me) || errors.As(err, &mer) || errors.As(err, &se) ||
-		errors.As(err, &pe) || errors.Is(err, manifest.ErrNotFound) {
+		errors.As(err, &pe) || errors.As(err, &ce) || errors.Is(err, manifest.ErrNotFound) {
 		code = ExitUsage
 	}
 	fmt.Fprintf(stderr, "x-platform: %v\n", err)
@@ -82,7 +84,7 @@ func hint(err error) string {
 }
 
 func newApp(s Streams) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:                 "x-platform",
 		Usage:                "build, tag and push every service of a product from one manifest",
 		Version:              Version,
@@ -110,10 +112,12 @@ func newApp(s Streams) *cli.App {
 		},
 		Commands: commands(),
 	}
+	withEnvVars(app.Flags, app.Commands)
+	return app
 }
 
 func commands() []*cli.Command {
-	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand()}
+	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand(), completionCommand()}
 	cmds = append(cmds, deployCommands()...)
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError

@@ -32,6 +32,9 @@ func TestExitCodesWithoutDocker(t *testing.T) {
 		{name: "unknown service", args: []string{"--file", good, "sync", "--services", "zz"}, code: ExitUsage, stderr: "unknown service zz (valid: a)"},
 		{name: "bad registry override", args: []string{"--file", good, "build"}, env: map[string]string{"XP_REGISTRY": "not a registry"}, code: ExitUsage, stderr: "XP_REGISTRY"},
 		{name: "update-builder without names", args: []string{"--file", good, "update-builder"}, code: ExitUsage, stderr: "at least one"},
+		{name: "unknown docker context", args: []string{"--file", good, "build"}, env: map[string]string{"DOCKER_HOST": "", "DOCKER_CONTEXT": "nope", "DOCKER_CONFIG": dir},
+			code: ExitUsage, stderr: `docker context "nope" (from DOCKER_CONTEXT): no such context`},
+		{name: "malformed DOCKER_HOST", args: []string{"--file", good, "list"}, env: map[string]string{"DOCKER_HOST": "docker:2375"}, code: ExitUsage, stderr: "unix:///path/docker.sock, tcp://host:2376 or ssh://user@host"},
 		{name: "bad build-arg", args: []string{"--file", good, "update-builder", "--build-arg", "X", "a"}, code: ExitUsage, stderr: "KEY=VALUE"},
 	}
 	for _, tt := range tests {

@@ -98,7 +98,11 @@ func withPipeline(c *cli.Context, fn func(*pipeline.Pipeline) error) error {
 	}
 	defer closeFn()
 	p.Jobs, p.Force, p.KeepGoing = max(c.Int("jobs"), 1), c.Bool("force"), c.Bool("keep-going")
-	return fn(p)
+	err = fn(p)
+	if g, ok := p.Builder.(*remoteGuard); ok && g.refused.Load() {
+		return usageError{g.err}
+	}
+	return err
 }
 
 func listCommand() *cli.Command {

@@ -73,16 +73,30 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 	if err != nil {
 		return nil, nil, err
 	}
+	prog := progress(c)
+	var builder pipeline.Builder = eng
+	if ep := eng.Endpoint(); !ep.Local() && needsContainers(c) {
+		if builder, err = guardEngine(c.Context, eng, ep.String(), m.Root, prog); err != nil {
+			_ = eng.Close()
+			return nil, nil, err
+		}
+	}
 	return &pipeline.Pipeline{
 		Git:            pipeline.Git{},
 		Images:         eng,
-		Builder:        eng,
+		Builder:        builder,
 		Registry:       image.NewRegistry(),
-		Progress:       progress(c),
+		Progress:       prog,
 		Manifest:       m,
 		RegistryPrefix: m.Registry,
 		User:           builderUser(),
 	}, func() { _ = eng.Close() }, nil
+}
+
+// needsContainers reports whether the command may run builder containers:
+// build, unless it only takes locked images.
+func needsContainers(c *cli.Context) bool {
+	return c.Command.Name == "build" && !c.Bool("locked")
 }
 
 // builderUser is who scripts run as: XP_USER (set by bin/x-platform to the

@@ -52,11 +52,12 @@ func TestIntegrationWrapper(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	var extraEnv []string
 	xp := func(wantCode int, args ...string) ui.Report {
 		t.Helper()
 		cmd := exec.Command(bin, append([]string{"--output", "json"}, args...)...)
 		cmd.Dir = p.root
-		cmd.Env = append(os.Environ(), "XP_IMAGE="+img, "XP_LOCAL=")
+		cmd.Env = append(append(os.Environ(), "XP_IMAGE="+img, "XP_LOCAL="), extraEnv...)
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		_ = cmd.Run()
@@ -81,6 +82,13 @@ func TestIntegrationWrapper(t *testing.T) {
 	if r := xp(ExitOK, "build"); r.Services[0].Action != ui.ActionPresent {
 		t.Fatalf("second build = %+v", r.Services)
 	}
+	// The same engine over tcp, as a CI job reaches docker:dind: the wrapper
+	// checks that the engine sees the folder and mounts the engine's own socket.
+	extraEnv = []string{"DOCKER_HOST=" + testenv.EngineOverTCP(t, nil)}
+	if r := xp(ExitOK, "build"); r.Services[0].Action != ui.ActionPresent {
+		t.Fatalf("build through a tcp engine = %+v", r.Services)
+	}
+	extraEnv = nil
 	p.writeManifest(func(_ string, svc map[string]string) { svc["reference"] = "no-such-branch" })
 	if r := xp(ExitFailed, "build"); r.OK || !strings.Contains(r.Services[0].Error, "no-such-branch") {
 		t.Fatalf("unknown reference = %+v", r.Services)

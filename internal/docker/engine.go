@@ -15,6 +15,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 	dockerclient "github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/x-platform/x-platform/internal/engine"
 )
 
 // ErrImageNotFound reports that an image is not present in the local engine.
@@ -49,32 +51,32 @@ type apiClient interface {
 	imageAPI
 	transferAPI
 	containerAPI
+	probeAPI
 }
 
 var _ apiClient = (*dockerclient.Client)(nil)
 
 // Engine performs build steps on one Docker engine.
 type Engine struct {
-	api    apiClient
-	closer io.Closer
+	api      apiClient
+	closer   io.Closer
+	endpoint engine.Endpoint
 }
 
-// New connects to the engine described by the DOCKER_* environment
-// variables, negotiating the API version, and fails early when no engine
-// answers.
+// New connects to the engine the user means (see package engine) and fails
+// early, naming it, when it does not answer.
 func New(ctx context.Context) (*Engine, error) {
-	c, err := dockerclient.NewClientWithOpts(dockerclient.FromEnv, dockerclient.WithAPIVersionNegotiation())
+	c, ep, err := engine.Connect(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("creating Docker client: %w", err)
-	}
-	if _, err := c.Ping(ctx); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("no Docker engine at %s: %w", c.DaemonHost(), err)
+		return nil, err
 	}
 	e := NewWithClient(c)
-	e.closer = c
+	e.closer, e.endpoint = c, ep
 	return e, nil
 }
+
+// Endpoint is the engine New connected to; zero for NewWithClient.
+func (e *Engine) Endpoint() engine.Endpoint { return e.endpoint }
 
 // Close releases the connection New opened; it does nothing for an Engine
 // made with NewWithClient.

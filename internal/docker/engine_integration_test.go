@@ -15,7 +15,7 @@ func TestIntegrationNew(t *testing.T) {
 	}
 	t.Setenv("DOCKER_HOST", "unix://"+t.TempDir()+"/absent.sock")
 	_, err := docker.New(t.Context())
-	if err == nil || !strings.Contains(err.Error(), "no Docker engine at unix://") {
+	if err == nil || !strings.Contains(err.Error(), "no Docker engine answers at unix://") {
 		t.Fatalf("New without an engine: err = %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/docker/docker/client"
 	"github.com/x-platform/x-platform/internal/baseimage"
+	"github.com/x-platform/x-platform/internal/engine"
 )
 
 // BusyboxRef names the base image that BaseImage makes and keeps between test runs.
@@ -21,20 +22,17 @@ const BusyboxRef = "xp-test/busybox:1"
 // racing; once an image exists, making it again is only an inspection.
 var ensureMu sync.Mutex
 
-// Docker returns a client of the engine at DOCKER_HOST (or /var/run/docker.sock) that
-// answered a ping; it is closed when the test ends.
+// Docker returns a client of the engine the environment names (see package
+// engine) that answered a ping; it is closed when the test ends.
 func Docker(t testing.TB) *client.Client {
 	t.Helper()
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatalf("creating a Docker client: %v", err)
-	}
-	t.Cleanup(func() { cli.Close() })
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 	defer cancel()
-	if _, err := cli.Ping(ctx); err != nil {
-		t.Fatalf("no Docker engine answers at %s: run hack/ensure-docker.sh (%v)", cli.DaemonHost(), err)
+	cli, _, err := engine.Connect(ctx)
+	if err != nil {
+		t.Fatalf("%v (run hack/ensure-docker.sh)", err)
 	}
+	t.Cleanup(func() { cli.Close() })
 	return cli
 }
 

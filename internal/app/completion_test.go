@@ -1,0 +1,122 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
+	app := newApp(Streams{})
+	check := func(where string, flags []cli.Flag) {
+		for _, f := range flags {
+			want := "XP_" + strings.ToUpper(strings.ReplaceAll(f.Names()[0], "-", "_"))
+			ev, ok := f.(cli.DocGenerationFlag)
+			if !ok || len(ev.GetEnvVars()) != 1 || ev.GetEnvVars()[0] != want {
+				t.Errorf("%s --%s: environment variables %v, want [%s]", where, f.Names()[0], ev.GetEnvVars(), want)
+			}
+		}
+	}
+	check("x-platform", app.Flags)
+	for _, c := range app.Commands {
+		check(c.Name, c.Flags)
+	}
+	var out bytes.Buffer
+	if code := Run(context.Background(), []string{"x-platform", "build", "--help"}, Streams{Out: &out, Err: &out}); code != ExitOK {
+		t.Fatalf("build --help: exit %d", code)
+	}
+	for _, want := range []string{"[$XP_SERVICES]", "[$XP_JOBS]", "[$XP_KEEP_GOING]"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("build --help does not show %s:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestFlagsFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "x-platform.yml")
+	writeFile(t, good, "registry: r.example.com/x\nservices:\n  a:\n    dir: src/a\n    git: {remote: ./a.git, reference: master}\n    dockerBuilder: {image: b:1, workdir: /w}\n    docker: {image: a}\n")
+	tests := []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		code   int
+		stderr string
+		stdout string
+	}{
+		{name: "XP_OUTPUT", env: map[string]string{"XP_OUTPUT": "yaml"}, args: []string{"version"}, code: ExitUsage, stderr: `--output must be text or json, not "yaml"`},
+		{name: "XP_FILE and XP_JOBS", env: map[string]string{"XP_FILE": good, "XP_JOBS": "0"}, args: []string{"build"}, code: ExitUsage, stderr: "--jobs must be at least 1"},
+		{name: "flag beats variable", env: map[string]string{"XP_OUTPUT": "yaml"}, args: []string{"--output", "text", "version"}, code: ExitOK, stdout: "x-platform "},
+		{name: "XP_SERVICES", env: map[string]string{"XP_FILE": good, "XP_SERVICES": "zz,a"}, args: []string{"sync"}, code: ExitUsage, stderr: "unknown service zz"},
+		{name: "XP_BUILD_ARG", env: map[string]string{"XP_FILE": good, "XP_BUILD_ARG": "NOEQUALS"}, args: []string{"update-builder", "a"}, code: ExitUsage, stderr: `--build-arg "NOEQUALS" is not KEY=VALUE`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var out, errOut bytes.Buffer
+			code := Run(context.Background(), append([]string{"x-platform"}, tt.args...), Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+			if code != tt.code || !strings.Contains(errOut.String(), tt.stderr) || !strings.Contains(out.String(), tt.stdout) {
+				t.Fatalf("exit %d (want %d)\nstdout %q (want %q)\nstderr %q (want %q)", code, tt.code, out.String(), tt.stdout, errOut.String(), tt.stderr)
+			}
+		})
+	}
+}
+
+func completionScript(t *testing.T, shell string) (string, int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), []string{"x-platform", "completion", shell}, Streams{Out: &out, Err: &errOut})
+	return out.String(), code, errOut.String()
+}
+
+func TestCompletionScripts(t *testing.T) {
+	fish, code, _ := completionScript(t, "fish")
+	for _, want := range []string{"complete -c x-platform", "-a 'build'", "-l services", "-a 'completion'"} {
+		if code != ExitOK || !strings.Contains(fish, want) {
+			t.Fatalf("fish completion (exit %d) lacks %q:\n%s", code, want, fish)
+		}
+	}
+	zsh, code, _ := completionScript(t, "zsh")
+	if code != ExitOK || !strings.HasPrefix(zsh, "#compdef x-platform\n") || !strings.Contains(zsh, "--generate-bash-completion") {
+		t.Fatalf("zsh completion (exit %d):\n%s", code, zsh)
+	}
+	if _, code, stderr := completionScript(t, "tcsh"); code != ExitUsage || !strings.Contains(stderr, "bash, zsh or fish") {
+		t.Fatalf("completion tcsh: exit %d, %s", code, stderr)
+	}
+}
+
+// TestBashCompletion sources the bash script into a real bash and asks it
+// to complete, as the shell does on Tab, against the built program.
+func TestBashCompletion(t *testing.T) {
+	bin := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "x-platform"), "../..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	script, _, _ := completionScript(t, "bash")
+	writeFile(t, filepath.Join(bin, "completion.bash"), script)
+	complete := func(words ...string) []string {
+		t.Helper()
+		cmd := exec.Command("bash", "--norc", "--noprofile", "-c", `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _x_platform; printf '%s\n' "${COMPREPLY[@]}"`, "bash", filepath.Join(bin, "completion.bash"))
+		cmd.Args = append(cmd.Args, words...)
+		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("completing %q: %v\n%s", words, err, out)
+		}
+		return strings.Fields(string(out))
+	}
+	if got := complete("x-platform", "bu"); strings.Join(got, " ") != "build" {
+		t.Errorf("x-platform bu<Tab> = %q, want build", got)
+	}
+	if got := complete("x-platform", "build", "--ke"); strings.Join(got, " ") != "--keep-going" {
+		t.Errorf("x-platform build --ke<Tab> = %q, want --keep-going", got)
+	}
+}
