@@ -22,13 +22,17 @@ func jobsFlag() cli.Flag {
 	return &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "services worked on at once"}
 }
 
+// networkJobsFlag bounds remote look-ups apart from --jobs: they wait on
+// the network, not on this machine's CPUs.
+var networkJobsFlag = &cli.IntFlag{Name: "network-jobs", Value: pipeline.DefaultNetwork, Usage: "remotes fetched or listed at once"}
+
 var forceFlag = &cli.BoolFlag{Name: "force", Usage: "save local work in checkouts aside (printed) instead of refusing to move them"}
 
 func buildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "build",
 		Usage: "sync, build, test, tag and push services, reusing images that already exist for their commits",
-		Flags: []cli.Flag{servicesFlag, jobsFlag(), forceFlag,
+		Flags: []cli.Flag{servicesFlag, jobsFlag(), networkJobsFlag, forceFlag,
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
 			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
 			&cli.BoolFlag{Name: "locked", Usage: "take exactly the commits and image digests of " + lock.FileName + "; build nothing"},
@@ -50,7 +54,7 @@ func syncCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sync",
 		Usage: "bring service checkouts to their pinned references",
-		Flags: []cli.Flag{servicesFlag, jobsFlag(), forceFlag},
+		Flags: []cli.Flag{servicesFlag, jobsFlag(), networkJobsFlag, forceFlag},
 		Action: func(c *cli.Context) error {
 			return runPipeline(c, "sync", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
 				return p.SyncOnly(c.Context, sel)
@@ -69,8 +73,10 @@ func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline,
 	if c.NArg() > 0 {
 		return usageError{fmt.Errorf("%s takes no arguments (got %q); use --services %s", command, c.Args().Slice(), strings.Join(c.Args().Slice(), ","))}
 	}
-	if c.IsSet("jobs") && c.Int("jobs") < 1 {
-		return usageError{fmt.Errorf("--jobs must be at least 1")}
+	for _, f := range []string{"jobs", "network-jobs"} {
+		if c.IsSet(f) && c.Int(f) < 1 {
+			return usageError{fmt.Errorf("--%s must be at least 1", f)}
+		}
 	}
 	return withPipeline(c, func(p *pipeline.Pipeline) error {
 		sel, err := plan.Select(p.Manifest, c.StringSlice("services"))
@@ -98,6 +104,7 @@ func withPipeline(c *cli.Context, fn func(*pipeline.Pipeline) error) error {
 	}
 	defer closeFn()
 	p.Jobs, p.Force, p.KeepGoing = max(c.Int("jobs"), 1), c.Bool("force"), c.Bool("keep-going")
+	p.Network = c.Int("network-jobs")
 	err = fn(p)
 	if g, ok := p.Builder.(*remoteGuard); ok && g.refused.Load() {
 		return usageError{g.err}

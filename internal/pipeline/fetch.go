@@ -2,33 +2,22 @@ package pipeline
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"sync"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
-// DefaultNetwork is how many remotes are looked up at once unless
-// XP_NETWORK_JOBS says otherwise. A look-up mostly waits on the network
-// and the server, so it takes no CPU slot (Jobs).
+// DefaultNetwork is how many remotes are looked up at once unless Network
+// says otherwise. A look-up mostly waits on the network and the server, so
+// it takes no CPU slot (Jobs).
 const DefaultNetwork = 16
-
-// NetworkFromEnv is XP_NETWORK_JOBS when it is a positive number, else
-// DefaultNetwork.
-func NetworkFromEnv() int {
-	if n, err := strconv.Atoi(os.Getenv("XP_NETWORK_JOBS")); err == nil && n > 0 {
-		return n
-	}
-	return DefaultNetwork
-}
 
 func (p *Pipeline) network() int {
 	if p.Network > 0 {
 		return p.Network
 	}
-	return NetworkFromEnv()
+	return DefaultNetwork
 }
 
 // prefetch fetches every existing checkout of services from its remote,

@@ -90,13 +90,7 @@ func TestNetworkBound(t *testing.T) {
 	if g.peak > 2 {
 		t.Fatalf("%d fetches ran at once, want at most Network = 2", g.peak)
 	}
-
-	t.Setenv("XP_NETWORK_JOBS", "7")
-	if got := (&Pipeline{}).network(); got != 7 {
-		t.Errorf("network() with XP_NETWORK_JOBS=7 = %d", got)
-	}
-	t.Setenv("XP_NETWORK_JOBS", "zero")
 	if got := (&Pipeline{}).network(); got != DefaultNetwork {
-		t.Errorf("network() with a bad XP_NETWORK_JOBS = %d, want %d", got, DefaultNetwork)
+		t.Errorf("network() of a Pipeline without Network = %d, want %d", got, DefaultNetwork)
 	}
 }

@@ -77,7 +77,7 @@ type Pipeline struct {
 	// Jobs bounds how many services are worked on at once.
 	Jobs int
 	// Network bounds how many remotes are fetched or listed at once,
-	// apart from Jobs; 0 means NetworkFromEnv.
+	// apart from Jobs; 0 means DefaultNetwork.
 	Network int
 	// Force saves local work aside instead of refusing to move a checkout.
 	Force bool
