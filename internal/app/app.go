@@ -113,7 +113,7 @@ func newApp(s Streams) *cli.App {
 }
 
 func commands() []*cli.Command {
-	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand()}
+	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand(), credentialHostsCommand()}
 	cmds = append(cmds, deployCommands()...)
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -56,6 +57,15 @@ func quietLogs() {
 	})
 }
 
+// serverLog keeps failed TLS handshakes, which tests of refused
+// certificates cause on purpose, off stderr unless XP_DEBUG is set.
+func serverLog() *log.Logger {
+	if os.Getenv("XP_DEBUG") != "" {
+		return nil
+	}
+	return log.New(io.Discard, "", 0)
+}
+
 // Start serves a registry that allows deletes until Close is called or ctx is done.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	quietLogs()
@@ -76,7 +86,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s := &Server{
 		addr:   ln.Addr().String(),
-		http:   &http.Server{Handler: app, ReadHeaderTimeout: 30 * time.Second},
+		http:   &http.Server{Handler: app, ReadHeaderTimeout: 30 * time.Second, ErrorLog: serverLog()},
 		app:    app,
 		served: make(chan error, 1),
 		closed: make(chan struct{}),
