@@ -15,6 +15,10 @@ import (
 // binary is docker-credential-xptest.
 const HelperName = "xptest"
 
+// startEnv is the environment the test process started with: tests give
+// themselves another HOME, which would leave go build an empty cache.
+var startEnv = os.Environ()
+
 // CredentialHelper builds docker-credential-xptest, puts it first on PATH
 // for the rest of the test and stores creds (server → user, secret) for it.
 // It returns a function reporting the servers the helper answered for, in order.
@@ -24,6 +28,7 @@ func CredentialHelper(t *testing.T, creds map[string][2]string) (gets func() []s
 	bin := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "docker-credential-"+HelperName), "./credhelper")
 	build.Dir = filepath.Dir(self)
+	build.Env = startEnv
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the credential helper: %v\n%s", err, out)
 	}
