@@ -100,15 +100,13 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// insecureSet turns host lists into a set, dropping blanks, so that a split
-// comma list can be passed as is.
-func insecureSet(lists ...[]string) map[string]bool {
+// insecureSet turns a host list into a set, dropping blanks, so that a
+// split comma list can be passed as is.
+func insecureSet(hosts []string) map[string]bool {
 	set := map[string]bool{}
-	for _, l := range lists {
-		for _, h := range l {
-			if h = strings.TrimSpace(h); h != "" {
-				set[h] = true
-			}
+	for _, h := range hosts {
+		if h = strings.TrimSpace(h); h != "" {
+			set[h] = true
 		}
 	}
 	return set
