@@ -47,9 +47,12 @@ func systemRoots() (*x509.CertPool, error) {
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
-	var files []string
 	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
-		files = append(files, f)
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading CA certificates (SSL_CERT_FILE): %w", err)
+		}
+		pool.AppendCertsFromPEM(pem)
 	}
 	for _, dir := range filepath.SplitList(os.Getenv("SSL_CERT_DIR")) {
 		entries, err := os.ReadDir(dir)
@@ -57,17 +60,11 @@ func systemRoots() (*x509.CertPool, error) {
 			continue // as Go does: a missing folder is no error
 		}
 		for _, e := range entries {
-			if !e.IsDir() {
-				files = append(files, filepath.Join(dir, e.Name()))
+			// As Go does, an unreadable entry (a dangling hash link, say) is skipped.
+			if pem, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil {
+				pool.AppendCertsFromPEM(pem)
 			}
 		}
-	}
-	for _, f := range files {
-		pem, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("reading CA certificates: %w", err)
-		}
-		pool.AppendCertsFromPEM(pem)
 	}
 	return pool, nil
 }

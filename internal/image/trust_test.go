@@ -90,3 +90,20 @@ func TestIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestSystemRootsSkipDanglingLinks(t *testing.T) {
+	dir := t.TempDir()
+	writePair(t, filepath.Join(dir, "company.pem"), "")
+	if err := os.Symlink("/nonexistent/ca.pem", filepath.Join(dir, "002c0b4f.0")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSL_CERT_FILE", "")
+	t.Setenv("SSL_CERT_DIR", dir)
+	if _, err := systemRoots(); err != nil {
+		t.Fatalf("systemRoots with a dangling link in SSL_CERT_DIR: %v", err)
+	}
+	t.Setenv("SSL_CERT_FILE", filepath.Join(dir, "missing.pem"))
+	if _, err := systemRoots(); err == nil || !strings.Contains(err.Error(), "SSL_CERT_FILE") {
+		t.Fatalf("systemRoots with a missing SSL_CERT_FILE: %v, want an error naming it", err)
+	}
+}
