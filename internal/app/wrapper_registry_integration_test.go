@@ -83,6 +83,8 @@ func TestIntegrationWrapperTLSAndCredentialHelper(t *testing.T) {
 		t.Fatalf("%s in the TLS registry = %q, %v; want %s", r.Services[0].Image, d, err, r.Services[0].Digest)
 	}
 
+	// Without the local image the run has to ask the registry.
+	p.removeImages()
 	wrong := "wrong-" + s.push.Password
 	setAuth(t, s.push.Addr, s.push.User, wrong)
 	r, all := xp(ExitFailed, "build")
