@@ -12,5 +12,7 @@ ARG VERSION=dev
 RUN go build -trimpath -ldflags "-s -w -X github.com/x-platform/x-platform/internal/app.Version=${VERSION}" -o /out/x-platform .
 
 FROM ${BASE_IMAGE}
+# The host's CA roots (make image copies them in), for https registries and git servers.
+COPY .build/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/x-platform /usr/local/bin/x-platform
 ENTRYPOINT ["/usr/local/bin/x-platform"]

@@ -30,10 +30,18 @@ bench:
 base-images:
 	$(GO) run ./hack/baseimages
 
+# The image's CA roots are the host's bundle, so that it trusts what the host
+# trusts, a company CA included: SSL_CERT_FILE, else the usual places.
+CA_BUNDLE ?= $(firstword $(wildcard $(SSL_CERT_FILE) /etc/ssl/certs/ca-certificates.crt /etc/ssl/cert.pem /etc/pki/tls/certs/ca-bundle.crt))
+
 # The image builds offline: modules are vendored from the host's module cache
-# into .build/vendor, the only part of .build the Docker context takes.
+# into .build/vendor, which with the CA bundle is all of .build the Docker
+# context takes.
 image: base-images
+	@test -n "$(CA_BUNDLE)" || { echo "no CA bundle found: pass CA_BUNDLE=/path/to/ca-certificates.crt" >&2; exit 2; }
 	rm -rf .build/vendor
+	mkdir -p .build
+	cp "$(CA_BUNDLE)" .build/ca-certificates.crt
 	$(GO) mod vendor -o .build/vendor
 	docker build --build-arg VERSION=$(VERSION) -t $(XP_IMAGE) .
 

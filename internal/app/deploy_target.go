@@ -14,7 +14,6 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/deploy/render"
 	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -103,7 +102,11 @@ func (t *target) resolve(c *cli.Context, services []*manifest.Service) ([]deploy
 		}
 	}
 	commits := func(s *manifest.Service) (string, error) { return gitsync.Resolve(s.AbsDir, s.Git.Reference) }
-	return deploy.ResolveImages(c.Context, t.m, services, commits, image.NewRegistry())
+	reg, err := newRegistry(t.m)
+	if err != nil {
+		return nil, err
+	}
+	return deploy.ResolveImages(c.Context, t.m, services, commits, reg)
 }
 
 func syncCheckouts(c *cli.Context, services []*manifest.Service) error {

@@ -10,7 +10,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/docker"
-	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -69,6 +68,10 @@ func progress(c *cli.Context) *ui.Progress {
 
 // newPipeline wires the real git, Docker and registry clients.
 func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func(), error) {
+	reg, err := newRegistry(m)
+	if err != nil {
+		return nil, nil, err
+	}
 	eng, err := docker.New(c.Context)
 	if err != nil {
 		return nil, nil, err
@@ -85,7 +88,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		Git:            pipeline.Git{},
 		Images:         eng,
 		Builder:        builder,
-		Registry:       image.NewRegistry(),
+		Registry:       reg,
 		Progress:       prog,
 		Manifest:       m,
 		RegistryPrefix: m.Registry,

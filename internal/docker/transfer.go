@@ -11,8 +11,9 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/pkg/jsonmessage"
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+
+	xpimage "github.com/x-platform/x-platform/internal/image"
 )
 
 // Pull fetches ref from its registry into the engine, writing one line per
@@ -24,11 +25,11 @@ func (e *Engine) Pull(ctx context.Context, ref string, log io.Writer) error {
 	}
 	stream, err := e.api.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: auth})
 	if err != nil {
-		return fmt.Errorf("pulling %s: %w", ref, err)
+		return fmt.Errorf("pulling %s: %w", ref, xpimage.EngineAuthError(ref, err))
 	}
 	defer stream.Close()
 	if err := readProgress(stream, log, nil); err != nil {
-		return fmt.Errorf("pulling %s: %w", ref, err)
+		return fmt.Errorf("pulling %s: %w", ref, xpimage.EngineAuthError(ref, err))
 	}
 	return nil
 }
@@ -42,7 +43,7 @@ func (e *Engine) Push(ctx context.Context, ref string, log io.Writer) (digest st
 	}
 	stream, err := e.api.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
 	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", ref, err)
+		return "", fmt.Errorf("pushing %s: %w", ref, xpimage.EngineAuthError(ref, err))
 	}
 	defer stream.Close()
 	err = readProgress(stream, log, func(aux json.RawMessage) {
@@ -56,7 +57,7 @@ func (e *Engine) Push(ctx context.Context, ref string, log io.Writer) (digest st
 		}
 	})
 	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", ref, err)
+		return "", fmt.Errorf("pushing %s: %w", ref, xpimage.EngineAuthError(ref, err))
 	}
 	if digest == "" {
 		return "", fmt.Errorf("pushing %s: engine reported no digest", ref)
@@ -64,7 +65,7 @@ func (e *Engine) Push(ctx context.Context, ref string, log io.Writer) (digest st
 	return digest, nil
 }
 
-// registryAuth encodes the credentials the docker keychain holds for ref's
+// registryAuth encodes the credentials the shared keychain holds for ref's
 // registry the way the engine expects them in X-Registry-Auth.
 func registryAuth(ref string) (string, error) {
 	parsed, err := name.ParseReference(ref)
@@ -72,7 +73,7 @@ func registryAuth(ref string) (string, error) {
 		return "", fmt.Errorf("parsing image reference %q: %w", ref, err)
 	}
 	reg := parsed.Context().Registry
-	authenticator, err := authn.DefaultKeychain.Resolve(reg)
+	authenticator, err := xpimage.Keychain().Resolve(reg)
 	if err != nil {
 		return "", fmt.Errorf("resolving credentials for %s: %w", reg.RegistryStr(), err)
 	}

@@ -23,7 +23,7 @@ func (r *Registry) Config(ctx context.Context, ref string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	img, err := remote.Image(parsed, r.options(ctx, parsed.Context().Registry)...)
+	img, err := remote.Image(parsed, r.options(ctx)...)
 	if err != nil {
 		return Config{}, classify("looking up "+ref, err)
 	}

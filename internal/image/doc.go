@@ -1,2 +1,3 @@
-// Package image names service images and looks them up in container registries without pulling them.
+// Package image names service images and looks them up in container registries without
+// pulling them, with the credentials and the trust (CA roots, certs.d) the docker CLI would use.
 package image

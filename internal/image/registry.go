@@ -2,7 +2,6 @@ package image
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,56 +22,33 @@ var ErrNotFound = errors.New("image not found in registry")
 // It is safe for concurrent use; connections are shared between calls.
 type Registry struct {
 	keychain  authn.Keychain
-	transport http.RoundTripper
-	// insecureTransport skips TLS verification for hosts in insecure; ggcr
-	// already falls back to plain HTTP for them.
-	insecureTransport http.RoundTripper
-	insecure          map[string]bool
+	transport *hostTransport
+	insecure  map[string]bool
 }
 
 // Option configures a Registry.
 type Option func(*Registry)
 
 // WithInsecureRegistries lets the given registry hosts ("host" or
-// "host:port") be reached over plain HTTP or HTTPS with an unverified
-// certificate. Empty entries are ignored, so a split comma list can be passed.
+// "host:port", as written in image references) be reached over plain HTTP
+// or HTTPS with an unverified certificate. Empty entries are ignored, so a
+// split comma list can be passed.
 func WithInsecureRegistries(hosts ...string) Option {
 	return func(r *Registry) {
-		for _, h := range hosts {
-			if h = strings.TrimSpace(h); h != "" {
-				r.insecure[h] = true
-			}
+		for h := range insecureSet(hosts) {
+			r.insecure[h] = true
 		}
 	}
 }
 
-// WithKeychain replaces authn.DefaultKeychain (the docker config file and
-// credential helpers) as the source of registry credentials.
-func WithKeychain(k authn.Keychain) Option {
-	return func(r *Registry) { r.keychain = k }
-}
-
-// WithTransport replaces the shared HTTP transport.
-func WithTransport(t http.RoundTripper) Option {
-	return func(r *Registry) { r.transport = t }
-}
-
-// NewRegistry returns a Registry using authn.DefaultKeychain and one shared
-// HTTP transport, changed by opts.
+// NewRegistry returns a Registry that finds credentials as Keychain does
+// and trusts what the host and Docker's certs.d folders trust.
 func NewRegistry(opts ...Option) *Registry {
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	r := &Registry{
-		keychain:  authn.DefaultKeychain,
-		transport: base,
-		insecure:  map[string]bool{},
-	}
+	r := &Registry{keychain: Keychain(), insecure: map[string]bool{}}
 	for _, o := range opts {
 		o(r)
 	}
-	// Only used for hosts the user explicitly declared insecure.
-	unverified := base.Clone()
-	unverified.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	r.insecureTransport = unverified
+	r.transport = newTransport(r.insecure)
 	return r
 }
 
@@ -83,7 +59,7 @@ func (r *Registry) Digest(ctx context.Context, ref string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	opts := r.options(ctx, parsed.Context().Registry)
+	opts := r.options(ctx)
 	desc, err := remote.Head(parsed, opts...)
 	if err == nil {
 		return desc.Digest.String(), nil
@@ -107,7 +83,7 @@ func (r *Registry) Tag(ctx context.Context, src, newTag string) error {
 	if err != nil {
 		return err
 	}
-	opts := r.options(ctx, parsed.Context().Registry)
+	opts := r.options(ctx)
 	desc, err := remote.Get(parsed, opts...)
 	if err != nil {
 		return classify("fetching manifest of "+src, err)
@@ -120,8 +96,10 @@ func (r *Registry) Tag(ctx context.Context, src, newTag string) error {
 }
 
 func (r *Registry) parse(ref string) (name.Reference, error) {
+	// name.Insecure only lets go-containerregistry try plain HTTP after
+	// HTTPS; the transport decides whether it may.
 	var opts []name.Option
-	if host := hostOf(ref); r.insecure[host] {
+	if host := hostOf(ref); r.transport.plainHTTPAllowed(host) {
 		opts = append(opts, name.Insecure)
 	}
 	parsed, err := name.ParseReference(ref, opts...)
@@ -131,15 +109,11 @@ func (r *Registry) parse(ref string) (name.Reference, error) {
 	return parsed, nil
 }
 
-func (r *Registry) options(ctx context.Context, reg name.Registry) []remote.Option {
-	t := r.transport
-	if r.insecure[reg.RegistryStr()] {
-		t = r.insecureTransport
-	}
+func (r *Registry) options(ctx context.Context) []remote.Option {
 	return []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(r.keychain),
-		remote.WithTransport(t),
+		remote.WithTransport(r.transport),
 	}
 }
 
@@ -179,6 +153,9 @@ func isTransportFailure(err error) bool {
 func classify(doing string, err error) error {
 	if isNotFound(err) {
 		return fmt.Errorf("%s: %w", doing, ErrNotFound)
+	}
+	if host, ok := refusedCredentials(err); ok {
+		return fmt.Errorf("%s: %w", doing, &AuthError{Registry: host, Err: redact(err)})
 	}
 	return fmt.Errorf("%s: %w", doing, redact(err))
 }

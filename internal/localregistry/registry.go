@@ -2,9 +2,11 @@ package localregistry
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/distribution/distribution/v3/configuration"
+	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd" // registers "htpasswd"
 	"github.com/distribution/distribution/v3/registry/handlers"
 	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem" // registers "filesystem"
 	_ "github.com/distribution/distribution/v3/registry/storage/driver/inmemory"   // registers "inmemory"
@@ -22,6 +25,11 @@ import (
 type Options struct {
 	Addr    string // listen address; "" means 127.0.0.1 on a free port
 	RootDir string // directory holding the stored images; "" keeps them in memory
+	// TLS, when set, serves HTTPS with it instead of plain HTTP.
+	TLS *tls.Config
+	// HTPasswd names an htpasswd file (bcrypt entries) whose users alone may
+	// push and pull; "" lets anyone in.
+	HTPasswd string
 }
 
 // Server is a running registry.
@@ -49,6 +57,15 @@ func quietLogs() {
 	})
 }
 
+// serverLog keeps failed TLS handshakes, which tests of refused
+// certificates cause on purpose, off stderr unless XP_DEBUG is set.
+func serverLog() *log.Logger {
+	if os.Getenv("XP_DEBUG") != "" {
+		return nil
+	}
+	return log.New(io.Discard, "", 0)
+}
+
 // Start serves a registry that allows deletes until Close is called or ctx is done.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	quietLogs()
@@ -64,9 +81,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		app.Shutdown()
 		return nil, fmt.Errorf("listening on %s: %w", opts.Addr, err)
 	}
+	if opts.TLS != nil {
+		ln = tls.NewListener(ln, opts.TLS)
+	}
 	s := &Server{
 		addr:   ln.Addr().String(),
-		http:   &http.Server{Handler: app, ReadHeaderTimeout: 30 * time.Second},
+		http:   &http.Server{Handler: app, ReadHeaderTimeout: 30 * time.Second, ErrorLog: serverLog()},
 		app:    app,
 		served: make(chan error, 1),
 		closed: make(chan struct{}),
@@ -93,7 +113,11 @@ func config(opts Options) *configuration.Configuration {
 	} else {
 		storage["filesystem"] = configuration.Parameters{"rootdirectory": opts.RootDir}
 	}
-	return &configuration.Configuration{Storage: storage}
+	cfg := &configuration.Configuration{Storage: storage}
+	if opts.HTPasswd != "" {
+		cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "x-platform", "path": opts.HTPasswd}}
+	}
+	return cfg
 }
 
 // newApp turns the panics with which distribution reports a bad configuration into errors.

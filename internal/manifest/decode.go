@@ -16,11 +16,12 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services", "environments")
+	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries")
 	if top == nil {
 		return
 	}
 	m.Environments = d.environments(top)
+	m.InsecureRegistries = d.insecureRegistries(top)
 	if reg, at := d.str(top, "registry", false); at != nil {
 		if p := registryProblem(reg); p != "" {
 			d.report(at, "registry", "%s", p)

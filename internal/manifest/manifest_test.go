@@ -20,7 +20,7 @@ func TestLoadValid(t *testing.T) {
 		want *Manifest
 	}{{
 		file: "valid-full.yaml",
-		want: &Manifest{Registry: "localhost:5000/team", Services: []*Service{{
+		want: &Manifest{Registry: "localhost:5000/team", InsecureRegistries: []string{"registry.internal:5000", "10.0.0.7", "[fd00::1]:5000"}, Services: []*Service{{
 			Name: "zbackend", Dir: "src/zbackend", AbsDir: filepath.Join(root, "src/zbackend"),
 			Git: Git{
 				Remote:    "git@gitlab.example.com:x/zbackend.git",
@@ -123,6 +123,9 @@ func TestLoadValid(t *testing.T) {
 			if got.Path != tt.want.Path || got.Root != tt.want.Root || got.Registry != tt.want.Registry {
 				t.Errorf("got Path %q Root %q Registry %q, want %q %q %q",
 					got.Path, got.Root, got.Registry, tt.want.Path, tt.want.Root, tt.want.Registry)
+			}
+			if !reflect.DeepEqual(got.InsecureRegistries, tt.want.InsecureRegistries) {
+				t.Errorf("InsecureRegistries = %q, want %q", got.InsecureRegistries, tt.want.InsecureRegistries)
 			}
 			if !reflect.DeepEqual(got.Names(), tt.want.Names()) {
 				t.Fatalf("services %v, want %v", got.Names(), tt.want.Names())

@@ -16,8 +16,9 @@ import (
 // when the value is fine, so rules can be tested without YAML around them.
 
 var (
-	dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	argName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	dnsLabel  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	argName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	hostLabel = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$`)
 )
 
 func serviceNameProblem(name string) string {

@@ -14,6 +14,8 @@ type Manifest struct {
 	Root string
 	// Registry prefixes service images: <Registry>/<Docker.Image>:<tag>.
 	Registry string
+	// InsecureRegistries may be reached over plain HTTP or unverified TLS.
+	InsecureRegistries []string
 	// Services in the order the file lists them.
 	Services []*Service
 	// Environments that deploys target, in file order; see environments.go.

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/docker/docker/api/types/image"
+
+	xpimage "github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/testenv"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// TestIntegrationWrapperTLSAndCredentialHelper builds through bin/x-platform
+// and the orchestrator's image against TLS registries with a private CA:
+// the builder's registry takes credentials from a credential helper that
+// exists only on the host, the push registry from `docker login`. The
+// helper's answer is handed to the container and removed after the run.
+func TestIntegrationWrapperTLSAndCredentialHelper(t *testing.T) {
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := "x-platform:" + testenv.UniqueName(t, "test")
+	if out, err := exec.Command("make", "-C", repo, "image", "XP_IMAGE="+img).CombinedOutput(); err != nil {
+		t.Fatalf("make image: %v\n%s", err, tail(out))
+	}
+	s := newSecureSetup(t)
+	p := s.p
+	t.Cleanup(func() {
+		_, _ = p.docker.ImageRemove(t.Context(), img, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
+	p.urls["svc"] = p.remotes["svc"].ServeHTTP(t)
+	p.writeManifest(func(_ string, svc map[string]string) { svc["builder"] = s.builder })
+	wrapper, err := os.ReadFile(filepath.Join(repo, "bin/x-platform"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(p.root, "bin/x-platform")
+	writeFile(t, bin, string(wrapper))
+	if err := os.Chmod(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+
+	xp := func(wantCode int, args ...string) (ui.Report, string) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--output", "json"}, args...)...)
+		cmd.Dir = p.root
+		cmd.Env = append(os.Environ(), "XP_IMAGE="+img, "XP_LOCAL=", "TMPDIR="+tmp)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		_ = cmd.Run()
+		if code := cmd.ProcessState.ExitCode(); code != wantCode {
+			t.Fatalf("bin/x-platform %v: exit %d, want %d\n%s", args, code, wantCode, errOut.String())
+		}
+		var r ui.Report
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("stdout is not one JSON report: %v\n%q", err, out.String())
+		}
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("the run left %v in TMPDIR", left)
+		}
+		assertNoSecret(t, out.String()+errOut.String(), s.push, s.builders)
+		return r, out.String() + errOut.String()
+	}
+
+	r, _ := xp(ExitOK, "build")
+	if len(r.Services) != 1 || r.Services[0].Action != ui.ActionBuilt {
+		t.Fatalf("build through the wrapper = %+v", r.Services)
+	}
+	if !slices.Contains(s.helperGets(), s.builders.Addr) {
+		t.Errorf("the host's credential helper was not asked for %s (asked: %v)", s.builders.Addr, s.helperGets())
+	}
+	d, err := xpimage.NewRegistry().Digest(t.Context(), r.Services[0].Image)
+	if err != nil || d != r.Services[0].Digest {
+		t.Fatalf("%s in the TLS registry = %q, %v; want %s", r.Services[0].Image, d, err, r.Services[0].Digest)
+	}
+
+	// Without the local image the run has to ask the registry.
+	p.removeImages()
+	wrong := "wrong-" + s.push.Password
+	setAuth(t, s.push.Addr, s.push.User, wrong)
+	r, all := xp(ExitFailed, "build")
+	if r.OK || !strings.Contains(all, "unauthorized") || !strings.Contains(all, "docker login "+s.push.Addr) {
+		t.Fatalf("build with a wrong password = %+v\n%s", r.Services, all)
+	}
+	if strings.Contains(all, wrong) {
+		t.Errorf("output shows the wrong password:\n%s", all)
+	}
+}
