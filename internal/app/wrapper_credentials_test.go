@@ -16,9 +16,9 @@ import (
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
-// fakeDocker stands in for the docker CLI: the credential-hosts run names
+// fakeDockerCredentials stands in for the docker CLI: the credential-hosts run names
 // one registry, the main run records its arguments and waits to be stopped.
-const fakeDocker = `#!/bin/sh
+const fakeDockerCredentials = `#!/bin/sh
 case "$1" in
 image) exit 0 ;;
 run)
@@ -38,7 +38,7 @@ func TestWrapperRemovesCredentialsOnInterrupt(t *testing.T) {
 	testenv.DockerConfig(t, nil, map[string]string{"reg.example.com:5000": testenv.HelperName})
 	testenv.CredentialHelper(t, map[string][2]string{"reg.example.com:5000": {"bot", "s3cret-pw"}})
 	bin := t.TempDir()
-	writeFile(t, filepath.Join(bin, "docker"), fakeDocker)
+	writeFile(t, filepath.Join(bin, "docker"), fakeDockerCredentials)
 	if err := os.Chmod(filepath.Join(bin, "docker"), 0o755); err != nil {
 		t.Fatal(err)
 	}

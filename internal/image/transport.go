@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	redactpkg "github.com/x-platform/x-platform/internal/redact"
 )
 
 // InsecureEnv names a comma-separated list of registries (host or
@@ -47,7 +49,7 @@ func (t *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, fmt.Errorf("%s %s: %w", req.Method, redactURL(req.URL.String()), ErrPlainHTTP)
+		return nil, fmt.Errorf("%s %s: %w", req.Method, redactpkg.URL(req.URL.String()), ErrPlainHTTP)
 	}
 	rt, err := t.forHost(host)
 	if err != nil {
