@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docker/docker/api/types/image"
-
 	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -27,19 +25,12 @@ func TestIntegrationWrapper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := "x-platform:" + testenv.UniqueName(t, "test")
-	mk := exec.Command("make", "-C", repo, "image", "XP_IMAGE="+img)
-	if out, err := mk.CombinedOutput(); err != nil {
-		t.Fatalf("make image: %v\n%s", err, tail(out))
-	}
+	img := orchestratorImage(t)
 	p := newPlatform(t, "svc")
 	// Only the platform folder is mounted into the orchestrator's container,
 	// so the remote is reached the way real ones are: over the network.
 	p.urls["svc"] = p.remotes["svc"].ServeHTTP(t)
 	p.writeManifest(nil)
-	t.Cleanup(func() {
-		_, _ = p.docker.ImageRemove(t.Context(), img, image.RemoveOptions{Force: true, PruneChildren: true})
-	})
 	if err := os.MkdirAll(filepath.Join(p.root, "bin"), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docker/docker/api/types/image"
-
 	xpimage "github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -27,15 +24,9 @@ func TestIntegrationWrapperTLSAndCredentialHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := "x-platform:" + testenv.UniqueName(t, "test")
-	if out, err := exec.Command("make", "-C", repo, "image", "XP_IMAGE="+img).CombinedOutput(); err != nil {
-		t.Fatalf("make image: %v\n%s", err, tail(out))
-	}
+	img := orchestratorImage(t)
 	s := newSecureSetup(t)
 	p := s.p
-	t.Cleanup(func() {
-		_, _ = p.docker.ImageRemove(t.Context(), img, image.RemoveOptions{Force: true, PruneChildren: true})
-	})
 	p.urls["svc"] = p.remotes["svc"].ServeHTTP(t)
 	p.writeManifest(func(_ string, svc map[string]string) { svc["builder"] = s.builder })
 	wrapper, err := os.ReadFile(filepath.Join(repo, "bin/x-platform"))

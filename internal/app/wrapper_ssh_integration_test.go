@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docker/docker/api/types/image"
-
 	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -29,15 +27,9 @@ func TestIntegrationWrapperSSH(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := "x-platform:" + testenv.UniqueName(t, "test")
-	if out, err := exec.Command("make", "-C", repo, "image", "XP_IMAGE="+img).CombinedOutput(); err != nil {
-		t.Fatalf("make image: %v\n%s", err, tail(out))
-	}
+	img := orchestratorImage(t)
 	d := testenv.StartSSHD(t)
 	p := newPlatform(t, "svc")
-	t.Cleanup(func() {
-		_, _ = p.docker.ImageRemove(t.Context(), img, image.RemoveOptions{Force: true, PruneChildren: true})
-	})
 	home := testenv.SSHHome(t, d, "gitserver")
 	userEnv(t, home)
 	p.urls["svc"] = d.URL("gitserver", p.remotes["svc"])
