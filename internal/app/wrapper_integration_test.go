@@ -1,10 +1,7 @@
 package app
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,44 +18,17 @@ func TestIntegrationWrapper(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: building the orchestrator image takes minutes")
 	}
-	repo, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	img := orchestratorImage(t)
 	p := newPlatform(t, "svc")
 	// Only the platform folder is mounted into the orchestrator's container,
 	// so the remote is reached the way real ones are: over the network.
 	p.urls["svc"] = p.remotes["svc"].ServeHTTP(t)
 	p.writeManifest(nil)
-	if err := os.MkdirAll(filepath.Join(p.root, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	wrapper, err := os.ReadFile(filepath.Join(repo, "bin/x-platform"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(p.root, "bin/x-platform")
-	if err := os.WriteFile(bin, wrapper, 0o755); err != nil {
-		t.Fatal(err)
-	}
-
+	w := installWrapper(t, p.root, img)
 	var extraEnv []string
 	xp := func(wantCode int, args ...string) ui.Report {
 		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--output", "json"}, args...)...)
-		cmd.Dir = p.root
-		cmd.Env = append(append(os.Environ(), "XP_IMAGE="+img, "XP_LOCAL="), extraEnv...)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		_ = cmd.Run()
-		if code := cmd.ProcessState.ExitCode(); code != wantCode {
-			t.Fatalf("bin/x-platform %v: exit %d, want %d\n%s", args, code, wantCode, errOut.String())
-		}
-		var r ui.Report
-		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-			t.Fatalf("stdout is not one JSON report: %v\n%q", err, out.String())
-		}
+		r, _ := w.runJSON(t, wantCode, extraEnv, args...)
 		return r
 	}
 

@@ -1,11 +1,7 @@
 package app
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,46 +16,21 @@ import (
 // exists only on the host, the push registry from `docker login`. The
 // helper's answer is handed to the container and removed after the run.
 func TestIntegrationWrapperTLSAndCredentialHelper(t *testing.T) {
-	repo, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	img := orchestratorImage(t)
 	s := newSecureSetup(t)
 	p := s.p
 	p.urls["svc"] = p.remotes["svc"].ServeHTTP(t)
 	p.writeManifest(func(_ string, svc map[string]string) { svc["builder"] = s.builder })
-	wrapper, err := os.ReadFile(filepath.Join(repo, "bin/x-platform"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(p.root, "bin/x-platform")
-	writeFile(t, bin, string(wrapper))
-	if err := os.Chmod(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	tmp := t.TempDir()
-
+	w := installWrapper(t, p.root, img, "TMPDIR="+tmp)
 	xp := func(wantCode int, args ...string) (ui.Report, string) {
 		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--output", "json"}, args...)...)
-		cmd.Dir = p.root
-		cmd.Env = append(os.Environ(), "XP_IMAGE="+img, "XP_LOCAL=", "TMPDIR="+tmp)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		_ = cmd.Run()
-		if code := cmd.ProcessState.ExitCode(); code != wantCode {
-			t.Fatalf("bin/x-platform %v: exit %d, want %d\n%s", args, code, wantCode, errOut.String())
-		}
-		var r ui.Report
-		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-			t.Fatalf("stdout is not one JSON report: %v\n%q", err, out.String())
-		}
+		r, printed := w.runJSON(t, wantCode, nil, args...)
 		if left, _ := os.ReadDir(tmp); len(left) != 0 {
 			t.Errorf("the run left %v in TMPDIR", left)
 		}
-		assertNoSecret(t, out.String()+errOut.String(), s.push, s.builders)
-		return r, out.String() + errOut.String()
+		assertNoSecret(t, printed, s.push, s.builders)
+		return r, printed
 	}
 
 	r, _ := xp(ExitOK, "build")

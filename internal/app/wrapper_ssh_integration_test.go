@@ -1,11 +1,8 @@
 package app
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,10 +20,6 @@ func TestIntegrationWrapperSSH(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: building the orchestrator image takes minutes")
 	}
-	repo, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	img := orchestratorImage(t)
 	d := testenv.StartSSHD(t)
 	p := newPlatform(t, "svc")
@@ -34,30 +27,10 @@ func TestIntegrationWrapperSSH(t *testing.T) {
 	userEnv(t, home)
 	p.urls["svc"] = d.URL("gitserver", p.remotes["svc"])
 	p.writeManifest(nil)
-	wrapper, err := os.ReadFile(filepath.Join(repo, "bin/x-platform"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(p.root, "bin/x-platform")
-	writeFile(t, bin, string(wrapper))
-	if err := os.Chmod(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	w := installWrapper(t, p.root, img)
 	xp := func(wantCode int, env []string, args ...string) ui.Report {
 		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--output", "json"}, args...)...)
-		cmd.Dir = p.root
-		cmd.Env = append(os.Environ(), append([]string{"XP_IMAGE=" + img, "XP_LOCAL="}, env...)...)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		_ = cmd.Run()
-		if code := cmd.ProcessState.ExitCode(); code != wantCode {
-			t.Fatalf("bin/x-platform %v: exit %d, want %d\n%s", args, code, wantCode, errOut.String())
-		}
-		var r ui.Report
-		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-			t.Fatalf("stdout is not one JSON report: %v\n%q", err, out.String())
-		}
+		r, _ := w.runJSON(t, wantCode, env, args...)
 		return r
 	}
 
