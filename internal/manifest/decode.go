@@ -21,7 +21,8 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 		return
 	}
 	m.Environments = d.environments(top)
-	m.InsecureRegistries = d.insecureRegistries(top)
+	// Loopback registries need no entry.
+	m.InsecureRegistries = d.list(top, "insecureRegistries", "registry hosts (host or host:port)", insecureRegistryProblem)
 	if reg, at := d.str(top, "registry", false); at != nil {
 		if p := registryProblem(reg); p != "" {
 			d.report(at, "registry", "%s", p)
@@ -130,7 +131,7 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 	}
 
 	if sc := d.child(o, "scripts", false, "build", "test"); sc != nil {
-		s.Scripts = Scripts{Build: d.list(sc, "build"), Test: d.list(sc, "test")}
+		s.Scripts = Scripts{Build: d.list(sc, "build", "strings", nil), Test: d.list(sc, "test", "strings", nil)}
 	}
 	return p, true
 }

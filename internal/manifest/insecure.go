@@ -5,40 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
-
-// insecureRegistries decodes insecureRegistries: the registries (host or
-// host:port, as image references write them) that may be reached over
-// plain HTTP or unverified TLS. Loopback registries need no entry.
-func (d *decoder) insecureRegistries(top *object) []string {
-	const key = "insecureRegistries"
-	f, ok := top.fields[key]
-	if !ok || isNull(f.val) {
-		return nil
-	}
-	if f.val.Kind != yaml.SequenceNode {
-		d.report(f.val, key, "must be a list of registry hosts (host or host:port), got %s", describe(f.val))
-		return nil
-	}
-	var hosts []string
-	for i, item := range f.val.Content {
-		item = resolve(item)
-		at := fmt.Sprintf("%s[%d]", key, i)
-		switch {
-		case item.Kind != yaml.ScalarNode:
-			d.report(item, at, "must be a string, got %s", describe(item))
-		case isNull(item) || item.Value == "":
-			d.report(item, at, "must not be empty")
-		default:
-			if d.check(item, at, insecureRegistryProblem(item.Value)) {
-				hosts = append(hosts, item.Value)
-			}
-		}
-	}
-	return hosts
-}
 
 // ValidateInsecureRegistry reports whether host can name an insecure
 // registry; it is exported for XP_INSECURE_REGISTRIES.

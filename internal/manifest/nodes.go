@@ -200,15 +200,16 @@ func (d *decoder) str(o *object, name string, required bool) (string, *yaml.Node
 }
 
 // list returns the strings of the list under name; absent and null are an
-// empty list.
-func (d *decoder) list(o *object, name string) []string {
+// empty list. what names the items in errors ("strings"); check, when not
+// nil, returns a problem with an item, or "".
+func (d *decoder) list(o *object, name, what string, check func(string) string) []string {
 	f, ok := o.fields[name]
 	path := join(o.path, name)
 	if !ok || isNull(f.val) {
 		return nil
 	}
 	if f.val.Kind != yaml.SequenceNode {
-		d.report(f.val, path, "must be a list of strings, got %s", describe(f.val))
+		d.report(f.val, path, "must be a list of %s, got %s", what, describe(f.val))
 		return nil
 	}
 	var out []string
@@ -220,7 +221,7 @@ func (d *decoder) list(o *object, name string) []string {
 			d.report(item, at, "must be a string, got %s", describe(item))
 		case isNull(item) || strings.TrimSpace(item.Value) == "":
 			d.report(item, at, "must not be empty")
-		default:
+		case check == nil || d.check(item, at, check(item.Value)):
 			out = append(out, item.Value)
 		}
 	}
