@@ -1,0 +1,39 @@
+package buildkit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/moby/buildkit/session"
+)
+
+// Daemon builds on one BuildKit endpoint.
+type Daemon struct {
+	Endpoint Endpoint
+	// Engine reaches the Docker engine's BuildKit (Endpoint DockerAddress).
+	Engine Engine
+	// Keychain answers the daemon's registry logins.
+	Keychain authn.Keychain
+}
+
+// Moby says whether builds land in the Docker engine's images rather than
+// being pushed by the daemon.
+func (d *Daemon) Moby() bool { return d.Endpoint.Address == DockerAddress }
+
+// Build runs one service build on the daemon.
+func (d *Daemon) Build(ctx context.Context, spec *Spec) (Result, error) {
+	if len(spec.Names) == 0 {
+		return Result{}, fmt.Errorf("building %s: the image has no name", spec.Name)
+	}
+	c, err := Dial(ctx, d.Endpoint, d.Engine)
+	if err != nil {
+		return Result{}, err
+	}
+	defer c.Close()
+	kc := d.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	return solve(ctx, c, spec, d.Moby(), []session.Attachable{authFrom(kc)})
+}

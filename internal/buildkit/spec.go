@@ -1,0 +1,134 @@
+package buildkit
+
+import (
+	"fmt"
+	"io"
+	"path"
+	"sort"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/tonistiigi/fsutil"
+)
+
+// Spec is one service build. Paths without a leading slash are relative to
+// the root of the tree in Source.
+type Spec struct {
+	// Name labels the build's progress and its local source.
+	Name string
+	// Source is the tree the service is made from (a commit's, never a
+	// working folder with its .git and ignored files).
+	Source fsutil.FS
+
+	// Builder is the image the scripts run in; Mount is where in it the
+	// tree's root is placed (writable, owned by UID:GID), and Dir is where
+	// the lines run.
+	Builder    string
+	Mount, Dir string
+	UID, GID   int
+	Env        map[string]string
+	// Lines run one after another with sh -c; Build of them are build lines,
+	// the rest test lines.
+	Lines []string
+	Build int
+	// Caches are folders in the builder kept between builds that use the
+	// same builder image.
+	Caches []string
+	// Secrets are mounted at /run/secrets/<id> for the lines and offered to
+	// the Dockerfile's RUN --mount=type=secret. Their values are masked in
+	// the log.
+	Secrets map[string][]byte
+	// Reports are files or folders (relative to Dir) the scripts write,
+	// copied to ReportsTo on the host once the scripts are done.
+	Reports   []string
+	ReportsTo string
+
+	// Dockerfile and Context are read from the scripts' result, except the
+	// Dockerfile, which comes from the tree itself.
+	Dockerfile, Context, Target string
+	BuildArgs, Labels           map[string]string
+	Platforms                   []string
+
+	// Names are the image's references; Push sends it to its registry by
+	// digest (the caller tags it), else it lands in the engine's images.
+	Names []string
+	// Insecure lets pushes and the registry cache use plain HTTP.
+	Insecure bool
+	// CacheFrom are registry references whose layers may be reused;
+	// CacheTo, when set, receives this build's cache (every step).
+	CacheFrom []string
+	CacheTo   string
+
+	// Log receives BuildKit's progress, plain, line by line.
+	Log io.Writer
+}
+
+// HomeDir is HOME for the script lines: writable by the invoking user.
+const HomeDir = "/home/x-platform"
+
+// sourceName is the local source the tree is sent as.
+const sourceName = "src"
+
+// scripts is the tree, with the lines run over it in the builder image one
+// after another: what the Dockerfile's context is taken from.
+func (s *Spec) scripts() llb.State {
+	src := llb.Local(sourceName, llb.SharedKeyHint(s.Name), llb.WithCustomName(s.Name+": the commit's tree"))
+	if len(s.Lines) == 0 {
+		return src
+	}
+	owner := llb.WithUIDGID(s.UID, s.GID)
+	tree := llb.Scratch().File(llb.Copy(src, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}, owner),
+		llb.WithCustomName(s.Name+": the tree, owned by the invoking user"))
+	root := llb.Image(s.Builder, llb.WithCustomName(s.Name+": builder "+s.Builder)).
+		File(llb.Mkdir(HomeDir, 0o700, llb.WithParents(true), owner), llb.WithCustomName(s.Name+": a home folder"))
+	opts := s.runOptions()
+	for i, line := range s.Lines {
+		run := root.Run(append(opts,
+			llb.Args([]string{"/bin/sh", "-c", line}),
+			llb.WithCustomName(s.lineName(i)),
+		)...)
+		tree = run.AddMount(s.Mount, tree)
+		root = run.Root()
+	}
+	return tree
+}
+
+// lineName names a line's step, "build 1/2: go build ./...", so the step
+// that failed says which line it was.
+func (s *Spec) lineName(i int) string {
+	kind, n, of := "build", i+1, s.Build
+	if i >= s.Build {
+		kind, n, of = "test", i-s.Build+1, len(s.Lines)-s.Build
+	}
+	return fmt.Sprintf("%s %s %d/%d: %s", s.Name, kind, n, of, s.Lines[i])
+}
+
+func (s *Spec) runOptions() []llb.RunOption {
+	opts := []llb.RunOption{
+		llb.Dir(path.Join(s.Mount, s.Dir)),
+		llb.User(fmt.Sprintf("%d:%d", s.UID, s.GID)),
+		llb.AddEnv("HOME", HomeDir),
+	}
+	for _, k := range sortedKeys(s.Env) {
+		opts = append(opts, llb.AddEnv(k, s.Env[k]))
+	}
+	for _, dir := range s.Caches {
+		// A cache folder belongs to the invoking user, as the Dockerfile
+		// frontend makes one for --mount=type=cache,uid=…
+		owned := llb.Scratch().File(llb.Mkdir("/cache", 0o755, llb.WithUIDGID(s.UID, s.GID)))
+		id := fmt.Sprintf("x-platform:%s:%s:%d", s.Builder, dir, s.UID)
+		opts = append(opts, llb.AddMount(dir, owned, llb.SourcePath("/cache"), llb.AsPersistentCacheDir(id, llb.CacheMountShared)))
+	}
+	for _, id := range sortedKeys(s.Secrets) {
+		opts = append(opts, llb.AddSecret("/run/secrets/"+id, llb.SecretID(id), llb.SecretFileOpt(s.UID, s.GID, 0o400)))
+	}
+	return opts
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
