@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"path/filepath"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -16,10 +17,11 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries")
+	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders")
 	if top == nil {
 		return
 	}
+	m.Builders = d.builders(top, m.Root)
 	m.Environments = d.environments(top)
 	// Loopback registries need no entry.
 	m.InsecureRegistries = d.list(top, "insecureRegistries", "registry hosts (host or host:port)", insecureRegistryProblem)
@@ -62,7 +64,7 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 		d.report(f.key, path, "must not be empty; a service needs dir, git, dockerBuilder and docker")
 		return placed{}, false
 	}
-	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts")
+	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts", "secrets")
 	if o == nil {
 		return placed{}, false
 	}
@@ -97,16 +99,23 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 		}
 	}
 
-	if b := d.child(o, "dockerBuilder", true, "image", "workdir"); b != nil {
+	if b := d.child(o, "dockerBuilder", true, "image", "workdir", "env", "caches"); b != nil {
 		image, at := d.str(b, "image", true)
 		d.check(at, join(b.path, "image"), builderImageProblem(image))
 		workdir, at := d.str(b, "workdir", true)
-		d.check(at, join(b.path, "workdir"), workdirProblem(workdir))
-		s.DockerBuilder = Builder{Image: image, Workdir: workdir}
+		workdirOK := d.check(at, join(b.path, "workdir"), workdirProblem(workdir))
+		s.DockerBuilder = Builder{Image: image, Workdir: workdir, Env: d.stringMap(b, "env", envNameProblem)}
+		caches := d.items(b, "caches", "absolute paths inside the builder image", cacheProblem)
+		if workdirOK {
+			caches = slices.DeleteFunc(caches, func(c item) bool {
+				return !d.check(c.at, c.key, cacheOverWorkdir(c.value, workdir))
+			})
+		}
+		s.DockerBuilder.Caches = d.unique(caches)
 	}
 
 	s.Docker = Docker{Dockerfile: "Dockerfile", Context: "."}
-	if k := d.child(o, "docker", true, "image", "dockerfile", "context", "target", "buildArgs"); k != nil {
+	if k := d.child(o, "docker", true, "image", "dockerfile", "context", "target", "buildArgs", "platforms"); k != nil {
 		image, at := d.str(k, "image", true)
 		if d.check(at, join(k.path, "image"), repositoryProblem(image)) {
 			p.imageAt = at
@@ -127,12 +136,15 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 		}
 		s.Docker.Target, _ = d.str(k, "target", false)
 		s.Docker.BuildArgs = d.stringMap(k, "buildArgs", argNameProblem)
+		s.Docker.Platforms = d.platforms(k)
 		p.depAt = d.imageDeps(k, s)
 	}
 
-	if sc := d.child(o, "scripts", false, "build", "test"); sc != nil {
+	if sc := d.child(o, "scripts", false, "build", "test", "reports"); sc != nil {
 		s.Scripts = Scripts{Build: d.list(sc, "build", "strings", nil), Test: d.list(sc, "test", "strings", nil)}
+		s.Scripts.Reports = d.unique(d.items(sc, "reports", "paths relative to the service's folder", reportProblem))
 	}
+	s.Secrets = d.secrets(o, root)
 	return p, true
 }
 

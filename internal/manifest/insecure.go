@@ -34,6 +34,11 @@ func insecureRegistryProblem(s string) string {
 			return fmt.Sprintf("port %q must be a number from 1 to 65535", port)
 		}
 	}
+	return hostProblem(host)
+}
+
+// hostProblem checks a host name or an IP address, bracketed or not.
+func hostProblem(host string) string {
 	host = strings.Trim(host, "[]")
 	if net.ParseIP(host) != nil {
 		return ""

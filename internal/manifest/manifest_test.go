@@ -89,6 +89,48 @@ func TestLoadValid(t *testing.T) {
 			Deps: []string{"api"},
 		}}},
 	}, {
+		file: "valid-buildkit.yaml",
+		want: &Manifest{
+			Builders: []BuildkitEndpoint{
+				{Address: "docker"},
+				{Address: "unix:///run/buildkit/buildkitd.sock"},
+				{
+					Address: "tcp://buildkit.internal:1234", CA: filepath.Join(root, "certs/ca.pem"),
+					Cert: "/etc/buildkit/client.pem", Key: filepath.Join(root, "certs/client-key.pem"),
+					ServerName: "buildkit.example.com", Jobs: 4,
+				},
+				{Address: "tcp://[fd00::7]:1234"},
+				{Address: "docker-container://buildkitd_1"},
+				{Address: "kube-pod://buildkitd-0?namespace=ci"},
+			},
+			Services: []*Service{{
+				Name: "zbackend", Dir: "src/zbackend", AbsDir: filepath.Join(root, "src/zbackend"),
+				Git: Git{
+					Remote: "file:///srv/git/zbackend.git", URL: "file:///srv/git/zbackend.git",
+					Reference: "main", Path: "services/z",
+				},
+				DockerBuilder: Builder{
+					Image: "builders/go:1.26", Workdir: "/src/",
+					Env:    map[string]string{"GOFLAGS": "-mod=mod", "CGO_ENABLED": "0", "EMPTY": ""},
+					Caches: []string{"/root/.cache/go-build", "/go/pkg/mod", "/src/node_modules"},
+				},
+				Docker: Docker{
+					Image: "zbackend", Dockerfile: "Dockerfile", Context: ".",
+					Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm/v6"},
+				},
+				Scripts: Scripts{
+					Build: []string{"make build"}, Test: []string{"make test"},
+					Reports: []string{"build/junit.xml", "build/coverage", ".report"},
+				},
+				Secrets: []Secret{
+					{ID: "npm_token", Env: "NPM_TOKEN"},
+					{ID: "netrc", File: "~/.netrc"},
+					{ID: "gcs.key-1", File: filepath.Join(root, "secrets/gcs.json")},
+					{ID: "abs", File: "/etc/x/secret"},
+				},
+			}},
+		},
+	}, {
 		file: "valid-anchors.yaml",
 		want: &Manifest{Services: []*Service{{
 			Name: "zbackend", Dir: "src/zbackend", AbsDir: filepath.Join(root, "src/zbackend"),
@@ -126,6 +168,9 @@ func TestLoadValid(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got.InsecureRegistries, tt.want.InsecureRegistries) {
 				t.Errorf("InsecureRegistries = %q, want %q", got.InsecureRegistries, tt.want.InsecureRegistries)
+			}
+			if !reflect.DeepEqual(got.Builders, tt.want.Builders) {
+				t.Errorf("Builders:\n got %+v\nwant %+v", got.Builders, tt.want.Builders)
 			}
 			if !reflect.DeepEqual(got.Names(), tt.want.Names()) {
 				t.Fatalf("services %v, want %v", got.Names(), tt.want.Names())

@@ -199,35 +199,6 @@ func (d *decoder) str(o *object, name string, required bool) (string, *yaml.Node
 	return f.val.Value, f.val
 }
 
-// list returns the strings of the list under name; absent and null are an
-// empty list. what names the items in errors ("strings"); check, when not
-// nil, returns a problem with an item, or "".
-func (d *decoder) list(o *object, name, what string, check func(string) string) []string {
-	f, ok := o.fields[name]
-	path := join(o.path, name)
-	if !ok || isNull(f.val) {
-		return nil
-	}
-	if f.val.Kind != yaml.SequenceNode {
-		d.report(f.val, path, "must be a list of %s, got %s", what, describe(f.val))
-		return nil
-	}
-	var out []string
-	for i, item := range f.val.Content {
-		item = resolve(item)
-		at := fmt.Sprintf("%s[%d]", path, i)
-		switch {
-		case item.Kind != yaml.ScalarNode:
-			d.report(item, at, "must be a string, got %s", describe(item))
-		case isNull(item) || strings.TrimSpace(item.Value) == "":
-			d.report(item, at, "must not be empty")
-		case check == nil || d.check(item, at, check(item.Value)):
-			out = append(out, item.Value)
-		}
-	}
-	return out
-}
-
 // stringMap returns the string-to-string mapping under name; check
 // returns a problem with a key, or "".
 func (d *decoder) stringMap(o *object, name string, check func(string) string) map[string]string {

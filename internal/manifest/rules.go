@@ -174,3 +174,51 @@ func remoteURL(root, remote string) string {
 	}
 	return remote
 }
+
+func envNameProblem(name string) string {
+	if !argName.MatchString(name) {
+		return "not a valid environment variable name: letters, digits and '_', not starting with a digit"
+	}
+	return ""
+}
+
+// cacheProblem checks a cache mount of dockerBuilder.caches, a folder
+// inside the builder image.
+func cacheProblem(s string) string {
+	switch {
+	case !path.IsAbs(s):
+		return "must be an absolute path inside the builder image, such as " + path.Clean("/"+s)
+	case s == "/" || path.Clean(s) == "/":
+		return "must not be /: a cache mount there would hide the whole builder image"
+	case path.Clean(s) != s:
+		return "must be a clean path: write " + path.Clean(s)
+	}
+	return ""
+}
+
+// cacheOverWorkdir reports a cache mount that would hide the source the
+// scripts build, copied to workdir.
+func cacheOverWorkdir(cache, workdir string) string {
+	workdir = path.Clean(workdir)
+	if cache == workdir || strings.HasPrefix(workdir, cache+"/") {
+		return fmt.Sprintf("would hide the workdir %s, where the source is; cache a folder beside or inside it", workdir)
+	}
+	return ""
+}
+
+// reportProblem checks an entry of scripts.reports, relative to the
+// service's folder in the checkout.
+func reportProblem(s string) string {
+	clean := path.Clean(s)
+	switch {
+	case strings.HasPrefix(s, "/") || strings.Contains(s, `\`):
+		return "must be a relative, slash-separated path inside the service's folder, such as build/reports"
+	case escapes(clean):
+		return fmt.Sprintf("must stay inside the service's folder, but %s leaves it", s)
+	case clean == ".":
+		return "must name a file or folder inside the service's folder, not the folder itself"
+	case clean != s:
+		return "must be a clean path: write " + clean
+	}
+	return ""
+}

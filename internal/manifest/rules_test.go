@@ -94,11 +94,97 @@ func TestRules(t *testing.T) {
 		{"arg", argNameProblem, "A-B", "ARG"},
 		{"arg", argNameProblem, "A=B", "ARG"},
 		{"arg", argNameProblem, "", "ARG"},
+
+		{"env", envNameProblem, "GOFLAGS", ""},
+		{"env", envNameProblem, "_X_1", ""},
+		{"env", envNameProblem, "1X", "environment variable"},
+		{"env", envNameProblem, "GO-FLAGS", "environment variable"},
+		{"env", envNameProblem, "A B", "environment variable"},
+
+		{"cache", cacheProblem, "/root/.cache/go-build", ""},
+		{"cache", cacheProblem, "/go/pkg/mod", ""},
+		{"cache", cacheProblem, "/.cache", ""},
+		{"cache", cacheProblem, "root/.cache", "such as /root/.cache"},
+		{"cache", cacheProblem, "./x", "such as /x"},
+		{"cache", cacheProblem, "/", "must not be /"},
+		{"cache", cacheProblem, "//", "must not be /"},
+		{"cache", cacheProblem, "/x/..", "must not be /"},
+		{"cache", cacheProblem, "/root/.cache/", "write /root/.cache"},
+		{"cache", cacheProblem, "/root//.cache", "write /root/.cache"},
+		{"cache", cacheProblem, "/a/../b", "write /b"},
+
+		{"report", reportProblem, "junit.xml", ""},
+		{"report", reportProblem, "build/reports", ""},
+		{"report", reportProblem, ".report", ""},
+		{"report", reportProblem, "..report", ""},
+		{"report", reportProblem, "/tmp/junit.xml", "relative"},
+		{"report", reportProblem, `build\junit.xml`, "slash-separated"},
+		{"report", reportProblem, "..", "leaves it"},
+		{"report", reportProblem, "a/../../b", "leaves it"},
+		{"report", reportProblem, ".", "not the folder itself"},
+		{"report", reportProblem, "a/..", "not the folder itself"},
+		{"report", reportProblem, "./junit.xml", "write junit.xml"},
+		{"report", reportProblem, "build/", "write build"},
+
+		{"secret id", secretIDProblem, "npm_token", ""},
+		{"secret id", secretIDProblem, "gcs.key-1", ""},
+		{"secret id", secretIDProblem, ".npmrc", ""},
+		{"secret id", secretIDProblem, "", "secret id"},
+		{"secret id", secretIDProblem, "a/b", "secret id"},
+		{"secret id", secretIDProblem, "a b", "secret id"},
+		{"secret id", secretIDProblem, ".", "secret id"},
+		{"secret id", secretIDProblem, "..", "secret id"},
+
+		{"secret file", secretFileProblem, "~/.netrc", ""},
+		{"secret file", secretFileProblem, "secrets/npm", ""},
+		{"secret file", secretFileProblem, "/etc/secret", ""},
+		{"secret file", secretFileProblem, "a~b", ""},
+		{"secret file", secretFileProblem, "~bob/.netrc", "~user"},
+		{"secret file", secretFileProblem, "~", "not the home folder"},
+		{"secret file", secretFileProblem, "~/", "not the home folder"},
+
+		{"TLS file", hostFileProblem, "certs/ca.pem", ""},
+		{"TLS file", hostFileProblem, "/etc/ca.pem", ""},
+		{"TLS file", hostFileProblem, "~/ca.pem", "not expanded"},
 	}
 	for _, tt := range tests {
 		got := tt.check(tt.value)
 		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
 			t.Errorf("%s %q: got %q, want %q", tt.rule, tt.value, got, tt.want)
+		}
+	}
+}
+
+func TestCacheOverWorkdir(t *testing.T) {
+	tests := []struct {
+		cache, workdir string
+		hides          bool
+	}{
+		{"/go/pkg/mod", "/src", false},
+		{"/src/node_modules", "/src", false},
+		{"/srcx", "/src", false},
+		{"/root/.cache", "/", false},
+		{"/src", "/src", true},
+		{"/src", "/src/", true},
+		{"/go", "/go/src/x", true},
+	}
+	for _, tt := range tests {
+		if got := cacheOverWorkdir(tt.cache, tt.workdir); (got != "") != tt.hides {
+			t.Errorf("cacheOverWorkdir(%q, %q) = %q, want hides=%v", tt.cache, tt.workdir, got, tt.hides)
+		}
+	}
+}
+
+func TestSecretFile(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"~/.netrc", "~/.netrc"},
+		{"secrets/npm", "/m/secrets/npm"},
+		{"../npm", "/npm"},
+		{"/etc/./npm", "/etc/npm"},
+	}
+	for _, tt := range tests {
+		if got := secretFile("/m", tt.in); got != tt.want {
+			t.Errorf("secretFile(/m, %q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -20,6 +20,24 @@ type Manifest struct {
 	Services []*Service
 	// Environments that deploys target, in file order; see environments.go.
 	Environments []Environment
+	// Builders are the BuildKit daemons builds run on, in file order; none
+	// means the Docker engine's own BuildKit.
+	Builders []BuildkitEndpoint
+}
+
+// BuildkitEndpoint is one BuildKit daemon builds can run on.
+type BuildkitEndpoint struct {
+	// Address is as buildctl's --addr names it: unix:///path, tcp://host:port,
+	// docker-container://name, kube-pod://name[?namespace=ns], or "docker"
+	// for the BuildKit inside the Docker engine, reached through its API.
+	Address string
+	// CA, Cert and Key are absolute paths of PEM files for a tcp:// daemon
+	// that speaks TLS; Cert and Key are both set or both empty. ServerName
+	// overrides the host name the daemon's certificate is checked against.
+	CA, Cert, Key, ServerName string
+	// Jobs caps the builds run on this daemon at once; 0 leaves the
+	// choice to the caller.
+	Jobs int
 }
 
 // Service is one entry of the services map.
@@ -33,6 +51,9 @@ type Service struct {
 	DockerBuilder Builder
 	Docker        Docker
 	Scripts       Scripts
+	// Secrets are handed to the scripts, at /run/secrets/<id>, and to the
+	// Dockerfile's RUN --mount=type=secret,id=<id>; never stored in an image.
+	Secrets []Secret
 	// Deps are the services whose images this one's build args name with
 	// {{ image "name" }}, in the order first written.
 	Deps []string
@@ -65,6 +86,12 @@ type Git struct {
 type Builder struct {
 	Image   string
 	Workdir string
+	// Env is set for the scripts, on top of the image's own environment.
+	Env map[string]string
+	// Caches are absolute, clean paths inside the builder made cache
+	// mounts, so that downloads and compiler caches outlive one build. They
+	// are kept per builder image: two services sharing an image share them.
+	Caches []string
 }
 
 // Docker says how the service image is built and named.
@@ -77,12 +104,33 @@ type Docker struct {
 	Context   string
 	Target    string
 	BuildArgs map[string]string
+	// Platforms are normalised os/arch[/variant] strings (linux/arm/v7),
+	// each listed once; none means the platform of the daemon that builds.
+	Platforms []string
 }
 
 // Scripts are shell lines run with sh -c inside the builder, in order.
 type Scripts struct {
 	Build []string
 	Test  []string
+	// Reports are files or folders the scripts write, such as JUnit XML,
+	// exported to the host after the build. Clean, slash-separated and
+	// relative to the service's folder in the checkout (SourceDir), which
+	// they stay inside.
+	Reports []string
+}
+
+// Secret is a value a build may read but must not keep: from the
+// environment of the invoking process or from a file on its host.
+type Secret struct {
+	// ID names the secret in /run/secrets/<id> and --mount=type=secret,id=<id>.
+	ID string
+	// Env names the variable the value is read from; exactly one of Env and
+	// File is set.
+	Env string
+	// File is the file the value is read from: absolute, or "~/..." as
+	// written, which the reader expands against the invoking user's home.
+	File string
 }
 
 // Service returns the named service, or nil.
