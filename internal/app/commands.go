@@ -32,7 +32,7 @@ func buildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "build",
 		Usage: "sync, build, test, tag and push services, reusing images that already exist for their commits",
-		Flags: []cli.Flag{servicesFlag, jobsFlag(), networkJobsFlag, forceFlag,
+		Flags: []cli.Flag{servicesFlag, jobsFlag(), networkJobsFlag, forceFlag, builderFlag, secretFlag,
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
 			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
 			&cli.BoolFlag{Name: "locked", Usage: "take exactly the commits and image digests of " + lock.FileName + "; build nothing"},
@@ -103,13 +103,9 @@ func withPipeline(c *cli.Context, fn func(*pipeline.Pipeline) error) error {
 		return err
 	}
 	defer closeFn()
-	p.Jobs, p.Force, p.KeepGoing = max(c.Int("jobs"), 1), c.Bool("force"), c.Bool("keep-going")
+	p.Force, p.KeepGoing = c.Bool("force"), c.Bool("keep-going")
 	p.Network = c.Int("network-jobs")
-	err = fn(p)
-	if g, ok := p.Builder.(*remoteGuard); ok && g.refused.Load() {
-		return usageError{g.err}
-	}
-	return err
+	return fn(p)
 }
 
 func listCommand() *cli.Command {
@@ -146,6 +142,7 @@ func updateBuilderCommand() *cli.Command {
 		ArgsUsage: "NAME...",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE passed to the builder's Dockerfile"},
+			builderFlag,
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {

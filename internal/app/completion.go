@@ -78,6 +78,14 @@ func completion(app *cli.App, shell string) (string, error) {
 	return "", usageError{fmt.Errorf("completion takes bash, zsh or fish, not %q", shell)}
 }
 
+// envVars keeps a flag's own variable (--builder: XP_BUILDERS), else name.
+func envVars(own []string, name string) []string {
+	if len(own) > 0 {
+		return own
+	}
+	return []string{name}
+}
+
 // withEnvVars lets every flag of cmds come from XP_<NAME> (--keep-going:
 // XP_KEEP_GOING), as CI variables set them; --help shows the variable.
 func withEnvVars(flags []cli.Flag, cmds []*cli.Command) {
@@ -85,15 +93,15 @@ func withEnvVars(flags []cli.Flag, cmds []*cli.Command) {
 		name := "XP_" + strings.ToUpper(strings.ReplaceAll(f.Names()[0], "-", "_"))
 		switch f := f.(type) {
 		case *cli.StringFlag:
-			f.EnvVars = []string{name}
+			f.EnvVars = envVars(f.EnvVars, name)
 		case *cli.BoolFlag:
-			f.EnvVars = []string{name}
+			f.EnvVars = envVars(f.EnvVars, name)
 		case *cli.IntFlag:
-			f.EnvVars = []string{name}
+			f.EnvVars = envVars(f.EnvVars, name)
 		case *cli.StringSliceFlag:
-			f.EnvVars = []string{name}
+			f.EnvVars = envVars(f.EnvVars, name)
 		case *cli.DurationFlag:
-			f.EnvVars = []string{name}
+			f.EnvVars = envVars(f.EnvVars, name)
 		default:
 			panic(fmt.Sprintf("flag --%s (%T) has no environment variable", f.Names()[0], f))
 		}

@@ -66,9 +66,17 @@ func progress(c *cli.Context) *ui.Progress {
 	return ui.NewProgress(c.App.ErrWriter, level)
 }
 
-// newPipeline wires the real git, Docker and registry clients.
+// newPipeline wires the real git, Docker, BuildKit and registry clients.
 func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func(), error) {
 	reg, err := newRegistry(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	eps, err := endpoints(c, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets, err := secrets(c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,29 +85,21 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		return nil, nil, err
 	}
 	prog := progress(c)
-	var builder pipeline.Builder = eng
-	if ep := eng.Endpoint(); !ep.Local() && needsContainers(c) {
-		if builder, err = guardEngine(c.Context, eng, ep.String(), m.Root, prog); err != nil {
-			_ = eng.Close()
-			return nil, nil, err
-		}
-	}
+	pool, remote := newBuilders(eps, eng, prog)
 	return &pipeline.Pipeline{
 		Git:            pipeline.Git{},
 		Images:         eng,
-		Builder:        builder,
+		Builder:        pool,
 		Registry:       reg,
 		Progress:       prog,
 		Manifest:       m,
 		RegistryPrefix: m.Registry,
+		Jobs:           defaultJobs(c, pool),
 		User:           builderUser(),
+		Secrets:        secrets,
+		PlainHTTP:      reg.PlainHTTP,
+		RemoteBuilds:   remote,
 	}, func() { _ = eng.Close() }, nil
-}
-
-// needsContainers reports whether the command may run builder containers:
-// build, unless it only takes locked images.
-func needsContainers(c *cli.Context) bool {
-	return c.Command.Name == "build" && !c.Bool("locked")
 }
 
 // builderUser is who scripts run as: XP_USER (set by bin/x-platform to the

@@ -1,37 +1,32 @@
 package app
 
 import (
-	"os"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/x-platform/x-platform/internal/testenv"
 )
 
 // TestIntegrationInterruptBinary sends SIGINT to a real x-platform process
-// in the middle of a build script: it must exit non-zero and leave no
-// builder container behind.
+// in the middle of a build script: it must exit non-zero and leave none of
+// the script's processes running.
 func TestIntegrationInterruptBinary(t *testing.T) {
 	bin := buildBinary(t)
 	p := newPlatform(t, "slow")
+	marker := testenv.UniqueName(t, "xp-sigint")
 	p.writeManifest(func(_ string, svc map[string]string) {
-		svc["build"] = `["touch started", "sleep 120"]`
+		svc["build"] = fmt.Sprintf(`["true; sleep 120 # %s"]`, marker)
 	})
 	cmd := exec.Command(bin, "--file", filepath.Join(p.root, "x-platform.yml"), "build")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	started := filepath.Join(p.root, "src/slow/started")
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if _, err := os.Stat(started); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the build script never started")
-		}
-	}
+	waitFor(t, 2*time.Minute, "the build script to start", func() bool { return running(marker) })
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +40,5 @@ func TestIntegrationInterruptBinary(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("x-platform did not stop after SIGINT")
 	}
-	if n := builderContainers(t, p); n != 0 {
-		t.Fatalf("%d builder containers left behind", n)
-	}
+	waitFor(t, 30*time.Second, "the script's processes to end", func() bool { return !running(marker) })
 }

@@ -105,7 +105,7 @@ func TestIntegrationEngineBuildNamesFailingLine(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v, want a StepError", err)
 	}
-	if se.ExitCode != 3 || !strings.Contains(se.Step, "test 2/2: exit 3") {
+	if se.ExitCode != 3 || se.Line != 3 || !strings.Contains(se.Step, "test 2/2: exit 3") {
 		t.Errorf("step %q code %d, want test 2/2 with code 3 (%v)", se.Step, se.ExitCode, se.Err)
 	}
 }

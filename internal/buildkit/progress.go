@@ -49,7 +49,10 @@ func show(ctx context.Context, spec *Spec, status chan *bk.SolveStatus) <-chan s
 // the Dockerfile.
 type StepError struct {
 	// Step is the step's name as the progress shows it.
-	Step     string
+	Step string
+	// Line is the 1-based index in Spec.Lines of the line that failed; 0
+	// when the step was not a script line.
+	Line     int
 	ExitCode int
 	Err      error
 }
@@ -66,11 +69,16 @@ func (e *StepError) Unwrap() error { return e.Err }
 var exitCode = regexp.MustCompile(`exit code: (\d+)`)
 
 // describe names the failed step in err when there was one.
-func describe(err error, step string) error {
+func describe(spec *Spec, err error, step string) error {
 	if step == "" || errors.Is(err, context.Canceled) {
 		return err
 	}
 	se := &StepError{Step: step, Err: err}
+	for i := range spec.Lines {
+		if spec.lineName(i) == step {
+			se.Line = i + 1
+		}
+	}
 	var exit *gwpb.ExitError
 	if errors.As(err, &exit) {
 		se.ExitCode = int(exit.ExitCode)

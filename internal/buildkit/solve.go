@@ -54,7 +54,7 @@ func solve(ctx context.Context, c *bk.Client, spec *Spec, moby bool, attach []se
 	}, status)
 	failed := <-shown
 	if err != nil {
-		return res, describe(err, failed)
+		return res, describe(spec, err, failed)
 	}
 	if !moby {
 		res.Digest = resp.ExporterResponse[exptypes.ExporterImageDigestKey]
@@ -113,7 +113,10 @@ func (s *Spec) export(moby bool) bk.ExportEntry {
 	if moby {
 		return bk.ExportEntry{Type: "moby", Attrs: map[string]string{"name": strings.Join(s.Names, ",")}}
 	}
-	attrs := map[string]string{"name": repository(s.Names[0]), "push": "true", "push-by-digest": "true"}
+	attrs := map[string]string{"name": strings.Join(s.Names, ","), "push": "true"}
+	if s.ByDigest {
+		attrs["name"], attrs["push-by-digest"] = repository(s.Names[0]), "true"
+	}
 	if s.Insecure {
 		attrs["registry.insecure"] = "true"
 	}

@@ -48,9 +48,12 @@ type Spec struct {
 	BuildArgs, Labels           map[string]string
 	Platforms                   []string
 
-	// Names are the image's references; Push sends it to its registry by
-	// digest (the caller tags it), else it lands in the engine's images.
-	Names []string
+	// Names are the image's references. The engine's BuildKit puts the
+	// image among the engine's images under every name; a BuildKit daemon
+	// pushes it under every name, or, with ByDigest, by digest only to the
+	// first name's repository, for the caller to tag.
+	Names    []string
+	ByDigest bool
 	// Insecure lets pushes and the registry cache use plain HTTP.
 	Insecure bool
 	// CacheFrom are registry references whose layers may be reused;

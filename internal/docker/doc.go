@@ -1,2 +1,2 @@
-// Package docker drives the Docker Engine API for builds: builder containers, image builds, pushes and pulls.
+// Package docker is what the local Docker engine is still asked: whether it has an image, pull, push, tag, and a way to its BuildKit.
 package docker

@@ -5,16 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
-	"github.com/docker/docker/api/types"
-	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/api/types/network"
 	dockerclient "github.com/docker/docker/client"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/x-platform/x-platform/internal/engine"
 )
@@ -27,7 +23,6 @@ type imageAPI interface {
 	ImageInspect(ctx context.Context, ref string, opts ...dockerclient.ImageInspectOption) (image.InspectResponse, error)
 	ImageTag(ctx context.Context, source, target string) error
 	ImageRemove(ctx context.Context, ref string, opts image.RemoveOptions) ([]image.DeleteResponse, error)
-	ImageBuild(ctx context.Context, buildContext io.Reader, opts build.ImageBuildOptions) (build.ImageBuildResponse, error)
 }
 
 // transferAPI lists the engine calls that move images to and from registries.
@@ -36,13 +31,10 @@ type transferAPI interface {
 	ImagePush(ctx context.Context, ref string, opts image.PushOptions) (io.ReadCloser, error)
 }
 
-// containerAPI lists the engine calls on builder containers.
-type containerAPI interface {
-	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *ocispec.Platform, name string) (container.CreateResponse, error)
-	ContainerStart(ctx context.Context, id string, opts container.StartOptions) error
-	ContainerAttach(ctx context.Context, id string, opts container.AttachOptions) (types.HijackedResponse, error)
-	ContainerWait(ctx context.Context, id string, condition container.WaitCondition) (<-chan container.WaitResponse, <-chan error)
-	ContainerRemove(ctx context.Context, id string, opts container.RemoveOptions) error
+// buildAPI lists the engine calls that reach its BuildKit.
+type buildAPI interface {
+	DialHijack(ctx context.Context, url, proto string, meta map[string][]string) (net.Conn, error)
+	ClientVersion() string
 }
 
 // apiClient is every engine call this package makes, so that changes in the
@@ -50,8 +42,7 @@ type containerAPI interface {
 type apiClient interface {
 	imageAPI
 	transferAPI
-	containerAPI
-	probeAPI
+	buildAPI
 }
 
 var _ apiClient = (*dockerclient.Client)(nil)
@@ -74,6 +65,15 @@ func New(ctx context.Context) (*Engine, error) {
 	e.closer, e.endpoint = c, ep
 	return e, nil
 }
+
+// DialHijack opens a connection upgraded to proto on the engine API's url:
+// how the engine's BuildKit is reached.
+func (e *Engine) DialHijack(ctx context.Context, url, proto string, meta map[string][]string) (net.Conn, error) {
+	return e.api.DialHijack(ctx, url, proto, meta)
+}
+
+// ClientVersion is the engine API version in use.
+func (e *Engine) ClientVersion() string { return e.api.ClientVersion() }
 
 // Endpoint is the engine New connected to; zero for NewWithClient.
 func (e *Engine) Endpoint() engine.Endpoint { return e.endpoint }

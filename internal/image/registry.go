@@ -159,3 +159,10 @@ func classify(doing string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", doing, redact(err))
 }
+
+// PlainHTTP says whether ref's registry is spoken to over plain HTTP: a
+// loopback registry, or one listed as insecure. Builds hand the same answer
+// to BuildKit, which pushes and reads its cache there.
+func (r *Registry) PlainHTTP(ref string) bool {
+	return r.transport.plainHTTPAllowed(hostOf(ref))
+}

@@ -5,48 +5,53 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"path/filepath"
+	"strconv"
+	"strings"
 
+	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/cachekey"
-	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
-
 	"github.com/x-platform/x-platform/internal/redact"
 )
 
-// build runs the scripts, builds the image labelled with its key, and pushes
-// it under the commit's tag and its key's tag.
+// CacheTag is the registry tag of a service's build cache.
+const CacheTag = "buildcache"
+
+// build makes the image in one BuildKit solve — the commit's tree, the
+// scripts, the Dockerfile — and puts it in the registry under the commit's
+// tag and its key's tag.
 func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) (string, error) {
 	if err := p.ensureBuilder(ctx, s); err != nil {
 		return "", err
 	}
-	if err := p.runScripts(ctx, s, res.Commit); err != nil {
+	spec, err := p.spec(s, res, ref, in)
+	if err != nil {
 		return "", err
 	}
 	out := p.Progress.Output(s.Name)
 	defer out.Close()
-	keyRef := image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())
-	labels := labels(s, res.Commit)
-	maps.Copy(labels, in.Labels())
-	p.Progress.Stepf(s.Name, "building image %s", ref)
-	_, err := p.Builder.Build(ctx, docker.BuildSpec{
-		ContextDir: filepath.Join(s.SourceDir(), s.Docker.Context),
-		Dockerfile: filepath.Join(s.SourceDir(), s.Docker.Dockerfile),
-		Target:     s.Docker.Target,
-		BuildArgs:  in.BuildArgs,
-		Tags:       []string{ref, keyRef},
-		Labels:     labels,
-		Log:        out,
-	})
-	if err != nil {
-		return "", fmt.Errorf("building image: %w", err)
+	spec.Log = out
+	p.Progress.Stepf(s.Name, "building: %d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
+	built, err := p.Builder.Build(ctx, spec)
+	for _, r := range built.Reports {
+		p.Progress.Stepf(s.Name, "report: %s", r)
 	}
-	p.Progress.Stepf(s.Name, "pushing %s", ref)
-	digest, err := p.Images.Push(ctx, ref, out)
 	if err != nil {
-		return "", fmt.Errorf("pushing %s: %w", ref, err)
+		return "", scriptError(s, err)
+	}
+	digest := built.Digest
+	if digest == "" {
+		// The engine's BuildKit put the image among the engine's images.
+		p.Progress.Stepf(s.Name, "pushing %s", ref)
+		if digest, err = p.Images.Push(ctx, ref, out); err != nil {
+			return "", fmt.Errorf("pushing %s: %w", ref, err)
+		}
+	} else if err := p.Registry.Tag(ctx, imageRepo(ref)+"@"+digest, tagOf(ref)); err != nil {
+		return "", fmt.Errorf("tagging %s: %w", ref, err)
 	}
 	if err := p.Registry.Tag(ctx, ref, in.Tag()); err != nil {
 		return "", fmt.Errorf("tagging %s with its cache key: %w", ref, err)
@@ -54,38 +59,106 @@ func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.R
 	return digest, nil
 }
 
-func (p *Pipeline) runScripts(ctx context.Context, s *manifest.Service, commit string) error {
-	lines := append(append([]string(nil), s.Scripts.Build...), s.Scripts.Test...)
-	if len(lines) == 0 {
-		return nil
-	}
-	out := p.Progress.Output(s.Name)
-	defer out.Close()
-	p.Progress.Stepf(s.Name, "running %d build and %d test lines in %s", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
-	err := p.Builder.Run(ctx, docker.RunSpec{
-		Image:   s.DockerBuilder.Image,
-		Workdir: s.DockerBuilder.Workdir,
-		Dir:     s.Git.Path,
-		Mount:   s.AbsDir,
-		User:    p.User,
-		Env:     []string{"XP_SERVICE=" + s.Name, "XP_COMMIT=" + commit},
-		Lines:   lines,
-		Stdout:  out,
-		Stderr:  out,
-		Name:    "xp-" + s.Name,
-	})
-	var se *docker.ScriptError
-	if errors.As(err, &se) {
-		kind, n := "build", se.Index
-		if se.Index > len(s.Scripts.Build) {
-			kind, n = "test", se.Index-len(s.Scripts.Build)
-		}
-		return fmt.Errorf("%s script line %d `%s` exited with code %d", kind, n, se.Line, se.ExitCode)
-	}
+// spec is the service's build at commit: paths are relative to the tree
+// that the key covers (treePath), which is placed so that the scripts run
+// where they always have, workdir/<git.path>.
+func (p *Pipeline) spec(s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) (*buildkit.Spec, error) {
+	commit := res.Commit
+	root := treePath(s)
+	src, err := p.Git.TreeFS(s.AbsDir, commit, root)
 	if err != nil {
-		return fmt.Errorf("running scripts in %s: %w", s.DockerBuilder.Image, err)
+		return nil, fmt.Errorf("reading the commit's tree: %w", err)
 	}
-	return nil
+	uid, gid, err := parseUser(p.User)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := p.secrets(s)
+	if err != nil {
+		return nil, err
+	}
+	labels := labels(s, commit)
+	maps.Copy(labels, in.Labels())
+	env := map[string]string{"XP_SERVICE": s.Name, "XP_COMMIT": commit}
+	maps.Copy(env, s.DockerBuilder.Env)
+	rel := func(p string) string { return relTo(root, path.Clean(path.Join(s.Git.Path, filepath.ToSlash(p)))) }
+	repo := imageRepo(ref)
+	spec := &buildkit.Spec{
+		Name:       s.Name,
+		Source:     src,
+		Builder:    s.DockerBuilder.Image,
+		Mount:      path.Join(s.DockerBuilder.Workdir, root),
+		Dir:        rel("."),
+		UID:        uid,
+		GID:        gid,
+		Env:        env,
+		Lines:      append(append([]string(nil), s.Scripts.Build...), s.Scripts.Test...),
+		Build:      len(s.Scripts.Build),
+		Caches:     s.DockerBuilder.Caches,
+		Secrets:    secrets,
+		Reports:    s.Scripts.Reports,
+		ReportsTo:  filepath.Join(p.Manifest.Root, ".x-platform", "reports", s.Name),
+		Dockerfile: rel(s.Docker.Dockerfile),
+		Context:    rel(s.Docker.Context),
+		Target:     s.Docker.Target,
+		BuildArgs:  in.BuildArgs,
+		Labels:     labels,
+		Platforms:  s.Docker.Platforms,
+		Names:      []string{ref, image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())},
+		Insecure:   p.PlainHTTP != nil && p.PlainHTTP(ref),
+		CacheFrom:  []string{repo + ":" + CacheTag},
+		CacheTo:    repo + ":" + CacheTag,
+		ByDigest:   true,
+	}
+	if tag := gitsync.BranchTag(res.Name); tag != "" && res.Kind != gitsync.Commit {
+		// The last image of the branch carries its layers' cache inline.
+		spec.CacheFrom = append(spec.CacheFrom, repo+":"+tag)
+	}
+	return spec, nil
+}
+
+// relTo makes a clean slash path below root relative to it.
+func relTo(root, p string) string {
+	if root == "" {
+		return p
+	}
+	if p == root {
+		return "."
+	}
+	return strings.TrimPrefix(p, root+"/")
+}
+
+// scriptError names the script line that failed the way users wrote it.
+func scriptError(s *manifest.Service, err error) error {
+	var se *buildkit.StepError
+	if !errors.As(err, &se) || se.Line == 0 {
+		return fmt.Errorf("building: %w", err)
+	}
+	kind, n, line := "build", se.Line, ""
+	if se.Line > len(s.Scripts.Build) {
+		kind, n = "test", se.Line-len(s.Scripts.Build)
+		line = s.Scripts.Test[n-1]
+	} else {
+		line = s.Scripts.Build[n-1]
+	}
+	return fmt.Errorf("%s script line %d `%s` exited with code %d", kind, n, line, se.ExitCode)
+}
+
+// parseUser reads "uid:gid"; empty is root.
+func parseUser(u string) (int, int, error) {
+	if u == "" {
+		return 0, 0, nil
+	}
+	a, b, _ := strings.Cut(u, ":")
+	uid, err1 := strconv.Atoi(a)
+	gid, err2 := strconv.Atoi(b)
+	if b == "" {
+		gid, err2 = uid, nil
+	}
+	if err1 != nil || err2 != nil || uid < 0 || gid < 0 {
+		return 0, 0, &UsageError{fmt.Sprintf("the user scripts run as must be uid:gid in numbers, not %q (XP_USER)", u)}
+	}
+	return uid, gid, nil
 }
 
 func labels(s *manifest.Service, commit string) map[string]string {

@@ -11,7 +11,9 @@ import (
 
 	"github.com/distribution/reference"
 
-	"github.com/x-platform/x-platform/internal/docker"
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -35,30 +37,24 @@ func remoteImage(img string) bool {
 	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
 }
 
-// ensureBuilder makes sure a service's builder image is in the local engine:
-// pulled from its registry, or built from builders/<name>/ when that exists.
-// Services sharing a builder wait for one another instead of racing.
+// ensureBuilder makes sure a service's builder image is where builds take
+// it from: the local engine (pulled from its registry), or, for BuildKit
+// daemons, its registry; else it is built from builders/<name>/ when that
+// exists. Services sharing a builder wait for one another instead of racing.
 func (p *Pipeline) ensureBuilder(ctx context.Context, s *manifest.Service) error {
 	img := s.DockerBuilder.Image
 	_, err, _ := p.builders.Do(img, func() (any, error) {
-		info, err := p.Images.Inspect(ctx, img)
-		if err != nil || info.Present {
+		found, err := p.findBuilder(ctx, s.Name, img)
+		if err != nil || found {
 			return nil, err
-		}
-		if remoteImage(img) {
-			if _, err := p.Registry.Digest(ctx, img); err == nil {
-				p.Progress.Stepf(s.Name, "pulling builder image %s", img)
-				return nil, p.Images.Pull(ctx, img, p.Progress.Output(s.Name))
-			} else if !errors.Is(err, image.ErrNotFound) {
-				return nil, fmt.Errorf("looking up builder image %s: %w", img, err)
-			}
 		}
 		name := BuilderName(img)
 		if _, err := os.Stat(p.builderDockerfile(name)); err != nil {
 			return nil, fmt.Errorf("builder image %s is missing: run bin/x-update-builder %s", img, name)
 		}
 		p.Progress.Stepf(s.Name, "builder image %s is missing: building it from builders/%s", img, name)
-		return nil, p.buildBuilder(ctx, s.Name, name, img, nil)
+		_, err = p.buildBuilder(ctx, s.Name, name, []string{img}, nil)
+		return nil, err
 	})
 	if err != nil {
 		return fmt.Errorf("preparing builder: %w", err)
@@ -66,25 +62,64 @@ func (p *Pipeline) ensureBuilder(ctx context.Context, s *manifest.Service) error
 	return nil
 }
 
+// findBuilder looks for the builder image where builds take it from,
+// pulling it into the local engine from its registry when needed.
+func (p *Pipeline) findBuilder(ctx context.Context, service, img string) (bool, error) {
+	if p.RemoteBuilds {
+		if err := p.localBuilders([]string{img}); err != nil {
+			return false, err
+		}
+	} else if info, err := p.Images.Inspect(ctx, img); err != nil || info.Present {
+		return info.Present, err
+	}
+	if !remoteImage(img) {
+		return false, nil
+	}
+	_, err := p.Registry.Digest(ctx, img)
+	switch {
+	case errors.Is(err, image.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("looking up builder image %s: %w", img, err)
+	case p.RemoteBuilds:
+		return true, nil
+	}
+	p.Progress.Stepf(service, "pulling builder image %s", img)
+	return true, p.Images.Pull(ctx, img, p.Progress.Output(service))
+}
+
 func (p *Pipeline) builderDockerfile(name string) string {
 	return filepath.Join(p.Manifest.Root, "builders", name, "Dockerfile")
 }
 
-func (p *Pipeline) buildBuilder(ctx context.Context, service, name, img string, args map[string]string) error {
+// buildBuilder builds builders/<name> as images and says whether the
+// daemon pushed them (else they are in the engine's images).
+func (p *Pipeline) buildBuilder(ctx context.Context, service, name string, images []string, args map[string]string) (bool, error) {
+	if err := p.localBuilders(images); err != nil {
+		return false, err
+	}
 	out := p.Progress.Output(service)
 	defer out.Close()
-	_, err := p.Builder.Build(ctx, docker.BuildSpec{
-		ContextDir: filepath.Dir(p.builderDockerfile(name)),
-		Dockerfile: p.builderDockerfile(name),
+	dir := filepath.Dir(p.builderDockerfile(name))
+	src, err := fsutil.NewFS(dir)
+	if err != nil {
+		return false, fmt.Errorf("reading builders/%s: %w", name, err)
+	}
+	res, err := p.Builder.Build(ctx, &buildkit.Spec{
+		Name:       service,
+		Source:     src,
+		Dockerfile: "Dockerfile",
+		Context:    ".",
 		BuildArgs:  args,
-		Tags:       []string{img},
 		Labels:     map[string]string{"io.x-platform.builder": name},
+		Names:      images,
+		Insecure:   p.PlainHTTP != nil && p.PlainHTTP(images[0]),
 		Log:        out,
 	})
 	if err != nil {
-		return fmt.Errorf("building builder image %s from builders/%s: %w", img, name, err)
+		return false, fmt.Errorf("building builder image %s from builders/%s: %w", images[0], name, err)
 	}
-	return nil
+	return res.Digest != "", nil
 }
 
 // UpdateBuilders rebuilds builders/<name>/ for each name (a builder folder or
@@ -143,25 +178,34 @@ func (p *Pipeline) builderTargets(names []string) ([]builderTarget, error) {
 }
 
 func (p *Pipeline) updateBuilder(ctx context.Context, t builderTarget, args map[string]string) error {
-	first := t.images[0]
-	p.Progress.Stepf(t.name, "building builders/%s as %s", t.name, first)
-	if err := p.buildBuilder(ctx, t.name, t.name, first, args); err != nil {
+	p.Progress.Stepf(t.name, "building builders/%s as %s", t.name, strings.Join(t.images, ", "))
+	pushed, err := p.buildBuilder(ctx, t.name, t.name, t.images, args)
+	if err != nil || pushed {
 		return err
 	}
 	out := p.Progress.Output(t.name)
 	defer out.Close()
-	for i, img := range t.images {
-		if i > 0 {
-			if err := p.Images.Tag(ctx, first, img); err != nil {
-				return fmt.Errorf("tagging %s: %w", img, err)
-			}
-		}
+	for _, img := range t.images {
 		if !remoteImage(img) {
 			p.Progress.Stepf(t.name, "%s names no registry: kept in the local engine only", img)
 			continue
 		}
 		if _, err := p.Images.Push(ctx, img, out); err != nil {
 			return fmt.Errorf("pushing %s: %w", img, err)
+		}
+	}
+	return nil
+}
+
+// localBuilders refuses builder images that name no registry when builds
+// run on BuildKit daemons, which see registries only.
+func (p *Pipeline) localBuilders(images []string) error {
+	if !p.RemoteBuilds {
+		return nil
+	}
+	for _, img := range images {
+		if !remoteImage(img) {
+			return &UsageError{fmt.Sprintf("builder image %s names no registry, and the BuildKit daemons in builders: pull images from registries only: name it <registry>/%s in %s", img, img, p.Manifest.Path)}
 		}
 	}
 	return nil

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tonistiigi/fsutil"
+
+	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
@@ -127,21 +130,26 @@ func (f *fake) Tag(_ context.Context, src, dst string) error {
 	return nil
 }
 
-func (f *fake) Run(_ context.Context, spec docker.RunSpec) error {
-	f.record("run %s %s", spec.Name, strings.Join(spec.Lines, ";"))
-	return f.failRun[spec.Name]
-}
+func (f *fake) TreeFS(_, _, _ string) (fsutil.FS, error) { return nil, nil }
 
-func (f *fake) Build(_ context.Context, spec docker.BuildSpec) (string, error) {
-	f.record("build %s %v", spec.Tags[0], spec.BuildArgs)
+// Build stands in for the engine's BuildKit: the scripts run (failRun,
+// keyed by service, fails them), then the image lands in the engine.
+func (f *fake) Build(_ context.Context, spec *buildkit.Spec) (buildkit.Result, error) {
+	if len(spec.Lines) > 0 {
+		f.record("run %s %s", spec.Name, strings.Join(spec.Lines, ";"))
+	}
+	if err := f.failRun[spec.Name]; err != nil {
+		return buildkit.Result{}, err
+	}
+	f.record("build %s %v", spec.Names[0], spec.BuildArgs)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.builds++
 	img := fakeImage{id: fmt.Sprintf("sha256:img%d", f.builds), labels: maps.Clone(spec.Labels)}
-	for _, t := range spec.Tags {
+	for _, t := range spec.Names {
 		f.local[t] = img
 	}
-	return img.id, nil
+	return buildkit.Result{}, nil
 }
 
 func (f *fake) Digest(_ context.Context, ref string) (string, error) {

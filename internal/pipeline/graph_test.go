@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/x-platform/x-platform/internal/docker"
+	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -61,7 +61,7 @@ func TestDependencyChain(t *testing.T) {
 
 func TestDependencyFailureSkipsConsumers(t *testing.T) {
 	f := newFake()
-	f.failRun["xp-zfrontend"] = &docker.ScriptError{Line: "make", Index: 1, ExitCode: 2}
+	f.failRun["zfrontend"] = &buildkit.StepError{Line: 1, ExitCode: 2}
 	p, svcs := testPipeline(t, f, chain, "zfrontend", "zbackend", "zgateway", "other")
 	p.KeepGoing = true
 	got := byName(p.Build(context.Background(), svcs))

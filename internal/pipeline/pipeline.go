@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
@@ -22,6 +24,7 @@ type Source interface {
 	Fetch(ctx context.Context, req gitsync.Request) (bool, error)
 	Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error)
 	TreeHash(dir, commit, sub string) (string, error)
+	TreeFS(dir, commit, sub string) (fsutil.FS, error)
 }
 
 // Git is the Source backed by go-git checkouts.
@@ -37,6 +40,11 @@ func (Git) Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error
 	return gitsync.Sync(ctx, req)
 }
 
+// TreeFS calls gitsync.TreeFS.
+func (Git) TreeFS(dir, commit, sub string) (fsutil.FS, error) {
+	return gitsync.TreeFS(dir, commit, sub, gitsync.TreeFSOptions{})
+}
+
 // TreeHash calls gitsync.TreeHash.
 func (Git) TreeHash(dir, commit, sub string) (string, error) {
 	return gitsync.TreeHash(dir, commit, sub)
@@ -50,10 +58,9 @@ type Images interface {
 	Tag(ctx context.Context, src, dst string) error
 }
 
-// Builder runs scripts in builder containers and builds images.
+// Builder builds one image on BuildKit.
 type Builder interface {
-	Run(ctx context.Context, spec docker.RunSpec) error
-	Build(ctx context.Context, spec docker.BuildSpec) (imageID string, err error)
+	Build(ctx context.Context, spec *buildkit.Spec) (buildkit.Result, error)
 }
 
 // Registry answers for images in the registry without pulling them.
@@ -85,6 +92,14 @@ type Pipeline struct {
 	KeepGoing bool
 	// User is the uid:gid builder scripts run as.
 	User string
+	// Secrets are given to every service's build, besides its own.
+	Secrets map[string][]byte
+	// PlainHTTP says whether an image's registry is spoken to over plain
+	// HTTP (loopback, or listed as insecure).
+	PlainHTTP func(ref string) bool
+	// RemoteBuilds says the builds run on BuildKit daemons that take images
+	// from registries only, and push what they build.
+	RemoteBuilds bool
 
 	// dry forbids side effects: Plan sets it.
 	dry bool

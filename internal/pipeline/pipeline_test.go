@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/x-platform/x-platform/internal/docker"
+	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -20,7 +20,7 @@ func TestBuildThenReuse(t *testing.T) {
 	if first.Action != ui.ActionBuilt || first.Image != ref || first.Digest == "" || first.Key == "" {
 		t.Fatalf("first build = %+v", first)
 	}
-	for _, c := range []string{"run xp-svc make;make test", "build " + ref, "push " + ref, "rtag " + ref + " key-" + first.Key, "rtag " + ref + " master"} {
+	for _, c := range []string{"run svc make;make test", "build " + ref, "push " + ref, "rtag " + ref + " key-" + first.Key, "rtag " + ref + " master"} {
 		if !f.has(c) {
 			t.Errorf("missing call %q in %q", c, f.calls)
 		}
@@ -115,7 +115,7 @@ func TestSHAPinPushesNoName(t *testing.T) {
 
 func TestScriptFailureStopsService(t *testing.T) {
 	f := newFake()
-	f.failRun["xp-b"] = &docker.ScriptError{Line: "make test", Index: 2, ExitCode: 3}
+	f.failRun["b"] = &buildkit.StepError{Line: 2, ExitCode: 3}
 	p, svcs := testPipeline(t, f, nil, "b")
 	got := p.Build(context.Background(), svcs)[0]
 	if got.Action != ui.ActionFailed || got.Error != "test script line 1 `make test` exited with code 3" {
@@ -129,7 +129,7 @@ func TestScriptFailureStopsService(t *testing.T) {
 func TestFailureStopsScheduling(t *testing.T) {
 	for _, keepGoing := range []bool{false, true} {
 		f := newFake()
-		f.failRun["xp-a"] = &docker.ScriptError{Line: "make", Index: 1, ExitCode: 1}
+		f.failRun["a"] = &buildkit.StepError{Line: 1, ExitCode: 1}
 		p, svcs := testPipeline(t, f, nil, "a", "b", "c")
 		p.Jobs, p.KeepGoing = 1, keepGoing
 		got := p.Build(context.Background(), svcs)
