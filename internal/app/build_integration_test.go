@@ -157,7 +157,7 @@ func TestIntegrationBuildInterruptStopsScripts(t *testing.T) {
 	p := newPlatform(t, "slow")
 	marker := testenv.UniqueName(t, "xp-interrupt")
 	p.writeManifest(func(_ string, svc map[string]string) {
-		svc["build"] = fmt.Sprintf(`["true; sleep 600 # %s"]`, marker)
+		svc["build"] = fmt.Sprintf(`["sleep 600; echo %s"]`, marker)
 	})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int, 1)
@@ -178,7 +178,8 @@ func TestIntegrationBuildInterruptStopsScripts(t *testing.T) {
 	waitFor(t, 30*time.Second, "the script's processes to end", func() bool { return !running(marker) })
 }
 
-// running says whether a process whose command line holds marker runs.
+// running says whether a process whose command line holds marker runs: the
+// shell of a line "sleep N; echo MARKER", which cannot exec the sleep.
 func running(marker string) bool {
 	return exec.Command("pgrep", "-f", marker).Run() == nil
 }

@@ -32,6 +32,8 @@ type platform struct {
 	// urls overrides a remote's file:// URL, e.g. with its smart HTTP one.
 	urls map[string]string
 	base string
+	// stderrs keeps what every run printed, in order.
+	stderrs []string
 }
 
 // serviceFiles is a service repo: its build writes out.txt, its test checks it,
@@ -137,6 +139,7 @@ func (p *platform) runOutput(ctx context.Context, format string, args ...string)
 	var out, errOut bytes.Buffer
 	all := append([]string{"x-platform", "--file", filepath.Join(p.root, "x-platform.yml"), "--output", format}, args...)
 	code := Run(ctx, all, Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	p.stderrs = append(p.stderrs, errOut.String())
 	return code, out.String(), errOut.String()
 }
 

@@ -19,7 +19,7 @@ func TestIntegrationInterruptBinary(t *testing.T) {
 	p := newPlatform(t, "slow")
 	marker := testenv.UniqueName(t, "xp-sigint")
 	p.writeManifest(func(_ string, svc map[string]string) {
-		svc["build"] = fmt.Sprintf(`["true; sleep 120 # %s"]`, marker)
+		svc["build"] = fmt.Sprintf(`["sleep 120; echo %s"]`, marker)
 	})
 	cmd := exec.Command(bin, "--file", filepath.Join(p.root, "x-platform.yml"), "build")
 	if err := cmd.Start(); err != nil {

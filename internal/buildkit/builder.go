@@ -3,6 +3,7 @@ package buildkit
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/moby/buildkit/session"
@@ -25,6 +26,9 @@ func (d *Daemon) Moby() bool { return d.Endpoint.Address == DockerAddress }
 func (d *Daemon) Build(ctx context.Context, spec *Spec) (Result, error) {
 	if len(spec.Names) == 0 {
 		return Result{}, fmt.Errorf("building %s: the image has no name", spec.Name)
+	}
+	if d.Moby() && len(spec.Platforms) > 1 {
+		return Result{}, fmt.Errorf("building %s for %s: the Docker engine's image store holds one platform per name; build on a BuildKit daemon (builders: or --builder) for several", spec.Name, strings.Join(spec.Platforms, ", "))
 	}
 	c, err := Dial(ctx, d.Endpoint, d.Engine)
 	if err != nil {

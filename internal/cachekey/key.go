@@ -31,6 +31,8 @@ type Inputs struct {
 	Builder string
 	// Build and Test are the script lines.
 	Build, Test []string
+	// Env is the scripts' environment from the manifest.
+	Env map[string]string
 	// Dockerfile is a digest of the Dockerfile's content, path, context and target.
 	Dockerfile string
 	// BuildArgs are the build args after templates are expanded.
@@ -44,11 +46,21 @@ func (in Inputs) parts() [][2]string {
 	return [][2]string{
 		{labelTree, in.Tree},
 		{labelBuilder, in.Builder},
-		{labelScripts, digest(strings.Join(in.Build, "\n") + "\x00" + strings.Join(in.Test, "\n"))},
+		{labelScripts, in.scripts()},
 		{labelDockerfile, in.Dockerfile},
 		{labelArgs, digest(canonical(in.BuildArgs))},
 		{labelDeps, canonical(in.Deps)},
 	}
+}
+
+// scripts digests the lines and, when set, their environment: keys made
+// before environments existed stay as they were.
+func (in Inputs) scripts() string {
+	s := strings.Join(in.Build, "\n") + "\x00" + strings.Join(in.Test, "\n")
+	if len(in.Env) > 0 {
+		s += "\x00" + canonical(in.Env)
+	}
+	return digest(s)
 }
 
 // Key is the hex sha256 of all parts.
@@ -83,7 +95,7 @@ func (in Inputs) Explain(labels map[string]string) []string {
 		return []string{"the image has no cache key (built without x-platform or by an older version)"}
 	}
 	names := map[string]string{
-		labelTree: "source tree", labelBuilder: "builder image", labelScripts: "build or test scripts",
+		labelTree: "source tree", labelBuilder: "builder image", labelScripts: "build or test scripts or their environment",
 		labelDockerfile: "Dockerfile, context or target", labelArgs: "build args",
 	}
 	var why []string

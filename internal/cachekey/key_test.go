@@ -18,9 +18,10 @@ func TestKeyIsStableAndCoversEveryInput(t *testing.T) {
 		t.Fatalf("key not stable: %s", base().Key())
 	}
 	changes := map[string]func(*Inputs){
-		"source tree":          func(in *Inputs) { in.Tree = "t2" },
-		"builder image":        func(in *Inputs) { in.Builder = "sha256:b2" },
-		"build or test":        func(in *Inputs) { in.Test = []string{"make check"} },
+		"source tree":   func(in *Inputs) { in.Tree = "t2" },
+		"builder image": func(in *Inputs) { in.Builder = "sha256:b2" },
+		"build or test": func(in *Inputs) { in.Test = []string{"make check"} },
+		"build or test scripts or their environment": func(in *Inputs) { in.Env = map[string]string{"GOFLAGS": "-mod=mod"} },
 		"Dockerfile":           func(in *Inputs) { in.Dockerfile = "sha256:d2" },
 		"build args":           func(in *Inputs) { in.BuildArgs = map[string]string{"A": "2"} },
 		"dependency zfrontend": func(in *Inputs) { in.Deps = map[string]string{"zfrontend": "sha256:f2"} },
@@ -41,6 +42,19 @@ func TestKeyIsStableAndCoversEveryInput(t *testing.T) {
 	moved.Build, moved.Test = nil, []string{"make", "make test"}
 	if moved.Key() == base().Key() {
 		t.Error("moving a build line to test kept the key")
+	}
+}
+
+// TestKeyWithoutEnvIsUnchanged pins the key of inputs without an
+// environment, so images built before environments existed are still found.
+func TestKeyWithoutEnvIsUnchanged(t *testing.T) {
+	in := base()
+	in.Env = map[string]string{}
+	if in.Key() != base().Key() {
+		t.Fatal("an empty environment changed the key")
+	}
+	if want := digest("make\x00make test"); base().scripts() != want {
+		t.Fatalf("scripts digest = %s, want %s", base().scripts(), want)
 	}
 }
 

@@ -39,7 +39,7 @@ func (c checkoutSource) dockerfile() ([]byte, error) {
 
 // inputs gathers everything the service's image is made from at commit.
 func (p *Pipeline) inputs(ctx context.Context, s *manifest.Service, src source, deps map[string]ui.ServiceResult) (cachekey.Inputs, error) {
-	in := cachekey.Inputs{Build: s.Scripts.Build, Test: s.Scripts.Test, Deps: map[string]string{}}
+	in := cachekey.Inputs{Build: s.Scripts.Build, Test: s.Scripts.Test, Env: s.DockerBuilder.Env, Deps: map[string]string{}}
 	var err error
 	if in.Tree, err = src.tree(treePath(s)); err != nil {
 		return in, fmt.Errorf("reading the source tree: %w", err)
@@ -51,7 +51,12 @@ func (p *Pipeline) inputs(ctx context.Context, s *manifest.Service, src source, 
 	if err != nil {
 		return in, fmt.Errorf("reading the Dockerfile: %w", err)
 	}
-	in.Dockerfile = cachekey.Digest(string(content), s.Docker.Dockerfile, s.Docker.Context, s.Docker.Target)
+	parts := []string{string(content), s.Docker.Dockerfile, s.Docker.Context, s.Docker.Target}
+	if len(s.Docker.Platforms) > 0 {
+		// The same tree built for another platform is another image.
+		parts = append(parts, strings.Join(s.Docker.Platforms, ","))
+	}
+	in.Dockerfile = cachekey.Digest(parts...)
 
 	refs := map[string]string{}
 	for _, d := range s.Deps {
