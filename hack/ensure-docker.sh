@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure this machine can run the tests: a Docker engine that answers, Debian's static
 # busybox (base images are made from it, never pulled), git, OpenSSH's server (tests start
-# their own sshd on loopback; the system's is never started) and shellcheck (the wrappers
-# are linted). Safe to run again; it starts dockerd when needed but never stops anything.
+# their own sshd on loopback; the system's is never started), runc (tests run their own
+# buildkitd, which runs build steps with it) and shellcheck (the wrappers are linted).
+# Safe to run again; it starts dockerd when needed but never stops anything.
 set -euo pipefail
 
 logdir="${TMPDIR:-/tmp}"
@@ -50,6 +51,7 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+[ -x /usr/sbin/runc ] || command -v runc >/dev/null 2>&1 || missing+=(runc)
 
 if command -v docker >/dev/null 2>&1 && engine_answers; then
 	if [ "${#missing[@]}" -gt 0 ]; then
