@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	gateway "github.com/moby/buildkit/frontend/gateway/client"
 )
@@ -13,10 +14,10 @@ import (
 // copyReports copies the declared reports out of the scripts' result into
 // ReportsTo, keeping their paths; a report the scripts did not write is
 // skipped.
-func (s *Spec) copyReports(ctx context.Context, ref gateway.Reference) ([]string, error) {
+func (s *Spec) copyReports(ctx context.Context, ref gateway.Reference, root string) ([]string, error) {
 	var out []string
 	for _, rel := range s.Reports {
-		p := path.Join(s.Dir, rel)
+		p := path.Join(root, s.Dir, rel)
 		st, err := ref.StatFile(ctx, gateway.StatRequest{Path: p})
 		if err != nil {
 			continue
@@ -36,7 +37,7 @@ func (s *Spec) copyReport(ctx context.Context, ref gateway.Reference, p string, 
 		if err != nil {
 			return nil, err
 		}
-		dst := filepath.Join(s.ReportsTo, filepath.FromSlash(p))
+		dst := filepath.Join(s.ReportsTo, filepath.FromSlash(strings.TrimPrefix(p, treeRoot+"/")))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return nil, err
 		}

@@ -43,14 +43,14 @@ func solve(ctx context.Context, c *bk.Client, spec *Spec, moby bool, attach []se
 	status := make(chan *bk.SolveStatus)
 	shown := show(ctx, spec, status)
 	resp, err := c.Build(ctx, opt, "x-platform", func(ctx context.Context, gc gateway.Client) (*gateway.Result, error) {
-		scripts, err := spec.runScripts(ctx, gc)
+		scripts, root, err := spec.runScripts(ctx, gc)
 		if err != nil {
 			return nil, err
 		}
-		if res.Reports, err = spec.copyReports(ctx, scripts); err != nil {
+		if res.Reports, err = spec.copyReports(ctx, scripts, root); err != nil {
 			return nil, err
 		}
-		return builder.Build(ctx, withInputs{Client: gc, inputs: spec.inputs(scripts)})
+		return builder.Build(ctx, withInputs{Client: gc, inputs: spec.inputs(scripts, root)})
 	}, status)
 	failed := <-shown
 	if err != nil {
@@ -62,29 +62,36 @@ func solve(ctx context.Context, c *bk.Client, spec *Spec, moby bool, attach []se
 	return res, nil
 }
 
-// runScripts solves the scripts and returns their result.
-func (s *Spec) runScripts(ctx context.Context, gc gateway.Client) (gateway.Reference, error) {
-	def, err := s.scripts().Marshal(ctx, llb.WithCaps(gc.BuildOpts().LLBCaps))
+// runScripts solves the scripts and returns their result and the folder
+// in it that holds the tree.
+func (s *Spec) runScripts(ctx context.Context, gc gateway.Client) (gateway.Reference, string, error) {
+	st, root := s.scripts()
+	def, err := st.Marshal(ctx, llb.WithCaps(gc.BuildOpts().LLBCaps))
 	if err != nil {
-		return nil, fmt.Errorf("preparing the scripts: %w", err)
+		return nil, "", fmt.Errorf("preparing the scripts: %w", err)
 	}
-	r, err := gc.Solve(ctx, gateway.SolveRequest{Definition: def.ToPB(), Evaluate: true})
+	var imports []gateway.CacheOptionsEntry
+	for _, c := range s.cacheImports() {
+		imports = append(imports, gateway.CacheOptionsEntry{Type: c.Type, Attrs: c.Attrs})
+	}
+	r, err := gc.Solve(ctx, gateway.SolveRequest{Definition: def.ToPB(), Evaluate: true, CacheImports: imports})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return r.SingleRef()
+	ref, err := r.SingleRef()
+	return ref, root, err
 }
 
 // inputs are the Dockerfile frontend's context (the scripts' result, scoped
 // to the context folder) and the tree the Dockerfile is read from.
-func (s *Spec) inputs(scripts gateway.Reference) map[string]llb.State {
+func (s *Spec) inputs(scripts gateway.Reference, root string) map[string]llb.State {
 	ctxState, err := scripts.ToState()
 	if err != nil {
 		ctxState = llb.Scratch()
 	}
-	if dir := path.Clean(s.Context); dir != "." && dir != "" {
+	if dir := path.Join(root, s.Context); dir != "/" {
 		ctxState = llb.Scratch().File(llb.Copy(ctxState, dir, "/", &llb.CopyInfo{CopyDirContentsOnly: true}),
-			llb.WithCustomName(s.Name+": the build context "+dir))
+			llb.WithCustomName(s.Name+": the build context "+path.Clean(s.Context)))
 	}
 	return map[string]llb.State{
 		"context":    ctxState,

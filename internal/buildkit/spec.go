@@ -71,15 +71,23 @@ const HomeDir = "/home/x-platform"
 // sourceName is the local source the tree is sent as.
 const sourceName = "src"
 
+// treeRoot is where the tree lies in the scripts' result: a folder of its
+// own, so that the folder itself, not only its contents, belongs to the
+// invoking user.
+const treeRoot = "/src"
+
 // scripts is the tree, with the lines run over it in the builder image one
-// after another: what the Dockerfile's context is taken from.
-func (s *Spec) scripts() llb.State {
+// after another, and the folder of the result the tree lies in: what the
+// Dockerfile's context is taken from.
+func (s *Spec) scripts() (llb.State, string) {
 	src := llb.Local(sourceName, llb.SharedKeyHint(s.Name), llb.WithCustomName(s.Name+": the commit's tree"))
 	if len(s.Lines) == 0 {
-		return src
+		return src, "/"
 	}
 	owner := llb.WithUIDGID(s.UID, s.GID)
-	tree := llb.Scratch().File(llb.Copy(src, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true}, owner),
+	tree := llb.Scratch().File(
+		llb.Mkdir(treeRoot, 0o755, owner).
+			Copy(src, "/", treeRoot, &llb.CopyInfo{CopyDirContentsOnly: true}, owner),
 		llb.WithCustomName(s.Name+": the tree, owned by the invoking user"))
 	root := llb.Image(s.Builder, llb.WithCustomName(s.Name+": builder "+s.Builder)).
 		File(llb.Mkdir(HomeDir, 0o700, llb.WithParents(true), owner), llb.WithCustomName(s.Name+": a home folder"))
@@ -89,10 +97,10 @@ func (s *Spec) scripts() llb.State {
 			llb.Args([]string{"/bin/sh", "-c", line}),
 			llb.WithCustomName(s.lineName(i)),
 		)...)
-		tree = run.AddMount(s.Mount, tree)
+		tree = run.AddMount(s.Mount, tree, llb.SourcePath(treeRoot))
 		root = run.Root()
 	}
-	return tree
+	return tree, treeRoot
 }
 
 // lineName names a line's step, "build 1/2: go build ./...", so the step
