@@ -39,5 +39,7 @@ func (d *Daemon) Build(ctx context.Context, spec *Spec) (Result, error) {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	return solve(ctx, c, spec, d.Moby(), []session.Attachable{authFrom(kc)})
+	res, err := solve(ctx, c, spec, d.Moby(), []session.Attachable{authFrom(kc)})
+	res.Daemon = d.Endpoint.String()
+	return res, err
 }

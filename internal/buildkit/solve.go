@@ -23,6 +23,8 @@ type Result struct {
 	Digest string
 	// Reports are the host paths of the reports copied out.
 	Reports []string
+	// Daemon is where the build ran.
+	Daemon string
 }
 
 // solve runs spec on c: the scripts, the reports out, then the Dockerfile
