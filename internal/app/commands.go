@@ -43,8 +43,12 @@ func buildCommand() *cli.Command {
 					return buildLocked(c, p, sel)
 				})
 			}
-			return runPipeline(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
-				return p.Build(c.Context, plan.WithDeps(p.Manifest, sel))
+			return runPipelineErr(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
+				all := plan.WithDeps(p.Manifest, sel)
+				if err := p.CheckBuilders(all); err != nil {
+					return nil, err
+				}
+				return p.Build(c.Context, all), nil
 			})
 		},
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 
+	xpimage "github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -34,6 +35,8 @@ type platform struct {
 	base string
 	// stderrs keeps what every run printed, in order.
 	stderrs []string
+	// top is written at the top of the manifest (builders:, say).
+	top string
 }
 
 // serviceFiles is a service repo: its build writes out.txt, its test checks it,
@@ -67,11 +70,13 @@ func newPlatform(t testing.TB, services ...string) *platform {
 
 // writeManifest writes x-platform.yml; edit may change a service's lines:
 // reference, builder, build and test always, and optionally dir (default
-// src/<name>), path (git.path) and buildArgs (a YAML flow
-// mapping; default BASE_IMAGE only, see baseArgs).
+// src/<name>), path (git.path), buildArgs (a YAML flow mapping; default
+// BASE_IMAGE only, see baseArgs), and the flow values caches
+// (dockerBuilder.caches), env (dockerBuilder.env), reports
+// (scripts.reports) and secrets; top, when set, is written before services.
 func (p *platform) writeManifest(edit func(name string, svc map[string]string)) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "registry: %s\nservices:\n", p.registry)
+	fmt.Fprintf(&b, "registry: %s\n%sservices:\n", p.registry, p.top)
 	for _, name := range sortedKeys(p.remotes) {
 		svc := map[string]string{
 			"reference": "origin/master",
@@ -88,9 +93,20 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
 		if edit != nil {
 			edit(name, svc)
 		}
-		var git string
+		var git, builder, scripts, extra string
 		if svc["path"] != "" {
 			git = "\n      path: " + svc["path"]
+		}
+		for _, k := range []string{"caches", "env"} {
+			if svc[k] != "" {
+				builder += fmt.Sprintf("\n      %s: %s", k, svc[k])
+			}
+		}
+		if svc["reports"] != "" {
+			scripts = "\n      reports: " + svc["reports"]
+		}
+		if svc["secrets"] != "" {
+			extra = "    secrets: " + svc["secrets"] + "\n"
 		}
 		fmt.Fprintf(&b, `  %s:
     dir: %s
@@ -99,14 +115,14 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
       reference: %s%s
     dockerBuilder:
       image: %s
-      workdir: /work/%s
+      workdir: /work/%s%s
     docker:
       image: %s
       buildArgs: %s
     scripts:
       build: %s
-      test: %s
-`, name, svc["dir"], url, svc["reference"], git, svc["builder"], name, name, svc["buildArgs"], svc["build"], svc["test"])
+      test: %s%s
+%s`, name, svc["dir"], url, svc["reference"], git, svc["builder"], name, builder, name, svc["buildArgs"], svc["build"], svc["test"], scripts, extra)
 	}
 	if err := os.WriteFile(filepath.Join(p.root, "x-platform.yml"), []byte(b.String()), 0o644); err != nil {
 		p.t.Fatal(err)
@@ -188,6 +204,16 @@ func (p *platform) labels(ref string) map[string]string {
 		p.t.Fatalf("inspecting %s: %v", ref, err)
 	}
 	return info.Config.Labels
+}
+
+// remoteDigest is the digest ref has in its registry, or "".
+func (p *platform) remoteDigest(t *testing.T, ref string) string {
+	t.Helper()
+	d, err := xpimage.NewRegistry().Digest(t.Context(), ref)
+	if err != nil {
+		return ""
+	}
+	return d
 }
 
 // writeFile writes content to path, making its folders.

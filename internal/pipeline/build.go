@@ -32,6 +32,7 @@ func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.R
 	if err != nil {
 		return "", err
 	}
+	spec.CacheFrom = p.existing(ctx, spec.CacheFrom)
 	out := p.Progress.Output(s.Name)
 	defer out.Close()
 	spec.Log = out
@@ -115,6 +116,18 @@ func (p *Pipeline) spec(s *manifest.Service, res gitsync.Result, ref string, in 
 		spec.CacheFrom = append(spec.CacheFrom, repo+":"+tag)
 	}
 	return spec, nil
+}
+
+// existing keeps the references that are in their registry: BuildKit
+// reports a cache it cannot import as an error block in the log.
+func (p *Pipeline) existing(ctx context.Context, refs []string) []string {
+	var out []string
+	for _, r := range refs {
+		if _, err := p.Registry.Digest(ctx, r); err == nil {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // relTo makes a clean slash path below root relative to it.

@@ -197,6 +197,16 @@ func (p *Pipeline) updateBuilder(ctx context.Context, t builderTarget, args map[
 	return nil
 }
 
+// CheckBuilders refuses, before anything is built, builder images that the
+// daemons builds run on cannot take.
+func (p *Pipeline) CheckBuilders(services []*manifest.Service) error {
+	var images []string
+	for _, s := range services {
+		images = append(images, s.DockerBuilder.Image)
+	}
+	return p.localBuilders(images)
+}
+
 // localBuilders refuses builder images that name no registry when builds
 // run on BuildKit daemons, which see registries only.
 func (p *Pipeline) localBuilders(images []string) error {
