@@ -26,6 +26,24 @@ var secretFlag = &cli.StringSliceFlag{
 	Usage: "a secret for every service's build, `id=ID,src=FILE` or `id=ID,env=VAR`, at /run/secrets/ID and RUN --mount=type=secret,id=ID",
 }
 
+var platformFlag = &cli.StringSliceFlag{
+	Name:  "platform",
+	Usage: "platforms to build every service for, such as linux/amd64,linux/arm64 (default: each service's docker.platforms, else the daemon's)",
+}
+
+// platforms reads --platform.
+func platforms(c *cli.Context) ([]string, error) {
+	var list []string
+	for _, v := range c.StringSlice(platformFlag.Name) {
+		list = append(list, strings.Split(v, ",")...)
+	}
+	out, err := manifest.ParsePlatforms(list)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--platform: %w", err)}
+	}
+	return out, nil
+}
+
 // builderTLSEnv names a folder with ca.pem, cert.pem and key.pem for the
 // tcp:// daemons given with --builder, as DOCKER_CERT_PATH does for docker.
 const builderTLSEnv = "XP_BUILDER_CERT_PATH"

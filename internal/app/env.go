@@ -80,6 +80,10 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 	if err != nil {
 		return nil, nil, err
 	}
+	plats, err := platforms(c)
+	if err != nil {
+		return nil, nil, err
+	}
 	eng, err := docker.New(c.Context)
 	if err != nil {
 		return nil, nil, err
@@ -97,6 +101,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		Jobs:           defaultJobs(c, pool),
 		User:           builderUser(),
 		Secrets:        secrets,
+		Platforms:      plats,
 		PlainHTTP:      reg.PlainHTTP,
 		RemoteBuilds:   remote,
 	}, func() { _ = eng.Close() }, nil

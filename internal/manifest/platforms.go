@@ -105,3 +105,19 @@ func (d *decoder) platforms(k *object) []string {
 	}
 	return out
 }
+
+// ParsePlatforms checks and normalises platforms given outside the manifest
+// (build --platform), as docker.platforms is; duplicates are dropped.
+func ParsePlatforms(list []string) ([]string, error) {
+	var out []string
+	for _, s := range list {
+		p, problem := normalizePlatform(strings.TrimSpace(s))
+		if problem != "" {
+			return nil, fmt.Errorf("platform %q: %s", s, problem)
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

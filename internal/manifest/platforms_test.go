@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,15 @@ func TestNormalizePlatform(t *testing.T) {
 		if got != tt.want || tt.problem == "" && problem != "" || !strings.Contains(problem, tt.problem) {
 			t.Errorf("normalizePlatform(%q) = %q, %q; want %q, %q", tt.in, got, problem, tt.want, tt.problem)
 		}
+	}
+}
+
+func TestParsePlatforms(t *testing.T) {
+	got, err := ParsePlatforms([]string{"linux/x86_64", " linux/amd64", "linux/arm"})
+	if err != nil || !slices.Equal(got, []string{"linux/amd64", "linux/arm/v7"}) {
+		t.Fatalf("ParsePlatforms = %v, %v", got, err)
+	}
+	if _, err := ParsePlatforms([]string{"linux"}); err == nil || !strings.Contains(err.Error(), "os/arch") {
+		t.Fatalf("ParsePlatforms(linux) = %v", err)
 	}
 }

@@ -104,7 +104,7 @@ func (p *Pipeline) spec(s *manifest.Service, res gitsync.Result, ref string, in 
 		Target:     s.Docker.Target,
 		BuildArgs:  in.BuildArgs,
 		Labels:     labels,
-		Platforms:  s.Docker.Platforms,
+		Platforms:  p.platforms(s),
 		Names:      []string{ref, image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())},
 		Insecure:   p.PlainHTTP != nil && p.PlainHTTP(ref),
 		CacheFrom:  []string{repo + ":" + CacheTag},

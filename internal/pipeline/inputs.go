@@ -52,9 +52,9 @@ func (p *Pipeline) inputs(ctx context.Context, s *manifest.Service, src source, 
 		return in, fmt.Errorf("reading the Dockerfile: %w", err)
 	}
 	parts := []string{string(content), s.Docker.Dockerfile, s.Docker.Context, s.Docker.Target}
-	if len(s.Docker.Platforms) > 0 {
+	if pl := p.platforms(s); len(pl) > 0 {
 		// The same tree built for another platform is another image.
-		parts = append(parts, strings.Join(s.Docker.Platforms, ","))
+		parts = append(parts, strings.Join(pl, ","))
 	}
 	in.Dockerfile = cachekey.Digest(parts...)
 
@@ -74,6 +74,14 @@ func (p *Pipeline) inputs(ctx context.Context, s *manifest.Service, src source, 
 		}
 	}
 	return in, nil
+}
+
+// platforms are the platforms s is built for: --platform, else its own.
+func (p *Pipeline) platforms(s *manifest.Service) []string {
+	if len(p.Platforms) > 0 {
+		return p.Platforms
+	}
+	return s.Docker.Platforms
 }
 
 // treePath is the repository folder whose tree the key covers: the

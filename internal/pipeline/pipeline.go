@@ -97,6 +97,8 @@ type Pipeline struct {
 	// PlainHTTP says whether an image's registry is spoken to over plain
 	// HTTP (loopback, or listed as insecure).
 	PlainHTTP func(ref string) bool
+	// Platforms, when set, replace every service's docker.platforms.
+	Platforms []string
 	// RemoteBuilds says the builds run on BuildKit daemons that take images
 	// from registries only, and push what they build.
 	RemoteBuilds bool

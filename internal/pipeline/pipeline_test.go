@@ -197,3 +197,23 @@ func TestRemoteBuilderRefreshedElsewhereIsPulled(t *testing.T) {
 		t.Fatalf("no-op = %+v, calls %q", r, f.calls)
 	}
 }
+
+// TestPlatformsAreInTheKey: the same commit built for another platform is
+// another image, whether the manifest or --platform names it.
+func TestPlatformsAreInTheKey(t *testing.T) {
+	keys := map[string]bool{}
+	for _, c := range []struct{ manifest, flag []string }{
+		{nil, nil},
+		{[]string{"linux/arm64"}, nil},
+		{nil, []string{"linux/amd64"}},
+	} {
+		f := newFake()
+		p, svcs := testPipeline(t, f, func(s *manifest.Service) { s.Docker.Platforms = c.manifest }, "svc")
+		p.Platforms = c.flag
+		r := p.Build(context.Background(), svcs)[0]
+		if r.Action != ui.ActionBuilt || keys[r.Key] {
+			t.Fatalf("platforms %v / --platform %v: %+v (key seen before: %v)", c.manifest, c.flag, r, keys[r.Key])
+		}
+		keys[r.Key] = true
+	}
+}
