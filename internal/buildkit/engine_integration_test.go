@@ -109,3 +109,41 @@ func TestIntegrationEngineBuildNamesFailingLine(t *testing.T) {
 		t.Errorf("step %q code %d, want test 2/2 with code 3 (%v)", se.Step, se.ExitCode, se.Err)
 	}
 }
+
+// TestIntegrationEngineBuildTakesTheBuilderEnvironment: the lines see the
+// builder image's own ENV (PATH, GOCACHE…), under the manifest's env.
+func TestIntegrationEngineBuildTakesTheBuilderEnvironment(t *testing.T) {
+	d, cli := engineDaemon(t)
+	base := testenv.BaseImage(t)
+	builder := testenv.UniqueName(t, "xp-test/builder") + ":1"
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), builder, imageRemoveOptions()) })
+	mk := &buildkit.Spec{
+		Name:       "builder",
+		Source:     tree(t, map[string]string{"Dockerfile": "ARG BASE\nFROM ${BASE}\nENV FROM_IMAGE=image-env PATH=/opt/tools:/bin:/usr/bin\n"}),
+		Dockerfile: "Dockerfile", Context: ".",
+		BuildArgs: map[string]string{"BASE": base},
+		Names:     []string{builder},
+	}
+	if _, err := d.Build(t.Context(), mk); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	nonce := testenv.UniqueName(t, "n")
+	spec := &buildkit.Spec{
+		Name:    "svc",
+		Source:  tree(t, map[string]string{"Dockerfile": "FROM scratch\nCOPY env.txt /env.txt\n"}),
+		Builder: builder, Mount: "/work",
+		Env:   map[string]string{"NONCE": nonce},
+		Lines: []string{`echo "$FROM_IMAGE $PATH $NONCE" > env.txt`, "cat env.txt"},
+		Build: 1, Dockerfile: "Dockerfile", Context: ".",
+		Names: []string{testenv.UniqueName(t, "xp-test/envsvc") + ":1"},
+		Log:   &log,
+	}
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), spec.Names[0], imageRemoveOptions()) })
+	if _, err := d.Build(t.Context(), spec); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if want := "image-env /opt/tools:/bin:/usr/bin " + nonce; !strings.Contains(log.String(), want) {
+		t.Fatalf("the lines did not see the image's environment %q:\n%s", want, log.String())
+	}
+}

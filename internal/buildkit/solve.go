@@ -67,7 +67,7 @@ func solve(ctx context.Context, c *bk.Client, spec *Spec, moby bool, attach []se
 // runScripts solves the scripts and returns their result and the folder
 // in it that holds the tree.
 func (s *Spec) runScripts(ctx context.Context, gc gateway.Client) (gateway.Reference, string, error) {
-	st, root := s.scripts()
+	st, root := s.scripts(gc)
 	def, err := st.Marshal(ctx, llb.WithCaps(gc.BuildOpts().LLBCaps))
 	if err != nil {
 		return nil, "", fmt.Errorf("preparing the scripts: %w", err)

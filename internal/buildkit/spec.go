@@ -79,7 +79,7 @@ const treeRoot = "/src"
 // scripts is the tree, with the lines run over it in the builder image one
 // after another, and the folder of the result the tree lies in: what the
 // Dockerfile's context is taken from.
-func (s *Spec) scripts() (llb.State, string) {
+func (s *Spec) scripts(resolver llb.ImageMetaResolver) (llb.State, string) {
 	src := llb.Local(sourceName, llb.SharedKeyHint(s.Name), llb.WithCustomName(s.Name+": the commit's tree"))
 	if len(s.Lines) == 0 {
 		return src, "/"
@@ -89,7 +89,8 @@ func (s *Spec) scripts() (llb.State, string) {
 		llb.Mkdir(treeRoot, 0o755, owner).
 			Copy(src, "/", treeRoot, &llb.CopyInfo{CopyDirContentsOnly: true}, owner),
 		llb.WithCustomName(s.Name+": the tree, owned by the invoking user"))
-	root := llb.Image(s.Builder, llb.WithCustomName(s.Name+": builder "+s.Builder)).
+	// The resolver gives the steps the image's own environment (PATH, …).
+	root := llb.Image(s.Builder, llb.WithMetaResolver(resolver), llb.WithCustomName(s.Name+": builder "+s.Builder)).
 		File(llb.Mkdir(HomeDir, 0o700, llb.WithParents(true), owner), llb.WithCustomName(s.Name+": a home folder"))
 	opts := s.runOptions()
 	for i, line := range s.Lines {
