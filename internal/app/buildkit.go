@@ -21,10 +21,22 @@ var builderFlag = &cli.StringSliceFlag{
 	Usage:   "BuildKit daemons to build on, comma-separated: docker (the Docker engine's own), unix://, tcp://, docker-container://NAME, kube-pod://NAME (default: the manifest's builders:, else docker)",
 }
 
-var secretFlag = &cli.StringSliceFlag{
-	Name:  "secret",
-	Usage: "a secret for every service's build, `id=ID,src=FILE` or `id=ID,env=VAR`, at /run/secrets/ID and RUN --mount=type=secret,id=ID",
+// secretFlag is repeated, one secret each: its value holds commas, which a
+// string slice flag would split. Each command gets its own, so values never
+// carry over from one run to the next.
+func secretFlag() cli.Flag {
+	return &cli.GenericFlag{
+		Name:  "secret",
+		Value: &repeated{},
+		Usage: "a secret for every service's build, `id=ID,src=FILE` or `id=ID,env=VAR` (repeat for more), at /run/secrets/ID and RUN --mount=type=secret,id=ID",
+	}
 }
+
+// repeated collects every value of a flag given several times.
+type repeated struct{ values []string }
+
+func (r *repeated) Set(v string) error { r.values = append(r.values, v); return nil }
+func (r *repeated) String() string     { return strings.Join(r.values, " ") }
 
 var platformFlag = &cli.StringSliceFlag{
 	Name:  "platform",
@@ -107,7 +119,11 @@ func defaultJobs(c *cli.Context, pool *buildkit.Pool) int {
 // secrets reads --secret values.
 func secrets(c *cli.Context) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for _, v := range c.StringSlice(secretFlag.Name) {
+	var given []string
+	if r, ok := c.Generic("secret").(*repeated); ok {
+		given = r.values
+	}
+	for _, v := range given {
 		sec, err := parseSecret(v)
 		if err == nil {
 			out[sec.ID], err = pipeline.ReadSecret(sec)

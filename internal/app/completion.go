@@ -102,6 +102,8 @@ func withEnvVars(flags []cli.Flag, cmds []*cli.Command) {
 			f.EnvVars = envVars(f.EnvVars, name)
 		case *cli.DurationFlag:
 			f.EnvVars = envVars(f.EnvVars, name)
+		case *cli.GenericFlag:
+			f.EnvVars = envVars(f.EnvVars, name)
 		default:
 			panic(fmt.Sprintf("flag --%s (%T) has no environment variable", f.Names()[0], f))
 		}
