@@ -297,7 +297,7 @@ func TestIntegrationExplainSaysWhichInputChanged(t *testing.T) {
 	out = explain()
 	for _, want := range []string{
 		"\nzargs built: the commit's image is stale; build args changed (",
-		"\nzscripts built: the commit's image is stale; build or test scripts changed (",
+		"\nzscripts built: the commit's image is stale; build or test scripts or their environment changed (",
 	} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("text output lacks %q:\n%s", want, out)

@@ -54,7 +54,10 @@ func TestIntegrationEngineBuild(t *testing.T) {
 		Name: "svc",
 		Source: tree(t, map[string]string{
 			"app/main.txt":   "source",
-			"app/Dockerfile": "ARG BASE\nFROM ${BASE}\nCOPY --chmod=0755 out.txt /out.txt\nRUN <<EOF\nset -e\ncat /out.txt > /copy.txt\nEOF\n",
+			// A syntax line names a frontend image no registry here holds:
+			// the Dockerfile is built in process all the same.
+			"app/Dockerfile": "# syntax=docker/dockerfile:1.7\nARG BASE\nFROM ${BASE} AS first\nRUN echo one > /one\n" +
+				"FROM ${BASE}\nCOPY --from=first /one /one\nCOPY --chmod=0755 out.txt /out.txt\nRUN <<EOF\nset -e\ncat /out.txt > /copy.txt\nEOF\n",
 		}),
 		Builder: base, Mount: "/work", Dir: "app", UID: 1000, GID: 1000,
 		Env:        map[string]string{"GREETING": greeting},

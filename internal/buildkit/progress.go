@@ -16,16 +16,16 @@ import (
 )
 
 // show prints BuildKit's progress for spec, plain, with secret values
-// masked, and sends on the returned channel, once status is closed, the
-// name of the step that failed, if one did.
+// masked. Once status is closed and everything is printed, it sends on the
+// returned channel the name of the step that failed, if one did.
 func show(ctx context.Context, spec *Spec, status chan *bk.SolveStatus) <-chan string {
 	failed := make(chan string, 1)
 	out := newMasker(orDiscard(spec.Log), spec.Secrets)
 	d, _ := progressui.NewDisplay(out, progressui.PlainMode)
 	shown := make(chan *bk.SolveStatus)
+	var name string
 	go func() {
 		defer close(shown)
-		var name string
 		for st := range status {
 			for _, v := range st.Vertexes {
 				if v.Error != "" && name == "" && !strings.Contains(v.Error, context.Canceled.Error()) {
@@ -34,13 +34,13 @@ func show(ctx context.Context, spec *Spec, status chan *bk.SolveStatus) <-chan s
 			}
 			shown <- st
 		}
-		failed <- name
 	}()
 	go func() {
 		// The display ends when shown is closed; its error, if any, is about
 		// our own writer, and the build's outcome does not depend on it.
 		_, _ = d.UpdateFrom(context.WithoutCancel(ctx), shown)
 		out.flush()
+		failed <- name
 	}()
 	return failed
 }

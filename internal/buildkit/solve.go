@@ -9,7 +9,6 @@ import (
 	bk "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
-	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	gateway "github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/secrets/secretsprovider"
@@ -52,7 +51,7 @@ func solve(ctx context.Context, c *bk.Client, spec *Spec, moby bool, attach []se
 		if res.Reports, err = spec.copyReports(ctx, scripts, root); err != nil {
 			return nil, err
 		}
-		return builder.Build(ctx, withInputs{Client: gc, inputs: spec.inputs(scripts, root)})
+		return dockerfile(ctx, withInputs{Client: gc, inputs: spec.inputs(scripts, root)})
 	}, status)
 	failed := <-shown
 	if err != nil {

@@ -143,7 +143,7 @@ func (p *Pipeline) lookupBuilder(ctx context.Context, s *manifest.Service) (stri
 	if remoteImage(img) {
 		cfg, err := p.Registry.Config(ctx, img)
 		switch {
-		case err == nil && info.Present && cfg.ID != info.ID && !p.dry:
+		case err == nil && info.Present && cfg.ID != info.ID && !p.dry && !p.RemoteBuilds:
 			p.Progress.Stepf(s.Name, "pulling builder image %s (the registry has %s)", img, short(cfg.ID))
 			if err := p.Images.Pull(ctx, img, p.Progress.Output(s.Name)); err != nil {
 				return "", fmt.Errorf("pulling builder image %s: %w", img, err)
