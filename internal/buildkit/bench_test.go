@@ -72,7 +72,9 @@ func poolRound(b *testing.B, ctx context.Context, pool *buildkit.Pool, reg, base
 				"Dockerfile": "ARG BASE\nFROM ${BASE}\nCOPY out.txt /out.txt\n",
 			}),
 			Builder: base, Mount: "/work", UID: 1000, GID: 1000,
-			Lines:      []string{"sleep 3; echo " + nonce + " > out.txt"},
+			// A line of its own per service: identical steps of concurrent
+			// builds on one daemon would run once.
+			Lines:      []string{fmt.Sprintf("sleep 3; echo %s-%d > out.txt", nonce, i)},
 			Build:      1,
 			Dockerfile: "Dockerfile", Context: ".",
 			BuildArgs: map[string]string{"BASE": base},
