@@ -124,6 +124,9 @@ func BenchmarkGoIncremental(b *testing.B) {
 	reg := testenv.Registry(b)
 	base := testenv.PushBaseImage(b, reg)
 	goImage := pushEngineImage(b, reg, testenv.GoImage(b))
+	env := imageEnv(b, testenv.GoImage(b))
+	env["XP_COMMIT"], env["GOFLAGS"] = "bench", "-mod=mod"
+	env["GOCACHE"], env["GOMODCACHE"] = "/tmp/.gocache", "/tmp/go/pkg/mod"
 	d, _ := benchDaemon(b, reg, 0)
 	ctx, cancel := context.WithTimeout(b.Context(), 20*time.Minute)
 	defer cancel()
@@ -137,10 +140,7 @@ func BenchmarkGoIncremental(b *testing.B) {
 			Name:    "svc",
 			Source:  benchTree(b, files),
 			Builder: goImage, Mount: "/go/src/x/zbackend", UID: 1000, GID: 1000,
-			Env: map[string]string{
-				"XP_COMMIT": "bench", "GOFLAGS": "-mod=mod",
-				"GOCACHE": "/tmp/.gocache", "GOMODCACHE": "/tmp/go/pkg/mod",
-			},
+			Env:        env,
 			Caches:     []string{"/tmp/.gocache", "/tmp/go/pkg/mod"},
 			Lines:      []string{zbackendBuild},
 			Build:      1,
