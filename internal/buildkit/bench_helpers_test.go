@@ -22,7 +22,7 @@ import (
 )
 
 // benchTree is tree for any testing.TB: benchmarks have no *testing.T.
-func benchTree(tb testing.TB, files map[string]string) fsutil.FS {
+func tree(tb testing.TB, files map[string]string) fsutil.FS {
 	tb.Helper()
 	dir := tb.TempDir()
 	writeTree(tb, dir, files)

@@ -68,7 +68,7 @@ func poolRound(b *testing.B, ctx context.Context, pool *buildkit.Pool, reg, base
 	for i := range specs {
 		specs[i] = &buildkit.Spec{
 			Name: fmt.Sprintf("svc%d", i),
-			Source: benchTree(b, map[string]string{
+			Source: tree(b, map[string]string{
 				"Dockerfile": "ARG BASE\nFROM ${BASE}\nCOPY out.txt /out.txt\n",
 			}),
 			Builder: base, Mount: "/work", UID: 1000, GID: 1000,
@@ -142,7 +142,7 @@ func BenchmarkGoIncremental(b *testing.B) {
 	spec := func(files map[string]string, tag string) *buildkit.Spec {
 		return &buildkit.Spec{
 			Name:    "svc",
-			Source:  benchTree(b, files),
+			Source:  tree(b, files),
 			Builder: goImage, Mount: "/go/src/x/zbackend", UID: 1000, GID: 1000,
 			Env:        env,
 			Caches:     []string{"/tmp/.gocache", "/tmp/go/pkg/mod"},
@@ -190,7 +190,7 @@ func frontImage(b *testing.B, ctx context.Context, d *buildkit.Daemon, reg, base
 	ref := repo + "/zfrontend:1"
 	timedBuild(b, ctx, d, &buildkit.Spec{
 		Name:       "front",
-		Source:     benchTree(b, map[string]string{"Dockerfile": "ARG BASE\nFROM ${BASE}\nRUN mkdir /www && echo site > /www/index.html\n"}),
+		Source:     tree(b, map[string]string{"Dockerfile": "ARG BASE\nFROM ${BASE}\nRUN mkdir /www && echo site > /www/index.html\n"}),
 		Dockerfile: "Dockerfile",
 		BuildArgs:  map[string]string{"BASE": base},
 		Names:      []string{ref},
@@ -232,7 +232,7 @@ func BenchmarkRegistryCacheColdVsWarm(b *testing.B) {
 		spec := func(line string) *buildkit.Spec {
 			return &buildkit.Spec{
 				Name: "svc",
-				Source: benchTree(b, map[string]string{
+				Source: tree(b, map[string]string{
 					"Dockerfile": "ARG BASE\nFROM ${BASE}\nRUN echo expensive-" + nonce + " && sleep 5\nCOPY out.txt /out.txt\n",
 				}),
 				Builder: base, Mount: "/work", UID: 1000, GID: 1000,

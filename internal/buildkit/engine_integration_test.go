@@ -4,38 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/client"
-	"github.com/tonistiigi/fsutil"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
-
-// tree writes files into a fresh folder and serves it as a build's source.
-func tree(t *testing.T, files map[string]string) fsutil.FS {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fs, err := fsutil.NewFS(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fs
-}
 
 func engineDaemon(t *testing.T) (*buildkit.Daemon, *client.Client) {
 	cli := testenv.Docker(t)
@@ -53,7 +30,7 @@ func TestIntegrationEngineBuild(t *testing.T) {
 	spec := &buildkit.Spec{
 		Name: "svc",
 		Source: tree(t, map[string]string{
-			"app/main.txt":   "source",
+			"app/main.txt": "source",
 			// A syntax line names a frontend image no registry here holds:
 			// the Dockerfile is built in process all the same.
 			"app/Dockerfile": "# syntax=docker/dockerfile:1.7\nARG BASE\nFROM ${BASE} AS first\nRUN echo one > /one\n" +
