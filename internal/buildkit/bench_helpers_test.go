@@ -21,7 +21,7 @@ import (
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
-// benchTree is tree for any testing.TB: benchmarks have no *testing.T.
+// tree writes files into a fresh folder and serves it as a build's source.
 func tree(tb testing.TB, files map[string]string) fsutil.FS {
 	tb.Helper()
 	dir := tb.TempDir()
