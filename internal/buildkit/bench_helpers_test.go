@@ -210,22 +210,3 @@ func printed(log, line string) bool {
 	}
 	return false
 }
-
-// imageEnv is the environment an engine image's config sets. The scripts
-// are given it themselves: their steps start from the builder image's
-// filesystem without its config (see Spec.scripts), so PATH and the Go
-// variables of the Go builder image would be missing.
-func imageEnv(tb testing.TB, ref string) map[string]string {
-	tb.Helper()
-	insp, _, err := testenv.Docker(tb).ImageInspectWithRaw(tb.Context(), ref)
-	if err != nil {
-		tb.Fatalf("inspecting %s: %v", ref, err)
-	}
-	env := map[string]string{}
-	for _, kv := range insp.Config.Env {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	return env
-}
