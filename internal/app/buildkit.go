@@ -108,10 +108,14 @@ func newBuilders(eps []manifest.BuildkitEndpoint, eng buildkit.Engine, prog *ui.
 	return pool, remote
 }
 
-// defaultJobs is --jobs unless given: enough to keep every daemon busy.
-func defaultJobs(c *cli.Context, pool *buildkit.Pool) int {
+// defaultJobs is --jobs unless given: the CPUs of this machine, which the
+// engine's BuildKit shares, or enough to keep every remote daemon busy.
+func defaultJobs(c *cli.Context, pool *buildkit.Pool, remote bool) int {
 	if c.IsSet("jobs") {
 		return max(c.Int("jobs"), 1)
+	}
+	if !remote {
+		return runtime.NumCPU()
 	}
 	return max(runtime.NumCPU(), pool.Jobs())
 }

@@ -98,7 +98,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		Progress:       prog,
 		Manifest:       m,
 		RegistryPrefix: m.Registry,
-		Jobs:           defaultJobs(c, pool),
+		Jobs:           defaultJobs(c, pool, remote),
 		User:           builderUser(),
 		Secrets:        secrets,
 		Platforms:      plats,
