@@ -134,6 +134,16 @@ func TestWrapperEngines(t *testing.T) {
 		}
 	})
 
+	t.Run("BuildKit daemons on this machine", func(t *testing.T) {
+		sock := listen(t, filepath.Join(t.TempDir(), "d.sock"))
+		bk := listen(t, filepath.Join(t.TempDir(), "buildkitd.sock"))
+		certs := t.TempDir()
+		w := runWrapper(t, map[string]string{"DOCKER_HOST": "unix://" + sock, "XP_BUILDERS": "unix://" + bk + ", tcp://10.0.0.9:1234", "XP_BUILDER_CERT_PATH": certs}, nil)
+		if w.code != 0 || !w.has("-v", bk+":"+bk) || !w.has("-v", certs+":"+certs+":ro") || !w.has("-e", "XP_BUILDERS") || !w.has("-e", "XP_BUILDER_CERT_PATH") {
+			t.Fatalf("exit %d, docker run %q\nstderr %s", w.code, w.args, w.stderr)
+		}
+	})
+
 	t.Run("Docker Desktop socket found in HOME", func(t *testing.T) {
 		w := runWrapper(t, map[string]string{"FAKE_SEES": "1"}, func(home string) { listen(t, filepath.Join(home, ".docker/run/docker.sock")) })
 		// The engine runs in Desktop's VM: its own socket path, its agent
