@@ -22,11 +22,20 @@ func show(ctx context.Context, spec *Spec, status chan *bk.SolveStatus) <-chan s
 	failed := make(chan string, 1)
 	out := newMasker(orDiscard(spec.Log), spec.Secrets)
 	d, _ := progressui.NewDisplay(out, progressui.PlainMode)
+	if spec.Console != nil {
+		if live, err := progressui.NewDisplay(spec.Console, progressui.TtyMode); err == nil {
+			d = live
+		}
+	}
 	shown := make(chan *bk.SolveStatus)
 	var name string
 	go func() {
 		defer close(shown)
 		for st := range status {
+			// The live display writes logs itself: mask them on the way.
+			for _, l := range st.Logs {
+				l.Data = out.mask(l.Data)
+			}
 			for _, v := range st.Vertexes {
 				if v.Error != "" && name == "" && !strings.Contains(v.Error, context.Canceled.Error()) {
 					name = v.Name
@@ -121,11 +130,16 @@ func (m *masker) Write(p []byte) (int, error) {
 }
 
 func (m *masker) emit(b []byte) error {
+	_, err := m.dst.Write(m.mask(b))
+	return err
+}
+
+// mask replaces every secret value in b.
+func (m *masker) mask(b []byte) []byte {
 	for _, s := range m.secrets {
 		b = bytes.ReplaceAll(b, s, []byte("****"))
 	}
-	_, err := m.dst.Write(b)
-	return err
+	return b
 }
 
 func (m *masker) flush() {

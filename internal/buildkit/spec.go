@@ -3,6 +3,7 @@ package buildkit
 import (
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"sort"
 
@@ -61,8 +62,10 @@ type Spec struct {
 	CacheFrom []string
 	CacheTo   string
 
-	// Log receives BuildKit's progress, plain, line by line.
-	Log io.Writer
+	// Log receives BuildKit's progress, plain, line by line, unless
+	// Console is set: then a live display is drawn there.
+	Log     io.Writer
+	Console *os.File
 }
 
 // HomeDir is HOME for the script lines: writable by the invoking user.

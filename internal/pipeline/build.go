@@ -36,6 +36,9 @@ func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.R
 	out := p.Progress.Output(s.Name)
 	defer out.Close()
 	spec.Log = out
+	if p.live {
+		spec.Console = p.Progress.Terminal()
+	}
 	p.Progress.Stepf(s.Name, "building: %d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
 	built, err := p.Builder.Build(ctx, spec)
 	for _, r := range built.Reports {

@@ -105,6 +105,8 @@ type Pipeline struct {
 
 	// dry forbids side effects: Plan sets it.
 	dry bool
+	// live draws BuildKit's live display on a terminal: one build at a time.
+	live bool
 
 	// Per run: what is learnt once and shared by the run's services.
 	builders   singleflight.Group
@@ -118,6 +120,7 @@ type step func(ctx context.Context, s *manifest.Service, deps map[string]ui.Serv
 // Build syncs and builds (or reuses) every service given; services must come
 // with their dependencies (plan.WithDeps).
 func (p *Pipeline) Build(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
+	p.live = len(services) == 1 || p.Jobs == 1
 	return p.each(ctx, services, p.buildOne)
 }
 

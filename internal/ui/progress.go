@@ -24,11 +24,25 @@ type Progress struct {
 	lines *Lines
 	level Level
 	color bool
+	term  *os.File
 }
 
 // NewProgress writes to w at the given level.
 func NewProgress(w io.Writer, level Level) *Progress {
-	return &Progress{lines: NewLines(w), level: level, color: IsTerminal(w) && os.Getenv("NO_COLOR") == ""}
+	p := &Progress{lines: NewLines(w), level: level, color: IsTerminal(w) && os.Getenv("NO_COLOR") == ""}
+	if f, ok := w.(*os.File); ok && p.color {
+		p.term = f
+	}
+	return p
+}
+
+// Terminal is the terminal progress goes to, for a live display; nil when
+// it goes to a log, a pipe, or NO_COLOR is set, or when quiet.
+func (p *Progress) Terminal() *os.File {
+	if p.level < Normal {
+		return nil
+	}
+	return p.term
 }
 
 // IsTerminal tells whether w is a terminal.
