@@ -41,16 +41,16 @@ func TestIntegrationConsoleDrawsALiveDisplay(t *testing.T) {
 	nonce := testenv.UniqueName(t, "n")
 	var log bytes.Buffer
 	spec := &buildkit.Spec{
-		Name:       "svc",
-		Source:     tree(t, map[string]string{"Dockerfile": "FROM scratch\nCOPY out.txt /out.txt\n"}),
-		Builder:    testenv.BaseImage(t), Mount: "/work",
+		Name:    "svc",
+		Source:  tree(t, map[string]string{"Dockerfile": "FROM scratch\nCOPY out.txt /out.txt\n"}),
+		Builder: testenv.BaseImage(t), Mount: "/work",
 		Lines:      []string{"echo " + nonce + " > out.txt", "cat /run/secrets/token"},
 		Build:      1,
 		Secrets:    map[string][]byte{"token": []byte("live-s3cret-" + nonce)},
 		Dockerfile: "Dockerfile", Context: ".",
-		Names:      []string{testenv.UniqueName(t, "xp-test/live") + ":1"},
-		Log:        &log,
-		Console:    tty,
+		Names:   []string{testenv.UniqueName(t, "xp-test/live") + ":1"},
+		Log:     &log,
+		Console: tty,
 	}
 	if _, err := d.Build(t.Context(), spec); err != nil {
 		t.Fatal(err)
