@@ -22,7 +22,9 @@ func BenchmarkParallelBuild8(b *testing.B) {
 		rescript := func() {
 			round++
 			p.writeManifest(func(name string, svc map[string]string) {
-				svc["build"] = fmt.Sprintf(`["sleep %d", "echo built-%d-$XP_COMMIT > out.txt"]`, int(script.Seconds()), round)
+				// One line: each line is a BuildKit step, cached by its text,
+				// so the sleep must change with the round too.
+				svc["build"] = fmt.Sprintf(`["sleep %d && echo built-%d-$XP_COMMIT > out.txt"]`, int(script.Seconds()), round)
 			})
 		}
 		b.Run(fmt.Sprintf("script=%s", script), func(b *testing.B) {
