@@ -3,8 +3,6 @@ package buildkit_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/pkg/jsonmessage"
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
@@ -73,35 +69,6 @@ func benchDaemon(tb testing.TB, reg string, jobs int) (*buildkit.Daemon, *testen
 	tb.Helper()
 	b := testenv.StartBuildkitd(tb, testenv.BuildkitdOptions{InsecureRegistries: []string{reg}})
 	return &buildkit.Daemon{Endpoint: buildkit.Endpoint{Address: b.Addr, Jobs: jobs}}, b
-}
-
-// pushEngineImage pushes an image of the Docker engine to reg, as
-// PushBaseImage does for the base image: a standalone buildkitd sees only
-// what a registry holds.
-func pushEngineImage(tb testing.TB, reg, src string) string {
-	tb.Helper()
-	cli := testenv.Docker(tb)
-	ref := reg + "/" + src
-	ctx, cancel := context.WithTimeout(tb.Context(), 5*time.Minute)
-	defer cancel()
-	if err := cli.ImageTag(ctx, src, ref); err != nil {
-		tb.Fatalf("tagging %s as %s: %v", src, ref, err)
-	}
-	defer func() {
-		if _, err := cli.ImageRemove(context.WithoutCancel(ctx), ref, image.RemoveOptions{}); err != nil {
-			tb.Errorf("removing the tag %s: %v", ref, err)
-		}
-	}()
-	auth := base64.URLEncoding.EncodeToString([]byte("{}"))
-	rc, err := cli.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
-	if err == nil {
-		err = jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil)
-		rc.Close()
-	}
-	if err != nil {
-		tb.Fatalf("pushing %s: %v", ref, err)
-	}
-	return ref
 }
 
 // stepDuration is how long step ran, from the plain progress's "#N DONE

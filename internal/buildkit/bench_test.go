@@ -127,7 +127,7 @@ const zbackendBuild = `go build -ldflags "-X main.commit=$XP_COMMIT" -o bin/zbac
 func BenchmarkGoIncremental(b *testing.B) {
 	reg := testenv.Registry(b)
 	base := testenv.PushBaseImage(b, reg)
-	goImage := pushEngineImage(b, reg, testenv.GoImage(b))
+	goImage := testenv.PushImage(b, reg, testenv.GoImage(b))
 	// PATH comes from the builder image's own config.
 	env := map[string]string{"XP_COMMIT": "bench", "GOFLAGS": "-mod=mod", "GOCACHE": "/tmp/.gocache", "GOMODCACHE": "/tmp/go/pkg/mod"}
 	d, _ := benchDaemon(b, reg, 0)

@@ -16,13 +16,18 @@ import (
 // image of the Docker engine, so its builds take base images from a registry.
 func PushBaseImage(t testing.TB, registry string) string {
 	t.Helper()
-	base := BaseImage(t)
+	return PushImage(t, registry, BaseImage(t))
+}
+
+// PushImage pushes the engine's image src to registry as registry/src and returns that name.
+func PushImage(t testing.TB, registry, src string) string {
+	t.Helper()
 	cli := Docker(t)
-	ref := registry + "/" + BusyboxRef
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ref := registry + "/" + src
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	if err := cli.ImageTag(ctx, base, ref); err != nil {
-		t.Fatalf("tagging %s as %s: %v", base, ref, err)
+	if err := cli.ImageTag(ctx, src, ref); err != nil {
+		t.Fatalf("tagging %s as %s: %v", src, ref, err)
 	}
 	// The tag is only a way to push: the engine pushes tags, not images.
 	defer func() {
