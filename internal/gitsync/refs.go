@@ -15,6 +15,9 @@ const remotePrefix = "refs/remotes/origin/"
 type refs map[plumbing.ReferenceName]plumbing.Hash
 
 func readRefs(s storer.ReferenceStorer) (refs, error) {
+	if dir, ok := osGitDir(s); ok {
+		return readRefsDir(dir)
+	}
 	iter, err := s.IterReferences()
 	if err != nil {
 		return nil, err

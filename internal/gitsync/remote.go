@@ -3,6 +3,7 @@ package gitsync
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -27,11 +28,7 @@ func localPath(remote string) (string, bool) {
 // remote-tracking refs record and every tag we hold, so fetching would change
 // nothing.
 func sameRefs(local refs, path string) (bool, error) {
-	remote, err := git.PlainOpen(path)
-	if err != nil {
-		return false, err
-	}
-	theirs, err := readRefs(remote.Storer)
+	theirs, err := remoteRefs(path)
 	if err != nil {
 		return false, err
 	}
@@ -55,6 +52,20 @@ func sameRefs(local refs, path string) (bool, error) {
 		}
 	}
 	return ours == branches, nil // no branch was deleted there
+}
+
+// remoteRefs reads the refs of the repository at path, bare or not.
+func remoteRefs(path string) (refs, error) {
+	for _, dir := range []string{filepath.Join(path, ".git"), path} {
+		if st, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil && st.Mode().IsRegular() {
+			return readRefsDir(dir)
+		}
+	}
+	remote, err := git.PlainOpen(path)
+	if err != nil {
+		return nil, err
+	}
+	return readRefs(remote.Storer)
 }
 
 // sameRemote reports whether two spellings of a remote name one repository,
