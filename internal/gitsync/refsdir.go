@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/helper/chroot"
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -27,10 +28,18 @@ func osGitDir(s storer.ReferenceStorer) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if _, ok := h.Underlying().(*osfs.ChrootOS); !ok {
-		return "", false
+	// PlainOpen wraps the OS filesystem in a polyfill, itself in a chroot.
+	var fs billy.Basic = h
+	for {
+		switch u := fs.(type) {
+		case *osfs.ChrootOS:
+			return h.Root(), true
+		case interface{ Underlying() billy.Basic }:
+			fs = u.Underlying()
+		default:
+			return "", false
+		}
 	}
-	return h.Root(), true
 }
 
 // readRefsDir reads the direct references of the repository whose git

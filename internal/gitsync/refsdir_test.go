@@ -42,7 +42,10 @@ func TestReadRefsDirMatchesGoGit(t *testing.T) {
 			}
 			return nil
 		})
-		got, err := readRefsDir(dir)
+		if d, ok := osGitDir(repo.Storer); !ok || d != dir {
+			t.Errorf("osGitDir = %q, %v; want %q: refs are read through go-git", d, ok, dir)
+		}
+		got, err := readRefs(repo.Storer)
 		if err != nil {
 			t.Fatal(err)
 		}
