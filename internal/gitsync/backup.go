@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -131,6 +132,12 @@ func copyWork(repo *git.Repository, dir, dst string, st *status) (string, int, e
 	for _, name := range st.untracked {
 		taken[name] = true
 	}
+	entries := make(map[string]*index.Entry, len(st.idx.Entries))
+	for _, e := range st.idx.Entries {
+		if e.Stage == stageMerged {
+			entries[e.Name] = e
+		}
+	}
 	files := 0
 	for _, name := range st.changed {
 		kind := "changed"
@@ -141,7 +148,9 @@ func copyWork(repo *git.Repository, dir, dst string, st *status) (string, int, e
 		}
 		fmt.Fprintf(&m, "%-9s %s\n", kind, name)
 		files++
-		if e := stagedEntry(st, name); e != nil {
+		// The index holds content found neither in HEAD nor in the
+		// worktree, which the checkout would lose.
+		if e := entries[name]; e != nil && st.staged[name] && st.unstaged[name] && e.Mode != filemode.Submodule {
 			alt := name + stagedSuffix
 			for i := 2; taken[alt]; i++ {
 				alt = fmt.Sprintf("%s%s-%d", name, stagedSuffix, i)
@@ -154,27 +163,16 @@ func copyWork(repo *git.Repository, dir, dst string, st *status) (string, int, e
 		}
 	}
 	for _, name := range st.untracked {
-		if err := copyFile(filepath.Join(dir, name), filepath.Join(dst, name)); err != nil {
-			return "", 0, err
+		// git rm --cached leaves a file both changed and untracked.
+		if _, copied := slices.BinarySearch(st.changed, name); !copied {
+			if err := copyFile(filepath.Join(dir, name), filepath.Join(dst, name)); err != nil {
+				return "", 0, err
+			}
 		}
 		fmt.Fprintf(&m, "untracked %s\n", name)
 		files++
 	}
 	return m.String(), files, nil
-}
-
-// stagedEntry returns the index entry of name when it holds content found
-// neither in HEAD nor in the worktree, which a checkout would lose.
-func stagedEntry(st *status, name string) *index.Entry {
-	if !st.staged[name] || !st.unstaged[name] {
-		return nil
-	}
-	for _, e := range st.idx.Entries {
-		if e.Name == name && e.Stage == stageMerged && e.Mode != filemode.Submodule {
-			return e
-		}
-	}
-	return nil
 }
 
 // manifestName is MANIFEST.txt unless the checkout's own saved files hold one.

@@ -127,3 +127,77 @@ func onlyBackup(t *testing.T, root string) string {
 	}
 	return filepath.Join(root, entries[0].Name())
 }
+
+// The checkout's own MANIFEST.txt is saved as it is; the backup's list
+// takes another name.
+func TestIntegrationSyncForceKeepsTheCheckoutsManifest(t *testing.T) {
+	r, dir, _ := synced(t)
+	put(t, dir, "MANIFEST.txt", "mine\n")
+	backups := t.TempDir()
+	res := mustSync(t, Request{Remote: r.URL, Dir: dir, Reference: "master", Force: true, BackupDir: backups})
+	saved := onlyBackup(t, backups)
+	if got := readFile(t, saved, "MANIFEST.txt"); got != "mine\n" {
+		t.Errorf("backup of MANIFEST.txt = %q, want the checkout's", got)
+	}
+	if got := readFile(t, saved, "MANIFEST.x-platform.txt"); !strings.Contains(got, "untracked MANIFEST.txt") {
+		t.Errorf("MANIFEST.x-platform.txt does not list MANIFEST.txt:\n%s", got)
+	}
+	if !strings.Contains(strings.Join(res.Saved, "\n"), "MANIFEST.x-platform.txt") {
+		t.Errorf("Saved = %q, want it to name MANIFEST.x-platform.txt", res.Saved)
+	}
+}
+
+// Two backups of one second get two folders; neither replaces the other.
+func TestPublishAddsACounterToATakenStamp(t *testing.T) {
+	root := t.TempDir()
+	first := filepath.Join(root, "20260101T000000Z")
+	if err := os.Mkdir(first, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	put(t, first, "MANIFEST.txt", "first\n")
+	tmp, err := os.MkdirTemp(root, ".partial-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp, dst, err := publish(root, tmp, "20260101T000000Z", "MANIFEST.txt", func(stamp string) []byte { return []byte(stamp + "\n") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stamp != "20260101T000000Z-1" || dst != filepath.Join(root, stamp) {
+		t.Errorf("publish = %s %s, want the stamp with -1", stamp, dst)
+	}
+	if got := readFile(t, dst, "MANIFEST.txt"); got != stamp+"\n" {
+		t.Errorf("new MANIFEST.txt = %q", got)
+	}
+	if got := readFile(t, first, "MANIFEST.txt"); got != "first\n" {
+		t.Errorf("first backup's MANIFEST.txt = %q, want it untouched", got)
+	}
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary folder %s remains (%v)", tmp, err)
+	}
+}
+
+// Files removed from the index with git rm, kept on disk or not, are saved
+// with --force like any change.
+func TestIntegrationSyncForceSavesRemovedFiles(t *testing.T) {
+	r, dir, next := synced(t)
+	gitOut(t, dir, "rm", "-q", "b.txt")
+	gitOut(t, dir, "rm", "-q", "--cached", "lib/c.txt")
+	put(t, dir, "lib/c.txt", "kept on disk\n")
+
+	backups := t.TempDir()
+	if res := mustSync(t, Request{Remote: r.URL, Dir: dir, Reference: "master", Force: true, BackupDir: backups}); res.Commit != next {
+		t.Fatalf("Sync = %+v, want a move to %s", res, next)
+	}
+	assertAt(t, dir, next)
+	saved := onlyBackup(t, backups)
+	if got := readFile(t, saved, "lib/c.txt"); got != "kept on disk\n" {
+		t.Errorf("backup of lib/c.txt = %q", got)
+	}
+	manifest := readFile(t, saved, "MANIFEST.txt")
+	for _, line := range []string{"deleted   b.txt", "changed   lib/c.txt"} {
+		if !strings.Contains(manifest, line) {
+			t.Errorf("MANIFEST.txt lacks %q:\n%s", line, manifest)
+		}
+	}
+}

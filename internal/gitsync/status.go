@@ -100,6 +100,9 @@ func scan(repo *git.Repository, dir string, head plumbing.Hash, trusted bool) (*
 	}
 	for name := range changed {
 		st.changed = append(st.changed, name)
+		if _, inIndex := tracked[name]; !inIndex && absent(dir, name) {
+			st.deleted[name] = true // git rm: gone from the index and the worktree
+		}
 	}
 	sort.Strings(st.changed)
 
@@ -157,6 +160,11 @@ func compareFile(dir string, e *index.Entry, idx *index.Index) (modified, missin
 		return false, false, false, err
 	}
 	return h != e.Hash, false, h == e.Hash, nil
+}
+
+func absent(dir, name string) bool {
+	_, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name)))
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
 func fileMode(fi fs.FileInfo) filemode.FileMode {
