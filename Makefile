@@ -48,5 +48,6 @@ image: base-images
 demo:
 	bash hack/demo.sh
 
+# demo-clean refuses while a demo checkout holds local work; FORCE=1 deletes it.
 demo-clean:
-	bash hack/demo.sh clean
+	bash hack/demo.sh clean $(if $(filter-out 0,$(FORCE)),--force)

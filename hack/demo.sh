@@ -2,7 +2,9 @@
 # demo.sh runs X Platform's main job on the example services in examples/:
 # it makes local base images, starts a local registry, turns each example into
 # a local git remote, builds every service twice (the second run reuses
-# everything), prints the images and runs one. `demo.sh clean` removes it all.
+# everything), prints the images and runs one. `demo.sh clean` removes it all,
+# unless a checkout holds work of the user's own (`demo.sh clean --force`
+# removes it anyway).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$root"
@@ -11,7 +13,52 @@ port="${XP_DEMO_PORT:-5055}"
 export XP_REGISTRY="127.0.0.1:$port/demo"
 say() { printf '\n==> %s\n' "$*" >&2; }
 
+# local_work prints what only the repository $1 holds, or nothing: changed
+# or untracked files, stashes, and commits demo.sh did not make (the demo's
+# remotes go too, so a commit pushed there is no safer than one that is not).
+local_work() {
+  local repo="$1" what=() n commits
+  # Without a ceiling git would find the enclosing X Platform repository.
+  if ! GIT_CEILING_DIRECTORIES="$(dirname "$repo")" git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+    [[ -z "$(ls -A "$repo")" ]] || echo "files that are in no git repository"
+    return 0
+  fi
+  if [[ "$(git -C "$repo" rev-parse --is-bare-repository)" == false ]]; then
+    n="$(git -C "$repo" status --porcelain | wc -l)"
+    ((n == 0)) || what+=("uncommitted changes ($n files)")
+    n="$(git -C "$repo" stash list | wc -l)"
+    ((n == 0)) || what+=("stashes ($n)")
+  fi
+  commits="$(git -C "$repo" log --exclude=refs/stash --all --format='%ce %h %s' |
+    grep -v '^demo@x-platform\.invalid ' | cut -d' ' -f2- || true)"
+  if [[ -n "$commits" ]]; then
+    what+=("commits of your own, on no remote outside the demo ($(wc -l <<<"$commits")): $(head -3 <<<"$commits" | joined ', ')")
+  fi
+  printf '%s\n' "${what[@]}" | joined '; '
+}
+
+# joined prints its input's lines on one line, separated by $1.
+joined() {
+  local line out=""
+  while IFS= read -r line; do [[ -z "$line" ]] || out+="${out:+$1}$line"; done
+  [[ -z "$out" ]] || echo "$out"
+}
+
 if [[ "${1:-}" == clean ]]; then
+  repos=("$root/src/zbackend" "$root/src/zfrontend")
+  for dir in "$demo"/work/* "$demo"/remotes/*; do repos+=("$dir"); done
+  held=0
+  for repo in "${repos[@]}"; do
+    [[ -d "$repo" ]] || continue
+    work="$(local_work "$repo")"
+    [[ -n "$work" ]] || continue
+    held=1
+    echo "demo clean: ${repo#"$root"/} has local work: $work" >&2
+  done
+  if ((held)) && [[ "${2:-}" != --force ]]; then
+    echo "demo clean: removed nothing; commit and push that work to a remote outside $demo (or copy it away), or run 'make demo-clean FORCE=1' to delete it anyway" >&2
+    exit 1
+  fi
   rm -rf "$demo" "$root/src/zbackend" "$root/src/zfrontend"
   echo "removed $demo and the demo checkouts" >&2
   exit 0

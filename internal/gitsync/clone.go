@@ -59,6 +59,9 @@ func clone(ctx context.Context, req Request, existed bool) (*git.Repository, err
 	if err == nil {
 		_, err = fetchAll(ctx, repo, req)
 	}
+	if err == nil {
+		_, err = followTags(repo, refs{}, req.Progress)
+	}
 	if err != nil {
 		cleanup()
 		return nil, err

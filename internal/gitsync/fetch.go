@@ -4,15 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
 )
+
+// tagSpec fetches the remote's tags beside its branches, into refs of their
+// own (no "+", as branchSpec).
+const tagSpec = config.RefSpec("refs/tags/*:" + remoteTagPrefix + "*")
 
 // Fetch brings an existing checkout's remote-tracking branches and tags up
 // to date with req.Remote and touches nothing else — not the worktree,
-// HEAD, the index or local branches — so a caller may look up many remotes
-// at once, ahead of the Syncs that then set req.Fetched. It reports false,
-// having done nothing, when req.Dir holds no checkout yet: Sync clones it.
+// HEAD, the index, local branches or local tags the user moved (see
+// followTags) — so a caller may look up many remotes at once, ahead of the
+// Syncs that then set req.Fetched. It reports false, having done nothing,
+// when req.Dir holds no checkout yet: Sync clones it.
 func Fetch(ctx context.Context, req Request) (bool, error) {
 	ensureTransports()
 	repo, err := git.PlainOpen(req.Dir)
@@ -33,4 +41,37 @@ func Fetch(ctx context.Context, req Request) (bool, error) {
 		return false, shown(fmt.Errorf("fetching origin: %w", err))
 	}
 	return true, nil
+}
+
+// followTags makes local tags follow the remote's after a fetch, as git
+// fetch does: a tag the remote added is created, and one the user never
+// moved (it still points where the remote's did before the fetch) follows
+// the remote. A local tag that points elsewhere is kept, and w told so: it
+// may be all that keeps a local commit reachable. before is the refs before
+// the fetch; followTags returns them after it.
+func followTags(repo *git.Repository, before refs, w io.Writer) (refs, error) {
+	after, err := readRefs(repo.Storer)
+	if err != nil {
+		return nil, err
+	}
+	for n, theirs := range after {
+		if !isRemoteTag(n) {
+			continue
+		}
+		name := n.String()[len(remoteTagPrefix):]
+		local := plumbing.NewTagReferenceName(name)
+		mine, ok := after[local]
+		if ok && mine != theirs && mine != before[n] {
+			if w != nil {
+				fmt.Fprintf(w, "keeping local tag %s at %s; the remote's %s is at %s (%s)\n",
+					name, mine.String()[:7], name, theirs.String()[:7], n)
+			}
+			continue
+		}
+		if err := setRef(repo, local, theirs); err != nil {
+			return nil, err
+		}
+		after[local] = theirs
+	}
+	return after, nil
 }

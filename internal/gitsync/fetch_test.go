@@ -1,7 +1,9 @@
 package gitsync
 
 import (
+	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/testenv"
@@ -38,4 +40,73 @@ func TestFetchLeavesTheCheckoutAndSyncUsesIt(t *testing.T) {
 		t.Fatalf("Sync after Fetch = %s, want %s", res.Commit, second)
 	}
 	assertAt(t, dir, second)
+}
+
+// A commit on a local tag only is not on the remote: a tag the user made
+// proves nothing was pushed, so Sync refuses to move away from it.
+func TestIntegrationSyncLocalTagIsNotPushed(t *testing.T) {
+	r, dir, next := synced(t)
+	commitLocal(t, dir, "tagged work")
+	gitOut(t, dir, "tag", "mine")
+
+	_, err := Sync(t.Context(), Request{Remote: r.URL, Dir: dir, Reference: "master"})
+	var lw *LocalWorkError
+	if !errors.As(err, &lw) {
+		t.Fatalf("Sync error = %v, want a *LocalWorkError", err)
+	}
+	assertLists(t, lw, &LocalWorkError{Commits: []string{"tagged work"}})
+	if got := gitOut(t, dir, "rev-parse", "HEAD"); got == next {
+		t.Errorf("HEAD moved to %s despite an unpushed commit", got)
+	}
+}
+
+// Fetching never moves a local tag the user pointed elsewhere, even when
+// the remote has a tag of that name: the commit it keeps may exist nowhere
+// else. Tags the user never touched follow the remote.
+func TestIntegrationFetchKeepsLocalTags(t *testing.T) {
+	r := testenv.NewRemote(t, map[string]string{"a.txt": "a\n"})
+	first := r.Head(t, "master")
+	r.Tag(t, "v1", first)
+	r.Tag(t, "moving", first)
+	dir := checkoutDir(t)
+	mustSync(t, Request{Remote: r.URL, Dir: dir, Reference: "master"})
+
+	local := commitLocal(t, dir, "hotfix")
+	gitOut(t, dir, "tag", "-f", "v1", local)
+	gitOut(t, dir, "checkout", "-q", "--detach", first)
+	second := r.Commit(t, "master", map[string]string{"a.txt": "b\n"}, "second")
+	testenv.RunGit(t, r.Dir, "tag", "-f", "moving", second)
+	r.Tag(t, "v2", second)
+
+	var progress strings.Builder
+	req := Request{Remote: r.URL, Dir: dir, Reference: "v1", Progress: &progress}
+	if ok, err := Fetch(t.Context(), req); !ok || err != nil {
+		t.Fatalf("Fetch = %v, %v", ok, err)
+	}
+	for tag, want := range map[string]string{"v1": local, "moving": second, "v2": second} {
+		if got := gitOut(t, dir, "rev-parse", tag); got != want {
+			t.Errorf("local tag %s = %s after Fetch, want %s", tag, got, want)
+		}
+	}
+	if !strings.Contains(progress.String(), "local tag v1") {
+		t.Errorf("Fetch did not say it kept the local tag v1; progress:\n%s", progress.String())
+	}
+
+	// A tag deleted on the remote leaves its remote-tracking ref.
+	testenv.RunGit(t, r.Dir, "tag", "-d", "moving")
+	if ok, err := Fetch(t.Context(), req); !ok || err != nil {
+		t.Fatalf("second Fetch = %v, %v", ok, err)
+	}
+	if got := gitOut(t, dir, "for-each-ref", remoteTagPrefix+"moving"); got != "" {
+		t.Errorf("the remote's deleted tag is still tracked: %s", got)
+	}
+
+	// The reference names the remote's tag, whatever the local one says.
+	req.Fetched = true
+	if res := mustSync(t, req); res.Commit != first {
+		t.Errorf("Sync(v1) = %s, want the remote's v1 %s", res.Commit, first)
+	}
+	if got := gitOut(t, dir, "rev-parse", "v1"); got != local {
+		t.Errorf("local tag v1 = %s after Sync, want %s", got, local)
+	}
 }

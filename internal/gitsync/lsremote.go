@@ -99,7 +99,7 @@ func remoteView(listed map[string]string) refs {
 			if peeled, ok := listed[name+peeledSuffix]; ok {
 				h = peeled
 			}
-			r[plumbing.ReferenceName(name)] = plumbing.NewHash(h)
+			r[remoteTag(strings.TrimPrefix(name, "refs/tags/"))] = plumbing.NewHash(h)
 		}
 	}
 	return r

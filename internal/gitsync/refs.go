@@ -7,7 +7,14 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
-const remotePrefix = "refs/remotes/origin/"
+const (
+	remotePrefix = "refs/remotes/origin/"
+
+	// remoteTagPrefix holds the remote's tags as its last fetch saw them.
+	// Tags in refs/tags may be the user's own, so they prove nothing about
+	// what the remote has; git keeps no remote-tracking tags of its own.
+	remoteTagPrefix = "refs/x-platform/tags/"
+)
 
 // refs is a snapshot of a repository's direct references. Reading every ref
 // once per Sync matters: go-git checks each path component of each loose
@@ -32,12 +39,12 @@ func readRefs(s storer.ReferenceStorer) (refs, error) {
 	return r, err
 }
 
-// known lists what the remote is known to have: remote-tracking branches,
+// known lists what the remote is known to have: remote-tracking branches and
 // tags (unpeeled) and, when withSynced, the last commit taken from it.
 func (r refs) known(withSynced bool) []plumbing.Hash {
 	var tips []plumbing.Hash
 	for n, h := range r {
-		if isRemoteBranch(n) || n.IsTag() || (withSynced && n == syncedRef) {
+		if isRemoteBranch(n) || isRemoteTag(n) || (withSynced && n == syncedRef) {
 			tips = append(tips, h)
 		}
 	}
@@ -62,8 +69,8 @@ func (r refs) names() []string {
 		switch {
 		case isRemoteBranch(n):
 			names = append(names, strings.TrimPrefix(n.String(), remotePrefix))
-		case n.IsTag():
-			names = append(names, n.Short())
+		case isRemoteTag(n):
+			names = append(names, strings.TrimPrefix(n.String(), remoteTagPrefix))
 		}
 	}
 	return names
@@ -71,4 +78,29 @@ func (r refs) names() []string {
 
 func isRemoteBranch(n plumbing.ReferenceName) bool {
 	return strings.HasPrefix(n.String(), remotePrefix) && n.String() != remotePrefix+"HEAD"
+}
+
+func isRemoteTag(n plumbing.ReferenceName) bool {
+	return strings.HasPrefix(n.String(), remoteTagPrefix)
+}
+
+// remoteTag names the remote-tracking ref of the remote's tag t.
+func remoteTag(t string) plumbing.ReferenceName {
+	return plumbing.ReferenceName(remoteTagPrefix + t)
+}
+
+// assumeRemoteTags takes the local tags for the remote's in a checkout last
+// fetched before remote tags were tracked, as fetches then made them. Only
+// offline look-ups use this; Sync fetches first.
+func (r refs) assumeRemoteTags() {
+	for n := range r {
+		if isRemoteTag(n) {
+			return
+		}
+	}
+	for n, h := range r {
+		if n.IsTag() {
+			r[remoteTag(n.Short())] = h
+		}
+	}
 }

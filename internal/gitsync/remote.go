@@ -24,34 +24,35 @@ func localPath(remote string) (string, bool) {
 	return ep.Path, true
 }
 
-// sameRefs reports whether the remote at path has exactly the branches our
-// remote-tracking refs record and every tag we hold, so fetching would change
-// nothing.
+// sameRefs reports whether the remote at path has exactly the branches and
+// tags our remote-tracking refs record, so fetching would change nothing.
 func sameRefs(local refs, path string) (bool, error) {
 	theirs, err := remoteRefs(path)
 	if err != nil {
 		return false, err
 	}
-	branches := 0
+	count := 0
 	for n, h := range theirs {
 		switch {
 		case n.IsBranch():
-			branches++
 			n = plumbing.ReferenceName(remotePrefix + n.Short())
-		case !n.IsTag():
+		case n.IsTag():
+			n = remoteTag(n.Short())
+		default:
 			continue
 		}
+		count++
 		if local[n] != h {
 			return false, nil
 		}
 	}
 	ours := 0
 	for n := range local {
-		if isRemoteBranch(n) {
+		if isRemoteBranch(n) || isRemoteTag(n) {
 			ours++
 		}
 	}
-	return ours == branches, nil // no branch was deleted there
+	return ours == count, nil // no branch or tag was deleted there
 }
 
 // remoteRefs reads the refs of the repository at path, bare or not.
@@ -112,10 +113,11 @@ func fetch(ctx context.Context, repo *git.Repository, req Request, before refs) 
 	if updated, err := fetchAll(ctx, repo, req); err != nil || !updated {
 		return before, err
 	}
-	return readRefs(repo.Storer)
+	return followTags(repo, before, req.Progress)
 }
 
-// fetchAll fetches every branch and tag and reports whether a ref changed.
+// fetchAll fetches every branch and tag into remote-tracking refs and
+// reports whether one changed. It writes no local tag: see followTags.
 func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, error) {
 	am, err := gitauth.For(ctx, req.Remote)
 	if err != nil {
@@ -123,8 +125,8 @@ func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, err
 	}
 	err = repo.FetchContext(ctx, &git.FetchOptions{
 		RemoteName: git.DefaultRemoteName,
-		RefSpecs:   []config.RefSpec{branchSpec},
-		Tags:       git.AllTags,
+		RefSpecs:   []config.RefSpec{branchSpec, tagSpec},
+		Tags:       git.NoTags, // go-git would overwrite local tags; followTags does not
 		Prune:      true,
 		Force:      true,
 		Auth:       am,

@@ -42,6 +42,7 @@ func Resolve(dir, reference string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading refs of %s: %w", dir, err)
 	}
+	r.assumeRemoteTags()
 	t, err := resolve(repo, r, reference, remote)
 	if err != nil {
 		return "", fmt.Errorf("resolving %q: %w", reference, err)
@@ -77,8 +78,8 @@ func resolve(repo *git.Repository, r refs, reference, remote string) (target, er
 }
 
 // lookup finds what reference names without reading objects: a full SHA, a
-// branch ("b", "origin/b", "refs/heads/b") or a tag ("t", "refs/tags/t"),
-// branches first. A tag's hash is left unpeeled.
+// branch ("b", "origin/b", "refs/heads/b") or a tag ("t", "refs/tags/t") of
+// the remote, branches first. A tag's hash is left unpeeled.
 func lookup(r refs, reference string) (target, bool) {
 	if isFullSHA(reference) {
 		return target{hash: plumbing.NewHash(strings.ToLower(reference)), kind: Commit}, true
@@ -97,7 +98,7 @@ func lookup(r refs, reference string) (target, bool) {
 	if h, ok := r[plumbing.ReferenceName(remotePrefix+branch)]; ok && branch != "" {
 		return target{hash: h, kind: Branch, name: branch}, true
 	}
-	if h, ok := r[plumbing.NewTagReferenceName(tag)]; ok && tag != "" {
+	if h, ok := r[remoteTag(tag)]; ok && tag != "" {
 		return target{hash: h, kind: Tag, name: tag}, true
 	}
 	return target{}, false

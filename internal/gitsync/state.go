@@ -73,11 +73,11 @@ func (s syncState) write(dir string) error {
 	return os.Rename(tmp, filepath.Join(dir, stateFileName))
 }
 
-// digest sums the local and remote-tracking branches and the tags.
+// digest sums the local and remote-tracking branches and tags.
 func (r refs) digest() plumbing.Hash {
 	lines := make([]string, 0, len(r))
 	for n, h := range r {
-		if n.IsBranch() || n.IsTag() || isRemoteBranch(n) {
+		if n.IsBranch() || n.IsTag() || isRemoteBranch(n) || isRemoteTag(n) {
 			lines = append(lines, n.String()+" "+h.String()+"\n")
 		}
 	}

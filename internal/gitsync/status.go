@@ -36,6 +36,8 @@ type status struct {
 	idx       *index.Index
 	changed   []string        // tracked paths changed in the index or the worktree
 	deleted   map[string]bool // changed paths missing from the worktree
+	staged    map[string]bool // paths whose index entry differs from HEAD's
+	unstaged  map[string]bool // paths whose file differs from the index entry
 	untracked []string        // files neither tracked nor ignored
 	stale     bool            // clean files whose recorded timestamps are out of date
 }
@@ -52,7 +54,7 @@ func scan(repo *git.Repository, dir string, head plumbing.Hash, trusted bool) (*
 	if err != nil {
 		return nil, err
 	}
-	st := &status{idx: idx, deleted: map[string]bool{}}
+	st := &status{idx: idx, deleted: map[string]bool{}, staged: map[string]bool{}, unstaged: map[string]bool{}}
 	changed := map[string]bool{}
 	tracked := make(map[string]*trackedFile, len(idx.Entries))
 	for _, e := range idx.Entries {
@@ -62,20 +64,34 @@ func scan(repo *git.Repository, dir string, head plumbing.Hash, trusted bool) (*
 		}
 	}
 	if !trusted {
-		if err := diffHead(repo.Storer, head, tracked, changed); err != nil {
+		if err := diffHead(repo.Storer, head, tracked, st.staged); err != nil {
 			return nil, err
+		}
+		for name := range st.staged {
+			changed[name] = true
 		}
 	}
 	for _, e := range idx.Entries {
-		if e.Stage != stageMerged || e.Mode == filemode.Submodule || e.SkipWorktree {
+		if e.Stage != stageMerged || e.Mode == filemode.Submodule {
 			continue
 		}
 		modified, missing, stale, err := compareFile(dir, e, idx)
 		if err != nil {
 			return nil, err
 		}
+		if e.SkipWorktree {
+			// git trusts such a file to match the index, yet refuses a
+			// checkout that would overwrite its edit. A missing one is
+			// a sparse checkout's, not a deletion; its timestamps are
+			// never refreshed, so it is hashed on every Sync.
+			if missing {
+				continue
+			}
+			stale = false
+		}
 		if modified {
 			changed[e.Name] = true
+			st.unstaged[e.Name] = true
 		}
 		if missing {
 			st.deleted[e.Name] = true
@@ -84,6 +100,9 @@ func scan(repo *git.Repository, dir string, head plumbing.Hash, trusted bool) (*
 	}
 	for name := range changed {
 		st.changed = append(st.changed, name)
+		if _, inIndex := tracked[name]; !inIndex && absent(dir, name) {
+			st.deleted[name] = true // git rm: gone from the index and the worktree
+		}
 	}
 	sort.Strings(st.changed)
 
@@ -95,12 +114,12 @@ func scan(repo *git.Repository, dir string, head plumbing.Hash, trusted bool) (*
 }
 
 // diffHead marks paths whose index entry differs from the HEAD commit.
-func diffHead(s storer.EncodedObjectStorer, head plumbing.Hash, tracked map[string]*trackedFile, changed map[string]bool) error {
+func diffHead(s storer.EncodedObjectStorer, head plumbing.Hash, tracked map[string]*trackedFile, staged map[string]bool) error {
 	if !head.IsZero() {
 		err := commitFiles(s, head, func(name string, e object.TreeEntry) {
 			t, ok := tracked[name]
 			if !ok || t.e.Hash != e.Hash || t.e.Mode != normalMode(e.Mode) {
-				changed[name] = true
+				staged[name] = true
 			}
 			if ok {
 				t.inHead = true
@@ -112,7 +131,7 @@ func diffHead(s storer.EncodedObjectStorer, head plumbing.Hash, tracked map[stri
 	}
 	for name, t := range tracked {
 		if !t.inHead {
-			changed[name] = true
+			staged[name] = true
 		}
 	}
 	return nil
@@ -141,6 +160,11 @@ func compareFile(dir string, e *index.Entry, idx *index.Index) (modified, missin
 		return false, false, false, err
 	}
 	return h != e.Hash, false, h == e.Hash, nil
+}
+
+func absent(dir, name string) bool {
+	_, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name)))
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
 func fileMode(fi fs.FileInfo) filemode.FileMode {
