@@ -24,8 +24,8 @@ func Load(path string) (*Manifest, error) {
 	return Parse(path, data)
 }
 
-// Parse decodes and validates a manifest read from path without touching
-// the disk. Problems in the file come back together as Errors, each
+// Parse decodes and validates a manifest read from path. Of the disk it
+// reads only the links along each service's dir, to know where it leads. Problems in the file come back together as Errors, each
 // located at file:line:col with path spelt as the caller gave it.
 func Parse(path string, data []byte) (*Manifest, error) {
 	abs, err := filepath.Abs(path)
