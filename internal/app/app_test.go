@@ -15,6 +15,10 @@ func TestExitCodesWithoutDocker(t *testing.T) {
 	if err := os.WriteFile(good, []byte("registry: r.example.com/x\nservices:\n  a:\n    dir: src/a\n    git: {remote: ./a.git, reference: master}\n    dockerBuilder: {image: b:1, workdir: /w}\n    docker: {image: a}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	hooks := filepath.Join(dir, "hooks.yml")
+	if err := os.WriteFile(hooks, []byte("services:\n  a:\n    dir: .git/hooks\n    git: {remote: ./a.git, reference: master}\n    dockerBuilder: {image: b:1, workdir: /}\n    docker: {image: a}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -35,6 +39,8 @@ func TestExitCodesWithoutDocker(t *testing.T) {
 		{name: "unknown docker context", args: []string{"--file", good, "build"}, env: map[string]string{"DOCKER_HOST": "", "DOCKER_CONTEXT": "nope", "DOCKER_CONFIG": dir},
 			code: ExitUsage, stderr: `docker context "nope" (from DOCKER_CONTEXT): no such context`},
 		{name: "malformed DOCKER_HOST", args: []string{"--file", good, "list"}, env: map[string]string{"DOCKER_HOST": "docker:2375"}, code: ExitUsage, stderr: "unix:///path/docker.sock, tcp://host:2376 or ssh://user@host"},
+		{name: "manifest path in .git", args: []string{"--file", hooks, "plan"}, code: ExitUsage, stderr: hooks + ":3:10: services.a.dir: must not be inside .git"},
+		{name: "workdir /", args: []string{"--file", hooks, "plan"}, code: ExitUsage, stderr: hooks + ":5:42: services.a.dockerBuilder.workdir: must not be /"},
 		{name: "bad build-arg", args: []string{"--file", good, "update-builder", "--build-arg", "X", "a"}, code: ExitUsage, stderr: "KEY=VALUE"},
 	}
 	for _, tt := range tests {
