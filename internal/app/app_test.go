@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,5 +77,19 @@ func TestFindsManifestInParent(t *testing.T) {
 	// The parent's manifest is found and read: its problem is reported.
 	if code != ExitUsage || !strings.Contains(errOut.String(), filepath.Join(dir, "x-platform.yml")) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+}
+
+// TestErrorsHideURLSecrets checks the one place that prints errors: a
+// remote whose user is a token, quoted raw by whatever failed, is masked.
+func TestErrorsHideURLSecrets(t *testing.T) {
+	const secret = "s3cr3t-t0ken-value"
+	var stderr bytes.Buffer
+	err := fmt.Errorf("loading %s: %w", "https://"+secret+"@git.example.com/x.git", errors.New("refused"))
+	if code := exitCode(&stderr, err); code != exitUnknown {
+		t.Fatalf("exit %d, want %d", code, exitUnknown)
+	}
+	if strings.Contains(stderr.String(), secret) || !strings.Contains(stderr.String(), "https://REDACTED@git.example.com/x.git") {
+		t.Fatalf("stderr: %s", stderr.String())
 	}
 }
