@@ -12,7 +12,7 @@ import (
 func FuzzDecode(f *testing.F) {
 	sha := strings.Repeat("a", 40)
 	f.Add([]byte("registry: r.example.com/x\nservices:\n  zbackend:\n    reference: origin/master\n    commit: " + sha +
-		"\n    key: k1\n    image: r.example.com/x/zbackend:" + sha + "\n    digest: sha256:1\n"))
+		"\n    key: k1\n    image: r.example.com/x/zbackend:" + sha + "\n    digest: sha256:" + strings.Repeat("1", 64) + "\n"))
 	f.Add([]byte("registry: r\nservices: {}\n"))
 	f.Add([]byte("registry: r\nservices:\n  a: {commit: abc, digest: sha256:1}\n"))
 	f.Add([]byte("registry: r\nextra: 1\n"))

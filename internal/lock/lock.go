@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -39,6 +40,11 @@ func Path(m *manifest.Manifest) string { return filepath.Join(m.Root, FileName) 
 // ErrNoLock says there is no lock file to use.
 var ErrNoLock = errors.New("no lock file")
 
+var (
+	commitPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+)
+
 // Read decodes a lock file strictly.
 func Read(path string) (*File, error) {
 	data, err := os.ReadFile(path)
@@ -65,8 +71,10 @@ func Decode(data []byte) (*File, error) {
 		return nil, err
 	}
 	for name, e := range f.Services {
-		if len(e.Commit) != 40 || !strings.HasPrefix(e.Digest, "sha256:") {
-			return nil, fmt.Errorf("service %s needs a 40-hex commit and a sha256 digest", name)
+		// Both end up in git checkouts and image references: anything but
+		// hex could name something else there.
+		if !commitPattern.MatchString(e.Commit) || !digestPattern.MatchString(e.Digest) {
+			return nil, fmt.Errorf("service %s needs a 40-hex commit and a sha256:<64 hex> digest; run x-platform lock to write the lock again", name)
 		}
 	}
 	return &f, nil
