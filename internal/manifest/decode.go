@@ -78,7 +78,10 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 	dirOK := at != nil
 	if dirOK {
 		problem := dirProblem(dir)
-		if problem == "" {
+		switch {
+		case problem == "" && d.lexical:
+			p.realDir = filepath.ToSlash(filepath.Clean(dir))
+		case problem == "":
 			p.realDir, problem = resolvedDir(root, dir)
 		}
 		if problem != "" {

@@ -97,3 +97,13 @@ func TestLoadComparesResolvedDirs(t *testing.T) {
 		t.Fatalf("Load error = %v, want the shared folder reported", err)
 	}
 }
+
+// TestPinReadsNoLinks checks that Pin, which is given text and no folder,
+// does not judge dirs by the links of whatever folder it runs in.
+func TestPinReadsNoLinks(t *testing.T) {
+	t.Chdir(symlinkedPlatform(t))
+	out, err := Pin([]byte(serviceWithDir("src/out")), "a", "v2")
+	if err != nil || !strings.Contains(string(out), "reference: v2") {
+		t.Fatalf("Pin = %q, %v", out, err)
+	}
+}
