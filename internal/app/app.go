@@ -13,6 +13,7 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // Version is set at link time.
@@ -66,7 +67,8 @@ func exitCode(stderr io.Writer, err error) int {
 		errors.As(err, &pe) || errors.As(err, &ce) || errors.Is(err, manifest.ErrNotFound) {
 		code = ExitUsage
 	}
-	fmt.Fprintf(stderr, "x-platform: %v\n", err)
+	// The last net: an error that quotes a remote raw shows no token.
+	fmt.Fprintf(stderr, "x-platform: %s\n", redact.String(err.Error()))
 	if h := hint(err); h != "" {
 		fmt.Fprintf(stderr, "hint: %s\n", h)
 	}

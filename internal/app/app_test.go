@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,10 @@ func TestExitCodesWithoutDocker(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "x-platform.yml")
 	if err := os.WriteFile(good, []byte("registry: r.example.com/x\nservices:\n  a:\n    dir: src/a\n    git: {remote: ./a.git, reference: master}\n    dockerBuilder: {image: b:1, workdir: /w}\n    docker: {image: a}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hooks := filepath.Join(dir, "hooks.yml")
+	if err := os.WriteFile(hooks, []byte("services:\n  a:\n    dir: .git/hooks\n    git: {remote: ./a.git, reference: master}\n    dockerBuilder: {image: b:1, workdir: /}\n    docker: {image: a}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -35,6 +41,8 @@ func TestExitCodesWithoutDocker(t *testing.T) {
 		{name: "unknown docker context", args: []string{"--file", good, "build"}, env: map[string]string{"DOCKER_HOST": "", "DOCKER_CONTEXT": "nope", "DOCKER_CONFIG": dir},
 			code: ExitUsage, stderr: `docker context "nope" (from DOCKER_CONTEXT): no such context`},
 		{name: "malformed DOCKER_HOST", args: []string{"--file", good, "list"}, env: map[string]string{"DOCKER_HOST": "docker:2375"}, code: ExitUsage, stderr: "unix:///path/docker.sock, tcp://host:2376 or ssh://user@host"},
+		{name: "manifest path in .git", args: []string{"--file", hooks, "plan"}, code: ExitUsage, stderr: hooks + ":3:10: services.a.dir: must not be inside .git"},
+		{name: "workdir /", args: []string{"--file", hooks, "plan"}, code: ExitUsage, stderr: hooks + ":5:42: services.a.dockerBuilder.workdir: must not be /"},
 		{name: "bad build-arg", args: []string{"--file", good, "update-builder", "--build-arg", "X", "a"}, code: ExitUsage, stderr: "KEY=VALUE"},
 	}
 	for _, tt := range tests {
@@ -69,5 +77,19 @@ func TestFindsManifestInParent(t *testing.T) {
 	// The parent's manifest is found and read: its problem is reported.
 	if code != ExitUsage || !strings.Contains(errOut.String(), filepath.Join(dir, "x-platform.yml")) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+}
+
+// TestErrorsHideURLSecrets checks the one place that prints errors: a
+// remote whose user is a token, quoted raw by whatever failed, is masked.
+func TestErrorsHideURLSecrets(t *testing.T) {
+	const secret = "s3cr3t-t0ken-value"
+	var stderr bytes.Buffer
+	err := fmt.Errorf("loading %s: %w", "https://"+secret+"@git.example.com/x.git", errors.New("refused"))
+	if code := exitCode(&stderr, err); code != exitUnknown {
+		t.Fatalf("exit %d, want %d", code, exitUnknown)
+	}
+	if strings.Contains(stderr.String(), secret) || !strings.Contains(stderr.String(), "https://REDACTED@git.example.com/x.git") {
+		t.Fatalf("stderr: %s", stderr.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/redact"
 	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -69,7 +70,7 @@ func TestIntegrationBuildSendsOnlyTheCommit(t *testing.T) {
 			t.Errorf("the secret's value is in the %s", what)
 		}
 	}
-	if !strings.Contains(stderr, "****") {
+	if !strings.Contains(stderr, redact.Mask) {
 		t.Errorf("the script's echo of the secret is not masked in the log:\n%s", stderr)
 	}
 }

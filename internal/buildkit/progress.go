@@ -13,6 +13,8 @@ import (
 	bk "github.com/moby/buildkit/client"
 	gwpb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/util/progress/progressui"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // show prints BuildKit's progress for spec, plain, with secret values
@@ -134,12 +136,13 @@ func (m *masker) emit(b []byte) error {
 	return err
 }
 
-// mask replaces every secret value in b.
+// mask replaces every secret value in b, and the secrets of any URL a
+// script printed, with redact's one mask.
 func (m *masker) mask(b []byte) []byte {
 	for _, s := range m.secrets {
-		b = bytes.ReplaceAll(b, s, []byte("****"))
+		b = bytes.ReplaceAll(b, s, []byte(redact.Mask))
 	}
-	return b
+	return []byte(redact.String(string(b)))
 }
 
 func (m *masker) flush() {

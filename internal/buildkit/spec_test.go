@@ -10,13 +10,13 @@ import (
 func TestMaskerHidesSecretsSplitAcrossWrites(t *testing.T) {
 	var out bytes.Buffer
 	m := newMasker(&out, map[string][]byte{"token": []byte("hunter2-token\n"), "short": []byte("ab")})
-	for _, part := range []string{"#5 echo hunter2-", "token done\n#6 ab ", "ok\nlast hunter2-token"} {
+	for _, part := range []string{"#5 echo hunter2-", "token done\n#6 ab ", "ok\ngit clone https://tok3n-value@h/x\nlast hunter2-token"} {
 		if _, err := m.Write([]byte(part)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	m.flush()
-	if got := out.String(); strings.Contains(got, "hunter2") || got != "#5 echo **** done\n#6 ab ok\nlast ****" {
+	if got := out.String(); strings.Contains(got, "hunter2") || got != "#5 echo REDACTED done\n#6 ab ok\ngit clone https://REDACTED@h/x\nlast REDACTED" {
 		t.Fatalf("masked output = %q", got)
 	}
 }

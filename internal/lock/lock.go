@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -39,6 +40,11 @@ func Path(m *manifest.Manifest) string { return filepath.Join(m.Root, FileName) 
 // ErrNoLock says there is no lock file to use.
 var ErrNoLock = errors.New("no lock file")
 
+var (
+	commitPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+)
+
 // Read decodes a lock file strictly.
 func Read(path string) (*File, error) {
 	data, err := os.ReadFile(path)
@@ -48,28 +54,49 @@ func Read(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading lock: %w", err)
 	}
+	f, err := Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Decode reads the text of a lock file strictly: unknown keys, a second
+// document and services without a commit or digest are refused.
+func Decode(data []byte) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var f File
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", path, err)
+		return nil, err
 	}
 	for name, e := range f.Services {
-		if len(e.Commit) != 40 || !strings.HasPrefix(e.Digest, "sha256:") {
-			return nil, fmt.Errorf("%s: service %s needs a 40-hex commit and a sha256 digest", path, name)
+		// Both end up in git checkouts and image references: anything but
+		// hex could name something else there.
+		if !commitPattern.MatchString(e.Commit) || !digestPattern.MatchString(e.Digest) {
+			return nil, fmt.Errorf("service %s needs a 40-hex commit and a sha256:<64 hex> digest; run x-platform lock to write the lock again", name)
 		}
 	}
 	return &f, nil
 }
 
-// Write stores f at path atomically, with a header saying what it is.
-func Write(path string, f *File) error {
+// Encode returns the text of f as Write stores it.
+func Encode(f *File) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("# x-platform.lock: the exact commits, cache keys and images of a release.\n")
 	buf.WriteString("# Written by `x-platform lock`; used by `build --locked` and `deploy --locked`.\n")
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Write stores f at path atomically, with a header saying what it is.
+func Write(path string, f *File) error {
+	data, err := Encode(f)
+	if err != nil {
 		return fmt.Errorf("encoding lock: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".x-platform.lock-*")
@@ -77,7 +104,7 @@ func Write(path string, f *File) error {
 		return fmt.Errorf("writing lock: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("writing lock: %w", err)
 	}

@@ -14,8 +14,8 @@ import (
 func TestWriteRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
 	want := &File{Registry: "r.example.com/x", Services: map[string]Entry{
-		"zbackend":  {Reference: "origin/master", Commit: strings.Repeat("a", 40), Key: "k1", Image: "r.example.com/x/zbackend:" + strings.Repeat("a", 40), Digest: "sha256:1"},
-		"zfrontend": {Reference: "v1.2.3", Commit: strings.Repeat("b", 40), Key: "k2", Image: "r.example.com/x/zfrontend:" + strings.Repeat("b", 40), Digest: "sha256:2"},
+		"zbackend":  {Reference: "origin/master", Commit: strings.Repeat("a", 40), Key: "k1", Image: "r.example.com/x/zbackend:" + strings.Repeat("a", 40), Digest: "sha256:" + strings.Repeat("1", 64)},
+		"zfrontend": {Reference: "v1.2.3", Commit: strings.Repeat("b", 40), Key: "k2", Image: "r.example.com/x/zfrontend:" + strings.Repeat("b", 40), Digest: "sha256:" + strings.Repeat("2", 64)},
 	}}
 	if err := Write(path, want); err != nil {
 		t.Fatal(err)
@@ -42,6 +42,17 @@ func TestReadErrors(t *testing.T) {
 	os.WriteFile(bad, []byte("registry: r\nservices:\n  a: {commit: abc, digest: sha256:1}\n"), 0o644)
 	if _, err := Read(bad); err == nil || !strings.Contains(err.Error(), "40-hex commit") {
 		t.Fatalf("short commit: %v", err)
+	}
+	for what, entry := range map[string]string{
+		"commit not hex":   "{commit: " + strings.Repeat("z", 40) + ", digest: sha256:" + strings.Repeat("1", 64) + "}",
+		"commit uppercase": "{commit: " + strings.Repeat("A", 40) + ", digest: sha256:" + strings.Repeat("1", 64) + "}",
+		"digest short":     "{commit: " + strings.Repeat("a", 40) + ", digest: sha256:1}",
+		"digest path":      "{commit: " + strings.Repeat("a", 40) + ", digest: \"sha256:" + strings.Repeat("1", 60) + "/../\"}",
+	} {
+		os.WriteFile(bad, []byte("registry: r\nservices:\n  a: "+entry+"\n"), 0o644)
+		if _, err := Read(bad); err == nil || !strings.Contains(err.Error(), "sha256:<64 hex> digest") {
+			t.Errorf("%s: %v", what, err)
+		}
 	}
 	unknown := filepath.Join(dir, "unknown.lock")
 	os.WriteFile(unknown, []byte("registry: r\nextra: 1\n"), 0o644)

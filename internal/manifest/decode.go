@@ -12,6 +12,9 @@ import (
 type placed struct {
 	svc            *Service
 	dirAt, imageAt *yaml.Node
+	// realDir is dir relative to the manifest's folder with its links
+	// resolved, so that two spellings of one folder compare equal.
+	realDir string
 	// depAt is where each dependency was first named.
 	depAt map[string]*yaml.Node
 }
@@ -74,7 +77,14 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 	dir, at := d.str(o, "dir", true)
 	dirOK := at != nil
 	if dirOK {
-		if problem := dirProblem(dir); problem != "" {
+		problem := dirProblem(dir)
+		switch {
+		case problem == "" && d.lexical:
+			p.realDir = filepath.ToSlash(filepath.Clean(dir))
+		case problem == "":
+			p.realDir, problem = resolvedDir(root, dir)
+		}
+		if problem != "" {
 			d.report(at, join(path, "dir"), "%s", problem)
 			dirOK = false
 		} else {
@@ -181,7 +191,7 @@ func (d *decoder) compare(all []placed, registry string) {
 }
 
 func (d *decoder) compareDirs(a, b placed) {
-	da, db := filepath.Clean(a.svc.Dir), filepath.Clean(b.svc.Dir)
+	da, db := filepath.FromSlash(a.realDir), filepath.FromSlash(b.realDir)
 	key := join("services", b.svc.Name) + ".dir"
 	switch {
 	case da == db && a.svc.Git.URL == b.svc.Git.URL && a.svc.Git.Reference == b.svc.Git.Reference:

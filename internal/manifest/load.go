@@ -24,16 +24,26 @@ func Load(path string) (*Manifest, error) {
 	return Parse(path, data)
 }
 
-// Parse decodes and validates a manifest read from path without touching
-// the disk. Problems in the file come back together as Errors, each
+// Parse decodes and validates a manifest read from path. Of the disk it
+// reads only the links along each service's dir, to know where it leads. Problems in the file come back together as Errors, each
 // located at file:line:col with path spelt as the caller gave it.
 func Parse(path string, data []byte) (*Manifest, error) {
+	return parse(&decoder{file: path}, data)
+}
+
+// parseText checks data as Parse does, but by the text alone: links along
+// the services' dirs are not read.
+func parseText(path string, data []byte) (*Manifest, error) {
+	return parse(&decoder{file: path, lexical: true}, data)
+}
+
+func parse(d *decoder, data []byte) (*Manifest, error) {
+	path := d.file
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("resolving manifest path %s: %w", path, err)
 	}
 	m := &Manifest{Path: abs, Root: filepath.Dir(abs)}
-	d := &decoder{file: path}
 	if root := d.document(data); root != nil {
 		d.manifest(root, m)
 	}

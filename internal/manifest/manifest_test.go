@@ -55,7 +55,7 @@ func TestLoadValid(t *testing.T) {
 				URL:       "file:///srv/git/zbackend.git",
 				Reference: "main",
 			},
-			DockerBuilder: Builder{Image: "busybox", Workdir: "/"},
+			DockerBuilder: Builder{Image: "busybox", Workdir: "/src"},
 			Docker:        Docker{Image: "zbackend", Dockerfile: "Dockerfile", Context: "."},
 		}}},
 	}, {

@@ -13,6 +13,9 @@ import (
 type decoder struct {
 	file string
 	errs Errors
+	// lexical skips reading links from the disk, for checking text that
+	// is not (yet) the manifest of the folder its path names.
+	lexical bool
 }
 
 func (d *decoder) report(n *yaml.Node, key, format string, args ...any) {

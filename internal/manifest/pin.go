@@ -31,7 +31,8 @@ func Pin(data []byte, service, reference string) ([]byte, error) {
 	if p := gitReferenceProblem(reference); reference == "" || p != "" {
 		return nil, fmt.Errorf("invalid reference %q: %s", reference, orElse(p, "must not be empty"))
 	}
-	before, err := Parse(FileName, data)
+	// The manifest's folder is not known here, so links are for Load.
+	before, err := parseText(FileName, data)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +68,7 @@ func orElse(s, fallback string) string {
 // reference is the only thing that changed. It is not when the value is
 // shared with other services through an anchor or a merge key.
 func checkPinned(before *Manifest, out []byte, service, reference string) error {
-	after, err := Parse(FileName, out)
+	after, err := parseText(FileName, out)
 	if err != nil {
 		return err
 	}

@@ -107,7 +107,7 @@ func TestPinErrors(t *testing.T) {
 		{"merged value", anchors, "zfront2", "v2", "the reference of zfront2 is shared with zfront"},
 		{"invalid manifest", readFixture(t, "invalid-reference-missing.yaml"), "zbackend", "v1", "required key is missing"},
 		{"block scalar", "services:\n  z:\n    dir: z\n    git:\n      remote: r\n      reference: |-\n        v1\n" +
-			"    dockerBuilder: {image: b, workdir: /}\n    docker: {image: z}\n", "z", "v2", "block scalar"},
+			"    dockerBuilder: {image: b, workdir: /src}\n    docker: {image: z}\n", "z", "v2", "block scalar"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -122,13 +122,6 @@ func gitReferenceProblem(s string) string {
 	return ""
 }
 
-func workdirProblem(s string) string {
-	if !path.IsAbs(s) {
-		return "must be an absolute path inside the builder, such as " + path.Clean("/"+s)
-	}
-	return ""
-}
-
 func escapes(clean string) bool {
 	return clean == ".." || strings.HasPrefix(clean, "../")
 }
@@ -143,6 +136,8 @@ func dirProblem(dir string) string {
 		return fmt.Sprintf("must stay inside the manifest's folder, but %s leaves it", dir)
 	case clean == ".":
 		return "must be a subfolder of the manifest's folder, not the folder itself"
+	case toolOwned(clean) != "":
+		return toolOwnedProblem(toolOwned(clean))
 	}
 	return ""
 }
@@ -153,8 +148,12 @@ func insideProblem(dir, rel string) string {
 	if filepath.IsAbs(rel) || strings.HasPrefix(rel, "/") {
 		return "must be relative to the service's dir"
 	}
-	if joined := filepath.ToSlash(filepath.Join(dir, rel)); escapes(joined) {
+	joined := filepath.ToSlash(filepath.Join(dir, rel))
+	if escapes(joined) {
 		return fmt.Sprintf("must stay inside the manifest's folder, but %s/%s leads to %s", dir, rel, joined)
+	}
+	if owned := toolOwned(joined); owned != "" {
+		return toolOwnedProblem(owned)
 	}
 	return ""
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // Level says how much progress a command prints on stderr.
@@ -108,8 +110,10 @@ func (p *Progress) prefix(service string) string {
 	return service + " | "
 }
 
+// line masks the secrets of any URL in the message: status lines quote
+// remotes and errors, and stderr ends up in CI logs anyone may read.
 func (p *Progress) line(service, mark, format string, args ...any) {
-	p.lines.write([]byte(p.prefix(service) + mark + fmt.Sprintf(format, args...) + "\n"))
+	p.lines.write([]byte(p.prefix(service) + mark + redact.String(fmt.Sprintf(format, args...)) + "\n"))
 }
 
 type nopCloser struct{ io.Writer }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // Action says how a service's image came to be.
@@ -63,8 +65,22 @@ func NewReport(command string, services []ServiceResult) Report {
 	return r
 }
 
+// hideSecrets returns r with the secrets of the URLs its errors and
+// reasons quote masked. Reports are the last stop before stdout, so a
+// remote that reached an error raw is still not printed in clear.
+func hideSecrets(r Report) Report {
+	services := make([]ServiceResult, len(r.Services))
+	for i, s := range r.Services {
+		s.Error, s.Reason = redact.String(s.Error), redact.String(s.Reason)
+		services[i] = s
+	}
+	r.Services = services
+	return r
+}
+
 // WriteJSON prints the report as one indented JSON document.
 func WriteJSON(w io.Writer, r Report) error {
+	r = hideSecrets(r)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
@@ -72,6 +88,7 @@ func WriteJSON(w io.Writer, r Report) error {
 
 // WriteTable prints the report as an aligned table for people.
 func WriteTable(w io.Writer, r Report) error {
+	r = hideSecrets(r)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if r.Command == "list" {
 		fmt.Fprintln(tw, "SERVICE\tREFERENCE\tCOMMIT\tIMAGE PRESENT\tIMAGE")
