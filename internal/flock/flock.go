@@ -35,7 +35,7 @@ type Options struct {
 // HeldError says that another process holds the lock.
 type HeldError struct {
 	Path   string
-	Holder *Holder      // nil when its record could not be read
+	Holder *Holder       // nil when its record could not be read
 	Waited time.Duration // how long it was waited for; 0 without Wait
 }
 
