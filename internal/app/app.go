@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/engine"
+	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -62,6 +63,10 @@ func exitCode(stderr io.Writer, err error) int {
 		pe  *pipeline.UsageError
 		ce  *engine.ConfigError
 	)
+	var he *flock.HeldError
+	if errors.As(err, &he) {
+		code = ExitBusy
+	}
 	if errors.As(err, &ue) || errors.As(err, &me) || errors.As(err, &mer) || errors.As(err, &se) ||
 		errors.As(err, &pe) || errors.As(err, &ce) || errors.Is(err, manifest.ErrNotFound) {
 		code = ExitUsage
@@ -103,6 +108,7 @@ func newApp(s Streams) *cli.App {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "result format on stdout: text or json"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more progress on stderr"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only errors on stderr"},
+			waitFlag(),
 		},
 		Before: func(c *cli.Context) error {
 			if o := c.String("output"); o != "text" && o != "json" {
