@@ -21,9 +21,12 @@ var Version = "dev"
 
 // Exit codes shared by every command.
 const (
-	ExitOK      = 0
-	ExitFailed  = 1 // a service or object failed
-	ExitUsage   = 2 // usage, manifest or configuration error
+	ExitOK     = 0
+	ExitFailed = 1 // a service or object failed
+	ExitUsage  = 2 // usage, manifest or configuration error
+	// ExitBusy says another run holds the platform folder or a checkout:
+	// the same command may succeed later, or with --wait.
+	ExitBusy    = 3
 	exitUnknown = ExitFailed
 )
 

@@ -14,10 +14,6 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
-// ExitBusy says another run holds the platform folder or a checkout: the
-// same command may succeed later, or with --wait.
-const ExitBusy = 3
-
 // waitValue is --wait: a bare --wait waits as long as it takes, --wait=5m
 // at most five minutes. It is a boolean flag to the flag parser, so that a
 // bare --wait does not swallow the command name after it.
