@@ -151,7 +151,7 @@ func readJournal(gitDir string) (*journal, error) {
 	}
 	j, err := decodeJournal(data)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(gitDir, journalName), err)
+		return nil, fmt.Errorf("reading %s: %w; remove it and sync again: what differs from HEAD is then reported as local work", filepath.Join(gitDir, journalName), err)
 	}
 	return j, nil
 }

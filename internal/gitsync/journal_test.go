@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"github.com/x-platform/x-platform/internal/testenv"
 )
@@ -170,4 +174,27 @@ func assertNoLeftovers(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// FuzzJournal checks that a journal file of any content decodes without
+// panicking, and that what decodes encodes back to the same journal.
+func FuzzJournal(f *testing.F) {
+	j := &journal{id: "0123abcd", target: plumbing.NewHash("1111111111111111111111111111111111111111"),
+		writes:  []journalFile{{name: "a b/\"c\"\n", new: plumbing.NewHash("2222222222222222222222222222222222222222"), mode: filemode.Executable}},
+		removes: []journalFile{{name: "gone", old: plumbing.NewHash("3333333333333333333333333333333333333333"), mode: filemode.Regular}}}
+	f.Add(j.encode())
+	f.Add([]byte(journalHeader + "\nid x\ntarget 1\nend\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		j, err := decodeJournal(data)
+		if err != nil {
+			return
+		}
+		back, err := decodeJournal(j.encode())
+		if err != nil {
+			t.Fatalf("re-encoding %+v: %v", j, err)
+		}
+		if !reflect.DeepEqual(back, j) {
+			t.Fatalf("round trip: %+v became %+v", j, back)
+		}
+	})
 }
