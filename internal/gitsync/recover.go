@@ -32,7 +32,7 @@ func finishCheckout(repo *git.Repository, dir string) error {
 	}
 	guard := parents{dir: dir, ok: map[string]bool{}}
 	for _, f := range j.removes {
-		if guard.check(f.name) != nil {
+		if !filepath.IsLocal(filepath.FromSlash(f.name)) || guard.check(f.name) != nil {
 			continue
 		}
 		if h, ok := worktreeHash(dir, f.name); ok && h == f.old {
