@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/engine"
+	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -21,9 +22,12 @@ var Version = "dev"
 
 // Exit codes shared by every command.
 const (
-	ExitOK      = 0
-	ExitFailed  = 1 // a service or object failed
-	ExitUsage   = 2 // usage, manifest or configuration error
+	ExitOK     = 0
+	ExitFailed = 1 // a service or object failed
+	ExitUsage  = 2 // usage, manifest or configuration error
+	// ExitBusy says another run holds the platform folder or a checkout:
+	// the same command may succeed later, or with --wait.
+	ExitBusy    = 3
 	exitUnknown = ExitFailed
 )
 
@@ -63,6 +67,10 @@ func exitCode(stderr io.Writer, err error) int {
 		pe  *pipeline.UsageError
 		ce  *engine.ConfigError
 	)
+	var he *flock.HeldError
+	if errors.As(err, &he) {
+		code = ExitBusy
+	}
 	if errors.As(err, &ue) || errors.As(err, &me) || errors.As(err, &mer) || errors.As(err, &se) ||
 		errors.As(err, &pe) || errors.As(err, &ce) || errors.Is(err, manifest.ErrNotFound) {
 		code = ExitUsage
@@ -105,6 +113,7 @@ func newApp(s Streams) *cli.App {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "result format on stdout: text or json"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more progress on stderr"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only errors on stderr"},
+			waitFlag(),
 		},
 		Before: func(c *cli.Context) error {
 			if o := c.String("output"); o != "text" && o != "json" {

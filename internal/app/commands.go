@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
@@ -73,6 +74,11 @@ func runPipeline(c *cli.Context, command string, run func(*pipeline.Pipeline, []
 	})
 }
 
+// syncing lists the pipeline commands that move checkouts: they hold the
+// platform folder shared and their checkouts exclusively. Plan and list
+// only read, and never wait.
+var syncing = map[string]bool{"build": true, "sync": true}
+
 func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) ([]ui.ServiceResult, error)) error {
 	if c.NArg() > 0 {
 		return usageError{fmt.Errorf("%s takes no arguments (got %q); use --services %s", command, c.Args().Slice(), strings.Join(c.Args().Slice(), ","))}
@@ -86,6 +92,14 @@ func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline,
 		sel, err := plan.Select(p.Manifest, c.StringSlice("services"))
 		if err != nil {
 			return err
+		}
+		if syncing[command] {
+			// Build takes the checkouts of the dependencies it builds too.
+			unlock, err := lockFolders(c, p.Manifest, flock.Shared, plan.WithDeps(p.Manifest, sel))
+			if err != nil {
+				return err
+			}
+			defer unlock()
 		}
 		results, err := run(p, sel)
 		if err != nil {

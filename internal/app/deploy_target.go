@@ -13,6 +13,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/kube"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
@@ -97,6 +98,11 @@ func (t *target) resolve(c *cli.Context, services []*manifest.Service) ([]deploy
 		return t.locked(services)
 	}
 	if c.Bool("sync") {
+		unlock, err := lockFolders(c, t.m, flock.Shared, services)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 		if err := syncCheckouts(c, services); err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -41,6 +42,13 @@ func runPin(c *cli.Context) error {
 	if svc == nil {
 		return &plan.UnknownServiceError{Unknown: []string{name}, Valid: m.Names()}
 	}
+	// Two pins at once would each write the manifest they read, losing the
+	// other's edit.
+	unlock, err := lockFolders(c, m, flock.Exclusive, nil)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	// Write through a symlinked manifest rather than replacing the link.
 	path, err := filepath.EvalSymlinks(m.Path)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
@@ -34,6 +35,11 @@ func lockCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			return withPipeline(c, func(p *pipeline.Pipeline) error {
 				m := p.Manifest
+				unlock, err := lockFolders(c, m, flock.Exclusive, m.Services)
+				if err != nil {
+					return err
+				}
+				defer unlock()
 				p.KeepGoing = true
 				results := p.Resolve(c.Context, m.Services)
 				if ui.NewReport("lock", results).OK {

@@ -1,6 +1,7 @@
 package gitsync
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,22 +24,22 @@ import (
 // detaches HEAD at it. Files whose index entry already matches are left alone
 // unless st lists them as changed. Untracked and ignored files are never
 // touched; go-git's hard reset would delete them, build outputs included.
+//
+// What it will write and remove is journalled first (see journal), each
+// file is written under a temporary name and renamed into place, and the
+// index is replaced the same way: however the run ends, the next one finds
+// every file old or new, and finishes the checkout instead of taking its
+// writes for local work.
 func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.Hash, st *status) error {
-	type treeFile struct {
-		name string
-		hash plumbing.Hash
-		mode filemode.FileMode
-	}
-	var files []treeFile
-	want := map[string]bool{}
-	err := commitFiles(repo.Storer, h, func(name string, e object.TreeEntry) {
-		files = append(files, treeFile{name, e.Hash, normalMode(e.Mode)})
-		want[name] = true
-	})
+	files, err := treeFiles(repo.Storer, h)
 	if err != nil {
 		return err
 	}
-
+	want := make(map[string]bool, len(files))
+	for _, f := range files {
+		want[f.name] = true
+	}
+	j := &journal{id: newJournalID(), target: h}
 	guard := parents{dir: dir, ok: map[string]bool{}}
 	old := map[string]*index.Entry{}
 	for _, e := range st.idx.Entries {
@@ -46,37 +47,102 @@ func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.
 			old[e.Name] = e
 		}
 		if !want[e.Name] && guard.check(e.Name) == nil {
-			if err := removeFile(dir, e.Name); err != nil {
-				return err
-			}
+			j.removes = append(j.removes, journalFile{name: e.Name, old: e.Hash, mode: e.Mode})
 		}
 	}
 	dirty := map[string]bool{}
 	for _, name := range st.changed {
 		dirty[name] = true
 	}
-	entries := make([]*index.Entry, 0, len(files))
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	entries := make([]*index.Entry, len(files))
+	written := map[string]int{} // file's place in entries
+	for i, f := range files {
 		if e, ok := old[f.name]; ok && e.Hash == f.hash && e.Mode == f.mode && !dirty[f.name] {
-			entries = append(entries, e)
+			entries[i] = e
 			continue
 		}
 		if err := guard.check(f.name); err != nil {
 			return err
 		}
-		e, err := writeFile(repo.Storer, dir, f.name, f.hash, f.mode)
+		var was plumbing.Hash
+		if e, ok := old[f.name]; ok {
+			was = e.Hash
+		}
+		written[f.name] = i
+		j.writes = append(j.writes, journalFile{name: f.name, old: was, new: f.hash, mode: f.mode})
+	}
+
+	dotGit := gitDir(repo)
+	if dotGit != "" {
+		if err := j.write(dotGit); err != nil {
+			return fmt.Errorf("writing the checkout journal: %w", err)
+		}
+	}
+	for _, f := range j.removes {
+		if err := removeFile(dir, f.name); err != nil {
+			return err
+		}
+	}
+	for n, f := range j.writes {
+		// Stopping between files leaves the journal for the next run.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e, err := writeFile(repo.Storer, dir, f.name, f.new, f.mode, j.tempName(dir, n))
 		if err != nil {
 			return fmt.Errorf("writing %s: %w", f.name, err)
 		}
-		entries = append(entries, e)
+		entries[written[f.name]] = e
 	}
-	if err := repo.Storer.SetIndex(&index.Index{Version: 2, Entries: entries}); err != nil {
+	return commitCheckout(repo, dotGit, h, entries)
+}
+
+// commitCheckout writes the index and HEAD of a checkout whose files are
+// in place, then drops its journal.
+func commitCheckout(repo *git.Repository, dotGit string, h plumbing.Hash, entries []*index.Entry) error {
+	if err := writeIndex(repo, &index.Index{Version: 2, Entries: entries}); err != nil {
 		return fmt.Errorf("writing index: %w", err)
 	}
-	return setRef(repo, plumbing.HEAD, h)
+	if err := setRef(repo, plumbing.HEAD, h); err != nil {
+		return err
+	}
+	if dotGit == "" {
+		return nil
+	}
+	if err := removeJournal(dotGit); err != nil {
+		return fmt.Errorf("removing the checkout journal: %w", err)
+	}
+	return nil
+}
+
+// writeIndex replaces the index whole: go-git's SetIndex truncates it and
+// writes in place, so a run killed meanwhile left an index no later run
+// could read.
+func writeIndex(repo *git.Repository, idx *index.Index) error {
+	dotGit := gitDir(repo)
+	if dotGit == "" {
+		return repo.Storer.SetIndex(idx)
+	}
+	var b bytes.Buffer
+	if err := index.NewEncoder(&b).Encode(idx); err != nil {
+		return err
+	}
+	return writeDurably(dotGit, "index", b.Bytes())
+}
+
+type treeFile struct {
+	name string
+	hash plumbing.Hash
+	mode filemode.FileMode
+}
+
+// treeFiles lists the files of commit h in index order.
+func treeFiles(s storer.EncodedObjectStorer, h plumbing.Hash) ([]treeFile, error) {
+	var files []treeFile
+	err := commitFiles(s, h, func(name string, e object.TreeEntry) {
+		files = append(files, treeFile{name, e.Hash, normalMode(e.Mode)})
+	})
+	return files, err
 }
 
 // parents refuses paths that lead through a symlink, which could make a
@@ -102,9 +168,9 @@ func (p parents) check(name string) error {
 	return nil
 }
 
-// writeFile writes one blob of the commit into the worktree and returns its
-// index entry.
-func writeFile(s storer.EncodedObjectStorer, dir, name string, h plumbing.Hash, mode filemode.FileMode) (*index.Entry, error) {
+// writeFile writes one blob of the commit into the worktree, by way of
+// tmp, and returns its index entry.
+func writeFile(s storer.EncodedObjectStorer, dir, name string, h plumbing.Hash, mode filemode.FileMode, tmp string) (*index.Entry, error) {
 	p := filepath.Join(dir, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return nil, err
@@ -114,11 +180,14 @@ func writeFile(s storer.EncodedObjectStorer, dir, name string, h plumbing.Hash, 
 		return e, os.MkdirAll(p, 0o755)
 	}
 	old, err := os.Lstat(p)
-	if err == nil && (old.IsDir() || mode == filemode.Symlink || old.Mode()&fs.ModeSymlink != 0) {
+	if err == nil && old.IsDir() {
 		if err := os.Remove(p); err != nil {
 			return nil, fmt.Errorf("clearing the way: %w", err)
 		}
 		old = nil
+	}
+	if old != nil && !old.Mode().IsRegular() {
+		old = nil // only a regular file's permissions are carried over
 	}
 	blob, err := object.GetBlob(s, h)
 	if err != nil {
@@ -129,15 +198,22 @@ func writeFile(s storer.EncodedObjectStorer, dir, name string, h plumbing.Hash, 
 		return nil, err
 	}
 	defer r.Close()
+	_ = os.Remove(tmp) // left by an interrupted run of the same journal
 	if mode == filemode.Symlink {
 		target, err := io.ReadAll(r)
 		if err != nil {
 			return nil, err
 		}
-		if err := os.Symlink(filepath.FromSlash(string(target)), p); err != nil {
+		err = os.Symlink(filepath.FromSlash(string(target)), tmp)
+		if err != nil {
 			return nil, err
 		}
-	} else if err := writeRegular(p, r, mode == filemode.Executable, old); err != nil {
+	} else if err := writeRegular(tmp, r, mode == filemode.Executable, old); err != nil {
+		_ = os.Remove(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		_ = os.Remove(tmp)
 		return nil, err
 	}
 	fi, err := os.Lstat(p)
@@ -148,12 +224,14 @@ func writeFile(s storer.EncodedObjectStorer, dir, name string, h plumbing.Hash, 
 	return e, nil
 }
 
+// writeRegular writes a new file at p, with the permissions of the file
+// it replaces (old, may be nil) but for the execute bits.
 func writeRegular(p string, r io.Reader, exec bool, old fs.FileInfo) error {
 	perm := fs.FileMode(0o644)
 	if exec {
 		perm = 0o755
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
 	}
@@ -164,16 +242,18 @@ func writeRegular(p string, r io.Reader, exec bool, old fs.FileInfo) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if old == nil || (old.Mode()&0o111 != 0) == exec {
+	if old == nil {
 		return nil
 	}
-	// OpenFile keeps an existing file's permissions; flip only the execute
-	// bits, where the read bits are, as git does.
+	// Keep the old file's permissions; flip only the execute bits, where
+	// the read bits are, as git does.
 	cur := old.Mode().Perm()
-	if exec {
-		return os.Chmod(p, cur|(cur&0o444)>>2)
+	if exec && cur&0o111 == 0 {
+		cur |= (cur & 0o444) >> 2
+	} else if !exec {
+		cur &^= 0o111
 	}
-	return os.Chmod(p, cur&^0o111)
+	return os.Chmod(p, cur)
 }
 
 // removeFile deletes a tracked file and the folders it leaves empty.
@@ -215,7 +295,7 @@ func refreshIndex(repo *git.Repository, dir string, idx *index.Index) error {
 		}
 		fillStat(e, fi)
 	}
-	return repo.Storer.SetIndex(idx)
+	return writeIndex(repo, idx)
 }
 
 // commitFiles calls fn for every file (not folder) of commit h's tree.

@@ -108,7 +108,34 @@ func syncDir(p string) error {
 	if err != nil {
 		return err
 	}
-	return finish(d, func() error { return nil })
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, os.ErrInvalid) {
+		return nil // a filesystem that cannot sync folders
+	}
+	return err
+}
+
+// writeDurably replaces dir/name with data so that a crash leaves the old
+// or the new content, never a mix, under a temporary name no other run
+// uses.
+func writeDurably(dir, name string, data []byte) error {
+	f, err := os.CreateTemp(dir, name+"-*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	err = finish(f, func() error { _, err := f.Write(data); return err })
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return syncDir(dir)
 }
 
 // syncRef syncs the loose file of a ref just written, and its folders, so a

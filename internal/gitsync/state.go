@@ -66,11 +66,8 @@ func readState(dir string) syncState {
 
 func (s syncState) write(dir string) error {
 	body := fmt.Sprintf("reference %s\ncommit %s\nrefs %s\nindex %s\n", s.Reference, s.Commit, s.Refs, s.Index)
-	tmp := filepath.Join(dir, stateFileName+".tmp")
-	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, stateFileName))
+	// A temporary name of its own: two runs once raced on a fixed one.
+	return writeDurably(dir, stateFileName, []byte(body))
 }
 
 // digest sums the local and remote-tracking branches and tags.

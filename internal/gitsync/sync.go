@@ -88,6 +88,11 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// A checkout a killed run left half done is finished first, so that its
+	// writes are not taken for local work below.
+	if err := finishCheckout(repo, req.Dir); err != nil {
+		return Result{}, fmt.Errorf("finishing the checkout an earlier run left unfinished: %w", err)
+	}
 	refs, err := readRefs(repo.Storer)
 	if err != nil {
 		return Result{}, fmt.Errorf("reading refs: %w", err)
@@ -108,6 +113,9 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	head := plumbing.ZeroHash
 	if ref, err := repo.Head(); err == nil {
 		head = ref.Hash()
+	}
+	if _, err := repairIndex(repo, head); err != nil {
+		return Result{}, fmt.Errorf("rebuilding the unreadable index of %s: %w", req.Dir, err)
 	}
 	// The index still holds what the last Sync wrote for HEAD: no need to
 	// read HEAD's tree to find staged changes.
