@@ -118,6 +118,10 @@ func (t *target) deployer(c *cli.Context, cl *kube.Cluster, r *render.Result) *d
 		Cluster: cl, Env: t.env.Name, Namespace: t.namespace(cl, r),
 		Progress: progress(c),
 	}
+	// A registry that cannot be set up only loses the check before a rollback.
+	if reg, err := newRegistry(t.m); err == nil {
+		d.Images = reg
+	}
 	d.Timeout = c.Duration("timeout")
 	d.NoRollback, d.ForceConflicts, d.HistoryMax = c.Bool("no-rollback"), c.Bool("force-conflicts"), c.Int("history-max")
 	return d

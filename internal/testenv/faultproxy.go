@@ -39,7 +39,7 @@ type FaultProxy struct {
 	mu       sync.Mutex
 	mode     FaultMode
 	cutAfter int64
-	conns map[net.Conn]bool
+	conns    map[net.Conn]bool
 	// faulted counts the connections a fault closed or held.
 	faulted atomic.Int64
 }

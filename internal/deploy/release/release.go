@@ -37,7 +37,16 @@ const (
 	Deployed   Status = "deployed"   // the environment runs it
 	Superseded Status = "superseded" // it was deployed, a later release replaced it
 	Failed     Status = "failed"     // its rollout failed
+	// Interrupted: the deploy was stopped (Ctrl-C) part way; the cluster may
+	// run some of it.
+	Interrupted Status = "interrupted"
+	// Unknown: the cluster could not be read long enough to tell whether
+	// the rollout succeeded.
+	Unknown Status = "unknown"
 )
+
+// Settled says whether a release was deployed in full at some time.
+func (s Status) Settled() bool { return s == Deployed || s == Superseded }
 
 // Service is one service's version in a release.
 type Service struct {
