@@ -42,6 +42,9 @@ func deployCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := t.checkOwnNamespace(); err != nil {
+				return err
+			}
 			sel, err := t.selectServices(c)
 			if err != nil {
 				return err
@@ -186,7 +189,10 @@ func rollbackCommand() *cli.Command {
 			if c.Int("to") < 0 {
 				return usageError{errors.New("--to must be a revision number")}
 			}
-			_, _, d, err := openEnv(c, "rollback")
+			t, _, d, err := openEnv(c, "rollback")
+			if err == nil {
+				err = t.checkOwnNamespace()
+			}
 			if err != nil {
 				return err
 			}

@@ -70,6 +70,9 @@ func diff(c *cli.Context) (bool, error) {
 		if ch.Action == apply.Pruned {
 			text = fmt.Sprintf("--- live/%s\n+++ /dev/null\n(deleted: the overlay no longer renders it)\n", ch.Ref.Short())
 		}
+		if ch.Action == apply.Orphaned {
+			text = fmt.Sprintf("(left in place, out of the set: the overlay no longer renders %s and namespaces are never deleted)\n", ch.Ref.Short())
+		}
 		rep.Changes = append(rep.Changes, ui.Change{
 			APIVersion: ch.Ref.APIVersion(), Kind: ch.Ref.Kind, Namespace: ch.Ref.Namespace, Name: ch.Ref.Name,
 			Action: string(ch.Action), Diff: text,
