@@ -155,6 +155,9 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		out.Versions = append(out.Versions, v.Service)
 	}
 	rec := &release.Record{Services: out.Versions, Objects: refs(objs), Manifest: manifest, Description: "deploy"}
+	if err := d.begin(ctx, store, rec); err != nil {
+		return nil, err
+	}
 	out.Failure = d.rollout(ctx, a, objs, out)
 	if lost := leaseLost(ctx); lost != nil {
 		return out, lost
@@ -162,10 +165,10 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	if out.Failure == nil && current != nil && unchanged(out) && sameRelease(current, rec) {
 		out.Revision, out.Unchanged = current.Revision, true
 		d.step("nothing changed: revision %d stays deployed", current.Revision)
-		return out, nil
+		return out, d.forget(ctx, store, rec)
 	}
 	settle(ctx, rec, out.Failure, "")
-	if err := d.record(ctx, store, rec); err != nil {
+	if err := d.finish(ctx, store, rec); err != nil {
 		return out, err
 	}
 	out.Revision, out.Status = rec.Revision, rec.Status
@@ -191,57 +194,6 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		}
 	}
 	return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
-}
-
-// settle gives rec the status and description that failure, the rollout's
-// outcome, calls for; description names what was done, "" for a deploy.
-func settle(ctx context.Context, rec *release.Record, failure error, description string) {
-	var unknown *track.UnreachableError
-	prefix := ""
-	if description != "" {
-		rec.Description, prefix = description, description+" "
-	}
-	switch {
-	case failure == nil:
-		rec.Status = release.Deployed
-	case ctx.Err() != nil:
-		rec.Status, rec.Description = release.Interrupted, prefix+"interrupted part way: the cluster may run some of it"
-	case errors.As(failure, &unknown):
-		rec.Status, rec.Description = release.Unknown, prefix+"outcome unknown: "+failure.Error()
-	default:
-		rec.Status, rec.Description = release.Failed, prefix+"failed: "+failure.Error()
-	}
-}
-
-// recordTimeout bounds the writes of a release record, which go on after
-// the deploy's context ends: history must say what an interrupted deploy did.
-const recordTimeout = 15 * time.Second
-
-// record stores rec as the next revision and drops the oldest records. It
-// writes even when ctx was cancelled (Ctrl-C), but never once the lock is
-// lost: then another run owns the environment's history.
-func (d *Deployer) record(ctx context.Context, store *release.Store, rec *release.Record) error {
-	if lost := leaseLost(ctx); lost != nil {
-		return lost
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	rev, err := store.NextRevision(ctx)
-	if err != nil {
-		return fmt.Errorf("recording the release as %s: %w", rec.Status, err)
-	}
-	rec.Revision = rev
-	if err := store.Create(ctx, rec); err != nil {
-		return err
-	}
-	keep := d.HistoryMax
-	if keep <= 0 {
-		keep = 10
-	}
-	if err := store.Prune(ctx, keep); err != nil {
-		d.step("warning: %v", err)
-	}
-	return nil
 }
 
 // rollout applies objs and tracks them, filling out.Objects.

@@ -89,13 +89,16 @@ func (d *Deployer) restore(ctx context.Context, store *release.Store, target *re
 		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)
 	}
 	out := &Outcome{Versions: target.Services}
+	rec := &release.Record{Services: target.Services, Objects: target.Objects, Manifest: target.Manifest, Description: description}
+	if err := d.begin(ctx, store, rec); err != nil {
+		return nil, err
+	}
 	out.Failure = d.rollout(ctx, d.applier(), objs, out)
 	if lost := leaseLost(ctx); lost != nil {
 		return out, lost
 	}
-	rec := &release.Record{Services: target.Services, Objects: target.Objects, Manifest: target.Manifest}
 	settle(ctx, rec, out.Failure, description)
-	if err := d.record(ctx, store, rec); err != nil {
+	if err := d.finish(ctx, store, rec); err != nil {
 		return out, err
 	}
 	out.Revision, out.Status = rec.Revision, rec.Status
