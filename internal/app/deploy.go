@@ -42,6 +42,9 @@ func deployCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := t.checkOwnNamespace(); err != nil {
+				return err
+			}
 			sel, err := t.selectServices(c)
 			if err != nil {
 				return err
@@ -118,6 +121,10 @@ func (t *target) deployer(c *cli.Context, cl *kube.Cluster, r *render.Result) *d
 		Cluster: cl, Env: t.env.Name, Namespace: t.namespace(cl, r),
 		Progress: progress(c),
 	}
+	// A registry that cannot be set up only loses the check before a rollback.
+	if reg, err := newRegistry(t.m); err == nil {
+		d.Images = reg
+	}
 	d.Timeout = c.Duration("timeout")
 	d.NoRollback, d.ForceConflicts, d.HistoryMax = c.Bool("no-rollback"), c.Bool("force-conflicts"), c.Int("history-max")
 	return d
@@ -182,7 +189,10 @@ func rollbackCommand() *cli.Command {
 			if c.Int("to") < 0 {
 				return usageError{errors.New("--to must be a revision number")}
 			}
-			_, _, d, err := openEnv(c, "rollback")
+			t, _, d, err := openEnv(c, "rollback")
+			if err == nil {
+				err = t.checkOwnNamespace()
+			}
 			if err != nil {
 				return err
 			}

@@ -120,7 +120,7 @@ func TestIntegrationDeployNewImageWithRenderAndDiff(t *testing.T) {
 	}
 	code, out, stderr = c.run(t.Context(), "json", "diff", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
 	var d ui.DiffReport
-	if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil {
+	if err := json.Unmarshal([]byte(out), &d); code != ExitFailed || err != nil {
 		t.Fatalf("diff: exit %d %v\n%s%s", code, err, out, stderr)
 	}
 	if len(d.Changes) != 1 || d.Changes[0].Name != "zbackend" || d.Changes[0].Kind != "Deployment" || d.Changes[0].Action != "configured" {

@@ -75,7 +75,7 @@ func objectResults(objs []deploy.ObjectOutcome) []ui.ObjectResult {
 		if o.Err != nil {
 			r.Error = o.Err.Error()
 		}
-		if s := o.Status; s != nil && o.Action != apply.Pruned {
+		if s := o.Status; s != nil && o.Action != apply.Pruned && o.Action != apply.Orphaned {
 			r.Rollout, r.Cause = string(s.State), s.Cause
 			if s.Replicas {
 				r.Ready = fmt.Sprintf("%d/%d", s.Ready, s.Desired)

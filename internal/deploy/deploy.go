@@ -38,6 +38,12 @@ type Deployer struct {
 	HistoryMax int
 	// Interval between status polls; 0 means the tracker's default.
 	Interval time.Duration
+	// Outage is how long tracking waits out an API that does not answer;
+	// 0 means the tracker's default.
+	Outage time.Duration
+	// Images, when set, is asked before a rollback whether the images of
+	// the release to restore are still in their registries.
+	Images   DigestLookup
 	Progress *ui.Progress
 }
 
@@ -53,6 +59,7 @@ type ObjectOutcome struct {
 type Outcome struct {
 	// Revision is the release recorded; when Unchanged, the one deployed.
 	Revision  int
+	Status    release.Status // of the revision recorded
 	Unchanged bool
 	Versions  []release.Service
 	Objects   []ObjectOutcome
@@ -62,6 +69,8 @@ type Outcome struct {
 	// Rollback what that did; both nil when there was no rollback.
 	Restored *release.Record
 	Rollback *Outcome
+	// NotRestored is why Restored was not re-applied.
+	NotRestored error
 }
 
 // RolloutError is a deploy whose rollout failed; the Outcome says what was
@@ -75,6 +84,8 @@ type RolloutError struct {
 func (e *RolloutError) Error() string {
 	msg := fmt.Sprintf("deploying to %s failed (revision %d): %v", e.Env, e.Out.Revision, e.Failure)
 	switch r := e.Out.Rollback; {
+	case e.Out.NotRestored != nil:
+		return msg + "; " + e.Out.NotRestored.Error()
 	case e.Out.Restored == nil:
 		return msg + "; nothing was rolled back"
 	case r.Failure != nil:
@@ -109,7 +120,11 @@ func (d *Deployer) Current(ctx context.Context) (*release.Record, error) {
 // ready and records the release. Everything that can be checked before
 // applying is: annotations, the namespace, and a server-side dry run of
 // every object. A failed rollout is rolled back to the release deployed
-// before, unless NoRollback; the error is then a *RolloutError.
+// before, unless NoRollback; the error is then a *RolloutError. A deploy
+// interrupted part way is recorded as such and left for the user to decide
+// (*InterruptedError); so is a rollout whose outcome an API outage hid
+// (*UnknownOutcomeError). A deploy that lost its lock writes nothing more
+// (*LeaseLostError).
 func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstructured.Unstructured, manifest []byte) (*Outcome, error) {
 	if err := checkPolicies(objs); err != nil {
 		return nil, err
@@ -117,7 +132,7 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	if err := d.checkNamespace(ctx, objs); err != nil {
 		return nil, err
 	}
-	unlock, err := d.lock(ctx)
+	ctx, unlock, err := d.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +145,9 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	a := d.applier()
 	d.step("checking %d objects with a server-side dry run", len(objs))
 	if _, err := a.Plan(ctx, objs, false); err != nil {
+		if lost := leaseLost(ctx); lost != nil {
+			return nil, lost
+		}
 		return nil, fmt.Errorf("checking the objects, nothing was applied: %w", err)
 	}
 	out := &Outcome{}
@@ -137,27 +155,38 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		out.Versions = append(out.Versions, v.Service)
 	}
 	rec := &release.Record{Services: out.Versions, Objects: refs(objs), Manifest: manifest, Description: "deploy"}
+	if err := d.begin(ctx, store, rec); err != nil {
+		return nil, err
+	}
 	out.Failure = d.rollout(ctx, a, objs, out)
+	if lost := leaseLost(ctx); lost != nil {
+		return out, lost
+	}
 	if out.Failure == nil && current != nil && unchanged(out) && sameRelease(current, rec) {
 		out.Revision, out.Unchanged = current.Revision, true
 		d.step("nothing changed: revision %d stays deployed", current.Revision)
-		return out, nil
+		return out, d.forget(ctx, store, rec)
 	}
-	if out.Failure != nil {
-		rec.Status, rec.Description = release.Failed, "failed: "+out.Failure.Error()
-	} else {
-		rec.Status = release.Deployed
-	}
-	if err := d.record(ctx, store, rec); err != nil {
+	settle(ctx, rec, out.Failure, "")
+	if err := d.finish(ctx, store, rec); err != nil {
 		return out, err
 	}
-	out.Revision = rec.Revision
-	if out.Failure == nil {
+	out.Revision, out.Status = rec.Revision, rec.Status
+	switch rec.Status {
+	case release.Deployed:
 		d.step("revision %d deployed", rec.Revision)
 		return out, nil
+	case release.Interrupted:
+		return out, &InterruptedError{Env: d.Env, Revision: rec.Revision, Deployed: current}
+	case release.Unknown:
+		return out, &UnknownOutcomeError{Env: d.Env, Revision: rec.Revision, Err: out.Failure}
 	}
 	if !d.NoRollback && current != nil {
 		out.Restored = current
+		if err := d.checkImages(ctx, current); err != nil {
+			out.NotRestored = err
+			return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
+		}
 		d.step("rolling back to revision %d (%s)", current.Revision, describe(current.Services))
 		out.Rollback, err = d.restore(ctx, store, current, fmt.Sprintf("rollback to %d after revision %d failed", current.Revision, rec.Revision))
 		if err != nil {
@@ -165,26 +194,6 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		}
 	}
 	return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
-}
-
-// record stores rec as the next revision and drops the oldest records.
-func (d *Deployer) record(ctx context.Context, store *release.Store, rec *release.Record) error {
-	rev, err := store.NextRevision(ctx)
-	if err != nil {
-		return err
-	}
-	rec.Revision = rev
-	if err := store.Create(ctx, rec); err != nil {
-		return err
-	}
-	keep := d.HistoryMax
-	if keep <= 0 {
-		keep = 10
-	}
-	if err := store.Prune(ctx, keep); err != nil {
-		d.step("warning: %v", err)
-	}
-	return nil
 }
 
 // rollout applies objs and tracks them, filling out.Objects.
@@ -207,7 +216,8 @@ func (d *Deployer) rollout(ctx context.Context, a *apply.Applier, objs []*unstru
 	t := &track.Tracker{
 		Dynamic: d.Cluster.Dynamic, Mapper: d.Cluster.Mapper, Logs: d.Cluster,
 		Selector: a.Set.Selector(), Interval: d.Interval,
-		OnProgress: d.reportStatus, OnEvent: d.reportEvent,
+		OnProgress: d.reportStatus, OnEvent: d.reportEvent, OnUnreachable: d.reportUnreachable,
+		Outage: d.Outage,
 	}
 	timeout := d.Timeout
 	if timeout <= 0 {
@@ -257,16 +267,25 @@ func (d *Deployer) checkNamespace(ctx context.Context, objs []*unstructured.Unst
 	return nil
 }
 
-// lock holds the environment for the rest of a deploy or rollback. A first
-// deploy whose overlay creates the namespace has nowhere to keep the lock
-// yet; it goes ahead, and two such deploys still cannot record the same
-// revision.
-func (d *Deployer) lock(ctx context.Context) (func(), error) {
-	unlock, err := newEnvLock(d.Cluster.Clientset, d.Namespace, d.Env).acquire(ctx, d.Env)
+// lock holds the environment for the rest of a deploy or rollback: the
+// context it returns ends when the lock is lost. A first deploy whose
+// overlay creates the namespace has nowhere to keep the lock yet; it goes
+// ahead, and two such deploys still cannot record the same revision.
+func (d *Deployer) lock(ctx context.Context) (context.Context, func(), error) {
+	held, unlock, err := newEnvLock(d.Cluster.Clientset, d.Namespace, d.Env).acquire(ctx, d.Env)
 	if apierrors.IsNotFound(err) {
-		return func() {}, nil
+		return ctx, func() {}, nil
 	}
-	return unlock, err
+	return held, unlock, err
+}
+
+// leaseLost is the *LeaseLostError that ended ctx, or nil.
+func leaseLost(ctx context.Context) error {
+	var lost *LeaseLostError
+	if errors.As(context.Cause(ctx), &lost) {
+		return lost
+	}
+	return nil
 }
 
 // ApplySet is the set the environment's objects belong to.

@@ -2,6 +2,9 @@ package deploy
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -28,6 +31,25 @@ func (e *LockedError) Error() string {
 		e.Env, e.Holder, e.Renewed.Format(time.RFC3339), leaseSeconds)
 }
 
+// LeaseLostError stops a deploy that no longer holds its environment's
+// lock: another run may be deploying, so this one must not write anything
+// more, not even its release record.
+type LeaseLostError struct {
+	Env    string
+	Holder string // the new holder, "" when the lease could not be renewed
+	Err    error  // why it could not be renewed
+}
+
+func (e *LeaseLostError) Error() string {
+	msg := fmt.Sprintf("lost the lock on %s, stopped before writing anything more", e.Env)
+	if e.Holder != "" {
+		msg += fmt.Sprintf(": %s holds it now", e.Holder)
+	} else {
+		msg += fmt.Sprintf(": could not renew it for %ds (%v)", leaseSeconds, e.Err)
+	}
+	return msg + "; check what runs with x-platform history, then deploy again"
+}
+
 // envLock is a Lease in the environment's namespace that one deploy or
 // rollback holds at a time, so two of them never interleave their applies
 // and release records.
@@ -36,48 +58,66 @@ type envLock struct {
 	ns, name string
 	holder   string
 	now      func() time.Time
+	// every is how often the lease is renewed, and retry how soon a failed
+	// renewal is tried again; 0 means a third of the lease and 2s.
+	every, retry time.Duration
 }
 
 func newEnvLock(client kubernetes.Interface, ns, env string) *envLock {
+	return &envLock{client: client, ns: ns, name: "x-platform.lock." + env, holder: holderID(), now: time.Now}
+}
+
+// holderID names this run: the host and pid say where it runs, and the
+// random part keeps two runs apart that share both, as containers on one
+// host do (each is pid 1 of its own namespace, often with one hostname).
+func holderID() string {
 	host, _ := os.Hostname()
-	return &envLock{
-		client: client, ns: ns, name: "x-platform.lock." + env,
-		holder: fmt.Sprintf("%s pid %d", host, os.Getpid()), now: time.Now,
-	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s pid %d run %s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
 // acquire takes the lock, or returns a *LockedError when a live holder has
-// it, and keeps it renewed until release is called.
-func (l *envLock) acquire(ctx context.Context, env string) (release func(), err error) {
+// it, and keeps it renewed until release is called. The returned context is
+// cancelled, with a *LeaseLostError as its cause, as soon as the lock is
+// lost; everything the deploy does after taking the lock runs in it.
+func (l *envLock) acquire(ctx context.Context, env string) (held context.Context, release func(), err error) {
 	leases := l.client.CoordinationV1().Leases(l.ns)
 	now := metav1.NewMicroTime(l.now())
-	held, err := leases.Get(ctx, l.name, metav1.GetOptions{})
+	lease, err := leases.Get(ctx, l.name, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		held, err = leases.Create(ctx, l.lease(now), metav1.CreateOptions{})
+		lease, err = leases.Create(ctx, l.lease(now), metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
 			return l.acquire(ctx, env)
 		}
 	case err != nil:
-	case l.live(held):
-		return nil, &LockedError{Env: env, Holder: deref(held.Spec.HolderIdentity), Renewed: held.Spec.RenewTime.Time}
+	case l.live(lease):
+		return nil, nil, &LockedError{Env: env, Holder: deref(lease.Spec.HolderIdentity), Renewed: lease.Spec.RenewTime.Time}
 	default:
 		taken := l.lease(now)
-		taken.ResourceVersion = held.ResourceVersion
-		held, err = leases.Update(ctx, taken, metav1.UpdateOptions{})
+		taken.ResourceVersion = lease.ResourceVersion
+		lease, err = leases.Update(ctx, taken, metav1.UpdateOptions{})
 		if apierrors.IsConflict(err) {
 			return l.acquire(ctx, env)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", env, err)
+		return nil, nil, fmt.Errorf("locking %s: %w", env, err)
 	}
+	held, lose := context.WithCancelCause(ctx)
 	stop := make(chan struct{})
 	done := make(chan struct{})
-	go l.renew(held, stop, done)
-	return func() {
+	go func() {
+		defer close(done)
+		if err := l.renew(lease, stop, env); err != nil {
+			lose(err)
+		}
+	}()
+	return held, func() {
 		close(stop)
 		<-done
+		lose(context.Canceled)
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		// Only our own lease goes: one that expired may have a new holder.
@@ -109,25 +149,65 @@ func (l *envLock) live(lease *coordinationv1.Lease) bool {
 	return l.now().Before(s.RenewTime.Add(time.Duration(*s.LeaseDurationSeconds) * time.Second))
 }
 
-// renew keeps the lease fresh while the deploy runs.
-func (l *envLock) renew(held *coordinationv1.Lease, stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	tick := time.NewTicker(leaseSeconds * time.Second / 3)
-	defer tick.Stop()
+// renew keeps the lease fresh until stop is closed. It returns a
+// *LeaseLostError when another run took the lease, or when no renewal got
+// through before the lease would expire and another run may take it.
+func (l *envLock) renew(held *coordinationv1.Lease, stop <-chan struct{}, env string) error {
+	every, retry := l.every, l.retry
+	if every <= 0 {
+		every = leaseSeconds * time.Second / 3
+	}
+	if retry <= 0 {
+		retry = 2 * time.Second
+	}
+	// Give up a little before the lease expires: past that, another run may
+	// already be applying.
+	expires := func() time.Time { return held.Spec.RenewTime.Add(leaseSeconds*time.Second - every/2) }
+	wait := every
 	for {
 		select {
 		case <-stop:
-			return
-		case <-tick.C:
-			now := metav1.NewMicroTime(l.now())
-			held.Spec.RenewTime = &now
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if updated, err := l.client.CoordinationV1().Leases(l.ns).Update(ctx, held, metav1.UpdateOptions{}); err == nil {
-				held = updated
-			}
-			cancel()
+			return nil
+		case <-time.After(wait):
+		}
+		updated, err := l.renewOnce()
+		var lost *LeaseLostError
+		switch {
+		case errors.As(err, &lost):
+			lost.Env = env
+			return lost
+		case err == nil:
+			held, wait = updated, every
+		case !l.now().Before(expires()):
+			return &LeaseLostError{Env: env, Err: err}
+		default:
+			wait = retry
 		}
 	}
+}
+
+// renewOnce writes a new renew time into the lease, if it still names us.
+// It reads the lease first rather than trusting the resource version of our
+// last write: a lease another run took must never be taken back here.
+func (l *envLock) renewOnce() (*coordinationv1.Lease, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	leases := l.client.CoordinationV1().Leases(l.ns)
+	cur, err := leases.Get(ctx, l.name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, &LeaseLostError{Holder: "nobody (the lease was deleted)"}
+	case err != nil:
+		return nil, err
+	case deref(cur.Spec.HolderIdentity) != l.holder:
+		return nil, &LeaseLostError{Holder: deref(cur.Spec.HolderIdentity)}
+	}
+	next := cur.DeepCopy()
+	now := metav1.NewMicroTime(l.now())
+	next.Spec.RenewTime = &now
+	// A conflict means someone wrote the lease since we read it: the next
+	// round reads it again and says who.
+	return leases.Update(ctx, next, metav1.UpdateOptions{})
 }
 
 func deref(s *string) string {

@@ -85,3 +85,13 @@ func (d *Deployer) reportFailure(fe *track.FailedError) {
 		}
 	}
 }
+
+// reportUnreachable says when the API stops answering while tracking, and
+// when it answers again.
+func (d *Deployer) reportUnreachable(err error) {
+	if err != nil {
+		d.step("warning: the Kubernetes API does not answer (%v); retrying", err)
+		return
+	}
+	d.step("the Kubernetes API answers again")
+}

@@ -2,17 +2,19 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // Rollback re-applies an earlier release and records it as a new revision:
 // revision to, or with to = 0 the release deployed before the current one
 // (the current one itself when the latest deploy failed and was left in place).
 func (d *Deployer) Rollback(ctx context.Context, to int) (*Outcome, error) {
-	unlock, err := d.lock(ctx)
+	ctx, unlock, err := d.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -26,10 +28,19 @@ func (d *Deployer) Rollback(ctx context.Context, to int) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.checkImages(ctx, target); err != nil {
+		return nil, err
+	}
 	d.step("rolling back to revision %d (%s)", target.Revision, describe(target.Services))
 	out, err := d.restore(ctx, store, target, fmt.Sprintf("rollback to %d", target.Revision))
 	if err != nil {
 		return out, err
+	}
+	switch out.Status {
+	case release.Interrupted:
+		return out, &InterruptedError{Env: d.Env, Revision: out.Revision}
+	case release.Unknown:
+		return out, &UnknownOutcomeError{Env: d.Env, Revision: out.Revision, Err: out.Failure}
 	}
 	if out.Failure != nil {
 		return out, fmt.Errorf("rolling %s back to revision %d failed (recorded as revision %d): %w", d.Env, target.Revision, out.Revision, out.Failure)
@@ -53,9 +64,9 @@ func rollbackTarget(all []*release.Record, to int, env string) (*release.Record,
 			current = r.Revision
 		}
 	}
-	// After a failed deploy that was not rolled back the cluster runs the
-	// failed release: going back means restoring the one deployed.
-	if n := len(all); n > 0 && all[n-1].Status == release.Failed && current > 0 {
+	// After a failed, interrupted or unknown deploy that was not rolled back
+	// the cluster runs (some of) that release: going back means restoring the one deployed.
+	if n := len(all); n > 0 && !all[n-1].Status.Settled() && current > 0 {
 		for _, r := range all {
 			if r.Revision == current {
 				return r, nil
@@ -78,19 +89,47 @@ func (d *Deployer) restore(ctx context.Context, store *release.Store, target *re
 		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)
 	}
 	out := &Outcome{Versions: target.Services}
-	out.Failure = d.rollout(ctx, d.applier(), objs, out)
-	rec := &release.Record{Services: target.Services, Objects: target.Objects, Manifest: target.Manifest, Status: release.Deployed, Description: description}
-	if out.Failure != nil {
-		rec.Status, rec.Description = release.Failed, description+" failed: "+out.Failure.Error()
+	rec := &release.Record{Services: target.Services, Objects: target.Objects, Manifest: target.Manifest, Description: description}
+	if err := d.begin(ctx, store, rec); err != nil {
+		return nil, err
 	}
-	if err := d.record(ctx, store, rec); err != nil {
+	out.Failure = d.rollout(ctx, d.applier(), objs, out)
+	if lost := leaseLost(ctx); lost != nil {
+		return out, lost
+	}
+	settle(ctx, rec, out.Failure, description)
+	if err := d.finish(ctx, store, rec); err != nil {
 		return out, err
 	}
-	out.Revision = rec.Revision
+	out.Revision, out.Status = rec.Revision, rec.Status
 	if out.Failure == nil {
 		d.step("revision %d deployed (%s)", rec.Revision, description)
 	}
 	return out, nil
+}
+
+// checkImages makes sure the images of rec are still in their registries,
+// asking for each manifest by digest. Only an image the registry says it
+// does not have stops a rollback: one that cannot be asked is tried.
+func (d *Deployer) checkImages(ctx context.Context, rec *release.Record) error {
+	if d.Images == nil {
+		return nil
+	}
+	var missing []string
+	for _, s := range rec.Services {
+		ref := strings.TrimSuffix(s.Image, ":"+s.Commit) + "@" + s.Digest
+		_, err := d.Images.Digest(ctx, ref)
+		switch {
+		case errors.Is(err, image.ErrNotFound):
+			missing = append(missing, ref)
+		case err != nil:
+			d.step("warning: cannot check that %s is still in its registry: %v", ref, err)
+		}
+	}
+	if len(missing) > 0 {
+		return &ImagesGoneError{Revision: rec.Revision, Missing: missing}
+	}
+	return nil
 }
 
 // describe lists a release's services and commits, short.

@@ -33,7 +33,10 @@ const (
 	Configured Action = "configured"
 	Unchanged  Action = "unchanged"
 	Pruned     Action = "pruned"
-	Failed     Action = "failed"
+	// Orphaned: a Namespace the overlay no longer renders, left in place
+	// but no longer part of the set (namespaces are never pruned).
+	Orphaned Action = "orphaned"
+	Failed   Action = "failed"
 )
 
 // Result is one object's outcome.

@@ -148,7 +148,12 @@ func (a *Applier) prune(ctx context.Context, p *prepared, members map[object.Key
 	background := metav1.DeletePropagationBackground
 	for _, m := range gone {
 		r := Result{Ref: m.ref, Action: Pruned}
-		err := m.client(a).Delete(ctx, m.ref.Name, metav1.DeleteOptions{PropagationPolicy: &background})
+		var err error
+		if isNamespace(m.ref) {
+			r.Action, err = Orphaned, a.orphan(ctx, m)
+		} else {
+			err = m.client(a).Delete(ctx, m.ref.Name, metav1.DeleteOptions{PropagationPolicy: &background})
+		}
 		if err != nil && !apierrors.IsNotFound(err) {
 			r.Action, r.Err = Failed, fmt.Errorf("pruning: %w", err)
 			failed = append(failed, r)
@@ -159,6 +164,24 @@ func (a *Applier) prune(ctx context.Context, p *prepared, members map[object.Key
 		return results, &ObjectsError{Failed: failed}
 	}
 	return results, nil
+}
+
+func isNamespace(ref object.Ref) bool {
+	return ref.GroupKind() == schema.GroupKind{Kind: "Namespace"}
+}
+
+// orphan takes a Namespace the overlay no longer renders out of the set
+// instead of deleting it: deleting a namespace deletes everything in it,
+// objects that were never members of the set included — other tools'
+// objects, and this environment's own release records and lock. Whoever
+// really wants it gone deletes it by hand.
+func (a *Applier) orphan(ctx context.Context, m member) error {
+	patch := []byte(`{"metadata":{"labels":{"` + applyset.PartOfLabel + `":null}}}`)
+	_, err := a.Dynamic.Resource(m.gvr).Patch(ctx, m.ref.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: FieldManager})
+	if err != nil {
+		return fmt.Errorf("taking the namespace out of the set: %w", err)
+	}
+	return nil
 }
 
 func compareRefs(x, y object.Ref) int {

@@ -71,7 +71,11 @@ func (a *Applier) Plan(ctx context.Context, objs []*unstructured.Unstructured, c
 		}
 		for k, m := range members {
 			if !keep[k] {
-				changes = append(changes, Change{Ref: m.ref, Action: Pruned})
+				action := Pruned
+				if isNamespace(m.ref) {
+					action = Orphaned
+				}
+				changes = append(changes, Change{Ref: m.ref, Action: action})
 			}
 		}
 	}

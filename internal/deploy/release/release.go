@@ -37,7 +37,19 @@ const (
 	Deployed   Status = "deployed"   // the environment runs it
 	Superseded Status = "superseded" // it was deployed, a later release replaced it
 	Failed     Status = "failed"     // its rollout failed
+	// Interrupted: the deploy was stopped (Ctrl-C) part way; the cluster may
+	// run some of it.
+	Interrupted Status = "interrupted"
+	// Unknown: the cluster could not be read long enough to tell whether
+	// the rollout succeeded.
+	Unknown Status = "unknown"
+	// InProgress: a deploy or rollback is applying it. A record left so by
+	// a run that died (SIGKILL) is marked interrupted by the next one.
+	InProgress Status = "in-progress"
 )
+
+// Settled says whether a release was deployed in full at some time.
+func (s Status) Settled() bool { return s == Deployed || s == Superseded }
 
 // Service is one service's version in a release.
 type Service struct {
@@ -174,6 +186,32 @@ func (s *Store) Create(ctx context.Context, r *Record) error {
 	// Only once the new record exists, so that some release always says deployed.
 	if r.Status == Deployed {
 		return s.supersede(ctx, r.Revision)
+	}
+	return nil
+}
+
+// Update rewrites r's record, as when a deploy in progress ends. When it is
+// deployed, the release deployed before it becomes superseded.
+func (s *Store) Update(ctx context.Context, r *Record) error {
+	r.Env = s.Env
+	sec, err := encode(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Secrets.Update(ctx, sec, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("recording revision %d of %s as %s: %w", r.Revision, s.Env, r.Status, err)
+	}
+	if r.Status == Deployed {
+		return s.supersede(ctx, r.Revision)
+	}
+	return nil
+}
+
+// Delete removes r's record.
+func (s *Store) Delete(ctx context.Context, r *Record) error {
+	err := s.Secrets.Delete(ctx, SecretName(s.Env, r.Revision), metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting revision %d of %s: %w", r.Revision, s.Env, err)
 	}
 	return nil
 }

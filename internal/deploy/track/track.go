@@ -34,6 +34,13 @@ type Tracker struct {
 	// OnEvent is called once for each new warning event about a tracked
 	// object or its pods.
 	OnEvent func(ref object.Ref, message string)
+	// Outage is how long the API may fail to answer before tracking ends
+	// with an *UnreachableError; 0 means a minute. The deadline of Track
+	// bounds it too.
+	Outage time.Duration
+	// OnUnreachable is called with the error when the API stops answering,
+	// and with nil when it answers again.
+	OnUnreachable func(error)
 }
 
 // FailedError is a rollout that did not become ready.
@@ -96,17 +103,32 @@ func (t *Tracker) Track(ctx context.Context, objs []*unstructured.Unstructured, 
 	}
 	deadline := time.Now().Add(timeout)
 	seen := map[string]bool{}
+	down := &outage{bound: t.Outage}
+	if down.bound <= 0 {
+		down.bound = defaultOutage
+	}
 	for tick := 0; ; tick++ {
-		if tick > 0 {
-			if err := t.refresh(ctx, items); err != nil {
+		wait := interval
+		switch err := t.poll(ctx, items, tick); {
+		case ctx.Err() != nil:
+			return statuses(items), ctx.Err()
+		case err != nil && !transient(err):
+			return statuses(items), err
+		case err != nil:
+			// One failed read says nothing about the rollout: try again,
+			// backing off, until the outage outlasts its bound.
+			if down.fails == 0 && t.OnUnreachable != nil {
+				t.OnUnreachable(err)
+			}
+			if wait, err = down.failed(err, interval, deadline); err != nil {
 				return statuses(items), err
 			}
-		}
-		// Pods are looked at once a second: often enough to stop a failing
-		// rollout early, seldom enough not to slow the cluster down with
-		// lists of every pod. Right after the apply there are none yet.
-		if err := t.inspect(ctx, items, tick%podsEvery == 1); err != nil {
-			return statuses(items), err
+			if !sleep(ctx, wait) {
+				return statuses(items), ctx.Err()
+			}
+			continue
+		case down.answered() && t.OnUnreachable != nil:
+			t.OnUnreachable(nil)
 		}
 		t.report(items, tick == 0)
 		if tick%5 == 4 && t.OnEvent != nil {
@@ -118,11 +140,19 @@ func (t *Tracker) Track(ctx context.Context, objs []*unstructured.Unstructured, 
 		if time.Now().After(deadline) {
 			return t.finish(ctx, items, true, true, timeout)
 		}
-		select {
-		case <-ctx.Done():
+		if !sleep(ctx, wait) {
 			return statuses(items), ctx.Err()
-		case <-time.After(interval):
 		}
+	}
+}
+
+// sleep waits d, or less when ctx ends first; it says whether ctx is alive.
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
 	}
 }
 
