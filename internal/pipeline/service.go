@@ -110,19 +110,19 @@ func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Res
 	var err error
 	switch out.action {
 	case ui.ActionPresent:
-		if out.unpushed {
-			p.Progress.Stepf(s.Name, "image present but never pushed: pushing %s", ref)
+		if out.unpushed || !p.inRegistry(ctx, ref) {
+			p.Progress.Stepf(s.Name, "image present but not in the registry: pushing %s", ref)
 			if out.digest, err = p.Images.Push(ctx, ref, p.Progress.Output(s.Name)); err != nil {
 				return out, fmt.Errorf("pushing %s: %w", ref, err)
 			}
 		}
-		return out, nil
+		return out, p.completeTags(ctx, s, res, ref, in)
 	case ui.ActionPulled:
 		p.Progress.Stepf(s.Name, "pulling %s", ref)
 		if err := p.Images.Pull(ctx, ref, p.Progress.Output(s.Name)); err != nil {
 			return out, fmt.Errorf("pulling %s: %w", ref, err)
 		}
-		return out, nil
+		return out, p.completeTags(ctx, s, res, ref, in)
 	case ui.ActionReused:
 		if err := p.Registry.Tag(ctx, out.keyRef, tagOf(ref)); err != nil {
 			return out, fmt.Errorf("tagging %s in the registry: %w", ref, err)
