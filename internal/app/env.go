@@ -98,7 +98,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 	pool, remote := newBuilders(eps, eng, prog)
 	return &pipeline.Pipeline{
 		Git:            pipeline.Git{},
-		Images:         eng,
+		Images:         pipeline.WithDeadline(eng, policy.Deadline),
 		Builder:        pool,
 		Registry:       reg,
 		Progress:       prog,

@@ -47,7 +47,7 @@ func WithInsecureRegistries(hosts ...string) Option {
 // WithPolicy sets how long a registry connection may stay silent and how
 // transient failures are retried; retry.Default otherwise.
 func WithPolicy(p retry.Policy) Option {
-	return func(r *Registry) { r.policy = p }
+	return func(r *Registry) { r.policy = p.WithDefaults() }
 }
 
 // NewRegistry returns a Registry that finds credentials as Keychain does

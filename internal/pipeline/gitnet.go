@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
@@ -16,15 +15,12 @@ import (
 	"github.com/x-platform/x-platform/internal/retry"
 )
 
-// GitDeadline bounds one whole clone, fetch or sync of a checkout however
-// it moves; the policy's idle time ends a stalled one much sooner.
-const GitDeadline = 60 * time.Minute
-
 // InstallGitTransport makes go-git's http and https remotes dial through
 // policy, so that a git server that stops sending fails the fetch after the
 // policy's idle time instead of hanging the run. go-git keeps transports
 // per process, hence a call once, from main's wiring (or a test).
 func InstallGitTransport(policy retry.Policy) {
+	policy = policy.WithDefaults()
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DialContext = policy.DialContext
 	t.TLSHandshakeTimeout = policy.Idle
@@ -33,12 +29,9 @@ func InstallGitTransport(policy retry.Policy) {
 	client.InstallProtocol("https", c)
 }
 
-// policy is the run's retry policy: retry.Default unless set.
+// policy is the run's retry policy, retry.Default where unset.
 func (p *Pipeline) policy() retry.Policy {
-	if p.Policy.Attempts == 0 {
-		return retry.Default
-	}
-	return p.Policy
+	return p.Policy.WithDefaults()
 }
 
 // fetch brings an existing checkout up to date, retrying what the policy
@@ -46,7 +39,7 @@ func (p *Pipeline) policy() retry.Policy {
 // moves remote-tracking refs once the pack is complete, so it may be
 // repeated.
 func (p *Pipeline) fetch(ctx context.Context, req gitsync.Request) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, GitDeadline)
+	ctx, cancel := context.WithTimeout(ctx, p.policy().Deadline)
 	defer cancel()
 	var fetched bool
 	err := p.policy().Do(ctx, func(ctx context.Context) error {

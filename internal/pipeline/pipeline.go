@@ -103,8 +103,8 @@ type Pipeline struct {
 	// RemoteBuilds says the builds run on BuildKit daemons that take images
 	// from registries only, and push what they build.
 	RemoteBuilds bool
-	// Policy retries fetches that failed for a transient reason;
-	// retry.Default when zero.
+	// Policy retries fetches that failed for a transient reason and bounds
+	// every clone, fetch and sync; retry.Default where unset.
 	Policy retry.Policy
 
 	// dry forbids side effects: Plan sets it.
@@ -282,7 +282,7 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 			return
 		}
 		p.Progress.Debugf(s.Name, "syncing %s at %s", redact.URL(s.Git.Remote), s.Git.Reference)
-		syncCtx, cancel := context.WithTimeout(ctx, GitDeadline)
+		syncCtx, cancel := context.WithTimeout(ctx, p.policy().Deadline)
 		defer cancel()
 		c.res, c.err = p.Git.Sync(syncCtx, gitsync.Request{
 			Remote:    s.Git.URL,

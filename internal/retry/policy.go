@@ -15,6 +15,9 @@ import (
 // such as "90s" or "5m".
 const TimeoutEnv = "XP_NETWORK_TIMEOUT"
 
+// DeadlineEnv names the setting that overrides Default.Deadline.
+const DeadlineEnv = "XP_TRANSFER_TIMEOUT"
+
 // DefaultIdle is how long a connection may carry no bytes either way before
 // the call fails. It bounds a stalled server, not a slow one: a big pull that
 // keeps moving is never cut.
@@ -29,23 +32,49 @@ type Policy struct {
 	Attempts int
 	// Backoff is the wait before the second attempt; it doubles after.
 	Backoff time.Duration
+	// Deadline bounds one whole transfer (a clone, a fetch, an engine's
+	// push or pull) however it moves, for what Idle cannot see into.
+	Deadline time.Duration
 }
 
 // Default is the policy of every network call unless a test says otherwise.
-var Default = Policy{Idle: DefaultIdle, Attempts: 4, Backoff: 500 * time.Millisecond}
+var Default = Policy{Idle: DefaultIdle, Attempts: 4, Backoff: 500 * time.Millisecond, Deadline: 60 * time.Minute}
 
-// FromEnv returns Default with Idle taken from XP_NETWORK_TIMEOUT when set.
+// WithDefaults fills the fields p leaves zero from Default.
+func (p Policy) WithDefaults() Policy {
+	if p.Idle <= 0 {
+		p.Idle = Default.Idle
+	}
+	if p.Attempts <= 0 {
+		p.Attempts = Default.Attempts
+	}
+	if p.Backoff <= 0 {
+		p.Backoff = Default.Backoff
+	}
+	if p.Deadline <= 0 {
+		p.Deadline = Default.Deadline
+	}
+	return p
+}
+
+// FromEnv returns Default with Idle taken from XP_NETWORK_TIMEOUT and
+// Deadline from XP_TRANSFER_TIMEOUT, when set.
 func FromEnv() (Policy, error) {
 	p := Default
-	v := os.Getenv(TimeoutEnv)
-	if v == "" {
-		return p, nil
+	for _, v := range []struct {
+		env string
+		dst *time.Duration
+	}{{TimeoutEnv, &p.Idle}, {DeadlineEnv, &p.Deadline}} {
+		s := os.Getenv(v.env)
+		if s == "" {
+			continue
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return p, fmt.Errorf("%s must be a positive duration such as 90s or 5m, not %q", v.env, s)
+		}
+		*v.dst = d
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return p, fmt.Errorf("%s must be a positive duration such as 90s or 5m, not %q", TimeoutEnv, v)
-	}
-	p.Idle = d
 	return p, nil
 }
 

@@ -70,12 +70,16 @@ func TestDoRetriesTransientFailuresABoundedNumberOfTimes(t *testing.T) {
 
 func TestFromEnv(t *testing.T) {
 	t.Setenv(TimeoutEnv, "90s")
-	if p, err := FromEnv(); err != nil || p.Idle != 90*time.Second {
-		t.Errorf("FromEnv() = %+v, %v; want Idle 90s", p, err)
+	t.Setenv(DeadlineEnv, "2h")
+	if p, err := FromEnv(); err != nil || p.Idle != 90*time.Second || p.Deadline != 2*time.Hour || p.Attempts != Default.Attempts {
+		t.Errorf("FromEnv() = %+v, %v; want Idle 90s, Deadline 2h", p, err)
 	}
-	t.Setenv(TimeoutEnv, "soon")
-	if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), TimeoutEnv) {
-		t.Errorf("FromEnv() error = %v, want one naming %s", err, TimeoutEnv)
+	for _, env := range []string{TimeoutEnv, DeadlineEnv} {
+		t.Setenv(env, "soon")
+		if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), env) {
+			t.Errorf("FromEnv() error = %v, want one naming %s", err, env)
+		}
+		t.Setenv(env, "")
 	}
 }
 
@@ -123,5 +127,14 @@ func TestIdleConnection(t *testing.T) {
 		case mode == "t" && (err != nil || n != 5):
 			t.Errorf("trickling server: read %d bytes, err = %v; want all 5", n, err)
 		}
+	}
+}
+
+func TestWithDefaultsKeepsWhatIsSet(t *testing.T) {
+	got := Policy{Idle: time.Second}.WithDefaults()
+	want := Default
+	want.Idle = time.Second
+	if got != want {
+		t.Errorf("WithDefaults() = %+v, want %+v", got, want)
 	}
 }
