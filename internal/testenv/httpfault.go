@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,11 +25,12 @@ type HTTPFault struct {
 	ln     net.Listener
 
 	mu       sync.Mutex
-	fail     int   // requests still to answer with 503
-	stall    bool  // accept and send nothing
-	cutAfter int64 // close each connection after this many bytes from the server; 0 off
-	rate     int   // bytes per second from the server; 0 unlimited
-	requests int   // requests answered with 503 so far
+	fail     int    // requests still to answer with 503
+	match    string // when set, only requests whose "METHOD path" holds it fail
+	stall    bool   // accept and send nothing
+	cutAfter int64  // close each connection after this many bytes from the server; 0 off
+	rate     int    // bytes per second from the server; 0 unlimited
+	requests int    // requests answered with 503 so far
 	conns    map[net.Conn]bool
 }
 
@@ -58,6 +60,13 @@ func StartHTTPFault(t testing.TB, target string) *HTTPFault {
 // connection of its own that is closed after the answer.
 func (f *HTTPFault) Fail(n int) { f.set(func() { f.fail = n }) }
 
+// FailMatching answers the next n requests whose "METHOD path" contains
+// match (say "PUT /v2/app/manifests/key-") with 503 and passes the others
+// through: a push cut half-way, after some of its writes went through.
+func (f *HTTPFault) FailMatching(match string, n int) {
+	f.set(func() { f.fail, f.match = n, match })
+}
+
 // Stall accepts connections and never answers them.
 func (f *HTTPFault) Stall() { f.set(func() { f.stall = true }) }
 
@@ -70,7 +79,7 @@ func (f *HTTPFault) Slow(bytesPerSecond int) { f.set(func() { f.rate = bytesPerS
 
 // Clear removes every fault.
 func (f *HTTPFault) Clear() {
-	f.set(func() { f.fail, f.stall, f.cutAfter, f.rate = 0, false, 0, 0 })
+	f.set(func() { f.fail, f.match, f.stall, f.cutAfter, f.rate = 0, "", false, 0, 0 })
 }
 
 // Failed says how many requests got a 503 from the proxy.
@@ -122,14 +131,17 @@ func (f *HTTPFault) serve() {
 
 func (f *HTTPFault) handle(c net.Conn) {
 	f.mu.Lock()
-	failing := f.fail > 0
+	failing := f.fail > 0 && f.match == ""
 	if failing {
 		f.fail--
 		f.requests++
 	}
-	stall, cut, rate := f.stall, f.cutAfter, f.rate
+	stall, cut, rate, match := f.stall, f.cutAfter, f.rate, f.match
 	f.mu.Unlock()
 	switch {
+	case match != "":
+		f.filter(c, match)
+		return
 	case stall:
 		io.Copy(io.Discard, c) // until the client gives up or the fault changes
 		return
@@ -166,9 +178,59 @@ func (f *HTTPFault) answer503(c net.Conn) {
 		return
 	}
 	io.Copy(io.Discard, req.Body)
+	write503(c)
+}
+
+func write503(c net.Conn) {
 	body := "fault proxy: service unavailable\n"
 	io.WriteString(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n"+
 		"Content-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+}
+
+// filter proxies one request at a time so that it can answer those
+// matching with 503 and close, as a load balancer cutting a push short.
+func (f *HTTPFault) filter(c net.Conn, match string) {
+	var up net.Conn
+	var upr *bufio.Reader
+	cr := bufio.NewReader(c)
+	for {
+		req, err := http.ReadRequest(cr)
+		if err != nil {
+			return
+		}
+		f.mu.Lock()
+		fail := f.fail > 0 && strings.Contains(req.Method+" "+req.URL.Path, match)
+		if fail {
+			f.fail--
+			f.requests++
+		}
+		f.mu.Unlock()
+		if fail {
+			io.Copy(io.Discard, req.Body)
+			write503(c)
+			return
+		}
+		if up == nil {
+			if up, err = net.Dial("tcp", f.target); err != nil {
+				return
+			}
+			f.track(up)
+			defer up.Close()
+			upr = bufio.NewReader(up)
+		}
+		if err := req.Write(up); err != nil {
+			return
+		}
+		resp, err := http.ReadResponse(upr, req)
+		if err != nil {
+			return
+		}
+		err = resp.Write(c)
+		resp.Body.Close()
+		if err != nil {
+			return
+		}
+	}
 }
 
 // slowReader hands out at most rate bytes per second, in pieces of a tenth
