@@ -14,7 +14,8 @@ import (
 
 // HTTPFault is a proxy on loopback in front of an HTTP server (a registry, a
 // smart-HTTP git remote) that misbehaves on demand the way real networks
-// and servers do. A fault set applies to connections made from then on;
+// and servers do. One fault is in force at a time; setting one replaces the
+// last, and applies to connections made from then on;
 // connections already open are closed, so a client cannot slip past it on
 // a kept-alive connection.
 type HTTPFault struct {
@@ -79,7 +80,7 @@ func (f *HTTPFault) Slow(bytesPerSecond int) { f.set(func() { f.rate = bytesPerS
 
 // Clear removes every fault.
 func (f *HTTPFault) Clear() {
-	f.set(func() { f.fail, f.match, f.stall, f.cutAfter, f.rate = 0, "", false, 0, 0 })
+	f.set(func() {})
 }
 
 // Failed says how many requests got a 503 from the proxy.
@@ -89,8 +90,10 @@ func (f *HTTPFault) Failed() int {
 	return f.requests
 }
 
+// set replaces the fault in force: one at a time.
 func (f *HTTPFault) set(change func()) {
 	f.mu.Lock()
+	f.fail, f.match, f.stall, f.cutAfter, f.rate = 0, "", false, 0, 0
 	change()
 	f.mu.Unlock()
 	f.closeAll()
