@@ -31,3 +31,18 @@ func TestIntegrationBuildTimeout(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "the script's processes to end", func() bool { return !running(marker) })
 }
+
+// A timeout setting that is not a duration stops the run before anything
+// moves, as a usage error.
+func TestIntegrationNetworkTimeoutSettingsAreChecked(t *testing.T) {
+	p := newPlatform(t, "svc")
+	for _, env := range []string{"XP_NETWORK_TIMEOUT", "XP_TRANSFER_TIMEOUT"} {
+		t.Run(env, func(t *testing.T) {
+			t.Setenv(env, "soon")
+			code, _, stderr := p.run(t.Context(), "build")
+			if code != ExitUsage || !strings.Contains(stderr, env+` must be a positive duration such as 90s or 5m, not "soon"`) {
+				t.Fatalf("exit %d, stderr %q; want 2 naming %s", code, stderr, env)
+			}
+		})
+	}
+}
