@@ -11,8 +11,8 @@ import (
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
-// faultPolicy makes a stall show within a second and keeps retries quick.
-var faultPolicy = retry.Policy{Idle: 700 * time.Millisecond, Attempts: 4, Backoff: 50 * time.Millisecond}
+// faultPolicy makes a stall show within seconds and keeps retries quick.
+var faultPolicy = retry.Policy{Idle: 2 * time.Second, Attempts: 4, Backoff: 50 * time.Millisecond}
 
 // TestIntegrationRegistryFaults puts a fault proxy between the client and a
 // real registry: each call either succeeds by retrying or fails in a
@@ -50,7 +50,7 @@ func TestIntegrationRegistryFaults(t *testing.T) {
 	}{
 		{"two 503s", func() { fault.Fail(2) }, "", false},
 		{"503 on every attempt", func() { fault.Fail(1000) }, "503 Service Unavailable", false},
-		{"stall", fault.Stall, fault.Addr + " sent nothing for 700ms", false},
+		{"stall", fault.Stall, fault.Addr + " sent nothing for 2s", false},
 		{"cut mid-headers", func() { fault.CutAfter(100) }, "EOF", false},
 		// The ping's answer is about 200 bytes: 600 ends in the manifest's body.
 		{"cut mid-body", func() { fault.CutAfter(600) }, "EOF", true},

@@ -21,7 +21,7 @@ import (
 // through by retrying or fails within a bounded time with a message naming
 // the host, and the next sync, the fault gone, reaches the remote's head.
 func TestIntegrationGitFetchFaults(t *testing.T) {
-	policy := retry.Policy{Idle: 700 * time.Millisecond, Attempts: 4, Backoff: 50 * time.Millisecond}
+	policy := retry.Policy{Idle: 3 * time.Second, Attempts: 4, Backoff: 50 * time.Millisecond}
 	InstallGitTransport(policy)
 	t.Cleanup(func() { InstallGitTransport(retry.Default) })
 
@@ -58,7 +58,7 @@ func TestIntegrationGitFetchFaults(t *testing.T) {
 	}{
 		{"two 503s", func() { fault.Fail(2) }, ""},
 		{"503 on every attempt", func() { fault.Fail(1000) }, "status code: 503"},
-		{"stall", fault.Stall, fault.Addr + " sent nothing for 700ms"},
+		{"stall", fault.Stall, fault.Addr + " sent nothing for 3s"},
 		{"cut mid-pack", func() { fault.CutAfter(4096) }, "unexpected EOF (gave up on " + u.String() + " after 4 attempts; try again later)"},
 		{"slow", func() { fault.Slow(256 << 10) }, ""},
 	}

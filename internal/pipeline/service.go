@@ -110,19 +110,24 @@ func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Res
 	var err error
 	switch out.action {
 	case ui.ActionPresent:
-		if out.unpushed || !p.inRegistry(ctx, ref) {
+		pushed, err := p.Registry.Digest(ctx, ref)
+		switch {
+		case errors.Is(err, image.ErrNotFound):
 			p.Progress.Stepf(s.Name, "image present but not in the registry: pushing %s", ref)
-			if out.digest, err = p.Images.Push(ctx, ref, p.Progress.Output(s.Name)); err != nil {
+			if pushed, err = p.Images.Push(ctx, ref, p.Progress.Output(s.Name)); err != nil {
 				return out, fmt.Errorf("pushing %s: %w", ref, err)
 			}
+			out.digest = pushed
+		case err != nil:
+			return out, fmt.Errorf("looking up %s in the registry: %w", ref, err)
 		}
-		return out, p.completeTags(ctx, s, res, ref, in)
+		return out, p.completeTags(ctx, s, res, ref, in, pushed)
 	case ui.ActionPulled:
 		p.Progress.Stepf(s.Name, "pulling %s", ref)
 		if err := p.Images.Pull(ctx, ref, p.Progress.Output(s.Name)); err != nil {
 			return out, fmt.Errorf("pulling %s: %w", ref, err)
 		}
-		return out, p.completeTags(ctx, s, res, ref, in)
+		return out, p.completeTags(ctx, s, res, ref, in, out.digest)
 	case ui.ActionReused:
 		if err := p.Registry.Tag(ctx, out.keyRef, tagOf(ref)); err != nil {
 			return out, fmt.Errorf("tagging %s in the registry: %w", ref, err)

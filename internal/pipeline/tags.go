@@ -11,23 +11,12 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
-// inRegistry says whether ref's tag is in its registry. Only a clear "not
-// found" counts as absent: a registry that cannot be asked fails the tags
-// that follow, with the reason.
-func (p *Pipeline) inRegistry(ctx context.Context, ref string) bool {
-	_, err := p.Registry.Digest(ctx, ref)
-	return !errors.Is(err, image.ErrNotFound)
-}
-
 // completeTags gives the commit's image, already in the registry under its
 // <sha> tag, the tags a finished run leaves: its key's tag and the branch or
 // git tag name. A run cut short after the <sha> push left them out, and a
-// rerun finds the image present; tagging by digest moves no layers.
-func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) error {
-	digest, err := p.Registry.Digest(ctx, ref)
-	if err != nil {
-		return fmt.Errorf("looking up %s in the registry: %w", ref, err)
-	}
+// rerun finds the image present; tagging by digest moves no layers. digest
+// is the manifest digest the <sha> tag points to.
+func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, digest string) error {
 	keyRef := image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())
 	switch _, err := p.Registry.Digest(ctx, keyRef); {
 	case errors.Is(err, image.ErrNotFound):
