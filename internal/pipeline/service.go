@@ -110,24 +110,18 @@ func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Res
 	var err error
 	switch out.action {
 	case ui.ActionPresent:
-		pushed, err := p.Registry.Digest(ctx, ref)
-		switch {
-		case errors.Is(err, image.ErrNotFound):
-			p.Progress.Stepf(s.Name, "image present but not in the registry: pushing %s", ref)
-			if pushed, err = p.Images.Push(ctx, ref, p.Progress.Output(s.Name)); err != nil {
-				return out, fmt.Errorf("pushing %s: %w", ref, err)
-			}
-			out.digest = pushed
-		case err != nil:
-			return out, fmt.Errorf("looking up %s in the registry: %w", ref, err)
+		digest, err := p.completeTags(ctx, s, res, ref, in)
+		if err == nil && out.digest == "" {
+			out.digest = digest
 		}
-		return out, p.completeTags(ctx, s, res, ref, in, pushed)
+		return out, err
 	case ui.ActionPulled:
 		p.Progress.Stepf(s.Name, "pulling %s", ref)
 		if err := p.Images.Pull(ctx, ref, p.Progress.Output(s.Name)); err != nil {
 			return out, fmt.Errorf("pulling %s: %w", ref, err)
 		}
-		return out, p.completeTags(ctx, s, res, ref, in, out.digest)
+		_, err := p.completeTags(ctx, s, res, ref, in)
+		return out, err
 	case ui.ActionReused:
 		if err := p.Registry.Tag(ctx, out.keyRef, tagOf(ref)); err != nil {
 			return out, fmt.Errorf("tagging %s in the registry: %w", ref, err)
