@@ -27,6 +27,9 @@ type Registry struct {
 	transport *hostTransport
 	insecure  map[string]bool
 	policy    retry.Policy
+	// puller keeps each repository's authenticated transport, so that the
+	// look-ups of a run ping and log in once per repository, not per call.
+	puller *remote.Puller
 }
 
 // Option configures a Registry.
@@ -58,6 +61,8 @@ func NewRegistry(opts ...Option) *Registry {
 		o(r)
 	}
 	r.transport = newTransport(r.insecure, r.policy)
+	// NewPuller fails only on invalid options, which these are not.
+	r.puller, _ = remote.NewPuller(r.options(context.Background())...)
 	return r
 }
 
@@ -70,8 +75,7 @@ func (r *Registry) Digest(ctx context.Context, ref string) (string, error) {
 	}
 	var digest string
 	err = r.do(ctx, func(ctx context.Context) error {
-		opts := r.options(ctx)
-		desc, err := remote.Head(parsed, opts...)
+		desc, err := r.puller.Head(ctx, parsed)
 		if err == nil {
 			digest = desc.Digest.String()
 			return nil
@@ -81,7 +85,7 @@ func (r *Registry) Digest(ctx context.Context, ref string) (string, error) {
 		}
 		// Some registries refuse HEAD on manifests or omit the digest
 		// header; a GET answers the same question.
-		got, err := remote.Get(parsed, opts...)
+		got, err := r.puller.Get(ctx, parsed)
 		if err == nil {
 			digest = got.Digest.String()
 		}
