@@ -11,6 +11,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/retry"
 )
 
 // newRegistry is the registry client for m: plain HTTP or unverified TLS
@@ -21,7 +22,11 @@ func newRegistry(m *manifest.Manifest) (*image.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return image.NewRegistry(image.WithInsecureRegistries(append(hosts, m.InsecureRegistries...)...)), nil
+	policy, err := retry.FromEnv()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return image.NewRegistry(image.WithInsecureRegistries(append(hosts, m.InsecureRegistries...)...), image.WithPolicy(policy)), nil
 }
 
 func insecureFromEnv() ([]string, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -72,6 +73,11 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 	if err != nil {
 		return nil, nil, err
 	}
+	policy, err := retry.FromEnv()
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	pipeline.InstallGitTransport(policy)
 	eps, err := endpoints(c, m)
 	if err != nil {
 		return nil, nil, err
@@ -92,7 +98,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 	pool, remote := newBuilders(eps, eng, prog)
 	return &pipeline.Pipeline{
 		Git:            pipeline.Git{},
-		Images:         eng,
+		Images:         pipeline.WithDeadline(eng, policy.Deadline),
 		Builder:        pool,
 		Registry:       reg,
 		Progress:       prog,
@@ -104,6 +110,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		Platforms:      plats,
 		PlainHTTP:      reg.PlainHTTP,
 		RemoteBuilds:   remote,
+		Policy:         policy,
 	}, func() { _ = eng.Close() }, nil
 }
 

@@ -108,6 +108,9 @@ func (p *platform) writeManifest(edit func(name string, svc map[string]string)) 
 		if svc["secrets"] != "" {
 			extra = "    secrets: " + svc["secrets"] + "\n"
 		}
+		if svc["timeout"] != "" {
+			extra += "    timeout: " + svc["timeout"] + "\n"
+		}
 		fmt.Fprintf(&b, `  %s:
     dir: %s
     git:

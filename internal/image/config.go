@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -23,21 +24,35 @@ func (r *Registry) Config(ctx context.Context, ref string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	img, err := remote.Image(parsed, r.options(ctx)...)
+	var c Config
+	err = r.do(ctx, func(ctx context.Context) error {
+		var err error
+		c, err = r.config(ctx, parsed)
+		return err
+	})
 	if err != nil {
 		return Config{}, classify("looking up "+ref, err)
 	}
+	return c, nil
+}
+
+// config is one attempt at Config: the manifest, then the config blob.
+func (r *Registry) config(ctx context.Context, ref name.Reference) (Config, error) {
+	img, err := remote.Image(ref, r.options(ctx)...)
+	if err != nil {
+		return Config{}, err
+	}
 	digest, err := img.Digest()
 	if err != nil {
-		return Config{}, classify("reading manifest of "+ref, err)
+		return Config{}, fmt.Errorf("reading manifest: %w", err)
 	}
 	id, err := img.ConfigName()
 	if err != nil {
-		return Config{}, classify("reading manifest of "+ref, err)
+		return Config{}, fmt.Errorf("reading manifest: %w", err)
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
-		return Config{}, classify("reading config of "+ref, err)
+		return Config{}, fmt.Errorf("reading config: %w", err)
 	}
 	return Config{Digest: digest.String(), ID: id.String(), Labels: cf.Config.Labels}, nil
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/x-platform/x-platform/internal/retry"
 )
 
 // ErrNotFound reports that a registry has no manifest for a reference,
@@ -24,6 +26,10 @@ type Registry struct {
 	keychain  authn.Keychain
 	transport *hostTransport
 	insecure  map[string]bool
+	policy    retry.Policy
+	// puller keeps each repository's authenticated transport, so that the
+	// look-ups of a run ping and log in once per repository, not per call.
+	puller *remote.Puller
 }
 
 // Option configures a Registry.
@@ -41,14 +47,22 @@ func WithInsecureRegistries(hosts ...string) Option {
 	}
 }
 
+// WithPolicy sets how long a registry connection may stay silent and how
+// transient failures are retried; retry.Default otherwise.
+func WithPolicy(p retry.Policy) Option {
+	return func(r *Registry) { r.policy = p.WithDefaults() }
+}
+
 // NewRegistry returns a Registry that finds credentials as Keychain does
 // and trusts what the host and Docker's certs.d folders trust.
 func NewRegistry(opts ...Option) *Registry {
-	r := &Registry{keychain: Keychain(), insecure: map[string]bool{}}
+	r := &Registry{keychain: Keychain(), insecure: map[string]bool{}, policy: retry.Default}
 	for _, o := range opts {
 		o(r)
 	}
-	r.transport = newTransport(r.insecure)
+	r.transport = newTransport(r.insecure, r.policy)
+	// NewPuller fails only on invalid options, which these are not.
+	r.puller, _ = remote.NewPuller(r.options(context.Background())...)
 	return r
 }
 
@@ -59,21 +73,28 @@ func (r *Registry) Digest(ctx context.Context, ref string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	opts := r.options(ctx)
-	desc, err := remote.Head(parsed, opts...)
-	if err == nil {
-		return desc.Digest.String(), nil
-	}
-	if isNotFound(err) || ctx.Err() != nil || isTransportFailure(err) {
-		return "", classify("looking up "+ref, err)
-	}
-	// Some registries refuse HEAD on manifests or omit the digest header;
-	// a GET answers the same question.
-	got, err := remote.Get(parsed, opts...)
+	var digest string
+	err = r.do(ctx, func(ctx context.Context) error {
+		desc, err := r.puller.Head(ctx, parsed)
+		if err == nil {
+			digest = desc.Digest.String()
+			return nil
+		}
+		if isNotFound(err) || ctx.Err() != nil || isTransportFailure(err) || retry.Transient(withStatus(err)) {
+			return err
+		}
+		// Some registries refuse HEAD on manifests or omit the digest
+		// header; a GET answers the same question.
+		got, err := r.puller.Get(ctx, parsed)
+		if err == nil {
+			digest = got.Digest.String()
+		}
+		return err
+	})
 	if err != nil {
 		return "", classify("looking up "+ref, err)
 	}
-	return got.Digest.String(), nil
+	return digest, nil
 }
 
 // Tag gives the manifest that src points to the additional tag newTag in
@@ -83,13 +104,20 @@ func (r *Registry) Tag(ctx context.Context, src, newTag string) error {
 	if err != nil {
 		return err
 	}
-	opts := r.options(ctx)
-	desc, err := remote.Get(parsed, opts...)
+	var desc *remote.Descriptor
+	err = r.do(ctx, func(ctx context.Context) error {
+		desc, err = remote.Get(parsed, r.options(ctx)...)
+		return err
+	})
 	if err != nil {
 		return classify("fetching manifest of "+src, err)
 	}
 	dst := parsed.Context().Tag(newTag)
-	if err := remote.Tag(dst, desc, opts...); err != nil {
+	// Putting a manifest under a tag is idempotent, so a retry is safe.
+	err = r.do(ctx, func(ctx context.Context) error {
+		return remote.Tag(dst, desc, r.options(ctx)...)
+	})
+	if err != nil {
 		return classify("tagging "+dst.String(), err)
 	}
 	return nil
@@ -114,7 +142,36 @@ func (r *Registry) options(ctx context.Context) []remote.Option {
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(r.keychain),
 		remote.WithTransport(r.transport),
+		// Retries are the policy's, around whole calls, so that a body
+		// cut short is retried too and attempts do not multiply.
+		remote.WithRetryPredicate(func(error) bool { return false }),
+		remote.WithRetryStatusCodes(),
 	}
+}
+
+// do runs one registry call under the retry policy.
+func (r *Registry) do(ctx context.Context, fn func(context.Context) error) error {
+	return r.policy.Do(ctx, func(ctx context.Context) error {
+		return withStatus(fn(ctx))
+	})
+}
+
+// statusError lets the retry policy read a registry answer's status code.
+type statusError struct {
+	err  error
+	code int
+}
+
+func (e *statusError) Error() string   { return e.err.Error() }
+func (e *statusError) Unwrap() error   { return e.err }
+func (e *statusError) StatusCode() int { return e.code }
+
+func withStatus(err error) error {
+	var terr *transport.Error
+	if errors.As(err, &terr) {
+		return &statusError{err, terr.StatusCode}
+	}
+	return err
 }
 
 // hostOf returns the registry part of ref the way the docker CLI finds it:

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	redactpkg "github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/retry"
 )
 
 // InsecureEnv names a comma-separated list of registries (host or
@@ -25,6 +26,7 @@ var ErrPlainHTTP = fmt.Errorf("refusing plain HTTP to a registry not declared in
 // its certs.d folders; plain HTTP goes only to loopback and insecure hosts.
 type hostTransport struct {
 	insecure map[string]bool
+	policy   retry.Policy
 
 	mu    sync.Mutex
 	roots *x509.CertPool
@@ -33,8 +35,8 @@ type hostTransport struct {
 
 var _ http.RoundTripper = (*hostTransport)(nil)
 
-func newTransport(insecure map[string]bool) *hostTransport {
-	return &hostTransport{insecure: insecure, hosts: map[string]http.RoundTripper{}}
+func newTransport(insecure map[string]bool, policy retry.Policy) *hostTransport {
+	return &hostTransport{insecure: insecure, policy: policy, hosts: map[string]http.RoundTripper{}}
 }
 
 // plainHTTPAllowed says whether host (host or host:port) may be reached
@@ -84,6 +86,9 @@ func (t *hostTransport) forHost(host string) (http.RoundTripper, error) {
 	cfg.InsecureSkipVerify = t.insecure[host]
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = cfg
+	// A silent connection fails the call rather than hanging the run.
+	base.DialContext = t.policy.DialContext
+	base.TLSHandshakeTimeout = t.policy.Idle
 	t.hosts[host] = base
 	return base, nil
 }

@@ -67,7 +67,7 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 		d.report(f.key, path, "must not be empty; a service needs dir, git, dockerBuilder and docker")
 		return placed{}, false
 	}
-	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts", "secrets")
+	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts", "secrets", "timeout")
 	if o == nil {
 		return placed{}, false
 	}
@@ -155,6 +155,7 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 		s.Scripts.Reports = d.unique(d.items(sc, "reports", "paths relative to the service's folder", reportProblem))
 	}
 	s.Secrets = d.secrets(o, root)
+	s.Timeout = d.timeout(o)
 	return p, true
 }
 

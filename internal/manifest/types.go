@@ -1,6 +1,9 @@
 package manifest
 
-import "path/filepath"
+import (
+	"path/filepath"
+	"time"
+)
 
 // FileName is the manifest's conventional name, looked up from the current
 // folder upwards when no --file is given.
@@ -54,6 +57,9 @@ type Service struct {
 	// Secrets are handed to the scripts, at /run/secrets/<id>, and to the
 	// Dockerfile's RUN --mount=type=secret,id=<id>; never stored in an image.
 	Secrets []Secret
+	// Timeout bounds the build and tests (one BuildKit solve); 0 when the
+	// entry sets none, which BuildTimeout reads as DefaultTimeout.
+	Timeout time.Duration
 	// Deps are the services whose images this one's build args name with
 	// {{ image "name" }}, in the order first written.
 	Deps []string

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/cachekey"
@@ -40,9 +41,14 @@ func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.R
 		spec.Console = p.Progress.Terminal()
 	}
 	p.Progress.Stepf(s.Name, "building: %d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
-	built, err := p.Builder.Build(ctx, spec)
+	solveCtx, cancel := context.WithTimeout(ctx, s.BuildTimeout())
+	defer cancel()
+	built, err := p.Builder.Build(solveCtx, spec)
 	for _, r := range built.Reports {
 		p.Progress.Stepf(s.Name, "report: %s", r)
+	}
+	if err != nil && ctx.Err() == nil && errors.Is(solveCtx.Err(), context.DeadlineExceeded) {
+		return "", fmt.Errorf("build timed out after %s (set a longer timeout: for the service in %s if it needs more)", shortDuration(s.BuildTimeout()), manifest.FileName)
 	}
 	if err != nil {
 		return "", scriptError(s, err)
@@ -158,6 +164,19 @@ func scriptError(s *manifest.Service, err error) error {
 		line = s.Scripts.Build[n-1]
 	}
 	return fmt.Errorf("%s script line %d `%s` exited with code %d", kind, n, line, se.ExitCode)
+}
+
+// shortDuration writes 20m for 20m0s and 1h for 1h0m0s, as users write
+// timeouts.
+func shortDuration(d time.Duration) string {
+	out := d.String()
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
 }
 
 // parseUser reads "uid:gid"; empty is root.

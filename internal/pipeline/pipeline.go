@@ -16,6 +16,7 @@ import (
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -102,6 +103,9 @@ type Pipeline struct {
 	// RemoteBuilds says the builds run on BuildKit daemons that take images
 	// from registries only, and push what they build.
 	RemoteBuilds bool
+	// Policy retries fetches that failed for a transient reason and bounds
+	// every clone, fetch and sync; retry.Default where unset.
+	Policy retry.Policy
 
 	// dry forbids side effects: Plan sets it.
 	dry bool
@@ -278,7 +282,9 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 			return
 		}
 		p.Progress.Debugf(s.Name, "syncing %s at %s", redact.URL(s.Git.Remote), s.Git.Reference)
-		c.res, c.err = p.Git.Sync(ctx, gitsync.Request{
+		syncCtx, cancel := context.WithTimeout(ctx, p.policy().Deadline)
+		defer cancel()
+		c.res, c.err = p.Git.Sync(syncCtx, gitsync.Request{
 			Remote:    s.Git.URL,
 			Dir:       s.AbsDir,
 			Reference: s.Git.Reference,

@@ -110,19 +110,18 @@ func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Res
 	var err error
 	switch out.action {
 	case ui.ActionPresent:
-		if out.unpushed {
-			p.Progress.Stepf(s.Name, "image present but never pushed: pushing %s", ref)
-			if out.digest, err = p.Images.Push(ctx, ref, p.Progress.Output(s.Name)); err != nil {
-				return out, fmt.Errorf("pushing %s: %w", ref, err)
-			}
+		digest, err := p.completeTags(ctx, s, res, ref, in)
+		if err == nil && out.digest == "" {
+			out.digest = digest
 		}
-		return out, nil
+		return out, err
 	case ui.ActionPulled:
 		p.Progress.Stepf(s.Name, "pulling %s", ref)
 		if err := p.Images.Pull(ctx, ref, p.Progress.Output(s.Name)); err != nil {
 			return out, fmt.Errorf("pulling %s: %w", ref, err)
 		}
-		return out, nil
+		_, err := p.completeTags(ctx, s, res, ref, in)
+		return out, err
 	case ui.ActionReused:
 		if err := p.Registry.Tag(ctx, out.keyRef, tagOf(ref)); err != nil {
 			return out, fmt.Errorf("tagging %s in the registry: %w", ref, err)

@@ -1,0 +1,42 @@
+package pipeline
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// hungEngine is an engine whose pushes and pulls never end on their own,
+// as when the registry stops answering the engine.
+type hungEngine struct{ *fake }
+
+func (hungEngine) Push(ctx context.Context, _ string, _ io.Writer) (string, error) {
+	<-ctx.Done()
+	return "", ctx.Err()
+}
+
+func (hungEngine) Pull(ctx context.Context, _ string, _ io.Writer) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestHungPushEndsAtTheTransferDeadline(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	p.Images = WithDeadline(hungEngine{f}, 200*time.Millisecond)
+	done := make(chan ui.ServiceResult)
+	go func() { done <- p.Build(t.Context(), svcs)[0] }()
+	select {
+	case r := <-done:
+		want := "gave up after 200ms (the registry or the network is too slow; set XP_TRANSFER_TIMEOUT to wait longer)"
+		if r.Action != ui.ActionFailed || !strings.HasPrefix(r.Error, "pushing ") || !strings.Contains(r.Error, want) {
+			t.Fatalf("result = %+v, want failed pushing with %q", r, want)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a hung push ran past the transfer deadline")
+	}
+}
