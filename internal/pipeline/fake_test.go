@@ -39,6 +39,7 @@ type fake struct {
 	failRun  map[string]error
 	failPush map[string]error
 	builds   int
+	lookups  int // registry digest look-ups
 }
 
 func newFake() *fake {
@@ -155,6 +156,7 @@ func (f *fake) Build(_ context.Context, spec *buildkit.Spec) (buildkit.Result, e
 func (f *fake) Digest(_ context.Context, ref string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.lookups++
 	if img, ok := f.remote[ref]; ok {
 		return img.digest, nil
 	}

@@ -104,9 +104,24 @@ func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, 
 	return outcome{action: ui.ActionReused, digest: digest, keyRef: keyRef, why: []string{"same inputs as the image of " + src}}, nil
 }
 
-// act carries out a decision: push an unpushed image, pull, tag a reused
-// image, or build; then the branch or tag name follows the new <sha> tag.
+// act carries out a decision and records the tags it leaves; an image
+// present with the tags a finished run recorded needs nothing more.
 func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, out outcome) (outcome, error) {
+	refs := p.tagRefs(s, res, ref, in)
+	if out.action == ui.ActionPresent && p.tagsDone(s.Name, out.digest, refs) {
+		return out, nil
+	}
+	p.forgetTags(s.Name)
+	out, err := p.actOn(ctx, s, res, ref, in, out)
+	if err == nil {
+		p.markTagsDone(s.Name, out.digest, refs)
+	}
+	return out, err
+}
+
+// actOn pushes an unpushed image, pulls, tags a reused image, or builds;
+// then the branch or tag name follows the new <sha> tag.
+func (p *Pipeline) actOn(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, out outcome) (outcome, error) {
 	var err error
 	switch out.action {
 	case ui.ActionPresent:

@@ -20,11 +20,8 @@ import (
 // tag's digest. The three look-ups go out at once: a no-op run makes them
 // for every service.
 func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) (string, error) {
-	refs := []string{ref, image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())}
+	refs := p.tagRefs(s, res, ref, in)
 	name := gitsync.BranchTag(res.Name)
-	if res.Kind != gitsync.Commit && name != "" {
-		refs = append(refs, image.Name(p.RegistryPrefix, s.Docker.Image, name))
-	}
 	digests, errs := p.lookup(ctx, refs)
 	for i, err := range errs {
 		if err != nil && !errors.Is(err, image.ErrNotFound) {
@@ -52,6 +49,16 @@ func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gi
 		return digest, p.pushName(ctx, s, res, ref)
 	}
 	return digest, nil
+}
+
+// tagRefs are the references a finished run leaves for the commit's image:
+// <sha>, the key's tag and the branch or git tag name, if any.
+func (p *Pipeline) tagRefs(s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) []string {
+	refs := []string{ref, image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())}
+	if name := gitsync.BranchTag(res.Name); res.Kind != gitsync.Commit && name != "" {
+		refs = append(refs, image.Name(p.RegistryPrefix, s.Docker.Image, name))
+	}
+	return refs
 }
 
 // lookup asks the registry for the digests of refs, all at once.

@@ -2,19 +2,22 @@ package pipeline
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
-// A local image once pushed whose tags the registry lost (cleaned up, or a
-// new registry) is pushed again and tagged, not taken as done.
+// A local image once pushed whose tags the registry lacks, with no record
+// of a run that finished them (a push cut short, or the record removed),
+// is pushed again and tagged, not taken as done.
 func TestPresentImageLostFromTheRegistryIsPushedAndTagged(t *testing.T) {
 	f := newFake()
 	p, svcs := testPipeline(t, f, nil, "svc")
 	ctx := context.Background()
 	first := p.Build(ctx, svcs)[0]
 	clear(f.remote)
+	p.forgetTags("svc")
 
 	f.calls = nil
 	r := p.Build(ctx, svcs)[0]
@@ -31,5 +34,29 @@ func TestPresentImageLostFromTheRegistryIsPushedAndTagged(t *testing.T) {
 	f.calls = nil
 	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.has("push") || f.has("rtag") {
 		t.Fatalf("third run = %+v, calls %q", r, f.calls)
+	}
+}
+
+// A no-op rerun after a finished run trusts its record and asks the
+// registry nothing; a record of another digest is not trusted.
+func TestFinishedTagsAreNotLookedUpAgain(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	ctx := context.Background()
+	first := p.Build(ctx, svcs)[0]
+	if _, err := os.Stat(p.pushedPath("svc")); err != nil {
+		t.Fatalf("no record after a finished run: %v", err)
+	}
+
+	f.lookups = 0
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.lookups != 0 {
+		t.Fatalf("rerun = %+v with %d registry look-ups, want present with none", r, f.lookups)
+	}
+
+	if err := os.WriteFile(p.pushedPath("svc"), []byte(pushedKey("sha256:another", []string{first.Image})), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.lookups == 0 {
+		t.Fatalf("rerun with a record of another digest = %+v with %d look-ups, want the registry asked", r, f.lookups)
 	}
 }
