@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -92,4 +94,20 @@ func TestErrorsHideURLSecrets(t *testing.T) {
 	if strings.Contains(stderr.String(), secret) || !strings.Contains(stderr.String(), "https://REDACTED@git.example.com/x.git") {
 		t.Fatalf("stderr: %s", stderr.String())
 	}
+}
+
+// Tests and embedders run the app from several goroutines: making one may
+// not write state another shares (flags defined once for the package did,
+// when their environment variables were added).
+func TestAppsAreMadeIndependently(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			a := newApp(Streams{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard})
+			if len(a.Commands) == 0 {
+				t.Error("the app has no commands")
+			}
+		})
+	}
+	wg.Wait()
 }

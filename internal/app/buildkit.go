@@ -15,10 +15,12 @@ import (
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
-var builderFlag = &cli.StringSliceFlag{
-	Name:    "builder",
-	EnvVars: []string{"XP_BUILDERS"},
-	Usage:   "BuildKit daemons to build on, comma-separated: docker (the Docker engine's own), unix://, tcp://, docker-container://NAME, kube-pod://NAME (default: the manifest's builders:, else docker)",
+func builderFlag() *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{
+		Name:    "builder",
+		EnvVars: []string{"XP_BUILDERS"},
+		Usage:   "BuildKit daemons to build on, comma-separated: docker (the Docker engine's own), unix://, tcp://, docker-container://NAME, kube-pod://NAME (default: the manifest's builders:, else docker)",
+	}
 }
 
 // secretFlag is repeated, one secret each: its value holds commas, which a
@@ -38,15 +40,17 @@ type repeated struct{ values []string }
 func (r *repeated) Set(v string) error { r.values = append(r.values, v); return nil }
 func (r *repeated) String() string     { return strings.Join(r.values, " ") }
 
-var platformFlag = &cli.StringSliceFlag{
-	Name:  "platform",
-	Usage: "platforms to build every service for, such as linux/amd64,linux/arm64 (default: each service's docker.platforms, else the daemon's)",
+func platformFlag() *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{
+		Name:  "platform",
+		Usage: "platforms to build every service for, such as linux/amd64,linux/arm64 (default: each service's docker.platforms, else the daemon's)",
+	}
 }
 
 // platforms reads --platform.
 func platforms(c *cli.Context) ([]string, error) {
 	var list []string
-	for _, v := range c.StringSlice(platformFlag.Name) {
+	for _, v := range c.StringSlice(platformFlag().Name) {
 		list = append(list, strings.Split(v, ",")...)
 	}
 	out, err := manifest.ParsePlatforms(list)
@@ -64,7 +68,7 @@ const builderTLSEnv = "XP_BUILDER_CERT_PATH"
 // builders:, else the Docker engine's BuildKit.
 func endpoints(c *cli.Context, m *manifest.Manifest) ([]manifest.BuildkitEndpoint, error) {
 	var flags []string
-	for _, v := range c.StringSlice(builderFlag.Name) {
+	for _, v := range c.StringSlice(builderFlag().Name) {
 		for _, a := range strings.Split(v, ",") {
 			if a = strings.TrimSpace(a); a != "" {
 				flags = append(flags, a)

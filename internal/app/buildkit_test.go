@@ -37,7 +37,7 @@ func TestParseSecret(t *testing.T) {
 func cliContext(t *testing.T, args ...string) *cli.Context {
 	t.Helper()
 	set := flag.NewFlagSet("build", flag.ContinueOnError)
-	for _, f := range []cli.Flag{builderFlag, secretFlag(), platformFlag} {
+	for _, f := range []cli.Flag{builderFlag(), secretFlag(), platformFlag()} {
 		if err := f.Apply(set); err != nil {
 			t.Fatal(err)
 		}

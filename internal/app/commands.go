@@ -17,23 +17,29 @@ import (
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
-var servicesFlag = &cli.StringSliceFlag{Name: "services", Aliases: []string{"s"}, Usage: "services to work on, comma-separated (default: all)"}
+func servicesFlag() *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{Name: "services", Aliases: []string{"s"}, Usage: "services to work on, comma-separated (default: all)"}
+}
 
 func jobsFlag() cli.Flag {
 	return &cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "services worked on at once"}
 }
 
-// networkJobsFlag bounds remote look-ups apart from --jobs: they wait on
+// networkJobsFlag() bounds remote look-ups apart from --jobs: they wait on
 // the network, not on this machine's CPUs.
-var networkJobsFlag = &cli.IntFlag{Name: "network-jobs", Value: pipeline.DefaultNetwork, Usage: "remotes fetched or listed at once"}
+func networkJobsFlag() *cli.IntFlag {
+	return &cli.IntFlag{Name: "network-jobs", Value: pipeline.DefaultNetwork, Usage: "remotes fetched or listed at once"}
+}
 
-var forceFlag = &cli.BoolFlag{Name: "force", Usage: "save local work in checkouts aside (printed) instead of refusing to move them"}
+func forceFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "force", Usage: "save local work in checkouts aside (printed) instead of refusing to move them"}
+}
 
 func buildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "build",
 		Usage: "sync, build, test, tag and push services, reusing images that already exist for their commits",
-		Flags: []cli.Flag{servicesFlag, jobsFlag(), networkJobsFlag, forceFlag, builderFlag, secretFlag(), platformFlag,
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), forceFlag(), builderFlag(), secretFlag(), platformFlag(),
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
 			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
 			&cli.BoolFlag{Name: "locked", Usage: "take exactly the commits and image digests of " + lock.FileName + "; build nothing"},
@@ -59,7 +65,7 @@ func syncCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sync",
 		Usage: "bring service checkouts to their pinned references",
-		Flags: []cli.Flag{servicesFlag, jobsFlag(), networkJobsFlag, forceFlag},
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), forceFlag()},
 		Action: func(c *cli.Context) error {
 			return runPipeline(c, "sync", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
 				return p.SyncOnly(c.Context, sel)
@@ -130,7 +136,7 @@ func listCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "list",
 		Usage: "show services, their pinned reference, checked-out commit and whether its image is present",
-		Flags: []cli.Flag{servicesFlag},
+		Flags: []cli.Flag{servicesFlag()},
 		Action: func(c *cli.Context) error {
 			return runPipelineErr(c, "list", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
 				var results []ui.ServiceResult
@@ -160,7 +166,7 @@ func updateBuilderCommand() *cli.Command {
 		ArgsUsage: "NAME...",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE passed to the builder's Dockerfile"},
-			builderFlag,
+			builderFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {

@@ -28,15 +28,19 @@ func rolloutFlags() []cli.Flag {
 	}
 }
 
-var syncFlag = &cli.BoolFlag{Name: "sync", Usage: "fetch and check out each service's reference before resolving its commit"}
+func syncFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "sync", Usage: "fetch and check out each service's reference before resolving its commit"}
+}
 
-var lockedFlag = &cli.BoolFlag{Name: "locked", Usage: "take each service's commit and digest from " + lock.FileName + " instead of the checkouts and the registry"}
+func lockedFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "locked", Usage: "take each service's commit and digest from " + lock.FileName + " instead of the checkouts and the registry"}
+}
 
 func deployCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "deploy",
 		Usage: "render the environment's overlay with the services' images pinned by digest, apply it, track the rollout, record the release",
-		Flags: append(append(envFlags(), servicesFlag, syncFlag, lockedFlag), rolloutFlags()...),
+		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), lockedFlag()), rolloutFlags()...),
 		Action: func(c *cli.Context) error {
 			t, err := loadTarget(c, "deploy")
 			if err != nil {
@@ -134,7 +138,7 @@ func renderCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "render",
 		Usage: "print the environment's final YAML, images pinned by digest, without touching the cluster",
-		Flags: []cli.Flag{envFlags()[0], syncFlag, lockedFlag},
+		Flags: []cli.Flag{envFlags()[0], syncFlag(), lockedFlag()},
 		Action: func(c *cli.Context) error {
 			t, err := loadTarget(c, "render")
 			if err != nil {
