@@ -156,20 +156,11 @@ func (r *Registry) do(ctx context.Context, fn func(context.Context) error) error
 	})
 }
 
-// statusError lets the retry policy read a registry answer's status code.
-type statusError struct {
-	err  error
-	code int
-}
-
-func (e *statusError) Error() string   { return e.err.Error() }
-func (e *statusError) Unwrap() error   { return e.err }
-func (e *statusError) StatusCode() int { return e.code }
-
+// withStatus lets the retry policy read a registry answer's status code.
 func withStatus(err error) error {
 	var terr *transport.Error
 	if errors.As(err, &terr) {
-		return &statusError{err, terr.StatusCode}
+		return retry.WithStatus(err, terr.StatusCode)
 	}
 	return err
 }

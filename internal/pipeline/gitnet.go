@@ -53,22 +53,13 @@ func (p *Pipeline) fetch(ctx context.Context, req gitsync.Request) (bool, error)
 	return fetched, err
 }
 
-// gitStatusError lets the policy read the status code of a git server's
+// gitStatus lets the policy read the status code of a git server's
 // answer, which go-git hides in an error without Unwrap.
-type gitStatusError struct {
-	err  error
-	code int
-}
-
-func (e *gitStatusError) Error() string   { return e.err.Error() }
-func (e *gitStatusError) Unwrap() error   { return e.err }
-func (e *gitStatusError) StatusCode() int { return e.code }
-
 func gitStatus(err error) error {
 	var ue *plumbing.UnexpectedError
 	var he *githttp.Err
 	if errors.As(err, &ue) && errors.As(ue.Err, &he) {
-		return &gitStatusError{err, he.StatusCode()}
+		return retry.WithStatus(err, he.StatusCode())
 	}
 	return err
 }

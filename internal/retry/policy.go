@@ -79,8 +79,24 @@ func FromEnv() (Policy, error) {
 }
 
 // statusCoder is an answer a server gave with an HTTP status code; callers
-// give their errors this method so that Transient can tell a 503 from a 404.
+// give their errors this method, or wrap them with WithStatus, so that
+// Transient can tell a 503 from a 404.
 type statusCoder interface{ StatusCode() int }
+
+// WithStatus marks err as a server's answer with an HTTP status code, for
+// clients whose errors carry the code without the method.
+func WithStatus(err error, code int) error {
+	return &statusError{err, code}
+}
+
+type statusError struct {
+	err  error
+	code int
+}
+
+func (e *statusError) Error() string   { return e.err.Error() }
+func (e *statusError) Unwrap() error   { return e.err }
+func (e *statusError) StatusCode() int { return e.code }
 
 // Transient says whether err is worth another attempt: a connection reset
 // or closed early, a body cut short, or a server's 5xx, 408 or 429. A

@@ -138,3 +138,13 @@ func TestWithDefaultsKeepsWhatIsSet(t *testing.T) {
 		t.Errorf("WithDefaults() = %+v, want %+v", got, want)
 	}
 }
+
+func TestWithStatus(t *testing.T) {
+	base := errors.New("answer")
+	for code, want := range map[int]bool{503: true, 429: true, 404: false, 401: false} {
+		err := WithStatus(base, code)
+		if Transient(err) != want || !errors.Is(err, base) {
+			t.Errorf("WithStatus(_, %d): Transient = %v, want %v; wraps the answer: %v", code, Transient(err), want, errors.Is(err, base))
+		}
+	}
+}
