@@ -60,7 +60,7 @@ func clone(ctx context.Context, req Request, existed bool) (*git.Repository, err
 		_, err = fetchAll(ctx, repo, req)
 	}
 	if err == nil {
-		_, err = followTags(repo, refs{}, req.Progress)
+		_, err = followTags(repo, refs{}, req.note)
 	}
 	if err != nil {
 		cleanup()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -49,7 +48,7 @@ func Fetch(ctx context.Context, req Request) (bool, error) {
 // the remote. A local tag that points elsewhere is kept, and w told so: it
 // may be all that keeps a local commit reachable. before is the refs before
 // the fetch; followTags returns them after it.
-func followTags(repo *git.Repository, before refs, w io.Writer) (refs, error) {
+func followTags(repo *git.Repository, before refs, note func(string)) (refs, error) {
 	after, err := readRefs(repo.Storer)
 	if err != nil {
 		return nil, err
@@ -62,10 +61,8 @@ func followTags(repo *git.Repository, before refs, w io.Writer) (refs, error) {
 		local := plumbing.NewTagReferenceName(name)
 		mine, ok := after[local]
 		if ok && mine != theirs && mine != before[n] {
-			if w != nil {
-				fmt.Fprintf(w, "keeping local tag %s at %s; the remote's %s is at %s (%s)\n",
-					name, mine.String()[:7], name, theirs.String()[:7], n)
-			}
+			note(fmt.Sprintf("keeping local tag %s at %s; the remote's %s is at %s (%s)",
+				name, mine.String()[:7], name, theirs.String()[:7], n))
 			continue
 		}
 		if err := setRef(repo, local, theirs); err != nil {

@@ -78,8 +78,8 @@ func TestIntegrationFetchKeepsLocalTags(t *testing.T) {
 	testenv.RunGit(t, r.Dir, "tag", "-f", "moving", second)
 	r.Tag(t, "v2", second)
 
-	var progress strings.Builder
-	req := Request{Remote: r.URL, Dir: dir, Reference: "v1", Progress: &progress}
+	var notes []string
+	req := Request{Remote: r.URL, Dir: dir, Reference: "v1", Notes: func(m string) { notes = append(notes, m) }}
 	if ok, err := Fetch(t.Context(), req); !ok || err != nil {
 		t.Fatalf("Fetch = %v, %v", ok, err)
 	}
@@ -88,8 +88,8 @@ func TestIntegrationFetchKeepsLocalTags(t *testing.T) {
 			t.Errorf("local tag %s = %s after Fetch, want %s", tag, got, want)
 		}
 	}
-	if !strings.Contains(progress.String(), "local tag v1") {
-		t.Errorf("Fetch did not say it kept the local tag v1; progress:\n%s", progress.String())
+	if len(notes) != 1 || !strings.Contains(notes[0], "keeping local tag v1") {
+		t.Errorf("Fetch did not say once that it kept the local tag v1; notes: %q", notes)
 	}
 
 	// A tag deleted on the remote leaves its remote-tracking ref.

@@ -113,7 +113,7 @@ func fetch(ctx context.Context, repo *git.Repository, req Request, before refs) 
 	if updated, err := fetchAll(ctx, repo, req); err != nil || !updated {
 		return before, err
 	}
-	return followTags(repo, before, req.Progress)
+	return followTags(repo, before, req.note)
 }
 
 // fetchAll fetches every branch and tag into remote-tracking refs and

@@ -21,9 +21,22 @@ type Request struct {
 	Force     bool      // save local work under BackupDir and discard it instead of refusing
 	BackupDir string    // where Force saves local work, e.g. <root>/.x-platform/backups/<service>
 	Progress  io.Writer // receives the remote's progress messages; may be nil
+	// Notes receives what the user should know that is no error, such as a
+	// local tag kept where the user moved it; may be nil.
+	Notes func(string)
 	// Fetched says Fetch brought Dir up to date with Remote in this run, so
 	// Sync need not ask the remote again.
 	Fetched bool
+}
+
+// note passes msg to Notes, else to Progress.
+func (r Request) note(msg string) {
+	switch {
+	case r.Notes != nil:
+		r.Notes(msg)
+	case r.Progress != nil:
+		fmt.Fprintln(r.Progress, msg)
+	}
 }
 
 // RefKind tells what a reference named.

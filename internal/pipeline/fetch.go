@@ -46,7 +46,7 @@ func (p *Pipeline) prefetch(ctx context.Context, services []*manifest.Service) (
 				return
 			}
 			defer func() { <-sem }()
-			c.fetched, c.fetchErr = p.fetch(ctx, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference})
+			c.fetched, c.fetchErr = p.fetch(ctx, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Notes: p.notes(s)})
 		}()
 	}
 	return func() {

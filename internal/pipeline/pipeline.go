@@ -291,6 +291,7 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 			Force:     p.Force,
 			BackupDir: p.backupDir(s),
 			Fetched:   c.fetched,
+			Notes:     p.notes(s),
 		})
 		if c.err != nil {
 			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.err)
@@ -301,6 +302,11 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 		}
 	})
 	return c.res, c.err
+}
+
+// notes shows what syncing a service's checkout has to say.
+func (p *Pipeline) notes(s *manifest.Service) func(string) {
+	return func(msg string) { p.Progress.Stepf(s.Name, "%s", msg) }
 }
 
 func (p *Pipeline) backupDir(s *manifest.Service) string {
