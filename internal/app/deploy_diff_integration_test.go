@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -48,14 +47,8 @@ stringData: {user: admin, password: `+password+`}
 	}
 
 	// An unreachable cluster is not "no changes" nor "changes".
-	c.write("kubeconfig-closed", fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:%d"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: gone, context: {cluster: c, user: u}}]
-current-context: gone
-`, closedPort(t)))
-	code, _, stderr = c.run(t.Context(), "text", "diff", "--env", "staging", "--kubeconfig", c.root+"/kubeconfig-closed")
+	closed := c.closedKubeconfig(t)
+	code, _, stderr = c.run(t.Context(), "text", "diff", "--env", "staging", "--kubeconfig", closed)
 	if code != ExitUsage {
 		t.Fatalf("diff against an unreachable cluster: exit %d, want 2\n%s", code, stderr)
 	}

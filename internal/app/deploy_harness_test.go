@@ -196,6 +196,19 @@ func (c *cluster) deploy(want int, args ...string) ui.DeployReport {
 }
 
 // closedPort returns a loopback port nothing listens on.
+// closedKubeconfig writes a kubeconfig whose cluster is a port nothing
+// listens on, and returns its path.
+func (c *cluster) closedKubeconfig(t testing.TB) string {
+	c.write("kubeconfig-closed", fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:%d"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: gone, context: {cluster: c, user: u}}]
+current-context: gone
+`, closedPort(t)))
+	return c.root + "/kubeconfig-closed"
+}
+
 func closedPort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -2,7 +2,6 @@ package app
 
 import (
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -235,14 +234,8 @@ func TestIntegrationDeployFailsBeforeTouchingTheCluster(t *testing.T) {
 		t.Errorf("unknown env: exit %d\n%s", code, stderr)
 	}
 	c.overlay("")
-	c.write("kubeconfig-closed", fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:%d"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: gone, context: {cluster: c, user: u}}]
-current-context: gone
-`, closedPort(t)))
-	code, _, stderr = c.run(t.Context(), "text", "deploy", "--env", "staging", "--kubeconfig", c.root+"/kubeconfig-closed")
+	closed := c.closedKubeconfig(t)
+	code, _, stderr = c.run(t.Context(), "text", "deploy", "--env", "staging", "--kubeconfig", closed)
 	if code != ExitFailed || !strings.Contains(stderr, "reaching the cluster at https://127.0.0.1:") {
 		t.Errorf("unreachable cluster: exit %d\n%s", code, stderr)
 	}

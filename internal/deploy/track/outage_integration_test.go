@@ -14,10 +14,22 @@ import (
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
-// proxiedCluster is a client of the test cluster whose every request goes
-// through a fault proxy.
-func proxiedCluster(t *testing.T, env *testenv.ClusterEnv) (*kube.Cluster, *testenv.FaultProxy) {
+// outageSetup is a namespace of the test cluster, a client that reaches
+// it directly, and one whose every request goes through a fault proxy.
+type outageSetup struct {
+	ns      string
+	direct  *kube.Cluster
+	proxied *kube.Cluster
+	proxy   *testenv.FaultProxy
+}
+
+func newOutageSetup(t *testing.T) outageSetup {
 	t.Helper()
+	env := testenv.Cluster(t)
+	direct, err := kube.New(env.RESTConfig(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	u, err := url.Parse(env.Server)
 	if err != nil {
 		t.Fatal(err)
@@ -25,15 +37,15 @@ func proxiedCluster(t *testing.T, env *testenv.ClusterEnv) (*kube.Cluster, *test
 	p := testenv.StartFaultProxy(t, u.Host)
 	cfg := env.RESTConfig()
 	cfg.Host = "https://" + p.Addr() // the certificate names 127.0.0.1, whatever the port
-	c, err := kube.New(cfg, "")
+	proxied, err := kube.New(cfg, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Learn the kinds now, as a deploy does when it applies.
-	if _, err := c.Mapper.RESTMapping(schema.GroupKind{Group: "apps", Kind: "Deployment"}, "v1"); err != nil {
+	if _, err := proxied.Mapper.RESTMapping(schema.GroupKind{Group: "apps", Kind: "Deployment"}, "v1"); err != nil {
 		t.Fatal(err)
 	}
-	return c, p
+	return outageSetup{ns: env.Namespace(t), direct: direct, proxied: proxied, proxy: p}
 }
 
 // outages records what OnUnreachable was told.
@@ -64,13 +76,8 @@ func (o *outages) report(err error) {
 // connection for a while during tracking; the tracker retries, and a
 // rollout that becomes ready meanwhile is ready, not failed.
 func TestIntegrationTrackRidesOutAnAPIOutage(t *testing.T) {
-	env := testenv.Cluster(t)
-	direct, err := kube.New(env.RESTConfig(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns := env.Namespace(t)
-	proxied, p := proxiedCluster(t, env)
+	o := newOutageSetup(t)
+	ns, direct, proxied, p := o.ns, o.direct, o.proxied, o.proxy
 
 	waiting := map[string]string{testenv.WaitingReasonLabel: "ContainerCreating"}
 	live := applyAll(t, direct, ns, deployment("web", 2, waiting, nil, ""))
@@ -127,19 +134,14 @@ func TestIntegrationTrackRidesOutAnAPIOutage(t *testing.T) {
 // longer than the bound ends tracking with an *UnreachableError — the
 // outcome is unknown, not a failed rollout.
 func TestIntegrationTrackGivesUpOnASustainedOutage(t *testing.T) {
-	env := testenv.Cluster(t)
-	direct, err := kube.New(env.RESTConfig(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns := env.Namespace(t)
-	proxied, p := proxiedCluster(t, env)
+	o := newOutageSetup(t)
+	ns, direct, proxied, p := o.ns, o.direct, o.proxied, o.proxy
 	live := applyAll(t, direct, ns, deployment("web", 1, map[string]string{testenv.WaitingReasonLabel: "ContainerCreating"}, nil, ""))
 	tr := newTracker(t, proxied, &recorder{})
 	tr.Outage = 3 * time.Second
 	p.Set(testenv.Refuse)
 	start := time.Now()
-	_, err = tr.Track(t.Context(), live, 2*time.Minute)
+	_, err := tr.Track(t.Context(), live, 2*time.Minute)
 	var unreachable *UnreachableError
 	var failed *FailedError
 	if !errors.As(err, &unreachable) || errors.As(err, &failed) || !strings.Contains(err.Error(), "the Kubernetes API was unreachable") || !strings.Contains(err.Error(), "outcome is unknown") {
