@@ -124,6 +124,8 @@ func newApp(s Streams) *cli.App {
 		Commands: commands(),
 	}
 	withEnvVars(app.Flags, app.Commands)
+	// urfave/cli adds --help itself only to an app without a help command.
+	app.Flags = append(app.Flags, cli.HelpFlag)
 	return app
 }
 
@@ -133,7 +135,8 @@ func commands() []*cli.Command {
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}
-	return cmds
+	withoutSharedHelp(cmds)
+	return append(cmds, helpCommand())
 }
 
 // onUsageError keeps flag mistakes off stdout and gives them exit code 2.

@@ -111,3 +111,19 @@ func TestAppsAreMadeIndependently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestAppsRunAtOnce runs whole apps side by side, as tests and programs
+// embedding the app do: the race detector must find nothing shared.
+func TestAppsRunAtOnce(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			var out strings.Builder
+			code := Run(t.Context(), []string{"x-platform", "version", "--help"}, Streams{In: strings.NewReader(""), Out: &out, Err: io.Discard})
+			if code != ExitOK || !strings.Contains(out.String(), "version") {
+				t.Errorf("version --help: exit %d, output %q", code, out.String())
+			}
+		})
+	}
+	wg.Wait()
+}

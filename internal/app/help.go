@@ -1,0 +1,56 @@
+package app
+
+import (
+	"flag"
+
+	"github.com/urfave/cli/v2"
+)
+
+// urfave/cli shares two package-level values among every app it sets up,
+// and writes to both: the --help flag (BoolFlag.Apply records its default)
+// and the help command (each command's setup names it). Apps that run at
+// once — tests, or a program embedding two — race on them. Each app here
+// gets a help command of its own, commands get none, and the flag is
+// applied from a copy.
+
+// helpFlag applies a copy of the shared --help flag.
+type helpFlag struct{ *cli.BoolFlag }
+
+// Apply registers a copy of the flag, leaving the shared one untouched.
+func (f helpFlag) Apply(set *flag.FlagSet) error {
+	c := *f.BoolFlag
+	return c.Apply(set)
+}
+
+func init() {
+	if b, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
+		cli.HelpFlag = helpFlag{b}
+	}
+}
+
+// helpCommand is `x-platform help [command]`, made anew for each app.
+func helpCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "help",
+		Aliases:   []string{"h"},
+		Usage:     "show the commands, or one command's help",
+		ArgsUsage: "[command]",
+		HideHelp:  true,
+		Action: func(c *cli.Context) error {
+			root := c.Lineage()[1]
+			if name := c.Args().First(); name != "" {
+				return cli.ShowCommandHelp(root, name)
+			}
+			return cli.ShowAppHelp(root)
+		},
+	}
+}
+
+// withoutSharedHelp keeps urfave/cli from adding its shared help command
+// below each command; --help still works on every one.
+func withoutSharedHelp(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.HideHelpCommand = true
+		withoutSharedHelp(c.Subcommands)
+	}
+}
