@@ -57,8 +57,8 @@ type Rollout struct {
 
 // Check looks at the images a deploy or rollback is about to run, once
 // they are final (a signature check, say). Versions restored from a
-// release record carry the manifest's image names when the service is
-// still in the manifest.
+// release record have no ImageName, unless an Environment gave them the
+// manifest's.
 type Check func(ctx context.Context, versions []Version) error
 
 func (d *Deployer) store() *release.Store {
