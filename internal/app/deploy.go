@@ -8,10 +8,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/deploy/kube"
-	"github.com/x-platform/x-platform/internal/deploy/render"
 	"github.com/x-platform/x-platform/internal/lock"
-	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -42,96 +40,21 @@ func deployCommand() *cli.Command {
 		Usage: "render the environment's overlay with the services' images pinned by digest, apply it, track the rollout, record the release",
 		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), lockedFlag()), rolloutFlags()...),
 		Action: func(c *cli.Context) error {
-			t, err := loadTarget(c, "deploy")
+			e, err := openEnv(c, "deploy")
 			if err != nil {
 				return err
 			}
-			if err := t.checkOwnNamespace(); err != nil {
-				return err
-			}
-			sel, err := t.selectServices(c)
+			sel, err := plan.Select(e.Manifest, c.StringSlice("services"))
 			if err != nil {
 				return err
 			}
-			// Images first: a missing one stops the deploy before the cluster is asked anything.
-			versions, err := t.resolve(c, sel)
-			if err != nil {
-				return deployFailed(c, t, err)
-			}
-			cl, err := t.connect(c)
-			if err != nil {
-				return deployFailed(c, t, err)
-			}
-			if len(sel) < len(t.m.Services) {
-				if versions, err = t.withDeployed(c, cl, versions); err != nil {
-					return deployFailed(c, t, err)
-				}
-			}
-			r, err := render.Render(t.root, t.env.Name, pins(versions))
-			if err != nil {
-				return deployFailed(c, t, deployError(err))
-			}
-			for _, name := range r.Unused {
-				progress(c).Stepf("deploy", "warning: no object of overlay %s uses image %s", t.env.Name, name)
-			}
-			d := t.deployer(c, cl, r)
-			out, err := d.Deploy(c.Context, versions, r.Objects, r.YAML)
+			out, err := e.Deploy(c.Context, sel)
 			if out == nil {
-				return deployFailed(c, t, deployError(err))
+				return deployFailed(c, e, deployError(err))
 			}
-			return writeDeploy(c, "deploy", d, out, err)
+			return writeDeploy(c, "deploy", out, err)
 		},
 	}
-}
-
-// withDeployed completes versions of the selected services with the
-// versions the environment runs now of the others, resolving those that
-// were never deployed.
-func (t *target) withDeployed(c *cli.Context, cl *kube.Cluster, versions []deploy.Version) ([]deploy.Version, error) {
-	r, err := render.Render(t.root, t.env.Name, nil)
-	if err != nil {
-		return nil, deployError(err)
-	}
-	cur, err := t.deployer(c, cl, r).Current(c.Context)
-	if err != nil {
-		return nil, err
-	}
-	chosen := map[string]bool{}
-	for _, v := range versions {
-		chosen[v.Name] = true
-	}
-	var rest []*manifest.Service
-	for _, s := range t.m.Services {
-		if chosen[s.Name] {
-			continue
-		}
-		if cur != nil {
-			if rs := cur.Service(s.Name); rs != nil {
-				versions = append(versions, deploy.Version{Service: *rs, ImageName: s.Docker.Image})
-				continue
-			}
-		}
-		rest = append(rest, s)
-	}
-	more, err := t.resolve(c, rest)
-	if err != nil {
-		return nil, err
-	}
-	return append(versions, more...), nil
-}
-
-func (t *target) deployer(c *cli.Context, cl *kube.Cluster, r *render.Result) *deploy.Deployer {
-	d := &deploy.Deployer{
-		Cluster: cl, Env: t.env.Name, Namespace: t.namespace(cl, r),
-		Progress: progress(c),
-	}
-	// A registry that cannot be set up only loses the check before a rollback.
-	if reg, err := newRegistry(t.m); err == nil {
-		d.Images = reg
-	}
-	d.Timeout = c.Duration("timeout")
-	d.NoRollback, d.ForceConflicts, d.HistoryMax = c.Bool("no-rollback"), c.Bool("force-conflicts"), c.Int("history-max")
-	return d
 }
 
 func renderCommand() *cli.Command {
@@ -140,13 +63,17 @@ func renderCommand() *cli.Command {
 		Usage: "print the environment's final YAML, images pinned by digest, without touching the cluster",
 		Flags: []cli.Flag{envFlags()[0], syncFlag(), lockedFlag()},
 		Action: func(c *cli.Context) error {
-			t, err := loadTarget(c, "render")
+			e, err := openEnv(c, "render")
 			if err != nil {
 				return err
 			}
-			r, err := t.rendered(c)
+			versions, err := e.Resolve(c.Context, e.Manifest.Services)
 			if err != nil {
-				return err
+				return deployError(err)
+			}
+			r, err := e.Render(versions)
+			if err != nil {
+				return deployError(err)
 			}
 			_, err = c.App.Writer.Write(r.YAML)
 			return err
@@ -160,15 +87,19 @@ func historyCommand() *cli.Command {
 		Usage: "list the environment's recorded releases",
 		Flags: envFlags(),
 		Action: func(c *cli.Context) error {
-			t, _, d, err := openEnv(c, "history")
+			e, err := openEnv(c, "history")
 			if err != nil {
 				return err
 			}
-			all, err := d.History(c.Context)
+			all, err := e.History(c.Context)
 			if err != nil {
-				return err
+				return deployError(err)
 			}
-			rep := ui.HistoryReport{Command: "history", OK: true, Env: t.env.Name, Namespace: d.Namespace, Revisions: []ui.Revision{}}
+			ns, err := e.Namespace(c.Context)
+			if err != nil {
+				return deployError(err)
+			}
+			rep := ui.HistoryReport{Command: "history", OK: true, Env: e.Name, Namespace: ns, Revisions: []ui.Revision{}}
 			for _, r := range all {
 				rev := ui.Revision{Revision: r.Revision, Status: string(r.Status), Time: r.Time, Description: r.Description}
 				for _, s := range r.Services {
@@ -193,44 +124,23 @@ func rollbackCommand() *cli.Command {
 			if c.Int("to") < 0 {
 				return usageError{errors.New("--to must be a revision number")}
 			}
-			t, _, d, err := openEnv(c, "rollback")
-			if err == nil {
-				err = t.checkOwnNamespace()
-			}
+			e, err := openEnv(c, "rollback")
 			if err != nil {
 				return err
 			}
-			out, err := d.Rollback(c.Context, c.Int("to"))
+			out, err := e.Rollback(c.Context, c.Int("to"))
 			if out == nil {
 				return deployError(err)
 			}
-			return writeDeploy(c, "rollback", d, out, err)
+			return writeDeploy(c, "rollback", out, err)
 		},
 	}
 }
 
-// openEnv loads the target, connects, and finds the namespace of its records,
-// which may take rendering the overlay (without images) to learn.
-func openEnv(c *cli.Context, command string) (*target, *kube.Cluster, *deploy.Deployer, error) {
-	t, err := loadTarget(c, command)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	cl, err := t.connect(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	r, err := render.Render(t.root, t.env.Name, nil)
-	if err != nil {
-		return nil, nil, nil, deployError(err)
-	}
-	return t, cl, t.deployer(c, cl, r), nil
-}
-
 // deployFailed reports a deploy that failed before anything was applied.
-func deployFailed(c *cli.Context, t *target, err error) error {
+func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 	if c.String("output") == "json" {
-		rep := ui.DeployReport{Report: ui.NewReport("deploy", nil), Env: t.env.Name, Namespace: t.env.Namespace, Objects: []ui.ObjectResult{}, Error: err.Error()}
+		rep := ui.DeployReport{Report: ui.NewReport("deploy", nil), Env: e.Name, Namespace: e.Settings.Namespace, Objects: []ui.ObjectResult{}, Error: err.Error()}
 		rep.OK = false
 		var me *deploy.MissingImagesError
 		if errors.As(err, &me) {

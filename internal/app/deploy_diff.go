@@ -2,13 +2,10 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/x-platform/x-platform/internal/deploy/apply"
-	"github.com/x-platform/x-platform/internal/deploy/yamldiff"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -39,43 +36,23 @@ func diffCommand() *cli.Command {
 // diff prints what a deploy would change and says whether it would change
 // anything.
 func diff(c *cli.Context) (bool, error) {
-	t, err := loadTarget(c, "diff")
+	e, err := openEnv(c, "diff")
 	if err != nil {
 		return false, err
 	}
-	r, err := t.rendered(c)
+	changes, err := e.Diff(c.Context)
 	if err != nil {
 		return false, err
 	}
-	cl, err := t.connect(c)
+	ns, err := e.Namespace(c.Context)
 	if err != nil {
 		return false, err
 	}
-	d := t.deployer(c, cl, r)
-	a := &apply.Applier{Dynamic: cl.Dynamic, Mapper: cl.Mapper, Set: d.ApplySet()}
-	changes, err := a.Plan(c.Context, r.Objects, true)
-	if err != nil {
-		return false, deployError(err)
-	}
-	rep := ui.DiffReport{Command: "diff", OK: true, Env: t.env.Name, Namespace: d.Namespace, Changes: []ui.Change{}}
+	rep := ui.DiffReport{Command: "diff", OK: true, Env: e.Name, Namespace: ns, Changes: []ui.Change{}}
 	for _, ch := range changes {
-		if ch.Action == apply.Unchanged {
-			continue
-		}
-		live, want := yamldiff.MaskSecrets(ch.Live, ch.Want)
-		text, err := yamldiff.Objects(ch.Ref.Short(), live, want)
-		if err != nil {
-			return false, err
-		}
-		if ch.Action == apply.Pruned {
-			text = fmt.Sprintf("--- live/%s\n+++ /dev/null\n(deleted: the overlay no longer renders it)\n", ch.Ref.Short())
-		}
-		if ch.Action == apply.Orphaned {
-			text = fmt.Sprintf("(left in place, out of the set: the overlay no longer renders %s and namespaces are never deleted)\n", ch.Ref.Short())
-		}
 		rep.Changes = append(rep.Changes, ui.Change{
 			APIVersion: ch.Ref.APIVersion(), Kind: ch.Ref.Kind, Namespace: ch.Ref.Namespace, Name: ch.Ref.Name,
-			Action: string(ch.Action), Diff: text,
+			Action: string(ch.Action), Diff: ch.Diff,
 		})
 	}
 	write := ui.WriteDiffText

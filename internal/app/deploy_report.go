@@ -13,8 +13,8 @@ import (
 
 // writeDeploy prints the report of a deploy or rollback that got as far as
 // applying, and passes its error on for stderr and the exit code.
-func writeDeploy(c *cli.Context, command string, d *deploy.Deployer, out *deploy.Outcome, runErr error) error {
-	rep := deployReport(command, d, out, runErr)
+func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr error) error {
+	rep := deployReport(command, out, runErr)
 	var err error
 	if c.String("output") == "json" {
 		err = ui.WriteDocument(c.App.Writer, rep)
@@ -27,10 +27,10 @@ func writeDeploy(c *cli.Context, command string, d *deploy.Deployer, out *deploy
 	return deployError(runErr)
 }
 
-func deployReport(command string, d *deploy.Deployer, out *deploy.Outcome, runErr error) ui.DeployReport {
+func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployReport {
 	rep := ui.DeployReport{
 		Report: ui.Report{Command: command, OK: runErr == nil, Services: []ui.ServiceResult{}},
-		Env:    d.Env, Namespace: d.Namespace, Revision: out.Revision, Unchanged: out.Unchanged,
+		Env:    out.Env, Namespace: out.Namespace, Revision: out.Revision, Unchanged: out.Unchanged,
 		Objects: objectResults(out.Objects),
 	}
 	if runErr != nil {

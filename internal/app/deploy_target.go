@@ -4,24 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"slices"
+	"runtime"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/deploy/kube"
-	"github.com/x-platform/x-platform/internal/deploy/release"
-	"github.com/x-platform/x-platform/internal/deploy/render"
 	"github.com/x-platform/x-platform/internal/flock"
-	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/retry"
+	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // KustomizeDir is where, next to the manifest, the bases and overlays live.
-const KustomizeDir = "k8s"
+const KustomizeDir = deploy.KustomizeDir
 
 func envFlags() []cli.Flag {
 	return []cli.Flag{
@@ -32,14 +28,9 @@ func envFlags() []cli.Flag {
 	}
 }
 
-// target is the environment a deploy command works on.
-type target struct {
-	m    *manifest.Manifest
-	env  manifest.Environment
-	root string // the kustomize root
-}
-
-func loadTarget(c *cli.Context, command string) (*target, error) {
+// openEnv opens the environment a deploy command works on and wires the
+// command's flags and the real clients into it.
+func openEnv(c *cli.Context, command string) (*deploy.Environment, error) {
 	if c.NArg() > 0 {
 		return nil, usageError{fmt.Errorf("%s takes no arguments (got %q)", command, c.Args().Slice())}
 	}
@@ -51,99 +42,67 @@ func loadTarget(c *cli.Context, command string) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &target{m: m, root: filepath.Join(m.Root, KustomizeDir)}
-	t.env, _ = m.Environment(name)
-	if c.String("context") != "" {
-		t.env.Context = c.String("context")
-	}
-	if c.String("namespace") != "" {
-		t.env.Namespace = c.String("namespace")
-	}
-	if !slices.Contains(render.Envs(t.root), name) {
-		return nil, usageError{&render.UnknownEnvError{Env: name, Dir: render.OverlayDir(t.root, name), Known: render.Envs(t.root)}}
-	}
-	return t, nil
-}
-
-// connect reaches the environment's cluster.
-func (t *target) connect(c *cli.Context) (*kube.Cluster, error) {
-	cl, err := kube.Connect(c.Context, kube.Options{Kubeconfig: c.String("kubeconfig"), Context: t.env.Context, Namespace: t.env.Namespace})
+	e, err := deploy.Open(m, deploy.Target{Env: name, Kubeconfig: c.String("kubeconfig"), Context: c.String("context"), Namespace: c.String("namespace")})
 	if err != nil {
-		return nil, deployError(err)
+		return nil, usageError{err}
 	}
-	return cl, nil
-}
-
-// namespace is where the environment's records live: chosen explicitly
-// (--namespace or environments:), else the overlay's own namespace, else the
-// kubeconfig context's.
-func (t *target) namespace(cl *kube.Cluster, r *render.Result) string {
-	if t.env.Namespace != "" {
-		return t.env.Namespace
-	}
-	context := ""
-	if cl != nil && cl.NamespaceExplicit {
-		context = cl.Namespace
-	}
-	if deploy.OverlayNamespace(r.Objects) == "" && context != "" {
-		return context
-	}
-	return deploy.ChooseNamespace("", r.Objects)
-}
-
-// resolve finds the images of services: from the lock with --locked, else
-// from their checkouts (synced first when asked) and the registry.
-func (t *target) resolve(c *cli.Context, services []*manifest.Service) ([]deploy.Version, error) {
-	if c.Bool("locked") {
-		return t.locked(services)
-	}
+	e.Progress, e.Locked = progress(c), c.Bool("locked")
+	e.Rollout = deploy.Rollout{Timeout: c.Duration("timeout"), NoRollback: c.Bool("no-rollback"), ForceConflicts: c.Bool("force-conflicts"), HistoryMax: c.Int("history-max")}
 	if c.Bool("sync") {
-		unlock, err := lockFolders(c, t.m, flock.Shared, services)
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
-		if err := syncCheckouts(c, services); err != nil {
-			return nil, err
-		}
+		e.Sync = syncCheckouts(c, m)
 	}
-	commits := func(s *manifest.Service) (string, error) { return gitsync.Resolve(s.AbsDir, s.Git.Reference) }
-	reg, err := newRegistry(t.m)
-	if err != nil {
+	reg, err := newRegistry(m)
+	switch {
+	case err == nil:
+		e.Images = reg
+	case resolvesImages(command) && !e.Locked:
 		return nil, err
 	}
-	return deploy.ResolveImages(c.Context, t.m, services, commits, reg)
+	// Otherwise a registry that cannot be set up only loses the check
+	// before a rollback.
+	return e, nil
 }
 
-func syncCheckouts(c *cli.Context, services []*manifest.Service) error {
-	done := map[string]bool{}
-	p := progress(c)
-	for _, s := range services {
-		if done[s.AbsDir] {
-			continue
-		}
-		done[s.AbsDir] = true
-		res, err := gitsync.Sync(c.Context, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference})
+// resolvesImages tells the commands that ask the registry for the images
+// of checkouts.
+func resolvesImages(command string) bool {
+	return command == "deploy" || command == "render" || command == "diff"
+}
+
+// syncCheckouts brings checkouts to their references through the
+// pipeline's parallel sync, and holds their folders shared until the
+// deploy has read their commits.
+func syncCheckouts(c *cli.Context, m *manifest.Manifest) deploy.SyncFunc {
+	return func(ctx context.Context, services []*manifest.Service) (func(), error) {
+		policy, err := retry.FromEnv()
 		if err != nil {
-			return fmt.Errorf("syncing %s: %w", s.Name, err)
+			return nil, usageError{err}
 		}
-		p.Stepf(s.Name, "synced %s at %s", s.Git.Reference, res.Commit)
+		unlock, err := lockFolders(c, m, flock.Shared, services)
+		if err != nil {
+			return nil, err
+		}
+		pipeline.InstallGitTransport(policy)
+		p := &pipeline.Pipeline{
+			Git: pipeline.Git{}, Progress: progress(c), Manifest: m, RegistryPrefix: m.Registry,
+			Jobs: runtime.NumCPU(), Policy: policy,
+		}
+		var failed []error
+		for _, r := range p.SyncOnly(ctx, services) {
+			if r.Action == ui.ActionFailed {
+				failed = append(failed, errors.New(r.Name+": "+r.Error))
+			}
+		}
+		switch {
+		case ctx.Err() != nil:
+			unlock()
+			return nil, fmt.Errorf("syncing the checkouts: %w", ctx.Err())
+		case len(failed) > 0:
+			unlock()
+			return nil, errors.Join(failed...)
+		}
+		return unlock, nil
 	}
-	return nil
-}
-
-// selectServices returns the services --services names, all by default.
-func (t *target) selectServices(c *cli.Context) ([]*manifest.Service, error) {
-	return plan.Select(t.m, c.StringSlice("services"))
-}
-
-// pins turns versions into the image pins of a render.
-func pins(versions []deploy.Version) []render.Image {
-	out := make([]render.Image, len(versions))
-	for i, v := range versions {
-		out[i] = v.Pin()
-	}
-	return out
 }
 
 // deployError gives configuration problems exit code 2.
@@ -155,41 +114,4 @@ func deployError(err error) error {
 		return usageError{err}
 	}
 	return err
-}
-
-// locked takes the versions of services from x-platform.lock, which must
-// agree with the manifest.
-func (t *target) locked(services []*manifest.Service) ([]deploy.Version, error) {
-	path := lock.Path(t.m)
-	f, err := lock.Read(path)
-	if errors.Is(err, lock.ErrNoLock) {
-		return nil, usageError{err}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Check(path, t.m.Registry, services); err != nil {
-		return nil, usageError{err}
-	}
-	out := make([]deploy.Version, len(services))
-	for i, s := range services {
-		e := f.Services[s.Name]
-		out[i] = deploy.Version{ImageName: s.Docker.Image, Service: release.Service{
-			Name: s.Name, Commit: e.Commit, Reference: e.Reference, Image: e.Image, Digest: e.Digest,
-		}}
-	}
-	return out, nil
-}
-
-// rendered resolves every service's image and renders the overlay with them.
-func (t *target) rendered(c *cli.Context) (*render.Result, error) {
-	versions, err := t.resolve(c, t.m.Services)
-	if err != nil {
-		return nil, err
-	}
-	r, err := render.Render(t.root, t.env.Name, pins(versions))
-	if err != nil {
-		return nil, deployError(err)
-	}
-	return r, nil
 }

@@ -28,7 +28,19 @@ type Deployer struct {
 	// Namespace holds the release records and the ApplySet parent, and
 	// receives the objects that name no namespace; see ChooseNamespace.
 	Namespace string
-	// Timeout bounds the wait for the rollout to become ready.
+	Rollout
+	// Images, when set, is asked before a rollback whether the images of
+	// the release to restore are still in their registries.
+	Images DigestLookup
+	// Check, when set, is run on the images a deploy or rollback would
+	// run before anything is applied or recorded; an error stops it.
+	Check    Check
+	Progress *ui.Progress
+}
+
+// Rollout is how a deploy or rollback rolls out.
+type Rollout struct {
+	// Timeout bounds the wait for the rollout to become ready; 0 means 5m.
 	Timeout time.Duration
 	// NoRollback keeps a failed rollout in place for debugging.
 	NoRollback bool
@@ -41,60 +53,13 @@ type Deployer struct {
 	// Outage is how long tracking waits out an API that does not answer;
 	// 0 means the tracker's default.
 	Outage time.Duration
-	// Images, when set, is asked before a rollback whether the images of
-	// the release to restore are still in their registries.
-	Images   DigestLookup
-	Progress *ui.Progress
 }
 
-// ObjectOutcome is what happened to one object.
-type ObjectOutcome struct {
-	Ref    object.Ref
-	Action apply.Action
-	Err    error
-	Status *track.Status // nil when the object was not tracked (pruned, failed to apply)
-}
-
-// Outcome is what a deploy or rollback did.
-type Outcome struct {
-	// Revision is the release recorded; when Unchanged, the one deployed.
-	Revision  int
-	Status    release.Status // of the revision recorded
-	Unchanged bool
-	Versions  []release.Service
-	Objects   []ObjectOutcome
-	// Failure is why the rollout failed; nil when it succeeded.
-	Failure error
-	// Restored is the release an automatic rollback re-applied, and
-	// Rollback what that did; both nil when there was no rollback.
-	Restored *release.Record
-	Rollback *Outcome
-	// NotRestored is why Restored was not re-applied.
-	NotRestored error
-}
-
-// RolloutError is a deploy whose rollout failed; the Outcome says what was
-// restored.
-type RolloutError struct {
-	Env     string
-	Failure error
-	Out     *Outcome
-}
-
-func (e *RolloutError) Error() string {
-	msg := fmt.Sprintf("deploying to %s failed (revision %d): %v", e.Env, e.Out.Revision, e.Failure)
-	switch r := e.Out.Rollback; {
-	case e.Out.NotRestored != nil:
-		return msg + "; " + e.Out.NotRestored.Error()
-	case e.Out.Restored == nil:
-		return msg + "; nothing was rolled back"
-	case r.Failure != nil:
-		return msg + fmt.Sprintf("; rolling back to revision %d failed too: %v", e.Out.Restored.Revision, r.Failure)
-	default:
-		return msg + fmt.Sprintf("; rolled back to revision %d as revision %d (%s)", e.Out.Restored.Revision, r.Revision, describe(e.Out.Restored.Services))
-	}
-}
-func (e *RolloutError) Unwrap() error { return e.Failure }
+// Check looks at the images a deploy or rollback is about to run, once
+// they are final (a signature check, say). Versions restored from a
+// release record have no ImageName, unless an Environment gave them the
+// manifest's.
+type Check func(ctx context.Context, versions []Version) error
 
 func (d *Deployer) store() *release.Store {
 	return &release.Store{Secrets: d.Cluster.Clientset.CoreV1().Secrets(d.Namespace), Env: d.Env}
@@ -126,6 +91,9 @@ func (d *Deployer) Current(ctx context.Context) (*release.Record, error) {
 // (*UnknownOutcomeError). A deploy that lost its lock writes nothing more
 // (*LeaseLostError).
 func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstructured.Unstructured, manifest []byte) (*Outcome, error) {
+	if err := d.check(ctx, versions); err != nil {
+		return nil, fmt.Errorf("checking the images to deploy, nothing was applied: %w", err)
+	}
 	if err := checkPolicies(objs); err != nil {
 		return nil, err
 	}
@@ -150,7 +118,7 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		}
 		return nil, fmt.Errorf("checking the objects, nothing was applied: %w", err)
 	}
-	out := &Outcome{}
+	out := &Outcome{Env: d.Env, Namespace: d.Namespace}
 	for _, v := range versions {
 		out.Versions = append(out.Versions, v.Service)
 	}
@@ -183,7 +151,7 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	}
 	if !d.NoRollback && current != nil {
 		out.Restored = current
-		if err := d.checkImages(ctx, current); err != nil {
+		if err := d.checkRestore(ctx, current); err != nil {
 			out.NotRestored = err
 			return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
 		}

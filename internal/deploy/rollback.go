@@ -28,7 +28,7 @@ func (d *Deployer) Rollback(ctx context.Context, to int) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.checkImages(ctx, target); err != nil {
+	if err := d.checkRestore(ctx, target); err != nil {
 		return nil, err
 	}
 	d.step("rolling back to revision %d (%s)", target.Revision, describe(target.Services))
@@ -88,7 +88,7 @@ func (d *Deployer) restore(ctx context.Context, store *release.Store, target *re
 	if err != nil {
 		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)
 	}
-	out := &Outcome{Versions: target.Services}
+	out := &Outcome{Env: d.Env, Namespace: d.Namespace, Versions: target.Services}
 	rec := &release.Record{Services: target.Services, Objects: target.Objects, Manifest: target.Manifest, Description: description}
 	if err := d.begin(ctx, store, rec); err != nil {
 		return nil, err
@@ -106,6 +106,29 @@ func (d *Deployer) restore(ctx context.Context, store *release.Store, target *re
 		d.step("revision %d deployed (%s)", rec.Revision, description)
 	}
 	return out, nil
+}
+
+// checkRestore is what must hold before rec is re-applied: its images are
+// still in their registries and pass Check.
+func (d *Deployer) checkRestore(ctx context.Context, rec *release.Record) error {
+	if err := d.checkImages(ctx, rec); err != nil {
+		return err
+	}
+	versions := make([]Version, len(rec.Services))
+	for i, s := range rec.Services {
+		versions[i] = Version{Service: s}
+	}
+	if err := d.check(ctx, versions); err != nil {
+		return fmt.Errorf("not rolling back to revision %d: checking its images: %w", rec.Revision, err)
+	}
+	return nil
+}
+
+func (d *Deployer) check(ctx context.Context, versions []Version) error {
+	if d.Check == nil {
+		return nil
+	}
+	return d.Check(ctx, versions)
 }
 
 // checkImages makes sure the images of rec are still in their registries,
