@@ -14,6 +14,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	// The cosign CLI is cached under the user's cache folder, built once.
+	if cache, err := os.UserCacheDir(); err == nil {
+		os.Setenv("XDG_CACHE_HOME", cache)
+	}
 	os.Setenv("HOME", home)
 	os.Setenv("DOCKER_CONFIG", home+"/.docker")
 	os.Unsetenv("COSIGN_PASSWORD")
