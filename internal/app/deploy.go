@@ -67,6 +67,9 @@ func deployCommand() *cli.Command {
 					return deployFailed(c, t, err)
 				}
 			}
+			if err := t.checkSignatures(c.Context, released(versions)); err != nil {
+				return deployFailed(c, t, err)
+			}
 			r, err := render.Render(t.root, t.env.Name, pins(versions))
 			if err != nil {
 				return deployFailed(c, t, deployError(err))
@@ -200,6 +203,7 @@ func rollbackCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			d.Verify = t.checkSignatures
 			out, err := d.Rollback(c.Context, c.Int("to"))
 			if out == nil {
 				return deployError(err)

@@ -43,7 +43,10 @@ type Deployer struct {
 	Outage time.Duration
 	// Images, when set, is asked before a rollback whether the images of
 	// the release to restore are still in their registries.
-	Images   DigestLookup
+	Images DigestLookup
+	// Verify, when set, is asked before a rollback applies anything
+	// whether the images of the release to restore may be deployed.
+	Verify   func(ctx context.Context, services []release.Service) error
 	Progress *ui.Progress
 }
 

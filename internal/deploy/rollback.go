@@ -31,6 +31,11 @@ func (d *Deployer) Rollback(ctx context.Context, to int) (*Outcome, error) {
 	if err := d.checkImages(ctx, target); err != nil {
 		return nil, err
 	}
+	if d.Verify != nil {
+		if err := d.Verify(ctx, target.Services); err != nil {
+			return nil, err
+		}
+	}
 	d.step("rolling back to revision %d (%s)", target.Revision, describe(target.Services))
 	out, err := d.restore(ctx, store, target, fmt.Sprintf("rollback to %d", target.Revision))
 	if err != nil {

@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/sign"
+)
+
+// newSigner loads the manifest's signing key for the images a build
+// pushes; nil when the manifest signs nothing. A key that cannot be used
+// is a configuration error.
+func newSigner(m *manifest.Manifest, reg *image.Registry) (pipeline.Signer, error) {
+	if !m.Signing.Signs() {
+		return nil, nil
+	}
+	sv, err := sign.LoadPrivateKey(m.Signing.Key, m.Signing.PasswordEnv)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	s, err := sign.NewSigner(sv, reg, Version)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return pipelineSigner{s}, nil
+}
+
+// pipelineSigner hands the pipeline's provenance to the signer.
+type pipelineSigner struct{ *sign.Signer }
+
+var _ pipeline.Signer = pipelineSigner{}
+
+func (s pipelineSigner) Sign(ctx context.Context, ref, digest string, prov pipeline.Provenance) error {
+	return s.Signer.Sign(ctx, ref, digest, sign.Provenance(prov))
+}
+
+// newVerifier checks signatures against the manifest's public key, else
+// the public half of its private key.
+func newVerifier(m *manifest.Manifest, reg *image.Registry) (*sign.Verifier, error) {
+	s := m.Signing
+	switch {
+	case s.Verifies() && s.PublicKey != "":
+		v, err := sign.LoadPublicKey(s.PublicKey)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return sign.NewVerifier(v, reg), nil
+	case s.Verifies():
+		sv, err := sign.LoadPrivateKey(s.Key, s.PasswordEnv)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return sign.NewVerifier(sv, reg), nil
+	}
+	return nil, usageError{fmt.Errorf("no signing key configured: set signing.publicKey (or signing.key) in %s", manifest.FileName)}
+}
+
+// UnsignedImagesError lists the images an environment that requires
+// signatures refused.
+type UnsignedImagesError struct {
+	Env      string
+	Unsigned []error
+}
+
+func (e *UnsignedImagesError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "environment %s requires signed images; nothing was deployed:", e.Env)
+	for _, err := range e.Unsigned {
+		fmt.Fprintf(&b, "\n  %v", err)
+	}
+	b.WriteString("\nsign them by building with signing.key set in " + manifest.FileName + " (see x-platform verify)")
+	return b.String()
+}
+
+// checkSignatures refuses, when the environment requires signatures, the
+// services' images that lack a valid signature by the manifest's key.
+// Deploy and rollback call it once the images' digests are final, before
+// anything is applied or recorded.
+func (t *target) checkSignatures(ctx context.Context, services []release.Service) error {
+	if !t.env.RequireSignatures {
+		return nil
+	}
+	reg, err := newRegistry(t.m)
+	if err != nil {
+		return err
+	}
+	v, err := newVerifier(t.m, reg)
+	if err != nil {
+		return err
+	}
+	var unsigned []error
+	for _, s := range services {
+		err := v.CheckSignature(ctx, s.Image, s.Digest)
+		var ue *sign.UnsignedError
+		switch {
+		case errors.As(err, &ue):
+			unsigned = append(unsigned, fmt.Errorf("%s: %w", s.Name, err))
+		case err != nil:
+			return fmt.Errorf("checking the signature of %s: %w", s.Name, err)
+		}
+	}
+	if len(unsigned) > 0 {
+		return &UnsignedImagesError{Env: t.env.Name, Unsigned: unsigned}
+	}
+	return nil
+}
+
+// released are the release services of versions.
+func released(versions []deploy.Version) []release.Service {
+	out := make([]release.Service, len(versions))
+	for i, v := range versions {
+		out[i] = v.Service
+	}
+	return out
+}
+
+// withSigner makes the build sign what it pushes when the manifest says so.
+func withSigner(p *pipeline.Pipeline) error {
+	reg, err := newRegistry(p.Manifest)
+	if err != nil {
+		return err
+	}
+	s, err := newSigner(p.Manifest, reg)
+	if err == nil && s != nil {
+		p.Signer = s
+	}
+	return err
+}
