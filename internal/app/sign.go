@@ -12,6 +12,7 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/sign"
+	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // newSigner loads the manifest's signing key for the images a build
@@ -66,14 +67,20 @@ func newVerifier(m *manifest.Manifest, reg *image.Registry) (*sign.Verifier, err
 // signatures refused.
 type UnsignedImagesError struct {
 	Env      string
-	Unsigned []error
+	Unsigned []UnsignedImage
+}
+
+// UnsignedImage is one service's refused image.
+type UnsignedImage struct {
+	Service, Image string
+	Err            error
 }
 
 func (e *UnsignedImagesError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "environment %s requires signed images; nothing was deployed:", e.Env)
-	for _, err := range e.Unsigned {
-		fmt.Fprintf(&b, "\n  %v", err)
+	for _, u := range e.Unsigned {
+		fmt.Fprintf(&b, "\n  %s: %v", u.Service, u.Err)
 	}
 	b.WriteString("\nsign them by building with signing.key set in " + manifest.FileName + " (see x-platform verify)")
 	return b.String()
@@ -95,13 +102,13 @@ func (t *target) checkSignatures(ctx context.Context, services []release.Service
 	if err != nil {
 		return err
 	}
-	var unsigned []error
+	var unsigned []UnsignedImage
 	for _, s := range services {
 		err := v.CheckSignature(ctx, s.Image, s.Digest)
 		var ue *sign.UnsignedError
 		switch {
 		case errors.As(err, &ue):
-			unsigned = append(unsigned, fmt.Errorf("%s: %w", s.Name, err))
+			unsigned = append(unsigned, UnsignedImage{Service: s.Name, Image: s.Image, Err: err})
 		case err != nil:
 			return fmt.Errorf("checking the signature of %s: %w", s.Name, err)
 		}
@@ -110,6 +117,15 @@ func (t *target) checkSignatures(ctx context.Context, services []release.Service
 		return &UnsignedImagesError{Env: t.env.Name, Unsigned: unsigned}
 	}
 	return nil
+}
+
+// results are the refused services, for a deploy report.
+func (e *UnsignedImagesError) results() []ui.ServiceResult {
+	out := make([]ui.ServiceResult, len(e.Unsigned))
+	for i, u := range e.Unsigned {
+		out[i] = ui.ServiceResult{Name: u.Service, Image: u.Image, Action: ui.ActionFailed, Error: u.Err.Error()}
+	}
+	return out
 }
 
 // released are the release services of versions.

@@ -85,6 +85,9 @@ func TestIntegrationDeployRequiresSignatures(t *testing.T) {
 	if !strings.Contains(r.Error, "requires signed images") || !strings.Contains(r.Error, "image "+c.registry+"/zbackend@"+c.digests[ref]+" is not signed") {
 		t.Errorf("deploy of an unsigned image: error %q, want it to name the image", r.Error)
 	}
+	if len(r.Services) != 1 || r.Services[0].Name != "zbackend" || r.Services[0].Action != "failed" || !strings.Contains(r.Services[0].Error, "is not signed") {
+		t.Errorf("deploy of an unsigned image: services %+v, want zbackend failed", r.Services)
+	}
 	c.sameSnapshot("deploy of an unsigned image", before)
 
 	// Signed, it goes out.
