@@ -101,8 +101,19 @@ func TestIntegrationBuildSigns(t *testing.T) {
 		t.Errorf("verify: %+v, want %s@%s ok ok", s, repo, built.Digest)
 	}
 
-	// The tag moved to an image nobody signed: verify fails.
+	// The tag moved to an image nobody signed: verify of the lock's pin
+	// still passes, verify of what deploy would now resolve fails.
+	if code, _, stderr := p.runOutput(t.Context(), "json", "lock"); code != ExitOK {
+		t.Fatalf("lock: exit %d\n%s", code, stderr)
+	}
 	moved := pushRandomImage(t, built.Image)
+	code, stdout, stderr = p.runOutput(t.Context(), "text", "verify")
+	if code != ExitOK || !strings.Contains(stdout, repo+"@"+built.Digest) {
+		t.Errorf("verify of the locked image: exit %d, want %d for %s\n%s\n%s", code, ExitOK, built.Digest, stdout, stderr)
+	}
+	if err := os.Remove(filepath.Join(p.root, "x-platform.lock")); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, _ = p.runOutput(t.Context(), "text", "verify")
 	if code != ExitFailed || !strings.Contains(stdout, repo+"@"+moved) || !strings.Contains(stdout, "missing") {
 		t.Errorf("verify of a moved tag: exit %d, want %d and the new digest missing\n%s", code, ExitFailed, stdout)
