@@ -126,6 +126,13 @@ func TestIntegrationBuildSigns(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(stderr, "wrong password") {
 		t.Errorf("build with a wrong password: exit %d, want %d\n%s", code, ExitUsage, stderr)
 	}
+	// A public key that cannot be read is a configuration error too.
+	p.top = "signing: {publicKey: " + filepath.Join(keyDir, "absent.pub") + "}\n"
+	p.writeManifest(nil)
+	code, _, stderr = p.runOutput(t.Context(), "json", "verify")
+	if code != ExitUsage || !strings.Contains(stderr, "reading public key") {
+		t.Errorf("verify with an unreadable public key: exit %d, want %d\n%s", code, ExitUsage, stderr)
+	}
 	// No key at all: verify cannot check anything.
 	p.top = ""
 	p.writeManifest(nil)
