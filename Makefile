@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/x-platform/x-platform/internal/app.Version=$(VERSION)
 XP_IMAGE  ?= x-platform:latest
 
-.PHONY: all build test test-short bench vet demo demo-clean image base-images
+.PHONY: all build test test-short bench vet demo demo-clean image base-images cosign
 
 all: build
 
@@ -16,8 +16,18 @@ vet:
 	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read _)
 	$(GO) vet ./...
 
-test: vet
+test: vet cosign
 	$(GO) test -race -count=1 -timeout 45m ./...
+
+# The cosign CLI the signing tests check our signatures with, built once per
+# version into the cache the tests look in (minutes the first time).
+COSIGN_VERSION := $(shell sed -n 's/^const CosignVersion = "\(.*\)"/\1/p' internal/testenv/cosign.go)
+COSIGN_DIR     := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/x-platform/cosign/$(COSIGN_VERSION)
+
+cosign:
+	@test -x $(COSIGN_DIR)/cosign || { mkdir -p $(COSIGN_DIR) && \
+		GOBIN=$(COSIGN_DIR) GOFLAGS=-mod=mod CGO_ENABLED=0 $(GO) install -trimpath -ldflags '-s -w' \
+		github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION); }
 
 test-short:
 	$(GO) test -short ./...

@@ -55,6 +55,9 @@ func buildCommand() *cli.Command {
 				if err := p.CheckBuilders(all); err != nil {
 					return nil, err
 				}
+				if err := withSigner(p); err != nil {
+					return nil, err
+				}
 				return p.Build(c.Context, all), nil
 			})
 		},

@@ -148,6 +148,10 @@ func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 				rep.Services = append(rep.Services, ui.ServiceResult{Name: m.Service, Image: m.Image, Action: ui.ActionFailed, Error: m.Reason})
 			}
 		}
+		var ue *UnsignedImagesError
+		if errors.As(err, &ue) {
+			rep.Services = append(rep.Services, ue.results()...)
+		}
 		if werr := ui.WriteDocument(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}

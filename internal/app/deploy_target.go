@@ -59,7 +59,15 @@ func openEnv(c *cli.Context, command string) (*deploy.Environment, error) {
 		return nil, err
 	}
 	// Otherwise a registry that cannot be set up only loses the check
-	// before a rollback.
+	// before a rollback, unless the environment requires signatures.
+	if e.Settings.RequireSignatures {
+		if err != nil {
+			return nil, err
+		}
+		if e.Check, err = signatureCheck(m, e.Name, reg); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 

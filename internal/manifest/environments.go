@@ -17,6 +17,9 @@ type Environment struct {
 	// Namespace holds the release records and the objects that name no
 	// namespace; "" means the context's namespace.
 	Namespace string
+	// RequireSignatures refuses to deploy an image without a valid
+	// signature from the manifest's signing key.
+	RequireSignatures bool
 }
 
 // Environment returns the named environment, and whether the manifest lists it.
@@ -29,7 +32,7 @@ func (m *Manifest) Environment(name string) (Environment, bool) {
 	return Environment{Name: name}, false
 }
 
-func (d *decoder) environments(top *object) []Environment {
+func (d *decoder) environments(top *object, signing *Signing) []Environment {
 	f, ok := top.fields["environments"]
 	if !ok || isNull(f.val) {
 		return nil
@@ -44,7 +47,7 @@ func (d *decoder) environments(top *object) []Environment {
 		d.check(ef.key, path, environmentNameProblem(ef.name))
 		env := Environment{Name: ef.name}
 		if !isNull(ef.val) {
-			o := d.object(ef.key, ef.val, path, "context", "namespace")
+			o := d.object(ef.key, ef.val, path, "context", "namespace", "requireSignatures")
 			if o == nil {
 				continue
 			}
@@ -52,6 +55,7 @@ func (d *decoder) environments(top *object) []Environment {
 			ns, at := d.str(o, "namespace", false)
 			d.check(at, join(path, "namespace"), namespaceProblem(ns))
 			env.Namespace = ns
+			env.RequireSignatures = d.requireSignatures(o, signing)
 		}
 		envs = append(envs, env)
 	}

@@ -26,6 +26,9 @@ type Manifest struct {
 	// Builders are the BuildKit daemons builds run on, in file order; none
 	// means the Docker engine's own BuildKit.
 	Builders []BuildkitEndpoint
+	// Signing is how pushed images are signed and checked; nil when the
+	// manifest has no signing entry. See signing.go.
+	Signing *Signing
 }
 
 // BuildkitEndpoint is one BuildKit daemon builds can run on.

@@ -103,6 +103,8 @@ type Pipeline struct {
 	// RemoteBuilds says the builds run on BuildKit daemons that take images
 	// from registries only, and push what they build.
 	RemoteBuilds bool
+	// Signer, when set, signs every image once it is final in the registry.
+	Signer Signer
 	// Policy retries fetches that failed for a transient reason and bounds
 	// every clone, fetch and sync; retry.Default where unset.
 	Policy retry.Policy

@@ -107,12 +107,15 @@ func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, 
 // act carries out a decision and records the tags it leaves; an image
 // present with the tags a finished run recorded needs nothing more.
 func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, out outcome) (outcome, error) {
-	refs := p.tagRefs(s, res, ref, in)
+	refs := p.signed(p.tagRefs(s, res, ref, in))
 	if out.action == ui.ActionPresent && p.tagsDone(s.Name, out.digest, refs) {
 		return out, nil
 	}
 	p.forgetTags(s.Name)
 	out, err := p.actOn(ctx, s, res, ref, in, out)
+	if err == nil {
+		err = p.sign(ctx, s, res, ref, in, out.digest)
+	}
 	if err == nil {
 		p.markTagsDone(s.Name, out.digest, refs)
 	}

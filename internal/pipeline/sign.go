@@ -1,0 +1,64 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/x-platform/x-platform/internal/cachekey"
+	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/redact"
+)
+
+// Signer signs a service's image, and attaches its provenance, once the
+// image is final in the registry. Signing what is already signed by the
+// same key adds nothing.
+type Signer interface {
+	Sign(ctx context.Context, ref, digest string, prov Provenance) error
+	// Identity names the key, so that a record of finished tags made
+	// without signing (or with another key) is not taken as signed.
+	Identity() string
+}
+
+// Provenance is what a service's image was made from.
+type Provenance struct {
+	Service   string
+	Repo      string // the git remote, without credentials
+	Path      string // git.path, "" for the whole repository
+	Reference string
+	Commit    string
+	// Builder is the builder image as the manifest names it; BuilderDigest
+	// its image ID, which the cache key covers.
+	Builder, BuilderDigest string
+	// Key is the cache key and KeyParts its parts, as the image's labels
+	// carry them.
+	Key      string
+	KeyParts map[string]string
+}
+
+// signed adds the signer's identity to the refs recorded for a finished
+// service, so that turning signing on (or changing the key) makes the next
+// run sign images it would otherwise trust as done.
+func (p *Pipeline) signed(refs []string) []string {
+	if p.Signer == nil {
+		return refs
+	}
+	return append(refs, "signed-by:"+p.Signer.Identity())
+}
+
+// sign signs the service's image at its final digest.
+func (p *Pipeline) sign(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, digest string) error {
+	if p.Signer == nil {
+		return nil
+	}
+	if digest == "" {
+		return fmt.Errorf("signing %s: the registry gave no digest for it", ref)
+	}
+	parts := in.Labels()
+	delete(parts, cachekey.LabelKey)
+	p.Progress.Stepf(s.Name, "signing %s@%s", imageRepo(ref), digest)
+	return p.Signer.Sign(ctx, ref, digest, Provenance{
+		Service: s.Name, Repo: redact.URL(s.Git.Remote), Path: s.Git.Path, Reference: s.Git.Reference, Commit: res.Commit,
+		Builder: s.DockerBuilder.Image, BuilderDigest: in.Builder, Key: in.Key(), KeyParts: parts,
+	})
+}
