@@ -26,6 +26,8 @@ type Manifest struct {
 	// Builders are the BuildKit daemons builds run on, in file order; none
 	// means the Docker engine's own BuildKit.
 	Builders []BuildkitEndpoint
+	// Cleanup is what `x-platform cleanup` keeps; see cleanup.go.
+	Cleanup Cleanup
 }
 
 // BuildkitEndpoint is one BuildKit daemon builds can run on.
