@@ -130,6 +130,7 @@ func newApp(s Streams) *cli.App {
 func commands() []*cli.Command {
 	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand(), completionCommand(), credentialHostsCommand()}
 	cmds = append(cmds, deployCommands()...)
+	cmds = append(cmds, cleanupCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}
