@@ -51,7 +51,7 @@ func Apply(ctx context.Context, res *Result, o Options) *Report {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 16
 	}
-	g := &guard{registry: res.Registry, envs: res.envs}
+	g := &guard{registry: res.Registry, envs: res.envs, releases: o.Manifest.Cleanup.ReleasesPerEnvironment}
 	rep := &Report{}
 	for _, rp := range res.Plan.Repositories {
 		if len(rp.Delete) == 0 {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/retention"
 )
 
@@ -15,6 +16,9 @@ import (
 type guard struct {
 	registry string
 	envs     map[string]Environment
+	// releases is how many of each environment's last records count, as in
+	// the plan; deployed and in-progress ones count however old.
+	releases int
 
 	mu   sync.Mutex
 	at   time.Time // when snap began to be read
@@ -45,7 +49,11 @@ func (g *guard) fresh(ctx context.Context, notBefore time.Time) *snapshot {
 			s.err = fmt.Errorf("reading the releases of %s again: %w", name, err)
 			break
 		}
-		for _, r := range records {
+		slices.SortFunc(records, func(a, b *release.Record) int { return b.Revision - a.Revision })
+		for i, r := range records {
+			if i >= g.releases && r.Status != release.Deployed && r.Status != release.InProgress {
+				continue
+			}
 			rel := retention.Release{Env: r.Env, Revision: r.Revision, Status: string(r.Status)}
 			for _, svc := range r.Services {
 				if ref, ok := refIn(g.registry, svc.Image, svc.Digest); ok {
