@@ -18,7 +18,7 @@ import (
 
 // Registry is what a cleanup asks of the registry; *image.Registry has it.
 type Registry interface {
-	Inventory(ctx context.Context, repo string, concurrency int) ([]image.Stored, error)
+	Inventory(ctx context.Context, repos []string, concurrency int) (map[string][]image.Stored, error)
 	Tags(ctx context.Context, repo string) ([]string, error)
 	Digests(ctx context.Context, repo string, tags []string, concurrency int) (map[string]string, error)
 	DeleteTag(ctx context.Context, repo, tag string) error
@@ -263,19 +263,22 @@ func (o *Options) sources(ctx context.Context, since time.Time, refuse func(serv
 	return out
 }
 
-// inventory lists each selected service's repository, one repository at a
-// time, with up to o.Concurrency requests in flight.
+// inventory lists the selected services' repositories, with up to
+// o.Concurrency requests in flight over all of them.
 func (o *Options) inventory(ctx context.Context) ([]retention.Repository, error) {
-	var out []retention.Repository
+	var repos []string
 	for _, s := range o.Services {
-		repo := repository(o.Manifest.Registry, s.Docker.Image)
-		o.log("listing %s", repo)
-		stored, err := o.Registry.Inventory(ctx, repo, o.Concurrency)
-		if err != nil {
-			return nil, fmt.Errorf("listing the images of %s: %w", s.Name, err)
-		}
+		repos = append(repos, repository(o.Manifest.Registry, s.Docker.Image))
+	}
+	o.log("listing the images of %d repositories", len(repos))
+	all, err := o.Registry.Inventory(ctx, repos, o.Concurrency)
+	if err != nil {
+		return nil, fmt.Errorf("listing the registry's images: %w", err)
+	}
+	var out []retention.Repository
+	for i, s := range o.Services {
 		r := retention.Repository{Service: s.Name, Name: s.Docker.Image}
-		for _, st := range stored {
+		for _, st := range all[repos[i]] {
 			r.Images = append(r.Images, retention.Image{Digest: st.Digest, Tags: st.Tags, Created: st.Created, Children: st.Children})
 		}
 		out = append(out, r)

@@ -46,22 +46,75 @@ func (r *Registry) Tags(ctx context.Context, repo string) ([]string, error) {
 	return tags, nil
 }
 
-// Inventory lists what repo holds: each manifest a tag points at, with all
-// its tags and its creation time. At most concurrency requests run at once.
-// A tag deleted while this runs is left out.
-func (r *Registry) Inventory(ctx context.Context, repo string, concurrency int) ([]Stored, error) {
-	tags, err := r.Tags(ctx, repo)
+// Inventory lists what each of repos ("host/path") holds: each manifest a
+// tag points at, with all its tags and its creation time. At most
+// concurrency requests run at once over all repositories, and the look-ups
+// of one repository start as soon as its tags are listed. A tag deleted
+// while this runs is left out.
+func (r *Registry) Inventory(ctx context.Context, repos []string, concurrency int) (map[string][]Stored, error) {
+	sem := make(chan struct{}, max(concurrency, 1))
+	bounded := func(ctx context.Context, fn func() error) error {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-sem }()
+		return fn()
+	}
+	var mu sync.Mutex
+	out := make(map[string][]Stored, len(repos))
+	g, gctx := errgroup.WithContext(ctx)
+	for _, repo := range repos {
+		g.Go(func() error {
+			stored, err := r.inventory(gctx, repo, bounded)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out[repo] = stored
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// inventory is Inventory of one repository; bounded runs a request when
+// the shared bound lets it.
+func (r *Registry) inventory(ctx context.Context, repo string, bounded func(context.Context, func() error) error) ([]Stored, error) {
+	var tags []string
+	err := bounded(ctx, func() (err error) {
+		tags, err = r.Tags(ctx, repo)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	digests, err := r.Digests(ctx, repo, tags, concurrency)
-	if err != nil {
+	digests := make([]string, len(tags))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, t := range tags {
+		g.Go(func() error {
+			return bounded(gctx, func() error {
+				d, err := r.Digest(gctx, repo+":"+t)
+				if isGone(err) {
+					return nil
+				}
+				digests[i] = d
+				return err
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	byDigest := map[string]*Stored{}
 	var order []string
-	for _, t := range tags {
-		d := digests[t]
+	for i, t := range tags {
+		d := digests[i]
 		if d == "" {
 			continue
 		}
@@ -73,17 +126,14 @@ func (r *Registry) Inventory(ctx context.Context, repo string, concurrency int) 
 		}
 		s.Tags = append(s.Tags, t)
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(concurrency, 1))
+	g, gctx = errgroup.WithContext(ctx)
 	for _, d := range order {
 		s := byDigest[d]
 		g.Go(func() error {
-			created, children, err := r.describe(gctx, repo+"@"+d)
-			if err != nil {
+			return bounded(gctx, func() (err error) {
+				s.Created, s.Children, err = r.describe(gctx, repo+"@"+d)
 				return err
-			}
-			s.Created, s.Children = created, children
-			return nil
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {

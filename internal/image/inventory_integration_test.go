@@ -68,9 +68,13 @@ func TestIntegrationRegistryInventoryAndDelete(t *testing.T) {
 
 	r := image.NewRegistry()
 	ctx := t.Context()
-	got, err := r.Inventory(ctx, repo, 4)
+	all, err := r.Inventory(ctx, []string{repo, reg + "/never-pushed"}, 4)
 	if err != nil {
 		t.Fatal(err)
+	}
+	got := all[repo]
+	if len(all) != 2 || len(all[reg+"/never-pushed"]) != 0 {
+		t.Errorf("inventory of an unknown repository: %v, want it empty", all)
 	}
 	byDigest := map[string]image.Stored{}
 	for _, s := range got {

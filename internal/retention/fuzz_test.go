@@ -1,7 +1,6 @@
 package retention
 
 import (
-	"fmt"
 	"testing"
 	"time"
 )
@@ -58,7 +57,6 @@ func FuzzMake(f *testing.F) {
 				}
 			}
 		}
-		_ = fmt.Sprint(plan)
 	})
 }
 
