@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/x-platform/x-platform/internal/deploy/kube"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
@@ -68,6 +69,9 @@ type Result struct {
 	Notes []string
 
 	envs map[string]Environment
+	// configErr is the first environment that failed for its kubeconfig
+	// rather than its cluster.
+	configErr error
 }
 
 // Plan gathers everything the retention rules need, at once, and plans.
@@ -100,9 +104,10 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 	refuse := func(service, why string) {
 		mu.Lock()
 		defer mu.Unlock()
-		if in.Refused[service] == "" {
-			in.Refused[service] = why
+		if in.Refused[service] != "" {
+			why = in.Refused[service] + "; " + why
 		}
+		in.Refused[service] = why
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -132,6 +137,10 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if res.configErr != nil && !o.SkipUnreachable {
+		// A kubeconfig to fix, not a cluster to wait for.
+		return nil, res.configErr
 	}
 	for _, s := range m.Services {
 		if ref, ok := refIn(m.Registry, s.DockerBuilder.Image, ""); ok {
@@ -169,6 +178,10 @@ func (o *Options) releases(ctx context.Context, res *Result, mu *sync.Mutex) ([]
 			defer mu.Unlock()
 			if err != nil {
 				res.Unreachable = append(res.Unreachable, Unreachable{Env: env.Name, Reason: unreachable(err)})
+				var ce *kube.ConfigError
+				if errors.As(err, &ce) && res.configErr == nil {
+					res.configErr = fmt.Errorf("reading the releases of %s: %w (fix the kubeconfig or the environment's context, or pass --skip-unreachable to plan without it)", env.Name, err)
+				}
 				return
 			}
 			res.envs[env.Name] = e
