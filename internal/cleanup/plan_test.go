@@ -36,7 +36,7 @@ func (memRegistry) DeleteManifest(context.Context, string, string) error { retur
 type noRecords struct{}
 
 func (noRecords) Records(context.Context) ([]*release.Record, error) { return nil, nil }
-func (noRecords) Deploying(context.Context) (string, error)           { return "", nil }
+func (noRecords) Deploying(context.Context) (string, error)          { return "", nil }
 
 func testManifest(t *testing.T) *manifest.Manifest {
 	t.Helper()
