@@ -14,6 +14,7 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/testenv"
 )
 
 // memRegistry holds one old image per repository, tagged "old".
@@ -136,4 +137,57 @@ func TestPlanRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// byDigestOnly is a registry that deletes manifests only by digest.
+type byDigestOnly struct {
+	memRegistry
+	deleted []string
+}
+
+func (r *byDigestOnly) Digests(_ context.Context, _ string, tags []string, _ int) (map[string]string, error) {
+	out := map[string]string{}
+	for _, t := range tags {
+		out[t] = "sha256:" + strings.Repeat("0", 64)
+	}
+	return out, nil
+}
+
+func (r *byDigestOnly) DeleteTag(context.Context, string, string) error {
+	return image.ErrUnsupported
+}
+
+func (r *byDigestOnly) DeleteManifest(_ context.Context, repo, digest string) error {
+	r.deleted = append(r.deleted, repo+"@"+digest)
+	return nil
+}
+
+func TestApplyWithoutTagDeletes(t *testing.T) {
+	m := testManifest(t)
+	m.Environments = nil
+	reg := &byDigestOnly{}
+	fetched := func(context.Context, gitsync.Request) (bool, error) { return true, nil }
+	o := Options{Manifest: m, Services: m.Services[:1], Registry: reg, Fetch: fetched}
+	// The checkout is an empty repository: no branch or tag keeps anything.
+	m.Services[0].AbsDir = initRepo(t)
+	res, err := Plan(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Apply(t.Context(), res, o)
+	if rep.Failed() || len(rep.Outcomes) != 1 || !rep.Outcomes[0].Done {
+		t.Fatalf("report %+v, want the image deleted", rep)
+	}
+	want := "reg.example/x/a@sha256:" + strings.Repeat("0", 64)
+	if len(reg.deleted) != 1 || reg.deleted[0] != want || len(rep.NoTagDeletes) != 1 {
+		t.Errorf("deleted %v (no tag deletes in %v), want %s by digest", reg.deleted, rep.NoTagDeletes, want)
+	}
+}
+
+// initRepo makes an empty git repository and returns its folder.
+func initRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	testenv.RunGit(t, "", "init", "--quiet", dir)
+	return dir
 }
