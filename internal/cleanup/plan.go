@@ -135,12 +135,13 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 		in.Repositories = repos
 		return err
 	})
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
+	err := g.Wait()
 	if res.configErr != nil && !o.SkipUnreachable {
-		// A kubeconfig to fix, not a cluster to wait for.
+		// A kubeconfig to fix, not a cluster to wait for: said first.
 		return nil, res.configErr
+	}
+	if err != nil {
+		return nil, err
 	}
 	for _, s := range m.Services {
 		if ref, ok := refIn(m.Registry, s.DockerBuilder.Image, ""); ok {
