@@ -8,8 +8,10 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/retention"
 )
 
@@ -76,4 +78,64 @@ func readSource(dir string, since time.Time) (retention.Source, error) {
 		return nil
 	})
 	return src, err
+}
+
+// sources fetches each selected service's checkout and reads its remote's
+// refs; a service whose refs cannot be known is refused.
+func (o *Options) sources(ctx context.Context, since time.Time, refuse func(service, why string)) []retention.Source {
+	type checkout struct {
+		src  retention.Source
+		err  string
+		done bool
+	}
+	byDir := map[string]*checkout{}
+	var order []string
+	for _, s := range o.Services {
+		if byDir[s.AbsDir] == nil {
+			byDir[s.AbsDir] = &checkout{}
+			order = append(order, s.AbsDir)
+		}
+	}
+	g := errgroup.Group{}
+	// Fetches are heavier than registry look-ups; a few at a time.
+	g.SetLimit(4)
+	for _, dir := range order {
+		var svc *manifest.Service
+		for _, s := range o.Services {
+			if s.AbsDir == dir {
+				svc = s
+				break
+			}
+		}
+		co := byDir[dir]
+		g.Go(func() error {
+			o.log("fetching %s into %s", svc.Git.Remote, svc.Dir)
+			ok, err := o.Fetch(ctx, gitsync.Request{Remote: svc.Git.URL, Dir: dir, Reference: svc.Git.Reference})
+			switch {
+			case err != nil:
+				co.err = fmt.Sprintf("fetching its remote failed (%v): its branches and tags are not known", err)
+			case !ok:
+				co.err = fmt.Sprintf("there is no checkout at %s to read its branches and tags from; run x-platform sync first", svc.Dir)
+			default:
+				co.src, err = readSource(dir, since)
+				if err != nil {
+					co.err = err.Error()
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var out []retention.Source
+	for _, s := range o.Services {
+		co := byDir[s.AbsDir]
+		if co.err != "" {
+			refuse(s.Name, co.err)
+			continue
+		}
+		src := co.src
+		src.Service = s.Name
+		out = append(out, src)
+	}
+	return out
 }
