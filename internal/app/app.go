@@ -133,6 +133,7 @@ func commands() []*cli.Command {
 	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand(), completionCommand(), credentialHostsCommand()}
 	cmds = append(cmds, deployCommands()...)
 	cmds = append(cmds, verifyCommand())
+	cmds = append(cmds, cleanupCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}

@@ -66,6 +66,16 @@ func (e *Environment) History(ctx context.Context) ([]*release.Record, error) {
 	return d.History(ctx)
 }
 
+// Deploying names the run that deploys to or rolls back the environment
+// now, or "" when none does.
+func (e *Environment) Deploying(ctx context.Context) (string, error) {
+	d, err := e.deployer(ctx)
+	if err != nil {
+		return "", err
+	}
+	return newEnvLock(d.Cluster.Clientset, d.Namespace, e.Name).holderNow(ctx)
+}
+
 // Change is how a deploy would change one object.
 type Change struct {
 	Ref    object.Ref

@@ -140,6 +140,21 @@ func (l *envLock) lease(now metav1.MicroTime) *coordinationv1.Lease {
 	}
 }
 
+// holderNow names the run that holds the lock now, or "" when none does.
+func (l *envLock) holderNow(ctx context.Context) (string, error) {
+	lease, err := l.client.CoordinationV1().Leases(l.ns).Get(ctx, l.name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the lease %s/%s: %w", l.ns, l.name, err)
+	}
+	if !l.live(lease) {
+		return "", nil
+	}
+	return *lease.Spec.HolderIdentity, nil
+}
+
 // live tells whether a lease's holder renewed it recently enough.
 func (l *envLock) live(lease *coordinationv1.Lease) bool {
 	s := lease.Spec

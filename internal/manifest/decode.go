@@ -20,13 +20,14 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing")
+	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup")
 	if top == nil {
 		return
 	}
 	m.Builders = d.builders(top, m.Root)
 	m.Signing = d.signing(top, m.Root)
 	m.Environments = d.environments(top, m.Signing)
+	m.Cleanup = d.cleanup(top)
 	// Loopback registries need no entry.
 	m.InsecureRegistries = d.list(top, "insecureRegistries", "registry hosts (host or host:port)", insecureRegistryProblem)
 	if reg, at := d.str(top, "registry", false); at != nil {

@@ -29,6 +29,8 @@ type Manifest struct {
 	// Signing is how pushed images are signed and checked; nil when the
 	// manifest has no signing entry. See signing.go.
 	Signing *Signing
+	// Cleanup is what `x-platform cleanup` keeps; see cleanup.go.
+	Cleanup Cleanup
 }
 
 // BuildkitEndpoint is one BuildKit daemon builds can run on.

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/cleanup"
+	"github.com/x-platform/x-platform/internal/deploy/kube"
+	"github.com/x-platform/x-platform/internal/flock"
+	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/plan"
+)
+
+// errCleanupFailed marks a cleanup where a delete failed or was refused;
+// the report on stdout says which.
+var errCleanupFailed = fmt.Errorf("%w: see the report for the deletes that failed or were refused", errFailed)
+
+func cleanupCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "cleanup",
+		Usage: "delete the registry's images that no environment, lock file, git tag, recent branch or keep rule needs (a dry run unless --apply)",
+		Flags: []cli.Flag{
+			servicesFlag(),
+			&cli.BoolFlag{Name: "apply", Usage: "delete what the plan lets go (default: only print the plan)"},
+			&cli.BoolFlag{Name: "skip-unreachable", Usage: "plan without the releases of environments whose cluster cannot be read, instead of refusing every delete"},
+			&cli.IntFlag{Name: "concurrency", Value: 16, Usage: "registry requests in flight at once"},
+			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "result format on stdout: text or json"},
+		},
+		Action: runCleanup,
+	}
+}
+
+func runCleanup(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageError{fmt.Errorf("cleanup takes no arguments (got %q)", c.Args().Slice())}
+	}
+	format := outputFormat(c)
+	if format != "text" && format != "json" {
+		return usageError{fmt.Errorf("--output must be text or json, not %q", format)}
+	}
+	if c.Int("concurrency") < 1 {
+		return usageError{fmt.Errorf("--concurrency must be at least 1, not %d", c.Int("concurrency"))}
+	}
+	m, err := loadManifest(c)
+	if err != nil {
+		return err
+	}
+	services, err := plan.Select(m, c.StringSlice("services"))
+	if err != nil {
+		return err
+	}
+	reg, err := newRegistry(m)
+	if err != nil {
+		return err
+	}
+	// Fetches write the checkouts' refs, as builds do.
+	unlock, err := lockFolders(c, m, flock.Shared, services)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	p := progress(c)
+	opts := cleanup.Options{
+		Manifest: m, Services: services, Registry: reg,
+		Connect:         cleanup.KubeConnect(m, c.String("kubeconfig")),
+		Fetch:           gitsync.Fetch,
+		SkipUnreachable: c.Bool("skip-unreachable"),
+		Concurrency:     c.Int("concurrency"),
+		Log:             func(format string, args ...any) { p.Stepf("", format, args...) },
+	}
+	res, err := cleanup.Plan(c.Context, opts)
+	if err != nil {
+		var ce *kube.ConfigError
+		if errors.As(err, &ce) {
+			return usageError{err}
+		}
+		return err
+	}
+	var rep *cleanup.Report
+	if c.Bool("apply") {
+		rep = cleanup.Apply(c.Context, res, opts)
+	}
+	doc := cleanup.NewDocument(res, rep)
+	if format == "json" {
+		err = cleanup.WriteJSON(c.App.Writer, doc)
+	} else {
+		err = cleanup.WriteText(c.App.Writer, doc)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
+	if rep != nil && rep.Failed() || refused(res) {
+		fmt.Fprintln(c.App.ErrWriter, "x-platform: some deletes failed or were refused; the report says which and why")
+		return errCleanupFailed
+	}
+	return nil
+}
+
+// refused says whether the plan holds deletes it may not carry out.
+func refused(res *cleanup.Result) bool {
+	for _, rp := range res.Plan.Repositories {
+		if rp.Refused != "" && len(rp.Delete) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// outputFormat is --output as given after the command, else before it.
+func outputFormat(c *cli.Context) string {
+	format := "text"
+	lineage := c.Lineage()
+	for i := len(lineage) - 1; i >= 0; i-- {
+		if lineage[i].IsSet("output") {
+			format = lineage[i].String("output")
+		}
+	}
+	return format
+}

@@ -1,0 +1,198 @@
+package cleanup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/retention"
+)
+
+// Outcome is what became of one image the plan deletes.
+type Outcome struct {
+	Service    string `json:"service"`
+	Repository string `json:"repository"`
+	Digest     string `json:"digest"`
+	// Deleted lists the tags deleted; the manifest went too when Deleted
+	// is set and Kept and Error are empty.
+	Deleted []string `json:"deletedTags,omitempty"`
+	Done    bool     `json:"deleted"`
+	// Kept says why the check just before the delete kept the image.
+	Kept string `json:"kept,omitempty"`
+	// Refused says why the image was not deleted although nothing keeps it.
+	Refused string `json:"refused,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Report is what Apply did.
+type Report struct {
+	Outcomes []Outcome `json:"outcomes"`
+	// NoTagDeletes lists the repositories whose registry deletes manifests
+	// only by digest.
+	NoTagDeletes []string `json:"noTagDeletes,omitempty"`
+}
+
+// Failed says whether a delete failed or was refused.
+func (r *Report) Failed() bool {
+	return slices.ContainsFunc(r.Outcomes, func(o Outcome) bool { return o.Error != "" || o.Refused != "" })
+}
+
+// Apply deletes what res plans to delete, each image only after checking
+// again that no release names it, no deploy is running and none of its tags
+// moved. A tag or manifest already gone counts as deleted, so a run cut
+// short is finished by the next one, which plans from scratch.
+func Apply(ctx context.Context, res *Result, o Options) *Report {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 16
+	}
+	g := &guard{registry: res.Registry, envs: res.envs, releases: o.Manifest.Cleanup.ReleasesPerEnvironment}
+	rep := &Report{}
+	for _, rp := range res.Plan.Repositories {
+		if len(rp.Delete) == 0 {
+			continue
+		}
+		repo := repository(res.Registry, rp.Repository)
+		outs := o.applyRepository(ctx, g, repo, rp, rep)
+		rep.Outcomes = append(rep.Outcomes, outs...)
+	}
+	return rep
+}
+
+func (o *Options) applyRepository(ctx context.Context, g *guard, repo string, rp retention.RepositoryPlan, rep *Report) []Outcome {
+	outs := make([]Outcome, len(rp.Delete))
+	for i, d := range rp.Delete {
+		outs[i] = Outcome{Service: rp.Service, Repository: rp.Repository, Digest: d.Digest}
+		if rp.Refused != "" {
+			outs[i].Refused = rp.Refused
+		}
+	}
+	if rp.Refused != "" {
+		return outs
+	}
+	o.log("checking %s again before deleting %d images", repo, len(rp.Delete))
+	now, err := o.pointing(ctx, repo)
+	if err != nil {
+		for i := range outs {
+			outs[i].Error = err.Error()
+		}
+		return outs
+	}
+	var noTagDeletes sync.Once
+	t := &applier{o: o, g: g, repo: repo, rp: rp, pointing: now, unsupported: func() {
+		noTagDeletes.Do(func() { rep.NoTagDeletes = append(rep.NoTagDeletes, repo) })
+	}}
+	// Images first, then what belongs to them, so that a signature never
+	// outlives a check that kept its image.
+	for _, artifacts := range []bool{false, true} {
+		eg := errgroup.Group{}
+		eg.SetLimit(o.Concurrency)
+		for i, d := range rp.Delete {
+			if (d.Subject != "") != artifacts {
+				continue
+			}
+			eg.Go(func() error {
+				t.one(ctx, d, &outs[i], outs)
+				return nil
+			})
+		}
+		_ = eg.Wait()
+	}
+	return outs
+}
+
+// pointing lists which tags point at each digest of repo now.
+func (o *Options) pointing(ctx context.Context, repo string) (map[string][]string, error) {
+	tags, err := o.Registry.Tags(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	digests, err := o.Registry.Digests(ctx, repo, tags, o.Concurrency)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for t, d := range digests {
+		out[d] = append(out[d], t)
+	}
+	return out, nil
+}
+
+type applier struct {
+	o           *Options
+	g           *guard
+	repo        string
+	rp          retention.RepositoryPlan
+	pointing    map[string][]string
+	unsupported func()
+}
+
+// one checks one image again and deletes it: its tags, then its manifest.
+func (t *applier) one(ctx context.Context, d retention.Decision, out *Outcome, all []Outcome) {
+	decided := time.Now()
+	if d.Subject != "" {
+		for i, other := range t.rp.Delete {
+			if other.Digest == d.Subject && !all[i].Done {
+				out.Kept = "its image " + d.Subject + " was not deleted"
+				return
+			}
+		}
+	}
+	snap := t.g.fresh(ctx, decided)
+	if snap.err != nil {
+		out.Refused = snap.err.Error()
+		return
+	}
+	if why := snap.keeps(t.rp.Repository, d.Digest, d.Tags); why != "" {
+		out.Kept = why
+		return
+	}
+	if d.Subject != "" {
+		if why := snap.keeps(t.rp.Repository, d.Subject, nil); why != "" {
+			out.Kept = why
+			return
+		}
+	}
+	for _, tag := range t.pointing[d.Digest] {
+		if !slices.Contains(d.Tags, tag) {
+			out.Kept = fmt.Sprintf("tag %s points at it since the plan", tag)
+			return
+		}
+	}
+	now, err := t.o.Registry.Digests(ctx, t.repo, d.Tags, t.o.Concurrency)
+	if err != nil {
+		out.Error = err.Error()
+		return
+	}
+	var tags []string
+	for _, tag := range d.Tags {
+		// A tag gone is done; one moved to another image is not ours to delete.
+		if now[tag] == d.Digest {
+			tags = append(tags, tag)
+		}
+	}
+	for _, tag := range tags {
+		err := t.o.Registry.DeleteTag(ctx, t.repo, tag)
+		if errors.Is(err, image.ErrUnsupported) {
+			// Every tag of the image goes: its manifest's delete takes them.
+			t.unsupported()
+			break
+		}
+		if err != nil {
+			out.Error = err.Error()
+			return
+		}
+		out.Deleted = append(out.Deleted, tag)
+	}
+	if err := t.o.Registry.DeleteManifest(ctx, t.repo, d.Digest); err != nil {
+		out.Error = err.Error()
+		return
+	}
+	out.Done = true
+	t.o.log("deleted %s@%s", t.repo, d.Digest)
+}

@@ -1,0 +1,240 @@
+package cleanup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/x-platform/x-platform/internal/deploy/kube"
+	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/retention"
+)
+
+// Registry is what a cleanup asks of the registry; *image.Registry has it.
+type Registry interface {
+	Inventory(ctx context.Context, repos []string, concurrency int) (map[string][]image.Stored, error)
+	Tags(ctx context.Context, repo string) ([]string, error)
+	Digests(ctx context.Context, repo string, tags []string, concurrency int) (map[string]string, error)
+	DeleteTag(ctx context.Context, repo, tag string) error
+	DeleteManifest(ctx context.Context, repo, digest string) error
+}
+
+var _ Registry = (*image.Registry)(nil)
+
+// Options say what to clean up and with which parts.
+type Options struct {
+	Manifest *manifest.Manifest
+	// Services are the services whose repositories are cleaned up; the
+	// others' builder images and releases still count.
+	Services []*manifest.Service
+	Registry Registry
+	Connect  Connect
+	Fetch    Fetcher
+	// SkipUnreachable plans without the releases of environments whose
+	// cluster cannot be read, instead of refusing every delete.
+	SkipUnreachable bool
+	// Concurrency bounds the registry requests in flight; 16 when 0.
+	Concurrency int
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Log receives progress lines; nil is silent.
+	Log func(format string, args ...any)
+}
+
+func (o *Options) log(format string, args ...any) {
+	if o.Log != nil {
+		o.Log(format, args...)
+	}
+}
+
+// Unreachable is an environment whose releases could not be read.
+type Unreachable struct {
+	Env    string `json:"env"`
+	Reason string `json:"reason"`
+}
+
+// Result is a plan with what it was made from.
+type Result struct {
+	Plan        retention.Plan
+	Registry    string
+	Unreachable []Unreachable
+	// Notes say what the plan could not take into account.
+	Notes []string
+
+	envs map[string]Environment
+	// configErr is the first environment that failed for its kubeconfig
+	// rather than its cluster.
+	configErr error
+}
+
+// Plan gathers everything the retention rules need, at once, and plans.
+// Nothing is deleted.
+func Plan(ctx context.Context, o Options) (*Result, error) {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 16
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	m := o.Manifest
+	rules := m.Cleanup
+	in := retention.Input{
+		Rules: retention.Rules{
+			ReleasesPerEnvironment: rules.ReleasesPerEnvironment, LockCommits: rules.LockCommits,
+			BranchDays: rules.BranchDays, ImagesPerBranch: rules.ImagesPerBranch,
+			Recent: time.Duration(rules.RecentHours) * time.Hour, Keep: rules.Keep,
+		},
+		Refused: map[string]string{},
+	}
+	res := &Result{Registry: m.Registry, envs: map[string]Environment{}}
+	var mu sync.Mutex
+	note := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		res.Notes = append(res.Notes, fmt.Sprintf(format, args...))
+	}
+	refuse := func(service, why string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if in.Refused[service] != "" {
+			why = in.Refused[service] + "; " + why
+		}
+		in.Refused[service] = why
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		rels, err := o.releases(gctx, res, &mu)
+		in.Releases = rels
+		return err
+	})
+	g.Go(func() error {
+		o.log("reading %s in the platform repository's history", "x-platform.lock")
+		h, err := lockHistories(m.Root, m.Registry, rules.LockCommits)
+		if errors.Is(err, errNoRepository) {
+			note("%s is in no git repository: only its x-platform.lock on disk was read", m.Root)
+			err = nil
+		}
+		in.Locks = h
+		return err
+	})
+	g.Go(func() error {
+		in.Sources = o.sources(gctx, now().AddDate(0, 0, -rules.BranchDays), refuse)
+		return nil
+	})
+	g.Go(func() error {
+		repos, err := o.inventory(gctx)
+		in.Repositories = repos
+		return err
+	})
+	err := g.Wait()
+	if res.configErr != nil && !o.SkipUnreachable {
+		// A kubeconfig to fix, not a cluster to wait for: said first.
+		return nil, res.configErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range m.Services {
+		if ref, ok := refIn(m.Registry, s.DockerBuilder.Image, ""); ok {
+			in.Builders = append(in.Builders, ref)
+		}
+	}
+	for _, u := range res.Unreachable {
+		if o.SkipUnreachable {
+			note("environment %s was skipped (--skip-unreachable): %s; images only it runs may be deleted", u.Env, u.Reason)
+			continue
+		}
+		for _, s := range o.Services {
+			refuse(s.Name, fmt.Sprintf("environment %s could not be read (%s); pass --skip-unreachable to delete without its releases", u.Env, u.Reason))
+		}
+	}
+	if len(m.Environments) == 0 {
+		note("the manifest lists no environments: no release records were read")
+	}
+	in.Now = now()
+	res.Plan = retention.Make(in)
+	return res, nil
+}
+
+// releases reads the release records of every environment of the manifest.
+func (o *Options) releases(ctx context.Context, res *Result, mu *sync.Mutex) ([]retention.Release, error) {
+	var (
+		out []retention.Release
+		wg  sync.WaitGroup
+	)
+	for _, env := range o.Manifest.Environments {
+		wg.Go(func() {
+			o.log("reading the releases of %s", env.Name)
+			records, e, err := o.readEnv(ctx, env)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				res.Unreachable = append(res.Unreachable, Unreachable{Env: env.Name, Reason: unreachable(err)})
+				var ce *kube.ConfigError
+				if errors.As(err, &ce) && res.configErr == nil {
+					res.configErr = fmt.Errorf("reading the releases of %s: %w (fix the kubeconfig or the environment's context, or pass --skip-unreachable to plan without it)", env.Name, err)
+				}
+				return
+			}
+			res.envs[env.Name] = e
+			for _, r := range records {
+				out = append(out, o.release(r))
+			}
+		})
+	}
+	wg.Wait()
+	return out, ctx.Err()
+}
+
+func (o *Options) readEnv(ctx context.Context, env manifest.Environment) ([]*release.Record, Environment, error) {
+	e, err := o.Connect(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	records, err := e.Records(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return records, e, nil
+}
+
+func (o *Options) release(r *release.Record) retention.Release {
+	rel := retention.Release{Env: r.Env, Revision: r.Revision, Status: string(r.Status)}
+	for _, s := range r.Services {
+		if ref, ok := refIn(o.Manifest.Registry, s.Image, s.Digest); ok {
+			rel.Images = append(rel.Images, ref)
+		}
+	}
+	return rel
+}
+
+// inventory lists the selected services' repositories, with up to
+// o.Concurrency requests in flight over all of them.
+func (o *Options) inventory(ctx context.Context) ([]retention.Repository, error) {
+	var repos []string
+	for _, s := range o.Services {
+		repos = append(repos, repository(o.Manifest.Registry, s.Docker.Image))
+	}
+	o.log("listing the images of %d repositories", len(repos))
+	all, err := o.Registry.Inventory(ctx, repos, o.Concurrency)
+	if err != nil {
+		return nil, fmt.Errorf("listing the registry's images: %w", err)
+	}
+	var out []retention.Repository
+	for i, s := range o.Services {
+		r := retention.Repository{Service: s.Name, Name: s.Docker.Image}
+		for _, st := range all[repos[i]] {
+			r.Images = append(r.Images, retention.Image{Digest: st.Digest, Tags: st.Tags, Created: st.Created, Children: st.Children})
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

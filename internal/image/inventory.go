@@ -1,0 +1,265 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"golang.org/x/sync/errgroup"
+)
+
+// Stored is one manifest of a repository and the tags that point at it.
+type Stored struct {
+	Digest string
+	Tags   []string
+	// Created is the "created" time of the image's config: when BuildKit
+	// exported it. Zero for artifacts without one (signatures).
+	Created time.Time
+	// Children are the manifests of an index, one per platform.
+	Children []string
+}
+
+// Tags lists every tag of repo ("host/path"), following the registry's
+// pages. A repository the registry does not know has none.
+func (r *Registry) Tags(ctx context.Context, repo string) ([]string, error) {
+	parsed, err := r.repository(repo)
+	if err != nil {
+		return nil, err
+	}
+	var tags []string
+	err = r.do(ctx, func(ctx context.Context) error {
+		tags, err = r.puller.List(ctx, parsed)
+		return err
+	})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, classify("listing the tags of "+repo, err)
+	}
+	slices.Sort(tags)
+	return tags, nil
+}
+
+// Inventory lists what each of repos ("host/path") holds: each manifest a
+// tag points at, with all its tags and its creation time. At most
+// concurrency requests run at once over all repositories, and the look-ups
+// of one repository start as soon as its tags are listed. A tag deleted
+// while this runs is left out.
+func (r *Registry) Inventory(ctx context.Context, repos []string, concurrency int) (map[string][]Stored, error) {
+	sem := make(chan struct{}, max(concurrency, 1))
+	bounded := func(ctx context.Context, fn func() error) error {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-sem }()
+		return fn()
+	}
+	var mu sync.Mutex
+	out := make(map[string][]Stored, len(repos))
+	g, gctx := errgroup.WithContext(ctx)
+	for _, repo := range repos {
+		g.Go(func() error {
+			stored, err := r.inventory(gctx, repo, bounded)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out[repo] = stored
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// inventory is Inventory of one repository; bounded runs a request when
+// the shared bound lets it.
+func (r *Registry) inventory(ctx context.Context, repo string, bounded func(context.Context, func() error) error) ([]Stored, error) {
+	var tags []string
+	err := bounded(ctx, func() (err error) {
+		tags, err = r.Tags(ctx, repo)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	digests := make([]string, len(tags))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, t := range tags {
+		g.Go(func() error {
+			return bounded(gctx, func() error {
+				d, err := r.Digest(gctx, repo+":"+t)
+				if isGone(err) {
+					return nil
+				}
+				digests[i] = d
+				return err
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	byDigest := map[string]*Stored{}
+	var order []string
+	for i, t := range tags {
+		d := digests[i]
+		if d == "" {
+			continue
+		}
+		s, ok := byDigest[d]
+		if !ok {
+			s = &Stored{Digest: d}
+			byDigest[d] = s
+			order = append(order, d)
+		}
+		s.Tags = append(s.Tags, t)
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	for _, d := range order {
+		s := byDigest[d]
+		g.Go(func() error {
+			return bounded(gctx, func() (err error) {
+				s.Created, s.Children, err = r.describe(gctx, repo+"@"+d)
+				return err
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]Stored, len(order))
+	for i, d := range order {
+		out[i] = *byDigest[d]
+	}
+	return out, nil
+}
+
+// Digests looks up the digest of each tag of repo, at most concurrency at
+// once; a tag that is gone is missing from the result.
+func (r *Registry) Digests(ctx context.Context, repo string, tags []string, concurrency int) (map[string]string, error) {
+	var mu sync.Mutex
+	out := make(map[string]string, len(tags))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(concurrency, 1))
+	for _, t := range tags {
+		g.Go(func() error {
+			d, err := r.Digest(gctx, repo+":"+t)
+			if isGone(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out[t] = d
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// describe reads when the image ref names was created and, for an index,
+// which manifests it lists; the creation time of an index is that of its
+// first platform's image.
+func (r *Registry) describe(ctx context.Context, ref string) (time.Time, []string, error) {
+	parsed, err := r.parse(ref)
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	var (
+		created  time.Time
+		children []string
+	)
+	err = r.do(ctx, func(ctx context.Context) error {
+		created, children = time.Time{}, nil
+		desc, err := r.puller.Get(ctx, parsed)
+		if err != nil {
+			return err
+		}
+		if !desc.MediaType.IsIndex() {
+			created, err = configCreated(desc)
+			return err
+		}
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			return err
+		}
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return err
+		}
+		var first *v1.Descriptor
+		for i, m := range im.Manifests {
+			children = append(children, m.Digest.String())
+			// BuildKit lists its attestations as platform unknown/unknown.
+			if first == nil && m.MediaType.IsImage() && (m.Platform == nil || m.Platform.OS != "unknown") {
+				first = &im.Manifests[i]
+			}
+		}
+		if first == nil {
+			return nil
+		}
+		child, err := r.puller.Get(ctx, parsed.Context().Digest(first.Digest.String()))
+		if err != nil {
+			return err
+		}
+		created, err = configCreated(child)
+		return err
+	})
+	if err != nil {
+		return time.Time{}, nil, classify("reading "+ref, err)
+	}
+	return created, children, nil
+}
+
+// configCreated reads the created time of an image's config; an artifact
+// whose config is not an image config has none.
+func configCreated(desc *remote.Descriptor) (time.Time, error) {
+	if !desc.MediaType.IsImage() {
+		return time.Time{}, nil
+	}
+	img, err := desc.Image()
+	if err != nil {
+		return time.Time{}, err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !m.Config.MediaType.IsConfig() {
+		return time.Time{}, nil
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return cf.Created.Time, nil
+}
+
+func (r *Registry) repository(repo string) (name.Repository, error) {
+	var opts []name.Option
+	if r.transport.plainHTTPAllowed(hostOf(repo)) {
+		opts = append(opts, name.Insecure)
+	}
+	parsed, err := name.NewRepository(repo, opts...)
+	if err != nil {
+		return name.Repository{}, fmt.Errorf("parsing repository %q: %w", repo, err)
+	}
+	return parsed, nil
+}
