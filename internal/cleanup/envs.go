@@ -29,7 +29,13 @@ type Connect func(ctx context.Context, env manifest.Environment) (Environment, e
 // entry, so the two never disagree on the namespace.
 func KubeConnect(m *manifest.Manifest, kubeconfig string) Connect {
 	return func(ctx context.Context, env manifest.Environment) (Environment, error) {
-		e := &deploy.Environment{Manifest: m, Name: env.Name, Root: filepath.Join(m.Root, deploy.KustomizeDir), Settings: env, Kubeconfig: kubeconfig}
+		// Connecting first makes a bad kubeconfig a configuration error
+		// whether or not the environment has an overlay.
+		cl, err := kube.Connect(ctx, kube.Options{Kubeconfig: kubeconfig, Context: env.Context, Namespace: env.Namespace})
+		if err != nil {
+			return nil, err
+		}
+		e := &deploy.Environment{Manifest: m, Name: env.Name, Root: filepath.Join(m.Root, deploy.KustomizeDir), Settings: env, Kubeconfig: kubeconfig, Cluster: cl}
 		if _, err := e.Namespace(ctx); err != nil {
 			return nil, err
 		}
