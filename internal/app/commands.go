@@ -184,6 +184,9 @@ func updateBuilderCommand() *cli.Command {
 				args[k] = v
 			}
 			return withPipeline(c, func(p *pipeline.Pipeline) error {
+				if err := withSigner(p); err != nil {
+					return err
+				}
 				results, err := p.UpdateBuilders(c.Context, c.Args().Slice(), args)
 				if err != nil {
 					return err

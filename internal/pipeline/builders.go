@@ -93,7 +93,8 @@ func (p *Pipeline) builderDockerfile(name string) string {
 }
 
 // buildBuilder builds builders/<name> as images and says whether the
-// daemon pushed them (else they are in the engine's images).
+// daemon pushed them (else they are in the engine's images); what it
+// pushed is signed.
 func (p *Pipeline) buildBuilder(ctx context.Context, service, name string, images []string, args map[string]string) (bool, error) {
 	if err := p.localBuilders(images); err != nil {
 		return false, err
@@ -119,7 +120,15 @@ func (p *Pipeline) buildBuilder(ctx context.Context, service, name string, image
 	if err != nil {
 		return false, fmt.Errorf("building builder image %s from builders/%s: %w", images[0], name, err)
 	}
-	return res.Digest != "", nil
+	if res.Digest == "" {
+		return false, nil
+	}
+	for _, img := range images {
+		if err := p.signBuilder(ctx, service, name, img, res.Digest); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
 }
 
 // UpdateBuilders rebuilds builders/<name>/ for each name (a builder folder or
@@ -190,8 +199,12 @@ func (p *Pipeline) updateBuilder(ctx context.Context, t builderTarget, args map[
 			p.Progress.Stepf(t.name, "%s names no registry: kept in the local engine only", img)
 			continue
 		}
-		if _, err := p.Images.Push(ctx, img, out); err != nil {
+		digest, err := p.Images.Push(ctx, img, out)
+		if err != nil {
 			return fmt.Errorf("pushing %s: %w", img, err)
+		}
+		if err := p.signBuilder(ctx, t.name, t.name, img, digest); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -62,3 +62,20 @@ func (p *Pipeline) sign(ctx context.Context, s *manifest.Service, res gitsync.Re
 		Builder: s.DockerBuilder.Image, BuilderDigest: in.Builder, Key: in.Key(), KeyParts: parts,
 	})
 }
+
+// signBuilder signs a builder image the run pushed. Its provenance names
+// the folder builders/<name> it was made from; no commit pins that folder,
+// so it names no source commit.
+func (p *Pipeline) signBuilder(ctx context.Context, service, name, img, digest string) error {
+	if p.Signer == nil {
+		return nil
+	}
+	if digest == "" {
+		return fmt.Errorf("signing %s: the registry gave no digest for it", img)
+	}
+	p.Progress.Stepf(service, "signing %s@%s", imageRepo(img), digest)
+	if err := p.Signer.Sign(ctx, img, digest, Provenance{Service: "builders/" + name, Path: "builders/" + name}); err != nil {
+		return fmt.Errorf("signing builder image %s: %w", img, err)
+	}
+	return nil
+}

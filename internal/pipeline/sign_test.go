@@ -3,11 +3,14 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/cachekey"
+	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -78,5 +81,38 @@ func TestSigningFailureFailsTheService(t *testing.T) {
 	p.Signer = &fakeSigner{id: "k"}
 	if r := p.Build(context.Background(), svcs)[0]; r.Action == ui.ActionFailed || len(p.Signer.(*fakeSigner).signs) != 1 {
 		t.Fatalf("rerun = %+v", r)
+	}
+}
+
+func TestUpdateBuilderSignsWhatItPushes(t *testing.T) {
+	f := newFake()
+	p, _ := testPipeline(t, f, func(s *manifest.Service) { s.DockerBuilder.Image = "reg.test/b/go:1" }, "svc")
+	dir := filepath.Join(p.Manifest.Root, "builders", "go")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signer := &fakeSigner{id: "k"}
+	p.Signer = signer
+	if _, err := p.UpdateBuilders(context.Background(), []string{"go"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	digest, err := f.Digest(context.Background(), "reg.test/b/go:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "reg.test/b/go:1@" + digest; len(signer.signs) != 1 || signer.signs[0] != want {
+		t.Fatalf("signed %q, want only %q", signer.signs, want)
+	}
+	if prov := signer.provs[0]; prov.Service != "builders/go" || prov.Path != "builders/go" || prov.Commit != "" {
+		t.Errorf("provenance = %+v", prov)
+	}
+
+	signer.fail = errors.New("registry said no")
+	res, err := p.UpdateBuilders(context.Background(), []string{"go"}, nil)
+	if err != nil || len(res) != 1 || res[0].Action != ui.ActionFailed || !strings.Contains(res[0].Error, "signing builder image reg.test/b/go:1") {
+		t.Errorf("update-builder with a failing signer: %+v, %v", res, err)
 	}
 }

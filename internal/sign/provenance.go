@@ -56,8 +56,10 @@ func Statement(repo, digest string, p Provenance, version string) (in_toto.Prove
 }
 
 func predicate(p Provenance, version string) slsa1.ProvenancePredicate {
-	source := slsa1.ResourceDescriptor{URI: gitURI(p.Repo, p.Reference), Digest: slsacommon.DigestSet{"gitCommit": p.Commit}}
-	deps := []slsa1.ResourceDescriptor{source}
+	var deps []slsa1.ResourceDescriptor
+	if p.Commit != "" {
+		deps = append(deps, slsa1.ResourceDescriptor{URI: gitURI(p.Repo, p.Reference), Digest: slsacommon.DigestSet{"gitCommit": p.Commit}})
+	}
 	if p.BuilderDigest != "" {
 		algo, hex, _ := strings.Cut(p.BuilderDigest, ":")
 		deps = append(deps, slsa1.ResourceDescriptor{
@@ -65,9 +67,13 @@ func predicate(p Provenance, version string) slsa1.ProvenancePredicate {
 			Annotations: map[string]interface{}{"digestOf": "image config (image ID)"},
 		})
 	}
-	external := map[string]string{"service": p.Service, "repository": p.Repo, "reference": p.Reference}
-	if p.Path != "" {
-		external["path"] = p.Path
+	// A builder image is made from a folder of the platform repository,
+	// not from a service's commit: it has no repository or reference.
+	external := map[string]string{"service": p.Service}
+	for k, v := range map[string]string{"repository": p.Repo, "reference": p.Reference, "path": p.Path} {
+		if v != "" {
+			external[k] = v
+		}
 	}
 	return slsa1.ProvenancePredicate{
 		BuildDefinition: slsa1.ProvenanceBuildDefinition{

@@ -98,3 +98,22 @@ func repeat(s string, n int) string {
 	}
 	return out
 }
+
+// TestStatementOfBuilderImage: a builder image comes from a folder of the
+// platform repository, which no commit pins, so the statement names no
+// source rather than an empty one.
+func TestStatementOfBuilderImage(t *testing.T) {
+	t.Parallel()
+	st, err := sign.Statement("registry.example.com/builders/go", "sha256:"+repeat("a", 64), sign.Provenance{Service: "builders/go", Path: "builders/go"}, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := st.Predicate.BuildDefinition
+	if len(def.ResolvedDependencies) != 0 {
+		t.Errorf("resolved dependencies = %+v, want none", def.ResolvedDependencies)
+	}
+	ext, ok := def.ExternalParameters.(map[string]string)
+	if !ok || ext["service"] != "builders/go" || ext["path"] != "builders/go" || len(ext) != 2 {
+		t.Errorf("external parameters = %#v", def.ExternalParameters)
+	}
+}
