@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 
@@ -106,7 +105,7 @@ func TestIntegrationBuildSigns(t *testing.T) {
 	if code, _, stderr := p.runOutput(t.Context(), "json", "lock"); code != ExitOK {
 		t.Fatalf("lock: exit %d\n%s", code, stderr)
 	}
-	moved := pushRandomImage(t, built.Image)
+	moved := testenv.PushRandomImage(t, built.Image)
 	code, stdout, stderr = p.runOutput(t.Context(), "text", "verify")
 	if code != ExitOK || !strings.Contains(stdout, repo+"@"+built.Digest) {
 		t.Errorf("verify of the locked image: exit %d, want %d for %s\n%s\n%s", code, ExitOK, built.Digest, stdout, stderr)
@@ -140,25 +139,4 @@ func TestIntegrationBuildSigns(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(stderr, "no signing key configured") {
 		t.Errorf("verify without a key: exit %d, want %d\n%s", code, ExitUsage, stderr)
 	}
-}
-
-// pushRandomImage writes a random image to ref and returns its digest.
-func pushRandomImage(t *testing.T, ref string) string {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(tag, img, remote.WithContext(t.Context())); err != nil {
-		t.Fatalf("pushing %s: %v", ref, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
 }

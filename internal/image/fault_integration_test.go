@@ -23,7 +23,7 @@ func TestIntegrationRegistryFaults(t *testing.T) {
 	reg := testenv.Registry(t)
 	fault := testenv.StartHTTPFault(t, reg)
 	repo := testenv.UniqueName(t, "faults")
-	want := pushRandom(t, reg+"/"+repo+":v1")
+	want := testenv.PushRandomImage(t, reg+"/"+repo+":v1")
 	ref := fault.Addr + "/" + repo + ":v1"
 
 	calls := []struct {

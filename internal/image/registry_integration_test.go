@@ -11,40 +11,15 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
-
-// pushRandom writes a random single-layer image to ref and returns its digest.
-func pushRandom(t *testing.T, ref string) string {
-	t.Helper()
-	img, err := random.Image(512, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(tag, img, remote.WithContext(t.Context())); err != nil {
-		t.Fatalf("writing %s: %v", ref, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
-}
 
 func TestIntegrationRegistryDigest(t *testing.T) {
 	t.Parallel()
 	reg := testenv.Registry(t)
 	repo := reg + "/" + testenv.UniqueName(t, "digest")
-	want := pushRandom(t, repo+":present")
+	want := testenv.PushRandomImage(t, repo+":present")
 	closed := closedPort(t)
 
 	tests := []struct {
@@ -86,7 +61,7 @@ func TestIntegrationRegistryTag(t *testing.T) {
 	t.Parallel()
 	reg := testenv.Registry(t)
 	repo := reg + "/" + testenv.UniqueName(t, "retag")
-	want := pushRandom(t, repo+":0123456789abcdef0123456789abcdef01234567")
+	want := testenv.PushRandomImage(t, repo+":0123456789abcdef0123456789abcdef01234567")
 
 	r := image.NewRegistry(image.WithInsecureRegistries("", " registry.internal:5000 "))
 	ctx := t.Context()
@@ -111,7 +86,7 @@ func TestIntegrationRegistryDigestWithoutHead(t *testing.T) {
 	t.Parallel()
 	reg := testenv.Registry(t)
 	name := testenv.UniqueName(t, "nohead")
-	want := pushRandom(t, reg+"/"+name+":v1")
+	want := testenv.PushRandomImage(t, reg+"/"+name+":v1")
 
 	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: reg})
 	var heads, gets atomic.Int32

@@ -18,7 +18,7 @@ func TestIntegrationCosignVerifiesOurs(t *testing.T) {
 	t.Parallel()
 	reg := image.NewRegistry()
 	repo := testenv.Registry(t) + "/" + testenv.UniqueName(t, "ours")
-	digest := pushRandom(t, repo+":v1")
+	digest := testenv.PushRandomImage(t, repo+":v1")
 	k := newKeys(t, reg, "pw")
 	if err := k.signer.Sign(t.Context(), repo+":v1", digest, provenance()); err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestIntegrationWeVerifyCosigns(t *testing.T) {
 	t.Parallel()
 	reg := image.NewRegistry()
 	repo := testenv.Registry(t) + "/" + testenv.UniqueName(t, "theirs")
-	digest := pushRandom(t, repo+":v1")
+	digest := testenv.PushRandomImage(t, repo+":v1")
 	dir := t.TempDir()
 	if out, err := testenv.Cosign(t, dir, "cli-pw", "generate-key-pair"); err != nil {
 		t.Fatalf("cosign generate-key-pair: %v\n%s", err, out)

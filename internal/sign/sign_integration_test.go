@@ -5,34 +5,12 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/sign"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
-
-// pushRandom writes a random image to ref and returns its digest.
-func pushRandom(t *testing.T, ref string) string {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag, err := name.NewTag(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(tag, img, remote.WithContext(t.Context())); err != nil {
-		t.Fatalf("writing %s: %v", ref, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
-}
 
 // keys is a key pair on disk, loaded.
 type keys struct {
@@ -82,7 +60,7 @@ func TestIntegrationSignVerify(t *testing.T) {
 	t.Parallel()
 	reg := image.NewRegistry()
 	repo := testenv.Registry(t) + "/" + testenv.UniqueName(t, "signed")
-	digest := pushRandom(t, repo+":v1")
+	digest := testenv.PushRandomImage(t, repo+":v1")
 	ours := newKeys(t, reg, "pw")
 	theirs := newKeys(t, reg, "")
 	ctx := t.Context()
@@ -136,7 +114,7 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 	t.Parallel()
 	reg := image.NewRegistry()
 	repo := testenv.Registry(t) + "/" + testenv.UniqueName(t, "tampered")
-	signed := pushRandom(t, repo+":v1")
+	signed := testenv.PushRandomImage(t, repo+":v1")
 	ours := newKeys(t, reg, "pw")
 	theirs := newKeys(t, reg, "pw2")
 	ctx := t.Context()
@@ -145,7 +123,7 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 	}
 
 	t.Run("tag moved to another image", func(t *testing.T) {
-		moved := pushRandom(t, repo+":v1")
+		moved := testenv.PushRandomImage(t, repo+":v1")
 		got, err := ours.verifier.Verify(ctx, repo+":v1", moved)
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +134,7 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 	})
 
 	t.Run("signature copied to another image", func(t *testing.T) {
-		other := pushRandom(t, repo+":v2")
+		other := testenv.PushRandomImage(t, repo+":v2")
 		for _, kind := range []string{"sig", "att"} {
 			copyTag(t, repo+":"+cosignTag(signed, kind), repo+":"+cosignTag(other, kind))
 		}
@@ -173,7 +151,7 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 	})
 
 	t.Run("signed by another key", func(t *testing.T) {
-		third := pushRandom(t, repo+":v3")
+		third := testenv.PushRandomImage(t, repo+":v3")
 		if err := theirs.signer.Sign(ctx, repo+":v3", third, provenance()); err != nil {
 			t.Fatal(err)
 		}

@@ -43,38 +43,9 @@ func buildkitdBinary(ctx context.Context, logf func(string, ...any)) (string, er
 		return "", fmt.Errorf("finding the cache directory: %w", err)
 	}
 	dir := filepath.Join(cache, "x-platform", "buildkit", BuildkitVersion+"-"+goVersion)
-	bin := filepath.Join(dir, "buildkitd")
-	if isFile(bin) {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating the cache directory: %w", err)
-	}
-	unlock, err := flockFile(filepath.Join(dir, ".lock"))
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	if isFile(bin) { // built by whoever held the lock before us
-		return bin, nil
-	}
-	logf("building buildkitd %s into %s (once per version: minutes)", BuildkitVersion, dir)
-	began := time.Now()
-	stop := logWhile(logf, began, "still building buildkitd")
-	defer stop()
-	tmp, err := os.MkdirTemp(dir, ".build-")
-	if err != nil {
-		return "", fmt.Errorf("creating a build directory: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	if err := buildBuildkitd(ctx, tmp, strings.TrimPrefix(goVersion, "go")); err != nil {
-		return "", err
-	}
-	if err := os.Rename(filepath.Join(tmp, "buildkitd"), bin); err != nil {
-		return "", fmt.Errorf("moving buildkitd into the cache: %w", err)
-	}
-	logf("built buildkitd in %s", time.Since(began).Round(time.Second))
-	return bin, nil
+	return buildOnce(ctx, dir, "buildkitd", logf, func(ctx context.Context, tmp string) error {
+		return buildBuildkitd(ctx, tmp, strings.TrimPrefix(goVersion, "go"))
+	})
 }
 
 // buildBuildkitd builds tmp/buildkitd from a module of its own in tmp, so that our go.mod

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 // CosignVersion is the cosign release whose CLI checks what the code under test signs; it
@@ -40,42 +39,16 @@ func cosignBinary(ctx context.Context, logf func(string, ...any)) (string, error
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "cosign")
-	if isFile(bin) {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating the cache directory: %w", err)
-	}
-	unlock, err := flockFile(filepath.Join(dir, ".lock"))
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	if isFile(bin) { // built by whoever held the lock before us
-		return bin, nil
-	}
-	logf("building cosign %s into %s (once per version: minutes)", CosignVersion, dir)
-	began := time.Now()
-	stop := logWhile(logf, began, "still building cosign")
-	defer stop()
-	tmp, err := os.MkdirTemp(dir, ".build-")
-	if err != nil {
-		return "", fmt.Errorf("creating a build directory: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.CommandContext(ctx, "go", "install", "-trimpath", "-ldflags", "-s -w",
-		"github.com/sigstore/cosign/v2/cmd/cosign@"+CosignVersion)
-	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOWORK=off", "GOFLAGS=-mod=mod -buildvcs=false", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building cosign %s: %w\n%s", CosignVersion, err, out)
-	}
-	if err := os.Rename(filepath.Join(tmp, "cosign"), bin); err != nil {
-		return "", fmt.Errorf("moving cosign into the cache: %w", err)
-	}
-	logf("built cosign in %s", time.Since(began).Round(time.Second))
-	return bin, nil
+	return buildOnce(ctx, dir, "cosign", logf, func(ctx context.Context, tmp string) error {
+		cmd := exec.CommandContext(ctx, "go", "install", "-trimpath", "-ldflags", "-s -w",
+			"github.com/sigstore/cosign/v2/cmd/cosign@"+CosignVersion)
+		cmd.Dir = tmp
+		cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOWORK=off", "GOFLAGS=-mod=mod -buildvcs=false", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("building cosign %s: %w\n%s", CosignVersion, err, out)
+		}
+		return nil
+	})
 }
 
 // Cosign runs the cosign CLI with args in dir, with a HOME of its own (no ~/.docker, no
