@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -113,7 +114,7 @@ func decisions(doc cleanup.Document) (keep, del map[string]string) {
 func lockText(registry string, pins map[string][2]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "registry: %s\nservices:\n", registry)
-	for _, s := range sortedKeys(pins) {
+	for _, s := range slices.Sorted(maps.Keys(pins)) {
 		fmt.Fprintf(&b, "  %s:\n    reference: origin/master\n    commit: %s\n    key: k\n    image: %s/%s:%s\n    digest: %s\n",
 			s, pins[s][0], registry, s, pins[s][0], pins[s][1])
 	}

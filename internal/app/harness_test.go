@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,7 +78,7 @@ func newPlatform(t testing.TB, services ...string) *platform {
 func (p *platform) writeManifest(edit func(name string, svc map[string]string)) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "registry: %s\n%sservices:\n", p.registry, p.top)
-	for _, name := range sortedKeys(p.remotes) {
+	for _, name := range slices.Sorted(maps.Keys(p.remotes)) {
 		svc := map[string]string{
 			"reference": "origin/master",
 			"builder":   p.base,
@@ -258,13 +259,4 @@ func (p *platform) fileInImage(ref, path string) string {
 		p.t.Fatalf("reading output of %s: %v", ref, err)
 	}
 	return strings.TrimSpace(out.String())
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,9 +3,10 @@ package buildkit
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
-	"sort"
+	"slices"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/tonistiigi/fsutil"
@@ -123,7 +124,7 @@ func (s *Spec) runOptions() []llb.RunOption {
 		llb.User(fmt.Sprintf("%d:%d", s.UID, s.GID)),
 		llb.AddEnv("HOME", HomeDir),
 	}
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		opts = append(opts, llb.AddEnv(k, s.Env[k]))
 	}
 	for _, dir := range s.Caches {
@@ -133,17 +134,8 @@ func (s *Spec) runOptions() []llb.RunOption {
 		id := fmt.Sprintf("x-platform:%s:%s:%d", s.Builder, dir, s.UID)
 		opts = append(opts, llb.AddMount(dir, owned, llb.SourcePath("/cache"), llb.AsPersistentCacheDir(id, llb.CacheMountShared)))
 	}
-	for _, id := range sortedKeys(s.Secrets) {
+	for _, id := range slices.Sorted(maps.Keys(s.Secrets)) {
 		opts = append(opts, llb.AddSecret("/run/secrets/"+id, llb.SecretID(id), llb.SecretFileOpt(s.UID, s.GID, 0o400)))
 	}
 	return opts
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

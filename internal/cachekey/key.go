@@ -5,7 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -120,12 +121,12 @@ func depChanges(old string, now map[string]string) []string {
 	var was map[string]string
 	_ = json.Unmarshal([]byte(old), &was)
 	var why []string
-	for _, name := range sortedKeys(now) {
+	for _, name := range slices.Sorted(maps.Keys(now)) {
 		if was[name] != now[name] {
 			why = append(why, fmt.Sprintf("dependency %s changed (%s → %s)", name, short(was[name]), short(now[name])))
 		}
 	}
-	for _, name := range sortedKeys(was) {
+	for _, name := range slices.Sorted(maps.Keys(was)) {
 		if _, ok := now[name]; !ok {
 			why = append(why, fmt.Sprintf("dependency %s removed", name))
 		}
@@ -161,13 +162,4 @@ func short(s string) string {
 		return s[:12]
 	}
 	return s
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,6 +3,7 @@ package cleanup
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -42,7 +43,7 @@ func (g *guard) fresh(ctx context.Context, notBefore time.Time) *snapshot {
 	}
 	start := time.Now()
 	s := &snapshot{deploying: map[string]string{}}
-	for _, name := range sortedKeys(g.envs) {
+	for _, name := range slices.Sorted(maps.Keys(g.envs)) {
 		e := g.envs[name]
 		records, err := e.Records(ctx)
 		if err != nil {
@@ -78,7 +79,7 @@ func (g *guard) fresh(ctx context.Context, notBefore time.Time) *snapshot {
 // keeps says why the snapshot saves the image digest (with tags) of
 // repository, or "" when nothing does.
 func (s *snapshot) keeps(repository, digest string, tags []string) string {
-	for _, env := range sortedKeys(s.deploying) {
+	for _, env := range slices.Sorted(maps.Keys(s.deploying)) {
 		return fmt.Sprintf("a deploy to %s is running (%s); run cleanup again once it is done", env, s.deploying[env])
 	}
 	for _, rel := range s.releases {

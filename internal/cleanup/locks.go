@@ -3,7 +3,9 @@ package cleanup
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -149,20 +151,11 @@ func lockAt(c *object.Commit, path, registry string) ([]retention.Ref, error) {
 
 func lockRefs(f *lock.File, registry string) []retention.Ref {
 	var out []retention.Ref
-	for _, name := range sortedKeys(f.Services) {
+	for _, name := range slices.Sorted(maps.Keys(f.Services)) {
 		e := f.Services[name]
 		if ref, ok := refIn(registry, e.Image, e.Digest); ok {
 			out = append(out, ref)
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
