@@ -141,9 +141,10 @@ patches:
       value: CrashLoopBackOff
 `)
 	staging, _ = l.open()
-	staging.Rollout.NoRollback = true
-	if _, err := staging.Deploy(t.Context(), l.m.Services); err == nil {
-		t.Fatal("a crashing deploy to staging succeeded")
+	// The hand patch owns the image now: take it back.
+	staging.Rollout.NoRollback, staging.Rollout.ForceConflicts = true, true
+	if _, err := staging.Deploy(t.Context(), l.m.Services); !errors.As(err, new(*RolloutError)) {
+		t.Fatalf("a crashing deploy to staging: %v, want a failed rollout", err)
 	}
 	refused("a failed staging release", nil, "its latest release is failed")
 }
