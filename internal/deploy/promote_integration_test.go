@@ -99,9 +99,9 @@ func TestIntegrationPromote(t *testing.T) {
 	}
 }
 
-// TestIntegrationPromoteRefusesUnhealthySource: a staging workload that
-// no longer runs its recorded image, a staging release that failed, a
-// source check that fails: each refuses the promote, and production is
+// TestIntegrationPromoteRefusesUnhealthySource: a source check that
+// fails, a staging workload that is not ready or no longer runs its
+// recorded image, a staging release that failed: each refuses the promote, and production is
 // left untouched.
 func TestIntegrationPromoteRefusesUnhealthySource(t *testing.T) {
 	l := newLive(t, "a")
@@ -125,6 +125,12 @@ func TestIntegrationPromoteRefusesUnhealthySource(t *testing.T) {
 
 	tests := errors.New("post-deploy tests failed")
 	refused("a failing source check", func(context.Context, *release.Record) error { return tests }, "post-deploy tests failed")
+
+	crash := `{"spec":{"template":{"metadata":{"labels":{"x-platform.test/waiting-reason":"CrashLoopBackOff"}}}}}`
+	if _, err := l.cluster.Clientset(t).AppsV1().Deployments(l.ns).Patch(t.Context(), "a", types.StrategicMergePatchType, []byte(crash), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	refused("a workload that is not ready", nil, "deployment/a is not ready")
 
 	patch := `{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"` + l.reg + `/a:hotfix"}]}}}}`
 	if _, err := l.cluster.Clientset(t).AppsV1().Deployments(l.ns).Patch(t.Context(), "a", types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
