@@ -102,6 +102,9 @@ func historyCommand() *cli.Command {
 			rep := ui.HistoryReport{Command: "history", OK: true, Env: e.Name, Namespace: ns, Revisions: []ui.Revision{}}
 			for _, r := range all {
 				rev := ui.Revision{Revision: r.Revision, Status: string(r.Status), Time: r.Time, Description: r.Description}
+				if p := r.PromotedFrom; p != nil {
+					rev.PromotedFrom = &ui.PromotedFrom{Env: p.Env, Revision: p.Revision}
+				}
 				for _, s := range r.Services {
 					rev.Services = append(rev.Services, ui.ServiceResult{Name: s.Name, Commit: s.Commit, Reference: s.Reference, Image: s.Image, Digest: s.Digest, Action: ui.ActionDeployed})
 				}

@@ -34,7 +34,10 @@ type Deployer struct {
 	Images DigestLookup
 	// Check, when set, is run on the images a deploy or rollback would
 	// run before anything is applied or recorded; an error stops it.
-	Check    Check
+	Check Check
+	// Source, when set, is the release of another environment a deploy
+	// promotes: its record names it.
+	Source   *release.Source
 	Progress *ui.Progress
 }
 
@@ -123,6 +126,9 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		out.Versions = append(out.Versions, v.Service)
 	}
 	rec := &release.Record{Services: out.Versions, Objects: refs(objs), Manifest: manifest, Description: "deploy"}
+	if d.Source != nil {
+		rec.PromotedFrom, rec.Description = d.Source, fmt.Sprintf("promote from %s revision %d", d.Source.Env, d.Source.Revision)
+	}
 	if err := d.begin(ctx, store, rec); err != nil {
 		return nil, err
 	}

@@ -112,6 +112,15 @@ type Revision struct {
 	Time        time.Time       `json:"time"`
 	Description string          `json:"description"`
 	Services    []ServiceResult `json:"services"`
+	// PromotedFrom names the release of another environment a promote
+	// took the images from.
+	PromotedFrom *PromotedFrom `json:"promotedFrom,omitempty"`
+}
+
+// PromotedFrom is the source release of a promote.
+type PromotedFrom struct {
+	Env      string `json:"env"`
+	Revision int    `json:"revision"`
 }
 
 // HistoryReport lists an environment's releases, oldest first.

@@ -69,8 +69,17 @@ type Record struct {
 	Description string       `json:"description"`
 	Services    []Service    `json:"services"`
 	Objects     []object.Ref `json:"objects"`
+	// PromotedFrom names the release of another environment whose images
+	// this one runs, when a promote made it; nil otherwise.
+	PromotedFrom *Source `json:"promotedFrom,omitempty"`
 	// Manifest is the rendered YAML that was applied.
 	Manifest []byte `json:"-"`
+}
+
+// Source is the release a promote took its images from.
+type Source struct {
+	Env      string `json:"env"`
+	Revision int    `json:"revision"`
 }
 
 // Service returns the named service of the release, or nil.

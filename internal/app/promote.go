@@ -1,0 +1,100 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+func promoteCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "promote",
+		Usage:     "deploy to one environment exactly the images another's current release runs, once that release is found healthy",
+		ArgsUsage: " ",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "from", Usage: "source environment `ENV`, whose current release is promoted"},
+			&cli.StringFlag{Name: "to", Usage: "target environment `ENV`, deployed through its own overlay"},
+			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config); each environment's context and namespace come from " + manifest.FileName},
+		}, rolloutFlags()...),
+		Action: func(c *cli.Context) error {
+			from, to, err := openPromote(c)
+			if err != nil {
+				return err
+			}
+			out, err := to.Promote(c.Context, from, nil)
+			if out == nil {
+				return promoteFailed(c, to, deployError(err))
+			}
+			return writeDeploy(c, "promote", out, err)
+		},
+	}
+}
+
+// openPromote opens the source and the target of a promote. The target
+// checks signatures when it requires them; neither resolves images.
+func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
+	if c.NArg() > 0 {
+		return nil, nil, usageError{fmt.Errorf("promote takes no arguments (got %q)", c.Args().Slice())}
+	}
+	src, dst := c.String("from"), c.String("to")
+	switch {
+	case src == "" || dst == "":
+		return nil, nil, usageError{fmt.Errorf("promote needs --from and --to, names of overlays in %s/overlays", KustomizeDir)}
+	case src == dst:
+		return nil, nil, usageError{fmt.Errorf("promote needs two environments, got %s for both --from and --to", src)}
+	}
+	m, err := loadManifest(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	open := func(name string) (*deploy.Environment, error) {
+		e, err := deploy.Open(m, deploy.Target{Env: name, Kubeconfig: c.String("kubeconfig")})
+		if err != nil {
+			return nil, usageError{err}
+		}
+		e.Progress = progress(c)
+		return e, nil
+	}
+	if from, err = open(src); err != nil {
+		return nil, nil, err
+	}
+	if to, err = open(dst); err != nil {
+		return nil, nil, err
+	}
+	to.Rollout = deploy.Rollout{Timeout: c.Duration("timeout"), NoRollback: c.Bool("no-rollback"), ForceConflicts: c.Bool("force-conflicts"), HistoryMax: c.Int("history-max")}
+	reg, err := newRegistry(m)
+	if err == nil {
+		// Only checks that an automatic rollback's images are still there.
+		to.Images = reg
+	}
+	if to.Settings.RequireSignatures {
+		if err != nil {
+			return nil, nil, err
+		}
+		if to.Check, err = signatureCheck(m, to.Name, reg); err != nil {
+			return nil, nil, err
+		}
+	}
+	return from, to, nil
+}
+
+// promoteFailed reports a promote refused before anything was applied.
+func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
+	if c.String("output") == "json" {
+		rep := ui.DeployReport{Report: ui.NewReport("promote", nil), Env: to.Name, Namespace: to.Settings.Namespace, Objects: []ui.ObjectResult{}, Error: err.Error()}
+		rep.OK = false
+		var ue *UnsignedImagesError
+		if errors.As(err, &ue) {
+			rep.Services = append(rep.Services, ue.results()...)
+		}
+		if werr := ui.WriteDocument(c.App.Writer, rep); werr != nil {
+			return fmt.Errorf("writing the report: %w", werr)
+		}
+	}
+	return err
+}
