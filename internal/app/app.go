@@ -134,6 +134,7 @@ func commands() []*cli.Command {
 	cmds = append(cmds, deployCommands()...)
 	cmds = append(cmds, verifyCommand())
 	cmds = append(cmds, cleanupCommand())
+	cmds = append(cmds, statusCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}
