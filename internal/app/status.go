@@ -13,6 +13,8 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/flock"
+	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -29,6 +31,7 @@ func statusCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment, repeatable (default: every overlay in " + KustomizeDir + "/overlays)"},
 			servicesFlag(),
 			&cli.StringSliceFlag{Name: "fail-on", Usage: "exit 1 when a service carries this flag: " + strings.Join(statusFlags, ", ") + "; repeatable"},
+			&cli.BoolFlag{Name: "fetch", Usage: "fetch the services' remotes first, so behind sees their newest commits (default: the checkouts' remote-tracking refs as they are)"},
 			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
 		},
 		Action: runStatus,
@@ -57,6 +60,13 @@ func runStatus(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Bool("fetch") {
+		unlock, err := fetchCheckouts(c, m, services)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	envs := c.StringSlice("env")
 	if len(envs) == 0 {
 		if envs = render.Envs(m.Root + "/" + KustomizeDir); len(envs) == 0 {
@@ -82,6 +92,34 @@ func runStatus(c *cli.Context) error {
 		return fmt.Errorf("%w: an environment could not be read or a service is flagged %s", errFailed, strings.Join(failOn, " or "))
 	}
 	return nil
+}
+
+// fetchCheckouts brings the remote-tracking refs of services' checkouts
+// up to date, and holds the checkouts until the returned func is called
+// so that their commits are read as fetched.
+func fetchCheckouts(c *cli.Context, m *manifest.Manifest, services []*manifest.Service) (func(), error) {
+	// Fetches write the checkouts' refs, as builds do.
+	unlock, err := lockFolders(c, m, flock.Shared, services)
+	if err != nil {
+		return nil, err
+	}
+	p := progress(c)
+	var g errgroup.Group
+	g.SetLimit(16)
+	for _, s := range services {
+		g.Go(func() error {
+			p.Stepf(s.Name, "fetching %s", s.Git.URL)
+			if _, err := gitsync.Fetch(c.Context, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference}); err != nil {
+				return fmt.Errorf("fetching %s: %w", s.Name, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
 }
 
 // openStatusEnv opens one environment with the real registry; pins come

@@ -43,7 +43,8 @@ func serviceOf(t *testing.T, r statusReport, env, name string) serviceReport {
 // TestIntegrationStatusCommand deploys to staging and prod, then changes
 // staging's replica count with client-go: status shows both environments
 // side by side, the change as drift in staging only, and exits 1 with
-// --fail-on drift; an unreachable cluster is exit 1 with every
+// --fail-on drift; a newer pushed commit is behind once --fetch fetched
+// it; an unreachable cluster is exit 1 with every
 // environment reported unreachable.
 func TestIntegrationStatusCommand(t *testing.T) {
 	t.Parallel()
@@ -100,6 +101,19 @@ func TestIntegrationStatusCommand(t *testing.T) {
 	code, out, stderr := c.run(t.Context(), "text", "status", "--kubeconfig", c.env.Kubeconfig, "--env", "staging", "--env", "prod")
 	if code != ExitOK || !strings.Contains(out, "STAGING") || !strings.Contains(out, "PROD") || !strings.Contains(out, "drift") {
 		t.Errorf("status as a table: exit %d\n%s%s", code, out, stderr)
+	}
+
+	// A newer commit with its image: behind once fetched, not before.
+	head := c.remotes["zfrontend"].Commit(t, "master", map[string]string{"main.go": "package main\n"}, "newer")
+	newer := c.push("zfrontend", head)
+	if s := serviceOf(t, c.statusOf(ExitOK, kube...), "prod", "zfrontend"); len(s.Flags) != 0 {
+		t.Errorf("prod/zfrontend before fetching: %+v, want no flags", s)
+	}
+	r = c.statusOf(ExitFailed, append(kube, "--fetch", "--fail-on", "behind")...)
+	for _, env := range []string{"staging", "prod"} {
+		if s := serviceOf(t, r, env, "zfrontend"); !slices.Equal(s.Flags, []string{"behind"}) || s.Pinned != newer || s.PinnedCommit != head {
+			t.Errorf("%s/zfrontend after fetching: %+v, want behind pinned %s", env, s, newer)
+		}
 	}
 
 	r = c.statusOf(ExitFailed, "--kubeconfig", c.closedKubeconfig(t), "--env", "staging", "--env", "prod")
