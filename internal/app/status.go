@@ -31,6 +31,7 @@ func statusCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment, repeatable (default: every overlay in " + KustomizeDir + "/overlays)"},
 			servicesFlag(),
 			&cli.StringSliceFlag{Name: "fail-on", Usage: "exit 1 when a service carries this flag: " + strings.Join(statusFlags, ", ") + "; repeatable"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "also find drift by a server-side dry run of each release's manifest (two requests per object instead of one list per kind)"},
 			&cli.BoolFlag{Name: "fetch", Usage: "fetch the services' remotes first, so behind sees their newest commits (default: the checkouts' remote-tracking refs as they are)"},
 			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
 		},
@@ -79,7 +80,7 @@ func runStatus(c *cli.Context) error {
 			return err
 		}
 	}
-	rep := statusReport{Command: "status", Environments: readStatuses(c.Context, opened, services, progress(c).Stepf)}
+	rep := statusReport{Command: "status", Environments: readStatuses(c.Context, opened, services, deploy.StatusOptions{DryRun: c.Bool("dry-run")}, progress(c).Stepf)}
 	rep.OK = rep.ok(failOn)
 	write := writeStatusTable
 	if format == "json" {
@@ -141,14 +142,14 @@ func openStatusEnv(c *cli.Context, m *manifest.Manifest, name string) (*deploy.E
 
 // readStatuses reads the environments side by side; one that cannot be
 // read is reported unreachable and hides none of the others.
-func readStatuses(ctx context.Context, envs []*deploy.Environment, services []*manifest.Service, step func(prefix, format string, args ...any)) []envReport {
+func readStatuses(ctx context.Context, envs []*deploy.Environment, services []*manifest.Service, opts deploy.StatusOptions, step func(prefix, format string, args ...any)) []envReport {
 	out := make([]envReport, len(envs))
 	var g errgroup.Group
 	g.SetLimit(4)
 	for i, e := range envs {
 		g.Go(func() error {
 			step("", "reading %s", e.Name)
-			st, err := e.Status(ctx, services)
+			st, err := e.Status(ctx, services, opts)
 			if err != nil {
 				if ctx.Err() != nil {
 					err = errors.Join(err, ctx.Err())

@@ -95,6 +95,10 @@ func TestIntegrationStatusCommand(t *testing.T) {
 	if d := r.Environments[0].Drifted; len(d) != 1 || !strings.Contains(d[0].Object, "zbackend") || !slices.Equal(d[0].Fields, []string{".spec.replicas"}) {
 		t.Errorf("staging drifted: %+v, want zbackend's .spec.replicas", d)
 	}
+	r = c.statusOf(ExitFailed, append(kube, "--dry-run", "--fail-on", "drift")...)
+	if s := serviceOf(t, r, "staging", "zbackend"); !slices.Equal(s.Flags, []string{"drift"}) || len(r.Environments[1].Drifted) != 0 {
+		t.Errorf("status --dry-run with 4 replicas in staging: %+v, prod drifted %+v", s, r.Environments[1].Drifted)
+	}
 	// Drift alone is no failure unless asked for.
 	c.statusOf(ExitOK, append(kube, "--fail-on", "behind")...)
 

@@ -79,12 +79,20 @@ func (s ServiceStatus) Has(flag string) bool {
 	return false
 }
 
+// StatusOptions choose how much Status asks the cluster.
+type StatusOptions struct {
+	// DryRun also compares by a server-side dry run of the release's
+	// manifest, which sees what a field comparison cannot (defaults that
+	// changed, fields other managers own) at two requests per object.
+	DryRun bool
+}
+
 // Status reads, for services, what the environment runs: the last
 // release, the live objects it applied (one list per kind and namespace)
 // and the images their pod templates run, and what a deploy would pin
 // now. It changes nothing. An error means the environment could not be
 // read at all, e.g. its cluster is unreachable.
-func (e *Environment) Status(ctx context.Context, services []*manifest.Service) (*EnvStatus, error) {
+func (e *Environment) Status(ctx context.Context, services []*manifest.Service, opts StatusOptions) (*EnvStatus, error) {
 	d, err := e.deployer(ctx)
 	if err != nil {
 		return nil, err
@@ -104,6 +112,11 @@ func (e *Environment) Status(ctx context.Context, services []*manifest.Service) 
 		}
 		if st.Drifted, err = drifted(rec, lv, d.Namespace); err != nil {
 			return nil, err
+		}
+		if opts.DryRun {
+			if err := d.addDryRunDrift(ctx, rec, st); err != nil {
+				return nil, err
+			}
 		}
 		running = runningImages(lv)
 	}

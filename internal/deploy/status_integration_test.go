@@ -70,8 +70,12 @@ func (l *live) openEnv(env string, log *requestLog) *Environment {
 
 // status reads env's status, its requests counted in log when not nil.
 func (l *live) status(env string, log *requestLog) *EnvStatus {
+	return l.statusWith(env, log, StatusOptions{})
+}
+
+func (l *live) statusWith(env string, log *requestLog, opts StatusOptions) *EnvStatus {
 	l.t.Helper()
-	st, err := l.openEnv(env, log).Status(l.t.Context(), l.m.Services)
+	st, err := l.openEnv(env, log).Status(l.t.Context(), l.m.Services, opts)
 	if err != nil {
 		l.t.Fatalf("status of %s: %v", env, err)
 	}
@@ -119,6 +123,9 @@ func TestIntegrationStatus(t *testing.T) {
 			}
 		}
 	}
+	if st := l.statusWith("staging", nil, StatusOptions{DryRun: true}); len(st.Drifted) != 0 || len(st.Warnings) != 0 {
+		t.Errorf("dry run after deploying: drifted %+v, warnings %v", st.Drifted, st.Warnings)
+	}
 	// Two services, two namespaces: one list of Deployments in each, and
 	// not one read of a single Deployment.
 	if lists := log.matching(regexp.MustCompile(`/deployments$`)); len(lists) != 2 {
@@ -158,6 +165,15 @@ func TestIntegrationStatus(t *testing.T) {
 			t.Errorf("deployment a drifted in %v, want .spec.replicas", d.Fields)
 		}
 	}
+	dry := l.statusWith("staging", nil, StatusOptions{DryRun: true})
+	if len(dry.Drifted) != 2 || len(dry.Warnings) != 0 {
+		t.Errorf("staging drifted by dry run: %+v, warnings %v, want a and b", dry.Drifted, dry.Warnings)
+	}
+	for _, name := range []string{"a", "b"} {
+		if s := serviceIn(t, dry, name); !slices.Equal(s.Flags, []string{FlagDrift}) {
+			t.Errorf("staging/%s by dry run: %+v, want drift", name, s)
+		}
+	}
 	prod := l.status("prod", nil)
 	if a := serviceIn(t, prod, "a"); !slices.Equal(a.Flags, []string{FlagMissing}) || a.Running != "" {
 		t.Errorf("prod/a deleted: %+v, want missing", a)
@@ -167,6 +183,10 @@ func TestIntegrationStatus(t *testing.T) {
 	}
 	if len(prod.Drifted) != 1 || !prod.Drifted[0].Gone || prod.Drifted[0].Ref.Name != "a" {
 		t.Errorf("prod drifted objects: %+v, want deployment a gone", prod.Drifted)
+	}
+
+	if dry := l.statusWith("prod", nil, StatusOptions{DryRun: true}); len(dry.Drifted) != 1 || !dry.Drifted[0].Gone {
+		t.Errorf("prod drifted by dry run: %+v, warnings %v, want deployment a gone", dry.Drifted, dry.Warnings)
 	}
 
 	newer := l.push("b", newB)
