@@ -135,6 +135,7 @@ func commands() []*cli.Command {
 	cmds = append(cmds, verifyCommand())
 	cmds = append(cmds, cleanupCommand())
 	cmds = append(cmds, promoteCommand())
+	cmds = append(cmds, statusCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}

@@ -1,0 +1,189 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// statusReport is status's result: one document for all environments.
+type statusReport struct {
+	Command      string      `json:"command"`
+	OK           bool        `json:"ok"`
+	Environments []envReport `json:"environments"`
+}
+
+type envReport struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+	// Revision and Time are the last deployed release's; 0 when none.
+	Revision  int             `json:"revision"`
+	Time      *time.Time      `json:"time,omitempty"`
+	Reachable bool            `json:"reachable"`
+	Error     string          `json:"error,omitempty"`
+	Services  []serviceReport `json:"services"`
+	Drifted   []driftReport   `json:"drifted,omitempty"`
+	Warnings  []string        `json:"warnings,omitempty"`
+}
+
+type serviceReport struct {
+	Name      string `json:"name"`
+	Reference string `json:"reference"`
+	// Commit and Released are the last release's; Pinned what a deploy
+	// would pin now; Running what the live workloads run.
+	Commit       string   `json:"commit,omitempty"`
+	Released     string   `json:"released,omitempty"`
+	PinnedCommit string   `json:"pinnedCommit,omitempty"`
+	Pinned       string   `json:"pinned,omitempty"`
+	Running      string   `json:"running,omitempty"`
+	Flags        []string `json:"flags"`
+}
+
+type driftReport struct {
+	Object string   `json:"object"`
+	Fields []string `json:"fields,omitempty"`
+	Gone   bool     `json:"gone,omitempty"`
+}
+
+func envReportOf(st *deploy.EnvStatus) envReport {
+	r := envReport{Name: st.Name, Namespace: st.Namespace, Revision: st.Revision, Reachable: true, Services: []serviceReport{}, Warnings: st.Warnings}
+	if !st.Time.IsZero() {
+		t := st.Time.UTC()
+		r.Time = &t
+	}
+	for _, s := range st.Services {
+		flags := s.Flags
+		if flags == nil {
+			flags = []string{}
+		}
+		r.Services = append(r.Services, serviceReport{
+			Name: s.Name, Reference: s.Reference, Commit: s.Commit, Released: s.Digest,
+			PinnedCommit: s.PinnedCommit, Pinned: s.Pinned, Running: s.Running, Flags: flags,
+		})
+	}
+	for _, d := range st.Drifted {
+		r.Drifted = append(r.Drifted, driftReport{Object: d.Ref.String(), Fields: d.Fields, Gone: d.Gone})
+	}
+	return r
+}
+
+// ok says whether every environment was read and no service carries one
+// of failOn.
+func (r statusReport) ok(failOn []string) bool {
+	for _, e := range r.Environments {
+		if !e.Reachable {
+			return false
+		}
+		for _, s := range e.Services {
+			for _, f := range s.Flags {
+				if slices.Contains(failOn, f) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func writeStatusJSON(w io.Writer, r statusReport) error { return ui.WriteDocument(w, r) }
+
+// writeStatusTable prints a row per service and a column per
+// environment, then what drifted and what could not be found out.
+func writeStatusTable(w io.Writer, r statusReport) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")) }
+	head, release := []string{"SERVICE"}, []string{"(release)"}
+	for _, e := range r.Environments {
+		head = append(head, strings.ToUpper(e.Name))
+		switch {
+		case !e.Reachable:
+			release = append(release, "unreachable")
+		case e.Revision == 0:
+			release = append(release, "never deployed")
+		default:
+			release = append(release, fmt.Sprintf("rev %d %s", e.Revision, e.Time.Format(time.DateTime)))
+		}
+	}
+	row(head...)
+	row(release...)
+	var names []string
+	for _, e := range r.Environments {
+		for _, s := range e.Services {
+			if !slices.Contains(names, s.Name) {
+				names = append(names, s.Name)
+			}
+		}
+	}
+	for _, name := range names {
+		cells := []string{name}
+		for _, e := range r.Environments {
+			cells = append(cells, serviceCell(e, name))
+		}
+		row(cells...)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, e := range r.Environments {
+		if e.Error != "" {
+			fmt.Fprintf(w, "\n%s: %s\n", e.Name, e.Error)
+		}
+		for _, d := range e.Drifted {
+			what := "changed: " + strings.Join(d.Fields, ", ")
+			if d.Gone {
+				what = "gone"
+			}
+			fmt.Fprintf(w, "\n%s: %s drifted, %s", e.Name, d.Object, what)
+		}
+		if len(e.Drifted) > 0 {
+			fmt.Fprintln(w)
+		}
+		for _, warning := range e.Warnings {
+			fmt.Fprintf(w, "%s: warning: %s\n", e.Name, warning)
+		}
+	}
+	return nil
+}
+
+// serviceCell is the short running digest and the flags of a service.
+func serviceCell(e envReport, name string) string {
+	if !e.Reachable {
+		return "?"
+	}
+	for _, s := range e.Services {
+		if s.Name != name {
+			continue
+		}
+		cell := short(s.Running)
+		if cell == "" {
+			cell = "-"
+		}
+		if len(s.Flags) > 0 {
+			cell += " " + strings.Join(s.Flags, ",")
+		}
+		return cell
+	}
+	return "-"
+}
+
+// short is a digest's first 12 hex digits; several are shortened each.
+func short(digests string) string {
+	if digests == "" {
+		return ""
+	}
+	parts := strings.Split(digests, ",")
+	for i, d := range parts {
+		d = strings.TrimPrefix(d, "sha256:")
+		if len(d) > 12 {
+			d = d[:12]
+		}
+		parts[i] = d
+	}
+	return strings.Join(parts, ",")
+}
