@@ -44,11 +44,16 @@ func (l localSource) dockerfile() ([]byte, error) {
 // LocalImage is the image a build of s from the working folder dir makes:
 // its reference, and the content hash it is tagged by.
 func (p *Pipeline) LocalImage(s *manifest.Service, dir string) (ref, hash string, err error) {
-	hash, err = ContentHash(filepath.Join(dir, filepath.FromSlash(treePath(s))))
-	if err != nil {
+	if hash, err = LocalHash(s, dir); err != nil {
 		return "", "", err
 	}
 	return image.Name(p.RegistryPrefix, s.Docker.Image, LocalTag(hash)), hash, nil
+}
+
+// LocalHash is the content hash of the part of the working folder dir
+// that a build of s sees (the tree a committed build's key covers).
+func LocalHash(s *manifest.Service, dir string) (string, error) {
+	return ContentHash(filepath.Join(dir, filepath.FromSlash(treePath(s))))
 }
 
 // buildLocal builds s from the working folder dir as it is, without
