@@ -39,7 +39,7 @@ func localEnv(protected bool, reg DigestLookup) *Environment {
 func TestResolveLocal(t *testing.T) {
 	t.Parallel()
 	reg := registry{
-		"reg.example.com/x/img-a:dirty-0123456789abcdef": "sha256:dirty",
+		"reg.example.com/x/img-a:dirty-0123456789abcdef":     "sha256:dirty",
 		"reg.example.com/x/img-b:" + strings.Repeat("b", 40): "sha256:bbb",
 	}
 	e := localEnv(false, reg)
