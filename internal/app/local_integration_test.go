@@ -106,8 +106,12 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	if len(r.Services) != 1 || r.Services[0].Reference != "local:"+dir || r.Services[0].Commit != tag {
 		t.Errorf("deploy --local services %+v", r.Services)
 	}
-	if got, _ := c.image("zbackend"); !strings.Contains(got, ":"+tag+"@") {
-		t.Errorf("the deployment runs %s, not the folder's image", got)
+	digest, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.image("zbackend"); !strings.HasSuffix(got, "@"+digest.String()) {
+		t.Errorf("the deployment runs %s, not the folder's image %s", got, digest)
 	}
 
 	// A protected environment refuses it, before touching the cluster.
