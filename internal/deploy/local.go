@@ -105,3 +105,22 @@ func inOrder(services []*manifest.Service, local map[string]Version, rest []Vers
 	sort.SliceStable(out, func(i, j int) bool { return pos[out[i].Name] < pos[out[j].Name] })
 	return out
 }
+
+// refuseLocal stops a deploy to a protected environment that would keep a
+// service on an image built from a working folder (one deployed before the
+// environment was protected).
+func (e *Environment) refuseLocal(versions []Version) error {
+	if !e.Settings.Protected {
+		return nil
+	}
+	var names []string
+	for _, v := range versions {
+		if IsLocal(v.Service) {
+			names = append(names, v.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return &ConfigError{&ProtectedError{Env: e.Name, Services: names}}
+}

@@ -92,3 +92,21 @@ func TestResolveLocalProtected(t *testing.T) {
 		t.Errorf("committed versions in a protected environment: %v", err)
 	}
 }
+
+func TestRefuseLocalKeptByAProtectedEnvironment(t *testing.T) {
+	t.Parallel()
+	kept := Version{Service: release.Service{Name: "b", Reference: "local:/home/me/b", Commit: "dirty-0123456789abcdef"}}
+	committed := Version{Service: release.Service{Name: "a", Reference: "origin/master", Commit: strings.Repeat("a", 40)}}
+	e := localEnv(true, registry{})
+	var pe *ProtectedError
+	if err := e.refuseLocal([]Version{committed, kept}); !errors.As(err, &pe) || pe.Services[0] != "b" || !IsConfigError(err) {
+		t.Errorf("refuseLocal = %v, want b refused", err)
+	}
+	if err := e.refuseLocal([]Version{committed}); err != nil {
+		t.Errorf("committed versions refused: %v", err)
+	}
+	e.Settings.Protected = false
+	if err := e.refuseLocal([]Version{kept}); err != nil {
+		t.Errorf("unprotected environment refused a local version: %v", err)
+	}
+}

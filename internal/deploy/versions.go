@@ -120,7 +120,8 @@ func (e *Environment) Versions(ctx context.Context, selected []*manifest.Service
 	if err != nil {
 		return nil, err
 	}
-	return append(versions, more...), nil
+	versions = append(versions, more...)
+	return versions, e.refuseLocal(versions)
 }
 
 // Current is the release the environment runs now, or nil.
