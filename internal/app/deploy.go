@@ -38,10 +38,13 @@ func deployCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "deploy",
 		Usage: "render the environment's overlay with the services' images pinned by digest, apply it, track the rollout, record the release",
-		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), lockedFlag()), rolloutFlags()...),
+		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), lockedFlag(), localFlag()), rolloutFlags()...),
 		Action: func(c *cli.Context) error {
 			e, err := openEnv(c, "deploy")
 			if err != nil {
+				return err
+			}
+			if err := withLocal(c, e); err != nil {
 				return err
 			}
 			sel, err := plan.Select(e.Manifest, c.StringSlice("services"))

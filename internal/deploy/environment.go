@@ -53,6 +53,9 @@ type Environment struct {
 	// Sync, when set, brings checkouts to their references before their
 	// commits are read (deploy --sync).
 	Sync SyncFunc
+	// Local takes these services (by name) from images built from working
+	// folders (deploy --local) instead of from their commits.
+	Local map[string]LocalFolder
 	// Check, when set, runs on the final images of a deploy or rollback
 	// before anything is applied or recorded; an error stops it.
 	Check    Check

@@ -14,7 +14,23 @@ import (
 // else the commit each one's reference names in its checkout (synced
 // first when Sync is set) and the digest of that image in the registry.
 // It asks no cluster.
+//
+// Services of e.Local are taken from their working folders' images instead
+// (see resolveLocal).
 func (e *Environment) Resolve(ctx context.Context, services []*manifest.Service) ([]Version, error) {
+	local, rest, err := e.resolveLocal(ctx, services)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := e.resolveCommitted(ctx, rest)
+	if len(local) == 0 {
+		return versions, err
+	}
+	return inOrder(services, local, versions), err
+}
+
+// resolveCommitted resolves the versions of services from their commits.
+func (e *Environment) resolveCommitted(ctx context.Context, services []*manifest.Service) ([]Version, error) {
 	if len(services) == 0 {
 		return nil, nil
 	}
@@ -104,7 +120,8 @@ func (e *Environment) Versions(ctx context.Context, selected []*manifest.Service
 	if err != nil {
 		return nil, err
 	}
-	return append(versions, more...), nil
+	versions = append(versions, more...)
+	return versions, e.refuseLocal(versions)
 }
 
 // Current is the release the environment runs now, or nil.

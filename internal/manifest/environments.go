@@ -20,6 +20,8 @@ type Environment struct {
 	// RequireSignatures refuses to deploy an image without a valid
 	// signature from the manifest's signing key.
 	RequireSignatures bool
+	// Protected refuses images built from working folders (--local).
+	Protected bool
 }
 
 // Environment returns the named environment, and whether the manifest lists it.
@@ -47,7 +49,7 @@ func (d *decoder) environments(top *object, signing *Signing) []Environment {
 		d.check(ef.key, path, environmentNameProblem(ef.name))
 		env := Environment{Name: ef.name}
 		if !isNull(ef.val) {
-			o := d.object(ef.key, ef.val, path, "context", "namespace", "requireSignatures")
+			o := d.object(ef.key, ef.val, path, "context", "namespace", "requireSignatures", "protected")
 			if o == nil {
 				continue
 			}
@@ -56,6 +58,7 @@ func (d *decoder) environments(top *object, signing *Signing) []Environment {
 			d.check(at, join(path, "namespace"), namespaceProblem(ns))
 			env.Namespace = ns
 			env.RequireSignatures = d.requireSignatures(o, signing)
+			env.Protected = d.protected(o)
 		}
 		envs = append(envs, env)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tonistiigi/fsutil"
+
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/cachekey"
 	"github.com/x-platform/x-platform/internal/gitsync"
@@ -33,6 +35,19 @@ func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.R
 	if err != nil {
 		return "", err
 	}
+	digest, err := p.solve(ctx, s, spec, ref)
+	if err != nil {
+		return "", err
+	}
+	if err := p.Registry.Tag(ctx, ref, in.Tag()); err != nil {
+		return "", fmt.Errorf("tagging %s with its cache key: %w", ref, err)
+	}
+	return digest, nil
+}
+
+// solve runs the build spec describes and leaves its image in the registry
+// under ref; it returns the image's digest.
+func (p *Pipeline) solve(ctx context.Context, s *manifest.Service, spec *buildkit.Spec, ref string) (string, error) {
 	spec.CacheFrom = p.existing(ctx, spec.CacheFrom)
 	out := p.Progress.Output(s.Name)
 	defer out.Close()
@@ -63,9 +78,6 @@ func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.R
 	} else if err := p.Registry.Tag(ctx, imageRepo(ref)+"@"+digest, tagOf(ref)); err != nil {
 		return "", fmt.Errorf("tagging %s: %w", ref, err)
 	}
-	if err := p.Registry.Tag(ctx, ref, in.Tag()); err != nil {
-		return "", fmt.Errorf("tagging %s with its cache key: %w", ref, err)
-	}
 	return digest, nil
 }
 
@@ -79,6 +91,12 @@ func (p *Pipeline) spec(s *manifest.Service, res gitsync.Result, ref string, in 
 	if err != nil {
 		return nil, fmt.Errorf("reading the commit's tree: %w", err)
 	}
+	return p.specOf(s, src, res, ref, in)
+}
+
+// specOf is the service's build from the tree src, as spec places it.
+func (p *Pipeline) specOf(s *manifest.Service, src fsutil.FS, res gitsync.Result, ref string, in cachekey.Inputs) (*buildkit.Spec, error) {
+	commit, root := res.Commit, treePath(s)
 	uid, gid, err := parseUser(p.User)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,9 @@ func (p *Pipeline) prefetch(ctx context.Context, services []*manifest.Service) (
 	sem := make(chan struct{}, p.network())
 	var wg sync.WaitGroup
 	for _, s := range services {
+		if _, ok := p.Local[s.Name]; ok {
+			continue // built from a working folder: its checkout is not fetched
+		}
 		v, loaded := p.checkouts.LoadOrStore(s.AbsDir, newCheckout())
 		if loaded {
 			continue // one fetch per folder, however many services share it

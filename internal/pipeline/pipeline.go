@@ -105,6 +105,9 @@ type Pipeline struct {
 	RemoteBuilds bool
 	// Signer, when set, signs every image once it is final in the registry.
 	Signer Signer
+	// Local builds these services (by name) from working folders as they
+	// are, instead of from their checkouts (see buildLocal).
+	Local map[string]string
 	// Policy retries fetches that failed for a transient reason and bounds
 	// every clone, fetch and sync; retry.Default where unset.
 	Policy retry.Policy

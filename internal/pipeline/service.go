@@ -27,6 +27,9 @@ type outcome struct {
 
 // buildOne takes one service from its reference to a pushed image.
 func (p *Pipeline) buildOne(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
+	if dir, ok := p.Local[s.Name]; ok {
+		return p.buildLocal(ctx, s, dir, deps)
+	}
 	start := time.Now()
 	r, res, in, err := p.prepare(ctx, s, deps)
 	if err != nil {

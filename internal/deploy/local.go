@@ -1,0 +1,126 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/manifest"
+)
+
+// localPrefix starts the reference of a service deployed from an image
+// built from a working folder: "local:<folder>".
+const localPrefix = "local:"
+
+// IsLocal says whether a released service runs an image built from a
+// working folder (build --local) rather than from a commit.
+func IsLocal(s release.Service) bool {
+	return strings.HasPrefix(s.Reference, localPrefix)
+}
+
+// LocalFolder is a service taken from a working folder (deploy --local):
+// the folder, and the tag its image has, dirty-<content hash>.
+type LocalFolder struct {
+	Dir string
+	Tag string
+}
+
+// ProtectedError refuses images built from working folders in an
+// environment marked protected.
+type ProtectedError struct {
+	Env      string
+	Services []string
+}
+
+func (e *ProtectedError) Error() string {
+	return fmt.Sprintf("environment %s is protected: it takes no image built from a working folder (%s); deploy committed builds instead, without --local or %s",
+		e.Env, strings.Join(e.Services, ", "), manifest.LocalFileName)
+}
+
+// resolveLocal takes the services of e.Local out of services and finds
+// their folders' images in the registry; a protected environment refuses
+// them before anything is asked.
+func (e *Environment) resolveLocal(ctx context.Context, services []*manifest.Service) (map[string]Version, []*manifest.Service, error) {
+	var rest, local []*manifest.Service
+	for _, s := range services {
+		if _, ok := e.Local[s.Name]; ok {
+			local = append(local, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	if len(local) == 0 {
+		return nil, services, nil
+	}
+	if e.Settings.Protected {
+		names := make([]string, len(local))
+		for i, s := range local {
+			names[i] = s.Name
+		}
+		return nil, nil, &ConfigError{&ProtectedError{Env: e.Name, Services: names}}
+	}
+	if e.Images == nil {
+		return nil, nil, errors.New("resolving images: no registry to ask")
+	}
+	out := map[string]Version{}
+	var me MissingImagesError
+	for _, s := range local {
+		f := e.Local[s.Name]
+		v := Version{ImageName: s.Docker.Image, Service: release.Service{
+			Name: s.Name, Reference: localPrefix + f.Dir, Commit: f.Tag, Image: image.Name(e.Manifest.Registry, s.Docker.Image, f.Tag),
+		}}
+		digest, err := e.Images.Digest(ctx, v.Image)
+		switch {
+		case errors.Is(err, image.ErrNotFound):
+			me.Missing = append(me.Missing, Missing{Service: s.Name, Image: v.Image,
+				Reason: fmt.Sprintf("%s is not in the registry: build it first with x-platform build --local %s=%s", v.Image, s.Name, f.Dir)})
+			continue
+		case err != nil:
+			return nil, nil, fmt.Errorf("looking up %s: %w", v.Image, err)
+		}
+		v.Digest = digest
+		out[s.Name] = v
+	}
+	if len(me.Missing) > 0 {
+		return nil, nil, &me
+	}
+	return out, rest, nil
+}
+
+// inOrder puts the local versions back among the others in the order of
+// services.
+func inOrder(services []*manifest.Service, local map[string]Version, rest []Version) []Version {
+	pos := map[string]int{}
+	for i, s := range services {
+		pos[s.Name] = i
+	}
+	out := append([]Version(nil), rest...)
+	for _, v := range local {
+		out = append(out, v)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return pos[out[i].Name] < pos[out[j].Name] })
+	return out
+}
+
+// refuseLocal stops a deploy to a protected environment that would keep a
+// service on an image built from a working folder (one deployed before the
+// environment was protected).
+func (e *Environment) refuseLocal(versions []Version) error {
+	if !e.Settings.Protected {
+		return nil
+	}
+	var names []string
+	for _, v := range versions {
+		if IsLocal(v.Service) {
+			names = append(names, v.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return &ConfigError{&ProtectedError{Env: e.Name, Services: names}}
+}
