@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/x-platform/x-platform/internal/deploy"
 	xpimage "github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
@@ -112,6 +114,11 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	}
 	if got, _ := c.image("zbackend"); !strings.HasSuffix(got, "@"+digest.String()) {
 		t.Errorf("the deployment runs %s, not the folder's image %s", got, digest)
+	}
+	// status shows it as local, and --fail-on local finds it.
+	st := c.statusOf(ExitFailed, "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--fail-on", "local")
+	if s := serviceOf(t, st, "staging", "zbackend"); !slices.Contains(s.Flags, deploy.FlagLocal) {
+		t.Errorf("status of a folder's release: flags %v, want %s", s.Flags, deploy.FlagLocal)
 	}
 
 	// A protected environment refuses it, before touching the cluster.

@@ -21,12 +21,12 @@ import (
 )
 
 // statusFlags are the flags --fail-on takes.
-var statusFlags = []string{deploy.FlagDrift, deploy.FlagBehind, deploy.FlagMissing}
+var statusFlags = []string{deploy.FlagDrift, deploy.FlagBehind, deploy.FlagMissing, deploy.FlagLocal}
 
 func statusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
-		Usage: "show per service and environment the pinned, released and running digests and flag drift, behind and missing; changes nothing. Exits 1 when an environment cannot be read or a --fail-on flag is found",
+		Usage: "show per service and environment the pinned, released and running digests and flag drift, behind, missing and local; changes nothing. Exits 1 when an environment cannot be read or a --fail-on flag is found",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment, repeatable (default: every overlay in " + KustomizeDir + "/overlays)"},
 			servicesFlag(),

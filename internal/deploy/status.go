@@ -22,6 +22,9 @@ const (
 	// FlagMissing: the service was never released to the environment, or no
 	// live workload runs its image.
 	FlagMissing = "missing"
+	// FlagLocal: the release runs an image built from a working folder
+	// (deploy --local), not from a commit.
+	FlagLocal = "local"
 )
 
 // EnvStatus is what an environment runs, compared with its last release
@@ -161,6 +164,9 @@ func serviceStatus(s *manifest.Service, rec *release.Record, pin Version, runnin
 		return ss
 	}
 	ss.Commit, ss.Digest = rs.Commit, rs.Digest
+	if IsLocal(*rs) {
+		ss.Flags = append(ss.Flags, FlagLocal)
+	}
 	repo := strings.TrimSuffix(rs.Image, ":"+rs.Commit)
 	digests := running[repo]
 	ss.Running = strings.Join(digests, ",")

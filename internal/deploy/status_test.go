@@ -70,6 +70,8 @@ func TestServiceStatusFlags(t *testing.T) {
 		{"another's object drifted", rec, pinOld, map[string][]string{"reg/a": {"sha256:1"}}, []ObjectDrift{{repos: map[string]bool{"reg/b": true}}}, nil},
 		{"newer pin", rec, pinNew, map[string][]string{"reg/a": {"sha256:1"}}, nil, []string{FlagBehind}},
 		{"no pin", rec, Version{}, map[string][]string{"reg/a": {"sha256:1"}}, nil, nil},
+		{"from a working folder", &release.Record{Services: []release.Service{{Name: "a", Commit: "dirty-0123", Reference: "local:/home/dev/a", Image: "reg/a:dirty-0123", Digest: "sha256:1"}}},
+			Version{}, map[string][]string{"reg/a": {"sha256:1"}}, nil, []string{FlagLocal}},
 	} {
 		got := serviceStatus(s, tc.rec, tc.pin, tc.running, tc.drift)
 		if !slices.Equal(got.Flags, tc.flags) {
