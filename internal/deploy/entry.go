@@ -27,6 +27,13 @@ func (e *Environment) Deploy(ctx context.Context, selected []*manifest.Service) 
 	if err != nil {
 		return nil, err
 	}
+	return e.deploy(ctx, versions, nil)
+}
+
+// deploy renders the overlay with versions, refuses a namespace another
+// environment records in, and deploys; source names the release a
+// promote takes them from, nil for a deploy.
+func (e *Environment) deploy(ctx context.Context, versions []Version, source *release.Source) (*Outcome, error) {
 	r, err := e.Render(versions)
 	if err != nil {
 		return nil, err
@@ -41,6 +48,7 @@ func (e *Environment) Deploy(ctx context.Context, selected []*manifest.Service) 
 	if err != nil {
 		return nil, err
 	}
+	d.Source = source
 	return d.Deploy(ctx, versions, r.Objects, r.YAML)
 }
 

@@ -70,23 +70,8 @@ func (e *Environment) Promote(ctx context.Context, from *Environment, check Sour
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.Render(versions)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.checkOwnNamespace(); err != nil {
-		return nil, err
-	}
-	for _, name := range r.Unused {
-		e.step("warning: no object of overlay %s uses image %s", e.Name, name)
-	}
-	d, err := e.deployer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d.Source = &release.Source{Env: from.Name, Revision: src.Revision}
 	e.step("promoting %s revision %d (%s) to %s", from.Name, src.Revision, describe(src.Services), e.Name)
-	return d.Deploy(ctx, versions, r.Objects, r.YAML)
+	return e.deploy(ctx, versions, &release.Source{Env: from.Name, Revision: src.Revision})
 }
 
 // promoted is the versions of src, with the manifest's image names; every
