@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,8 +21,14 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 				continue // --help is not a setting
 			}
 			want := "XP_" + strings.ToUpper(strings.ReplaceAll(f.Names()[0], "-", "_"))
-			if f.Names()[0] == "builder" {
+			switch f.Names()[0] {
+			case "builder":
 				want = "XP_BUILDERS" // a list, named as one
+			case "local":
+				want = "XP_LOCAL_FOLDERS" // XP_LOCAL is the wrapper's
+			}
+			if slices.Contains(envOnly, want) {
+				t.Errorf("%s --%s: %s is the wrapper's own variable", where, f.Names()[0], want)
 			}
 			ev, ok := f.(cli.DocGenerationFlag)
 			if !ok || len(ev.GetEnvVars()) != 1 || ev.GetEnvVars()[0] != want {

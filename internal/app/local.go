@@ -13,7 +13,9 @@ import (
 )
 
 func localFlag() *cli.StringSliceFlag {
-	return &cli.StringSliceFlag{Name: "local", Usage: "take `SERVICE=FOLDER` as it is, uncommitted changes included, instead of its commit (repeatable; adds to " + manifest.LocalFileName + ")"}
+	// XP_LOCAL is bin/x-platform's own switch (a host build instead of the
+	// container), so the flag's variable is named apart from it.
+	return &cli.StringSliceFlag{Name: "local", EnvVars: []string{"XP_LOCAL_FOLDERS"}, Usage: "take `SERVICE=FOLDER` as it is, uncommitted changes included, instead of its commit (repeatable; adds to " + manifest.LocalFileName + ")"}
 }
 
 // localFolders are the services taken from working folders: those of
