@@ -17,6 +17,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/testenv"
@@ -207,6 +209,24 @@ contexts: [{name: gone, context: {cluster: c, user: u}}]
 current-context: gone
 `, closedPort(t)))
 	return c.root + "/kubeconfig-closed"
+}
+
+// kubeconfigWithClosedContext is the test cluster's kubeconfig with one
+// more context, name, whose server is a closed port.
+func (c *cluster) kubeconfigWithClosedContext(t testing.TB, name string) string {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(c.env.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Clusters[name] = &clientcmdapi.Cluster{Server: fmt.Sprintf("https://127.0.0.1:%d", closedPort(t))}
+	cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{Token: "t"}
+	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
+	path := filepath.Join(c.root, "kubeconfig-"+name)
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func closedPort(t testing.TB) int {

@@ -126,6 +126,29 @@ func TestIntegrationStatusCommand(t *testing.T) {
 			t.Errorf("%s through a closed port: %+v, want unreachable with the error", e.Name, e)
 		}
 	}
+
+	// One environment reachable, the other not: the first is reported in
+	// full, the second as unreachable, and the exit code says one failed.
+	c.write("x-platform.yml", string(text)+"  prod: {namespace: "+prodNS+", context: gone}\n")
+	mixed := c.kubeconfigWithClosedContext(t, "gone")
+	r = c.statusOf(ExitFailed, "--kubeconfig", mixed, "--env", "staging", "--env", "prod")
+	if len(r.Environments) != 2 || r.OK {
+		t.Fatalf("status with prod unreachable: %+v", r)
+	}
+	if e := r.Environments[0]; !e.Reachable || e.Name != "staging" || e.Revision != 1 || len(e.Services) != 2 {
+		t.Errorf("staging beside an unreachable prod: %+v, want it read in full", e)
+	}
+	if s := serviceOf(t, r, "staging", "zbackend"); !slices.Equal(s.Flags, []string{"drift"}) || s.Running == "" {
+		t.Errorf("staging/zbackend beside an unreachable prod: %+v, want drift and its running digest", s)
+	}
+	if e := r.Environments[1]; e.Reachable || e.Name != "prod" || e.Error == "" || len(e.Services) != 0 {
+		t.Errorf("prod through a closed port: %+v, want unreachable with the error", e)
+	}
+	code, out, stderr = c.run(t.Context(), "text", "status", "--kubeconfig", mixed, "--env", "staging", "--env", "prod")
+	if code != ExitFailed || !strings.Contains(out, "STAGING") || !strings.Contains(out, "unreachable") || !strings.Contains(out, "drift") {
+		t.Errorf("status as a table with prod unreachable: exit %d\n%s%s", code, out, stderr)
+	}
+
 	if code, _, stderr := c.run(t.Context(), "json", "status", "--fail-on", "late"); code != ExitUsage {
 		t.Errorf("status --fail-on late: exit %d, want %d\n%s", code, ExitUsage, stderr)
 	}

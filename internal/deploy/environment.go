@@ -50,6 +50,9 @@ type Environment struct {
 	// Commits says which commit a service's reference names in its
 	// checkout; nil reads the checkout with gitsync.
 	Commits CommitResolver
+	// Ancestry says whether a service's commit is in the history of
+	// another; nil reads the service's checkout with gitsync.
+	Ancestry func(s *manifest.Service, ancestor, descendant string) (bool, error)
 	// Sync, when set, brings checkouts to their references before their
 	// commits are read (deploy --sync).
 	Sync SyncFunc

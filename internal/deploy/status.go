@@ -9,6 +9,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -16,8 +17,8 @@ import (
 const (
 	// FlagDrift: live objects of the service differ from what was applied.
 	FlagDrift = "drift"
-	// FlagBehind: the service's reference names a newer commit whose image is
-	// in the registry than the one released.
+	// FlagBehind: the service's reference names a commit that descends from
+	// the one released, and its image is in the registry.
 	FlagBehind = "behind"
 	// FlagMissing: the service was never released to the environment, or no
 	// live workload runs its image.
@@ -124,7 +125,11 @@ func (e *Environment) Status(ctx context.Context, services []*manifest.Service, 
 		running = runningImages(lv)
 	}
 	for _, s := range services {
-		st.Services = append(st.Services, serviceStatus(s, rec, pins[s.Name], running, st.Drifted))
+		ss, warning := serviceStatus(s, rec, pins[s.Name], running, st.Drifted, e.ancestry(s))
+		st.Services = append(st.Services, ss)
+		if warning != "" {
+			st.Warnings = append(st.Warnings, s.Name+": "+warning)
+		}
 	}
 	return st, nil
 }
@@ -152,16 +157,32 @@ func (e *Environment) pinned(ctx context.Context, services []*manifest.Service, 
 	return out
 }
 
-// serviceStatus compares one service's release, pin and live images.
-func serviceStatus(s *manifest.Service, rec *release.Record, pin Version, running map[string][]string, drift []ObjectDrift) ServiceStatus {
-	ss := ServiceStatus{Name: s.Name, Reference: s.Git.Reference, Pinned: pin.Digest, PinnedCommit: pin.Commit}
+// AncestorFunc says whether commit ancestor is in the history of commit
+// descendant.
+type AncestorFunc func(ancestor, descendant string) (bool, error)
+
+// ancestry reads the history of s's checkout, unless e.Ancestry says
+// otherwise.
+func (e *Environment) ancestry(s *manifest.Service) AncestorFunc {
+	if e.Ancestry != nil {
+		return func(a, d string) (bool, error) { return e.Ancestry(s, a, d) }
+	}
+	return func(a, d string) (bool, error) { return gitsync.IsAncestor(s.AbsDir, a, d) }
+}
+
+// serviceStatus compares one service's release, pin and live images. The
+// service is behind when its pin is a newer commit than the released one:
+// a pin the release is ahead of, or apart from, is said in the warning it
+// returns, as is a history that could not be read.
+func serviceStatus(s *manifest.Service, rec *release.Record, pin Version, running map[string][]string, drift []ObjectDrift, isAncestor AncestorFunc) (ss ServiceStatus, warning string) {
+	ss = ServiceStatus{Name: s.Name, Reference: s.Git.Reference, Pinned: pin.Digest, PinnedCommit: pin.Commit}
 	var rs *release.Service
 	if rec != nil {
 		rs = rec.Service(s.Name)
 	}
 	if rs == nil {
 		ss.Flags = append(ss.Flags, FlagMissing)
-		return ss
+		return ss, ""
 	}
 	ss.Commit, ss.Digest = rs.Commit, rs.Digest
 	if IsLocal(*rs) {
@@ -176,10 +197,19 @@ func serviceStatus(s *manifest.Service, rec *release.Record, pin Version, runnin
 	case len(digests) > 1 || digests[0] != rs.Digest || serviceDrifted(repo, drift):
 		ss.Flags = append(ss.Flags, FlagDrift)
 	}
-	if pin.Digest != "" && pin.Commit != rs.Commit && pin.Digest != rs.Digest {
-		ss.Flags = append(ss.Flags, FlagBehind)
+	if pin.Digest == "" || pin.Commit == rs.Commit || pin.Digest == rs.Digest || IsLocal(*rs) {
+		return ss, ""
 	}
-	return ss
+	newer, err := isAncestor(rs.Commit, pin.Commit)
+	switch {
+	case err != nil:
+		ss.Flags = append(ss.Flags, FlagBehind)
+		return ss, fmt.Sprintf("flagged behind because %s now names another commit (%.12s, released %.12s), but their history could not be read: %v", s.Git.Reference, pin.Commit, rs.Commit, err)
+	case newer:
+		ss.Flags = append(ss.Flags, FlagBehind)
+		return ss, ""
+	}
+	return ss, fmt.Sprintf("the released commit %.12s is not in the history of %s (%.12s): the release is ahead of its reference or apart from it", rs.Commit, s.Git.Reference, pin.Commit)
 }
 
 // serviceDrifted says whether a drifted object ran the service's image

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +66,14 @@ func (l *live) openEnv(env string, log *requestLog) *Environment {
 		l.t.Fatal(err)
 	}
 	e.Images, e.Commits, e.Rollout = image.NewRegistry(), l.at.commit, Rollout{Timeout: 90 * time.Second}
+	e.Ancestry = history
 	return e
+}
+
+// history is the services' fake git history: oldA before newA, oldB
+// before newB; any other commit is on a line of its own.
+func history(_ *manifest.Service, ancestor, descendant string) (bool, error) {
+	return ancestor == descendant || ancestor == oldA && descendant == newA || ancestor == oldB && descendant == newB, nil
 }
 
 // status reads env's status, its requests counted in log when not nil.
@@ -190,7 +198,15 @@ func TestIntegrationStatus(t *testing.T) {
 	}
 
 	newer := l.push("b", newB)
-	if b := serviceIn(t, l.status("prod", nil), "b"); !slices.Equal(b.Flags, []string{FlagBehind}) || b.Pinned != newer || b.PinnedCommit != newB {
-		t.Errorf("prod/b with a newer image: %+v, want behind, pinned %s", b, newer)
+	st := l.status("prod", nil)
+	if b := serviceIn(t, st, "b"); !slices.Equal(b.Flags, []string{FlagBehind}) || b.Pinned != newer || b.PinnedCommit != newB || len(st.Warnings) != 0 {
+		t.Errorf("prod/b with a newer image: %+v, warnings %v, want behind, pinned %s", b, st.Warnings, newer)
+	}
+	// A reference moved to a commit apart from the released one (a force
+	// push, a tag moved back) is not behind, and status says why.
+	l.at["b"] = "cccccccccccccccccccccccccccccccccccccccc"
+	st = l.status("prod", nil)
+	if b := serviceIn(t, st, "b"); len(b.Flags) != 0 || b.Pinned != other || len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "not in the history") {
+		t.Errorf("prod/b pinned apart from its release: %+v, warnings %v, want no flags and a warning", b, st.Warnings)
 	}
 }
