@@ -70,6 +70,8 @@ func (cp *controlPlane) start(ctx context.Context, stages string) (*ClusterEnv, 
 		"--allow-privileged=true",
 		// The only address is loopback, which a Service's endpoints may not hold.
 		"--endpoint-reconciler-type=none",
+		// Pod logs come from kwok's kubelet API at the nodes' InternalIP.
+		"--kubelet-preferred-address-types=InternalIP",
 		"--profiling=false",
 	)
 	if err != nil {
@@ -107,14 +109,18 @@ func (cp *controlPlane) start(ctx context.Context, stages string) (*ClusterEnv, 
 	); err != nil {
 		return nil, err
 	}
-	if _, err := cp.run("kwok",
-		"--kubeconfig="+env.Kubeconfig,
-		"--config="+stages,
+	server, err := kwokServer(cp.dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cp.run("kwok", append([]string{
+		"--kubeconfig=" + env.Kubeconfig,
+		"--config=" + stages,
 		"--manage-all-nodes=false",
-		"--manage-nodes-with-annotation-selector="+FakeNodeAnnotation+"=fake",
+		"--manage-nodes-with-annotation-selector=" + FakeNodeAnnotation + "=fake",
 		"--cidr=10.244.0.0/16",
 		"--node-lease-duration-seconds=40",
-	); err != nil {
+	}, server...)...); err != nil {
 		return nil, err
 	}
 	cs, err := kubernetes.NewForConfig(env.RESTConfig())

@@ -1,8 +1,10 @@
 package testenv
 
 import (
+	"bufio"
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,8 +68,33 @@ func TestIntegrationCluster(t *testing.T) {
 			}
 		}
 
+		// Pod logs go from the API server to kwok's kubelet API, which
+		// serves FakeLogLines for every container. A followed stream stays
+		// open, as it does for a running container.
+		want := strings.Join(FakeLogLines, "\n") + "\n"
+		logs, err := cs.CoreV1().Pods(ns).GetLogs(pods[0].Name, &corev1.PodLogOptions{Container: "app"}).DoRaw(t.Context())
+		if err != nil || string(logs) != want {
+			t.Errorf("logs of pod %s: %q, %v; want %q", pods[0].Name, logs, err, want)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		stream, err := cs.CoreV1().Pods(ns).GetLogs(pods[0].Name, &corev1.PodLogOptions{Container: "app", Follow: true}).Stream(ctx)
+		if err != nil {
+			t.Fatalf("following the logs of pod %s: %v", pods[0].Name, err)
+		}
+		lines := bufio.NewScanner(stream)
+		for i := 0; i < len(FakeLogLines) && lines.Scan(); i++ {
+			if lines.Text() != FakeLogLines[i] {
+				t.Errorf("followed log line %d: %q, want %q", i, lines.Text(), FakeLogLines[i])
+			}
+		}
+		cancel()
+		stream.Close()
+		if err := lines.Err(); err != nil {
+			t.Errorf("following the logs of pod %s: %v", pods[0].Name, err)
+		}
+
 		foreground := metav1.DeletePropagationForeground
-		err := cs.AppsV1().Deployments(ns).Delete(t.Context(), d.Name, metav1.DeleteOptions{PropagationPolicy: &foreground})
+		err = cs.AppsV1().Deployments(ns).Delete(t.Context(), d.Name, metav1.DeleteOptions{PropagationPolicy: &foreground})
 		if err != nil {
 			t.Fatalf("deleting deployment %s: %v", d.Name, err)
 		}

@@ -190,8 +190,8 @@ func TestIntegrationTrack(t *testing.T) {
 				if fe.Failed[0].Cause != tt.wantCause || !strings.Contains(err.Error(), tt.wantCause) {
 					t.Errorf("cause %q (%v), want %q", fe.Failed[0].Cause, err, tt.wantCause)
 				}
-				if tt.wantCause == CauseCrashLoopBackOff && len(fe.Failed[0].Logs) == 0 {
-					t.Errorf("no log attempt for a crash-looping pod")
+				if logs := fe.Failed[0].Logs; tt.wantCause == CauseCrashLoopBackOff && (len(logs) == 0 || logs[0].Err != "" || !strings.Contains(logs[0].Text, testenv.FakeLogLines[1])) {
+					t.Errorf("logs of a crash-looping pod: %+v, want its last lines", logs)
 				}
 			}
 			for _, s := range statuses {
