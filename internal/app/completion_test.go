@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,15 @@ import (
 
 func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 	app := newApp(Streams{})
-	check := func(where string, flags []cli.Flag) {
+	// A variable names one setting: flags that share it have one name and
+	// one type (--env of every command; a list of strings reads a string),
+	// so exporting it for one command
+	// cannot break another (promote's --to is an environment, rollback's a
+	// revision).
+	type setting struct{ where, name, typ string }
+	seen := map[string]setting{}
+	var check func(where string, flags []cli.Flag, cmds []*cli.Command)
+	check = func(where string, flags []cli.Flag, cmds []*cli.Command) {
 		for _, f := range flags {
 			if f == cli.HelpFlag {
 				continue // --help is not a setting
@@ -27,6 +36,9 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 			case "local":
 				want = "XP_LOCAL_FOLDERS" // XP_LOCAL is the wrapper's
 			}
+			if where == "promote" && (f.Names()[0] == "from" || f.Names()[0] == "to") {
+				want = "XP_PROMOTE_" + strings.ToUpper(f.Names()[0])
+			}
 			if slices.Contains(envOnly, want) {
 				t.Errorf("%s --%s: %s is the wrapper's own variable", where, f.Names()[0], want)
 			}
@@ -34,12 +46,17 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 			if !ok || len(ev.GetEnvVars()) != 1 || ev.GetEnvVars()[0] != want {
 				t.Errorf("%s --%s: environment variables %v, want [%s]", where, f.Names()[0], ev.GetEnvVars(), want)
 			}
+			this := setting{where, f.Names()[0], strings.Replace(fmt.Sprintf("%T", f), "Slice", "", 1)}
+			if prev, ok := seen[want]; ok && (prev.name != this.name || prev.typ != this.typ) {
+				t.Errorf("%s: %s --%s (%s) and %s --%s (%s) share it", want, prev.where, prev.name, prev.typ, this.where, this.name, this.typ)
+			}
+			seen[want] = this
+		}
+		for _, c := range cmds {
+			check(strings.TrimPrefix(where+" "+c.Name, "x-platform "), c.Flags, c.Subcommands)
 		}
 	}
-	check("x-platform", app.Flags)
-	for _, c := range app.Commands {
-		check(c.Name, c.Flags)
-	}
+	check("x-platform", app.Flags, app.Commands)
 	var out bytes.Buffer
 	if code := Run(context.Background(), []string{"x-platform", "build", "--help"}, Streams{Out: &out, Err: &out}); code != ExitOK {
 		t.Fatalf("build --help: exit %d", code)

@@ -17,8 +17,9 @@ func promoteCommand() *cli.Command {
 		Usage:     "deploy to one environment exactly the images another's current release runs, once that release is found healthy",
 		ArgsUsage: " ",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "from", Usage: "source environment `ENV`, whose current release is promoted"},
-			&cli.StringFlag{Name: "to", Usage: "target environment `ENV`, deployed through its own overlay"},
+			// XP_TO is rollback's --to, a revision.
+			&cli.StringFlag{Name: "from", EnvVars: []string{"XP_PROMOTE_FROM"}, Usage: "source environment `ENV`, whose current release is promoted"},
+			&cli.StringFlag{Name: "to", EnvVars: []string{"XP_PROMOTE_TO"}, Usage: "target environment `ENV`, deployed through its own overlay"},
 			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config); each environment's context and namespace come from " + manifest.FileName},
 		}, rolloutFlags()...),
 		Action: func(c *cli.Context) error {
