@@ -64,10 +64,13 @@ func renderCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "render",
 		Usage: "print the environment's final YAML, images pinned by digest, without touching the cluster",
-		Flags: []cli.Flag{envFlags()[0], syncFlag(), lockedFlag()},
+		Flags: []cli.Flag{envFlags()[0], syncFlag(), lockedFlag(), localFlag()},
 		Action: func(c *cli.Context) error {
 			e, err := openEnv(c, "render")
 			if err != nil {
+				return err
+			}
+			if err := withLocal(c, e); err != nil {
 				return err
 			}
 			versions, err := e.Resolve(c.Context, e.Manifest.Services)

@@ -115,6 +115,22 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	if got, _ := c.image("zbackend"); !strings.HasSuffix(got, "@"+digest.String()) {
 		t.Errorf("the deployment runs %s, not the folder's image %s", got, digest)
 	}
+	// render and diff take the folder as deploy does, from the flag or from
+	// x-platform.local.yml: nothing would change.
+	code, out, stderr = c.run(t.Context(), "text", "render", "--env", "staging", "--local", "zbackend="+dir)
+	if code != ExitOK || !strings.Contains(out, "/zbackend@"+digest.String()) {
+		t.Errorf("render --local: exit %d, want the folder's image %s\n%s%s", code, digest, out, stderr)
+	}
+	if code, out, stderr = c.run(t.Context(), "json", "diff", "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--local", "zbackend="+dir); code != ExitOK {
+		t.Errorf("diff --local after deploy --local: exit %d, want no changes\n%s%s", code, out, stderr)
+	}
+	c.write("x-platform.local.yml", "local:\n  zbackend: "+dir+"\n")
+	if code, out, stderr = c.run(t.Context(), "json", "diff", "--env", "staging", "--kubeconfig", c.env.Kubeconfig); code != ExitOK {
+		t.Errorf("diff with %s after deploy --local: exit %d, want no changes\n%s%s", "x-platform.local.yml", code, out, stderr)
+	}
+	if err := os.Remove(filepath.Join(c.root, "x-platform.local.yml")); err != nil {
+		t.Fatal(err)
+	}
 	// status shows it as local, and --fail-on local finds it.
 	st := c.statusOf(ExitFailed, "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--fail-on", "local")
 	if s := serviceOf(t, st, "staging", "zbackend"); !slices.Contains(s.Flags, deploy.FlagLocal) {
