@@ -34,12 +34,9 @@ func cleanupCommand() *cli.Command {
 }
 
 func runCleanup(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return usageError{fmt.Errorf("cleanup takes no arguments (got %q)", c.Args().Slice())}
-	}
-	format := outputFormat(c)
-	if format != "text" && format != "json" {
-		return usageError{fmt.Errorf("--output must be text or json, not %q", format)}
+	format, err := reportFormat(c, "cleanup")
+	if err != nil {
+		return err
 	}
 	if c.Int("concurrency") < 1 {
 		return usageError{fmt.Errorf("--concurrency must be at least 1, not %d", c.Int("concurrency"))}
@@ -110,16 +107,4 @@ func refused(res *cleanup.Result) bool {
 		}
 	}
 	return false
-}
-
-// outputFormat is --output as given after the command, else before it.
-func outputFormat(c *cli.Context) string {
-	format := "text"
-	lineage := c.Lineage()
-	for i := len(lineage) - 1; i >= 0; i-- {
-		if lineage[i].IsSet("output") {
-			format = lineage[i].String("output")
-		}
-	}
-	return format
 }

@@ -40,12 +40,9 @@ func statusCommand() *cli.Command {
 }
 
 func runStatus(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return usageError{fmt.Errorf("status takes no arguments (got %q)", c.Args().Slice())}
-	}
-	format := outputFormat(c)
-	if format != "text" && format != "json" {
-		return usageError{fmt.Errorf("--output must be text or json, not %q", format)}
+	format, err := reportFormat(c, "status")
+	if err != nil {
+		return err
 	}
 	failOn := c.StringSlice("fail-on")
 	for _, f := range failOn {
