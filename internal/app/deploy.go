@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -105,9 +106,17 @@ func historyCommand() *cli.Command {
 			if err != nil {
 				return deployError(err)
 			}
+			stopped, err := stoppedRun(c, e, all)
+			if err != nil {
+				return deployError(err)
+			}
 			rep := ui.HistoryReport{Command: "history", OK: true, Env: e.Name, Namespace: ns, Revisions: []ui.Revision{}}
 			for _, r := range all {
 				rev := ui.Revision{Revision: r.Revision, Status: string(r.Status), Time: r.Time, Description: r.Description}
+				if r == stopped {
+					rev.Status = string(release.Interrupted)
+					rev.Description += ": interrupted, no run holds the environment's lock, so the run applying it stopped (the next deploy or rollback records it so)"
+				}
 				if p := r.PromotedFrom; p != nil {
 					rev.PromotedFrom = &ui.PromotedFrom{Env: p.Env, Revision: p.Revision}
 				}
@@ -166,4 +175,18 @@ func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 		}
 	}
 	return err
+}
+
+// stoppedRun is the release of all left in progress by a run that no
+// longer holds the environment's lock, which the next deploy or rollback
+// will record as interrupted; nil when there is none.
+func stoppedRun(c *cli.Context, e *deploy.Environment, all []*release.Record) (*release.Record, error) {
+	if len(all) == 0 || all[len(all)-1].Status != release.InProgress {
+		return nil, nil
+	}
+	holder, err := e.Deploying(c.Context)
+	if err != nil || holder != "" {
+		return nil, err
+	}
+	return all[len(all)-1], nil
 }

@@ -55,6 +55,10 @@ func TestIntegrationDeployKilledThenDeployAgain(t *testing.T) {
 		t.Fatalf("deploy right after the kill: exit %d\n%s", code, out)
 	}
 
+	if h := c.history(); h.Revisions[1].Status != "in-progress" {
+		t.Errorf("history while the killed run's lock is live: revision 2 %+v, want in-progress", h.Revisions[1])
+	}
+
 	// A minute on, the dead run's lease has expired.
 	leases := c.cs.CoordinationV1().Leases(c.ns)
 	lease, err := leases.Get(t.Context(), "x-platform.lock.staging", metav1.GetOptions{})
@@ -66,17 +70,16 @@ func TestIntegrationDeployKilledThenDeployAgain(t *testing.T) {
 	if _, err := leases.Update(t.Context(), lease, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	if h := c.history(); h.Revisions[1].Status != "interrupted" || !strings.Contains(h.Revisions[1].Description, "no run holds the environment's lock") {
+		t.Errorf("history once the killed run's lock expired: revision 2 %+v, want interrupted", h.Revisions[1])
+	}
 	if r := c.deploy(ExitOK); r.Revision != 3 {
 		t.Fatalf("deploy after the lock expired: revision %d", r.Revision)
 	}
 	if _, err := leases.Get(t.Context(), "x-platform.lock.staging", metav1.GetOptions{}); err == nil {
 		t.Error("the deploy left its lock behind")
 	}
-	var h ui.HistoryReport
-	code, hout, herr := c.run(t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-	if err := json.Unmarshal([]byte(hout), &h); code != ExitOK || err != nil {
-		t.Fatalf("history: exit %d %v\n%s", code, err, herr)
-	}
+	h := c.history()
 	var got []string
 	for _, r := range h.Revisions {
 		got = append(got, r.Status)
@@ -87,4 +90,15 @@ func TestIntegrationDeployKilledThenDeployAgain(t *testing.T) {
 	if d := h.Revisions[1].Description; !strings.Contains(d, "stopped before it finished") {
 		t.Errorf("the killed run's release says %q", d)
 	}
+}
+
+// history reads staging's history.
+func (c *cluster) history() ui.HistoryReport {
+	c.t.Helper()
+	var h ui.HistoryReport
+	code, out, stderr := c.run(c.t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
+	if err := json.Unmarshal([]byte(out), &h); code != ExitOK || err != nil {
+		c.t.Fatalf("history: exit %d %v\n%s", code, err, stderr)
+	}
+	return h
 }
