@@ -37,7 +37,10 @@ type Deployer struct {
 	Check Check
 	// Source, when set, is the release of another environment a deploy
 	// promotes: its record names it.
-	Source   *release.Source
+	Source *release.Source
+	// Tests run once the rollout is ready (see posttest.go); one that
+	// fails fails the deploy as a failed rollout does.
+	Tests    []PostTest
 	Progress *ui.Progress
 }
 
@@ -140,6 +143,13 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		out.Revision, out.Unchanged = current.Revision, true
 		d.step("nothing changed: revision %d stays deployed", current.Revision)
 		return out, d.forget(ctx, store, rec)
+	}
+	if out.Failure == nil && len(d.Tests) > 0 {
+		rec.Tests, out.Failure = d.runTests(ctx, rec.Revision)
+		out.Tests = rec.Tests
+		if lost := leaseLost(ctx); lost != nil {
+			return out, lost
+		}
 	}
 	settle(ctx, rec, out.Failure, "")
 	if err := d.finish(ctx, store, rec); err != nil {
