@@ -12,6 +12,12 @@ import (
 // runTests runs d.Tests against the release being deployed as revision.
 func (d *Deployer) runTests(ctx context.Context, revision int) ([]release.TestResult, error) {
 	d.step("running %d post-deploy test(s)", len(d.Tests))
+	if revision == 0 {
+		// The overlay made the namespace: the record is written after the tests.
+		if next, err := d.store().NextRevision(ctx); err == nil {
+			revision = next
+		}
+	}
 	r := &testRunner{
 		cs: d.Cluster.Clientset, env: d.Env, ns: d.Namespace, revision: revision,
 		progress: d.Progress, interval: d.Interval,
