@@ -90,8 +90,10 @@ func (d *Deployer) Current(ctx context.Context) (*release.Record, error) {
 // Deploy applies objs, the overlay rendered with versions, tracks them to
 // ready and records the release. Everything that can be checked before
 // applying is: annotations, the namespace, and a server-side dry run of
-// every object. A failed rollout is rolled back to the release deployed
-// before, unless NoRollback; the error is then a *RolloutError. A deploy
+// every object. Once the rollout is ready the post-deploy Tests run; one
+// that fails (*TestFailedError) fails the rollout. A failed rollout is
+// rolled back to the release deployed before, unless NoRollback; the
+// error is then a *RolloutError. A deploy
 // interrupted part way is recorded as such and left for the user to decide
 // (*InterruptedError); so is a rollout whose outcome an API outage hid
 // (*UnknownOutcomeError). A deploy that lost its lock writes nothing more
