@@ -27,7 +27,7 @@ func promoteCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			out, err := to.Promote(c.Context, from, nil)
+			out, err := to.Promote(c.Context, from, from.CheckTests)
 			if out == nil {
 				return promoteFailed(c, to, deployError(err))
 			}

@@ -37,7 +37,10 @@ type Deployer struct {
 	Check Check
 	// Source, when set, is the release of another environment a deploy
 	// promotes: its record names it.
-	Source   *release.Source
+	Source *release.Source
+	// Tests run once the rollout is ready (see posttest.go); one that
+	// fails fails the deploy as a failed rollout does.
+	Tests    []PostTest
 	Progress *ui.Progress
 }
 
@@ -87,8 +90,10 @@ func (d *Deployer) Current(ctx context.Context) (*release.Record, error) {
 // Deploy applies objs, the overlay rendered with versions, tracks them to
 // ready and records the release. Everything that can be checked before
 // applying is: annotations, the namespace, and a server-side dry run of
-// every object. A failed rollout is rolled back to the release deployed
-// before, unless NoRollback; the error is then a *RolloutError. A deploy
+// every object. Once the rollout is ready the post-deploy Tests run; one
+// that fails (*TestFailedError) fails the rollout. A failed rollout is
+// rolled back to the release deployed before, unless NoRollback; the
+// error is then a *RolloutError. A deploy
 // interrupted part way is recorded as such and left for the user to decide
 // (*InterruptedError); so is a rollout whose outcome an API outage hid
 // (*UnknownOutcomeError). A deploy that lost its lock writes nothing more
@@ -140,6 +145,13 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		out.Revision, out.Unchanged = current.Revision, true
 		d.step("nothing changed: revision %d stays deployed", current.Revision)
 		return out, d.forget(ctx, store, rec)
+	}
+	if out.Failure == nil && len(d.Tests) > 0 {
+		rec.Tests, out.Failure = d.runTests(ctx, rec.Revision)
+		out.Tests = rec.Tests
+		if lost := leaseLost(ctx); lost != nil {
+			return out, lost
+		}
 	}
 	settle(ctx, rec, out.Failure, "")
 	if err := d.finish(ctx, store, rec); err != nil {

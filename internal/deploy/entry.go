@@ -49,6 +49,9 @@ func (e *Environment) deploy(ctx context.Context, versions []Version, source *re
 		return nil, err
 	}
 	d.Source = source
+	if d.Tests, err = e.postTests(versions); err != nil {
+		return nil, err
+	}
 	return d.Deploy(ctx, versions, r.Objects, r.YAML)
 }
 

@@ -28,8 +28,11 @@ type Outcome struct {
 	Unchanged bool
 	Versions  []release.Service
 	Objects   []ObjectOutcome
-	// Failure is why the rollout failed; nil when it succeeded.
+	// Failure is why the rollout or a post-deploy test failed; nil when
+	// both succeeded.
 	Failure error
+	// Tests are the results of the post-deploy tests that ran.
+	Tests []release.TestResult
 	// Restored is the release an automatic rollback re-applied, and
 	// Rollback what that did; both nil when there was no rollback.
 	Restored *release.Record

@@ -58,6 +58,7 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 	}
 	d.compare(all, m.Registry)
 	d.dependencies(all)
+	m.Tests = d.tests(top, m)
 }
 
 func (d *decoder) service(f field, root string) (placed, bool) {
@@ -69,7 +70,7 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 		d.report(f.key, path, "must not be empty; a service needs dir, git, dockerBuilder and docker")
 		return placed{}, false
 	}
-	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts", "secrets", "timeout")
+	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts", "secrets", "timeout", "tests")
 	if o == nil {
 		return placed{}, false
 	}

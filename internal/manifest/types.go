@@ -31,6 +31,9 @@ type Manifest struct {
 	Signing *Signing
 	// Cleanup is what `x-platform cleanup` keeps; see cleanup.go.
 	Cleanup Cleanup
+	// Tests are the post-deploy tests of environments and services, in
+	// file order; see tests.go and TestsFor.
+	Tests []Test
 }
 
 // BuildkitEndpoint is one BuildKit daemon builds can run on.

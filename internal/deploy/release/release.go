@@ -72,8 +72,22 @@ type Record struct {
 	// PromotedFrom names the release of another environment whose images
 	// this one runs, when a promote made it; nil otherwise.
 	PromotedFrom *Source `json:"promotedFrom,omitempty"`
+	// Tests are the results of the last run of its post-deploy tests, in
+	// the order they ran; none when no test ran.
+	Tests []TestResult `json:"tests,omitempty"`
 	// Manifest is the rendered YAML that was applied.
 	Manifest []byte `json:"-"`
+}
+
+// TestResult is how one post-deploy test of a release ended.
+type TestResult struct {
+	Name   string    `json:"name"`
+	Passed bool      `json:"passed"`
+	Job    string    `json:"job,omitempty"` // the Job(s) of the run, comma-separated
+	Time   time.Time `json:"time"`
+	// Message says why a test failed: the failing container's reason and
+	// exit code, or a timeout.
+	Message string `json:"message,omitempty"`
 }
 
 // Source is the release a promote took its images from.

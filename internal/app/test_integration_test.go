@@ -1,0 +1,83 @@
+package app
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestIntegrationTestCommand: x-platform test reruns staging's
+// post-deploy tests against the release it runs, prints a table or a
+// JSON report, exits 1 when one fails (rolling nothing back) and 2 when
+// there is nothing to test.
+func TestIntegrationTestCommand(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, "ztest")
+	c.checkout()
+	commit := c.remotes["ztest"].Head(t, "master")
+	digest := c.push("ztest", commit)
+	manifest, err := os.ReadFile(filepath.Join(c.root, "x-platform.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.write("x-platform.yml", strings.Replace(string(manifest), "staging: {namespace: "+c.ns+"}",
+		"staging:\n    namespace: "+c.ns+"\n    tests:\n    - {name: smoke, kustomize: k8s/tests/smoke, timeout: 1m}\n", 1))
+	smoke := func(podLabels string) {
+		c.write("k8s/tests/smoke/kustomization.yaml", "resources: [job.yaml]\n")
+		c.write("k8s/tests/smoke/job.yaml", `apiVersion: batch/v1
+kind: Job
+metadata: {name: smoke}
+spec:
+  template:
+    metadata: {labels: `+podLabels+`}
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: smoke, image: ztest, command: [/smoke]}
+`)
+	}
+	smoke("{}")
+	test := func(format string, want int, args ...string) (string, string) {
+		t.Helper()
+		code, out, stderr := c.run(t.Context(), format, append([]string{"test", "--kubeconfig", c.env.Kubeconfig}, args...)...)
+		if code != want {
+			t.Fatalf("test %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, want, out, stderr)
+		}
+		return out, stderr
+	}
+
+	_, stderr := test("text", ExitUsage)
+	if !strings.Contains(stderr, "test needs --env") {
+		t.Errorf("test without --env: %s", stderr)
+	}
+	_, stderr = test("text", ExitUsage, "--env", "staging")
+	if !strings.Contains(stderr, "nothing is deployed to staging") {
+		t.Errorf("test before any deploy: %s", stderr)
+	}
+
+	c.deploy(ExitOK)
+	smoke(`{x-platform.test/exit-code: "4"}`)
+	out, stderr := test("json", ExitFailed, "--env", "staging")
+	var r TestReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("stdout is not a JSON report: %v\n%s", err, out)
+	}
+	if r.OK || r.Revision != 1 || len(r.Tests) != 1 || r.Tests[0].Passed || !strings.Contains(r.Tests[0].Message, "exit code 4") ||
+		!strings.Contains(r.Error, "post-deploy test smoke failed") {
+		t.Errorf("a failing rerun reported %+v", r)
+	}
+	if !strings.Contains(stderr, "test/smoke") || !strings.Contains(stderr, "job/"+r.Tests[0].Job+" created") {
+		t.Errorf("no progress of the test on stderr:\n%s", stderr)
+	}
+	if img, _ := c.image("ztest"); img != c.registry+"/ztest@"+digest {
+		t.Errorf("a failing rerun changed what runs: %s", img)
+	}
+
+	smoke("{}")
+	out, _ = test("text", ExitOK, "--env", "staging")
+	if !strings.Contains(out, "TEST") || !strings.Contains(out, "smoke") || !strings.Contains(out, "passed") {
+		t.Errorf("the table of a passing rerun:\n%s", out)
+	}
+}
