@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/x-platform/x-platform/internal/testenv"
 )
 
 // TestIntegrationTestCommand: x-platform test reruns staging's
@@ -70,6 +72,10 @@ spec:
 	}
 	if !strings.Contains(stderr, "test/smoke") || !strings.Contains(stderr, "job/"+r.Tests[0].Job+" created") {
 		t.Errorf("no progress of the test on stderr:\n%s", stderr)
+	}
+	// The test's pod logs are streamed to stderr as it runs.
+	if !strings.Contains(stderr, testenv.FakeLogLines[0]) || strings.Contains(stderr, "cannot be read") {
+		t.Errorf("the test's logs are not on stderr:\n%s", stderr)
 	}
 	if img, _ := c.image("ztest"); img != c.registry+"/ztest@"+digest {
 		t.Errorf("a failing rerun changed what runs: %s", img)
