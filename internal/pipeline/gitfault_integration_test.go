@@ -3,8 +3,11 @@ package pipeline
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,7 +19,7 @@ import (
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
-// TestIntegrationGitFetchFaults fetches a checkout from a real smart-HTTP
+// TestIntegrationGitFetchFaults clones and fetches a checkout from a real smart-HTTP
 // git server through a fault proxy: under each fault the sync either gets
 // through by retrying or fails within a bounded time with a message naming
 // the host, and the next sync, the fault gone, reaches the remote's head.
@@ -42,9 +45,20 @@ func TestIntegrationGitFetchFaults(t *testing.T) {
 		Manifest: &manifest.Manifest{Root: root}, Jobs: 1, Policy: policy,
 	}
 	sync := func() ui.ServiceResult { return p.SyncOnly(t.Context(), []*manifest.Service{svc})[0] }
-	if r := sync(); r.Action != ui.ActionSynced {
-		t.Fatalf("first clone = %+v", r)
+	// A first clone is retried too, and one that gives up leaves no folder.
+	fault.Fail(1000)
+	if r := sync(); r.Action != ui.ActionFailed || !strings.Contains(r.Error, "status code: 503") || !strings.Contains(r.Error, "after 4 attempts") {
+		t.Fatalf("first clone through 503s = %+v, want failed after 4 attempts", r)
 	}
+	if _, err := os.Stat(svc.AbsDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a failed first clone left %s behind: %v", svc.AbsDir, err)
+	}
+	fault.Clear()
+	fault.Fail(2)
+	if r := sync(); r.Action != ui.ActionSynced {
+		t.Fatalf("first clone through two 503s = %+v, want it cloned by retrying", r)
+	}
+	fault.Clear()
 
 	// A pack big enough to be cut and slowed mid-body: random, so that
 	// compression leaves it big.

@@ -48,9 +48,14 @@ func (p *Pipeline) fetch(ctx context.Context, req gitsync.Request) (bool, error)
 		return gitStatus(err)
 	})
 	if err != nil && retry.Transient(err) {
-		err = fmt.Errorf("%w (gave up on %s after %d attempts; try again later)", err, redact.URL(req.Remote), p.policy().Attempts)
+		err = gaveUp(err, req.Remote, p.policy().Attempts)
 	}
 	return fetched, err
+}
+
+// gaveUp says a transient failure of a git remote outlasted its attempts.
+func gaveUp(err error, remote string, attempts int) error {
+	return fmt.Errorf("%w (gave up on %s after %d attempts; try again later)", err, redact.URL(remote), attempts)
 }
 
 // gitStatus lets the policy read the status code of a git server's

@@ -289,15 +289,25 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 		p.Progress.Debugf(s.Name, "syncing %s at %s", redact.URL(s.Git.Remote), s.Git.Reference)
 		syncCtx, cancel := context.WithTimeout(ctx, p.policy().Deadline)
 		defer cancel()
-		c.res, c.err = p.Git.Sync(syncCtx, gitsync.Request{
-			Remote:    s.Git.URL,
-			Dir:       s.AbsDir,
-			Reference: s.Git.Reference,
-			Force:     p.Force,
-			BackupDir: p.backupDir(s),
-			Fetched:   c.fetched,
-			Notes:     p.notes(s),
+		// What fails transiently is the network part, a first clone or a
+		// fetch; a failed clone leaves the folder as it found it, and a
+		// fetch moves refs only once complete, so either may run again.
+		c.err = p.policy().Do(syncCtx, func(ctx context.Context) error {
+			var err error
+			c.res, err = p.Git.Sync(ctx, gitsync.Request{
+				Remote:    s.Git.URL,
+				Dir:       s.AbsDir,
+				Reference: s.Git.Reference,
+				Force:     p.Force,
+				BackupDir: p.backupDir(s),
+				Fetched:   c.fetched,
+				Notes:     p.notes(s),
+			})
+			return gitStatus(err)
 		})
+		if c.err != nil && retry.Transient(c.err) {
+			c.err = gaveUp(c.err, s.Git.URL, p.policy().Attempts)
+		}
 		if c.err != nil {
 			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.err)
 			return
