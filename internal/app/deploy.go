@@ -117,6 +117,9 @@ func historyCommand() *cli.Command {
 					rev.Status = string(release.Interrupted)
 					rev.Description += ": interrupted, no run holds the environment's lock, so the run applying it stopped (the next deploy or rollback records it so)"
 				}
+				if len(r.Tests) > 0 {
+					rev.Tests = testResults(r.Tests)
+				}
 				if p := r.PromotedFrom; p != nil {
 					rev.PromotedFrom = &ui.PromotedFrom{Env: p.Env, Revision: p.Revision}
 				}

@@ -33,6 +33,9 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 		Env:    out.Env, Namespace: out.Namespace, Revision: out.Revision, Unchanged: out.Unchanged,
 		Objects: objectResults(out.Objects),
 	}
+	if len(out.Tests) > 0 {
+		rep.Tests = testResults(out.Tests)
+	}
 	if runErr != nil {
 		rep.Error = runErr.Error()
 	}

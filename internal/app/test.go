@@ -5,31 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // TestReport is the result of `x-platform test` on stdout.
 type TestReport struct {
-	Command   string       `json:"command"`
-	OK        bool         `json:"ok"`
-	Env       string       `json:"env"`
-	Namespace string       `json:"namespace,omitempty"`
-	Revision  int          `json:"revision,omitempty"`
-	Tests     []TestResult `json:"tests"`
-	Error     string       `json:"error,omitempty"`
-}
-
-// TestResult is one post-deploy test in a TestReport.
-type TestResult struct {
-	Name    string `json:"name"`
-	Passed  bool   `json:"passed"`
-	Job     string `json:"job,omitempty"`
-	Message string `json:"message,omitempty"`
+	Command   string          `json:"command"`
+	OK        bool            `json:"ok"`
+	Env       string          `json:"env"`
+	Namespace string          `json:"namespace,omitempty"`
+	Revision  int             `json:"revision,omitempty"`
+	Tests     []ui.TestResult `json:"tests"`
+	Error     string          `json:"error,omitempty"`
 }
 
 func testCommand() *cli.Command {
@@ -46,10 +37,7 @@ func testCommand() *cli.Command {
 			if run == nil {
 				return testFailed(c, e.Name, deployError(err))
 			}
-			rep := TestReport{Command: "test", OK: err == nil && run.Passed(), Env: run.Env, Namespace: run.Namespace, Revision: run.Revision, Tests: []TestResult{}}
-			for _, r := range run.Results {
-				rep.Tests = append(rep.Tests, TestResult{Name: r.Name, Passed: r.Passed, Job: r.Job, Message: r.Message})
-			}
+			rep := TestReport{Command: "test", OK: err == nil && run.Passed(), Env: run.Env, Namespace: run.Namespace, Revision: run.Revision, Tests: testResults(run.Results)}
 			if err != nil {
 				rep.Error = err.Error()
 			}
@@ -64,7 +52,7 @@ func testCommand() *cli.Command {
 // testFailed reports a test run that could not start.
 func testFailed(c *cli.Context, env string, err error) error {
 	if c.String("output") == "json" && !errors.Is(err, context.Canceled) {
-		rep := TestReport{Command: "test", Env: env, Tests: []TestResult{}, Error: err.Error()}
+		rep := TestReport{Command: "test", Env: env, Tests: []ui.TestResult{}, Error: err.Error()}
 		if werr := writeTestReport(c, rep); werr != nil {
 			return werr
 		}
@@ -90,21 +78,14 @@ func writeTestTable(w io.Writer, r TestReport) error {
 		_, err := fmt.Fprintf(w, "%s revision %d: no post-deploy tests\n", r.Env, r.Revision)
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TEST\tRESULT\tJOB\tMESSAGE")
-	for _, t := range r.Tests {
-		result := "passed"
-		if !t.Passed {
-			result = "failed"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, result, orNone(t.Job), orNone(strings.ReplaceAll(t.Message, "\n", " ")))
-	}
-	return tw.Flush()
+	return ui.WriteTestTable(w, r.Tests)
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "-"
+// testResults are a release's test results as reports show them.
+func testResults(rs []release.TestResult) []ui.TestResult {
+	out := []ui.TestResult{}
+	for _, r := range rs {
+		out = append(out, ui.TestResult{Name: r.Name, Passed: r.Passed, Job: r.Job, Message: r.Message})
 	}
-	return s
+	return out
 }

@@ -59,7 +59,9 @@ spec:
 		t.Errorf("test before any deploy: %s", stderr)
 	}
 
-	c.deploy(ExitOK)
+	if r := c.deploy(ExitOK); len(r.Tests) != 1 || r.Tests[0].Name != "smoke" || !r.Tests[0].Passed {
+		t.Errorf("the deploy's report shows tests %+v, want smoke passed", r.Tests)
+	}
 	smoke(`{x-platform.test/exit-code: "4"}`)
 	out, stderr := test("json", ExitFailed, "--env", "staging")
 	var r TestReport
@@ -76,6 +78,9 @@ spec:
 	// The test's pod logs are streamed to stderr as it runs.
 	if !strings.Contains(stderr, testenv.FakeLogLines[0]) || strings.Contains(stderr, "cannot be read") {
 		t.Errorf("the test's logs are not on stderr:\n%s", stderr)
+	}
+	if h := c.history(); len(h.Revisions) != 1 || len(h.Revisions[0].Tests) != 1 || h.Revisions[0].Tests[0].Passed {
+		t.Errorf("history after a failing rerun: %+v, want revision 1 with smoke failed", h.Revisions)
 	}
 	if img, _ := c.image("ztest"); img != c.registry+"/ztest@"+digest {
 		t.Errorf("a failing rerun changed what runs: %s", img)

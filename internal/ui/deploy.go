@@ -46,7 +46,50 @@ type DeployReport struct {
 	RolledBackTo     int            `json:"rolledBackTo,omitempty"`
 	RollbackRevision int            `json:"rollbackRevision,omitempty"`
 	Objects          []ObjectResult `json:"objects"`
-	Error            string         `json:"error,omitempty"`
+	// Tests are the post-deploy tests that ran, in order; a failed one
+	// ends the run.
+	Tests []TestResult `json:"tests,omitempty"`
+	Error string       `json:"error,omitempty"`
+}
+
+// TestResult is one post-deploy test's outcome.
+type TestResult struct {
+	Name    string `json:"name"`
+	Passed  bool   `json:"passed"`
+	Job     string `json:"job,omitempty"`
+	Message string `json:"message,omitempty"` // why it failed
+}
+
+// WriteTestTable prints post-deploy test results for people.
+func WriteTestTable(w io.Writer, tests []TestResult) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TEST\tRESULT\tJOB\tMESSAGE")
+	for _, t := range tests {
+		result := "passed"
+		if !t.Passed {
+			result = "failed"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, result, orDash(t.Job), orDash(oneLine(t.Message)))
+	}
+	return tw.Flush()
+}
+
+// TestsSummary is a release's tests in a few words: "passed", "failed:
+// smoke", or "-" when none ran.
+func TestsSummary(tests []TestResult) string {
+	if len(tests) == 0 {
+		return "-"
+	}
+	var failed []string
+	for _, t := range tests {
+		if !t.Passed {
+			failed = append(failed, t.Name)
+		}
+	}
+	if len(failed) > 0 {
+		return "failed: " + strings.Join(failed, ",")
+	}
+	return "passed"
 }
 
 // WriteDocument prints any report as one indented JSON document.
@@ -75,6 +118,12 @@ func WriteDeployTable(w io.Writer, r DeployReport) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(r.Tests) > 0 {
+		fmt.Fprintln(w)
+		if err := WriteTestTable(w, r.Tests); err != nil {
+			return err
+		}
 	}
 	switch {
 	case r.Unchanged:
@@ -115,6 +164,8 @@ type Revision struct {
 	// PromotedFrom names the release of another environment a promote
 	// took the images from.
 	PromotedFrom *PromotedFrom `json:"promotedFrom,omitempty"`
+	// Tests are the release's post-deploy tests as last run.
+	Tests []TestResult `json:"tests,omitempty"`
 }
 
 // PromotedFrom is the source release of a promote.
@@ -135,14 +186,14 @@ type HistoryReport struct {
 // WriteHistoryTable prints a history report for people.
 func WriteHistoryTable(w io.Writer, r HistoryReport) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REVISION\tSTATUS\tDEPLOYED\tSERVICES\tDESCRIPTION")
+	fmt.Fprintln(tw, "REVISION\tSTATUS\tDEPLOYED\tSERVICES\tTESTS\tDESCRIPTION")
 	for _, rev := range r.Revisions {
 		var svcs []string
 		for _, s := range rev.Services {
 			svcs = append(svcs, s.Name+"@"+short(s.Commit))
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
-			orDash(strings.Join(svcs, ",")), oneLine(rev.Description))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
+			orDash(strings.Join(svcs, ",")), TestsSummary(rev.Tests), oneLine(rev.Description))
 	}
 	return tw.Flush()
 }

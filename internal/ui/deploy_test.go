@@ -53,6 +53,9 @@ func TestWriteDeployTable(t *testing.T) {
 		{"rolled back", DeployReport{Env: "staging", Revision: 3, RolledBackTo: 2, RollbackRevision: 4,
 			Objects: []ObjectResult{{Kind: "Deployment", Name: "a", Action: "configured", Rollout: "failed", Cause: "CrashLoopBackOff", Message: "pod a-1: back-off"}}},
 			[]string{"CrashLoopBackOff pod a-1: back-off", "revision 3 failed; revision 2 restored as revision 4"}},
+		{"a test failed", DeployReport{Env: "staging", Revision: 3, RolledBackTo: 2, RollbackRevision: 4,
+			Tests: []TestResult{{Name: "smoke", Passed: true, Job: "smoke-r3-ab"}, {Name: "e2e", Job: "e2e-r3-cd", Message: "container e2e: Error, exit code 3"}}},
+			[]string{"TEST   RESULT  JOB          MESSAGE", "smoke  passed  smoke-r3-ab  -", "e2e    failed  e2e-r3-cd    container e2e: Error, exit code 3"}},
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
@@ -77,6 +80,20 @@ func TestWriteHistoryAndDiff(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "zbackend@0123456789ab") || !strings.Contains(buf.String(), "deployed") {
 		t.Errorf("history table:\n%s", buf.String())
+	}
+	for _, tc := range []struct {
+		tests []TestResult
+		want  string
+	}{
+		{nil, "-"},
+		{[]TestResult{{Name: "smoke", Passed: true}}, "passed"},
+		{[]TestResult{{Name: "smoke", Passed: true}, {Name: "e2e"}, {Name: "load"}}, "failed: e2e,load"},
+	} {
+		buf.Reset()
+		h.Revisions[0].Tests = tc.tests
+		if err := WriteHistoryTable(&buf, h); err != nil || !strings.Contains(buf.String(), "  "+tc.want+"  ") {
+			t.Errorf("history table with tests %+v, want %q:\n%s", tc.tests, tc.want, buf.String())
+		}
 	}
 	buf.Reset()
 	if err := WriteDiffText(&buf, DiffReport{Env: "staging"}); err != nil || buf.String() != "staging: no changes\n" {
