@@ -136,6 +136,7 @@ func commands() []*cli.Command {
 	cmds = append(cmds, cleanupCommand())
 	cmds = append(cmds, promoteCommand())
 	cmds = append(cmds, statusCommand())
+	cmds = append(cmds, previewCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}
