@@ -187,7 +187,7 @@ func (v *previews) gone(ns string) bool {
 // has runs that service built from the branch and the other at its pin; it
 // is listed, redeployed with a new ttl, a second preview expires and gc
 // collects only that one, and delete refuses a named environment's
-// namespace.
+// namespace, and a template that would share an object is refused.
 func TestIntegrationPreview(t *testing.T) {
 	v := newPreviews(t, "zfront", "zback")
 	branchHead := v.remotes["zfront"].Commit(t, "feature/x", map[string]string{"README.md": "on the branch\n"}, "a change on the branch")
@@ -287,6 +287,20 @@ func TestIntegrationPreview(t *testing.T) {
 		}
 	}
 	v.x(ExitUsage, "text", "preview", "delete", v.prefix+"-absent")
+
+	// A template with a cluster-scoped object would share it among previews:
+	// refused before the preview's namespace is made.
+	overlay := filepath.Join(v.root, "k8s/overlays/preview")
+	writeFile(t, filepath.Join(overlay, "role.yaml"), "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: "+v.prefix+"}\nrules: []\n")
+	writeFile(t, filepath.Join(overlay, "kustomization.yaml"), "resources: [../../base/zfront, ../../base/zback, role.yaml]\n")
+	_, stderr = v.x(ExitUsage, "json", "deploy", "--preview", "shared", "--timeout", "90s")
+	if !strings.Contains(stderr, "is cluster-scoped") {
+		t.Errorf("a template with a ClusterRole: %s", stderr)
+	}
+	if _, err := v.cs.CoreV1().Namespaces().Get(t.Context(), v.prefix+"-shared", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("a refused preview made its namespace: %v", err)
+	}
+
 	v.x(ExitOK, "text", "preview", "delete", first)
 	if !v.gone(first) {
 		t.Error("preview delete left the namespace")
