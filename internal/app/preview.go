@@ -61,6 +61,10 @@ func deployPreview(c *cli.Context) error {
 	if err := wireEnv(c, m, e, "deploy"); err != nil {
 		return err
 	}
+	// Refusals come before builds that may take minutes.
+	if err := e.CheckPreview(c.Context, p); err != nil {
+		return deployFailed(c, e, deployError(err))
+	}
 	branched, err := buildBranch(c, m, p.Branch)
 	if err != nil {
 		return deployFailed(c, e, err)

@@ -37,6 +37,8 @@ type Preview struct {
 	Branched []string
 	Created  time.Time
 	Expires  time.Time
+	// TTL is how long a deploy of the preview makes it live from then on.
+	TTL time.Duration
 	// Revision and Status are those of the preview's last release record;
 	// 0 and "" when it has none.
 	Revision int
@@ -95,7 +97,30 @@ func OpenPreview(m *manifest.Manifest, t Target, branch string, ttl time.Duratio
 	}
 	e := &Environment{Manifest: m, Name: ns, Root: root, Settings: settings, Kubeconfig: t.Kubeconfig}
 	e.Renderer = &previewOverlay{inner: Overlays(root), template: tmpl.Name, namespace: ns}
-	return e, &Preview{Name: ns, Branch: branch, Template: tmpl.Name, Expires: time.Now().Add(ttl)}, nil
+	return e, &Preview{Name: ns, Branch: branch, Template: tmpl.Name, TTL: ttl, Expires: time.Now().Add(ttl)}, nil
+}
+
+// CheckPreview finds, before anything is built, what would refuse the
+// preview p of e: a namespace shared with another environment, a template
+// object outside the preview's namespace, a namespace of the preview's
+// name that is not this preview's. It changes nothing.
+func (e *Environment) CheckPreview(ctx context.Context, p *Preview) error {
+	if err := e.checkOwnNamespace(); err != nil {
+		return err
+	}
+	r, err := e.layout()
+	if err != nil {
+		return err
+	}
+	cl, err := e.connect(ctx)
+	if err != nil {
+		return err
+	}
+	if err := previewScope(cl.Mapper, p.Name, r.Objects); err != nil {
+		return err
+	}
+	_, err = previewNamespace(ctx, cl.Clientset, p)
+	return err
 }
 
 // DeployPreview deploys every service of the platform to the preview p of
@@ -138,6 +163,7 @@ func (e *Environment) DeployPreview(ctx context.Context, p *Preview, branched []
 	for _, v := range branched {
 		p.Branched = append(p.Branched, v.Name)
 	}
+	p.Expires = time.Now().Add(p.TTL) // counted from the deploy, not from before the builds
 	e.step("preview %s of branch %s expires at %s", p.Name, p.Branch, p.Expires.UTC().Format(time.RFC3339))
 	if err := ensurePreviewNamespace(ctx, cl.Clientset, p, time.Now()); err != nil {
 		return nil, err

@@ -37,9 +37,11 @@ func ensurePreviewNamespace(ctx context.Context, cs kubernetes.Interface, p *Pre
 		ServicesAnnotation: strings.Join(p.Branched, ","),
 		TemplateAnnotation: p.Template,
 	}
-	live, err := nss.Get(ctx, p.Name, metav1.GetOptions{})
+	live, err := previewNamespace(ctx, cs, p)
 	switch {
-	case apierrors.IsNotFound(err):
+	case err != nil:
+		return err
+	case live == nil:
 		annotations[CreatedAnnotation] = now.UTC().Format(time.RFC3339)
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 			Name: p.Name, Labels: map[string]string{PreviewLabel: "true"}, Annotations: annotations,
@@ -49,17 +51,6 @@ func ensurePreviewNamespace(ctx context.Context, cs kubernetes.Interface, p *Pre
 		}
 		p.Created = now
 		return nil
-	case err != nil:
-		return fmt.Errorf("reading namespace %s: %w", p.Name, err)
-	}
-	if live.Labels[PreviewLabel] != "true" {
-		return &ConfigError{&NotPreviewError{Namespace: p.Name, Why: "it exists without the label " + PreviewLabel + "=true"}}
-	}
-	if b := live.Annotations[BranchAnnotation]; b != "" && b != p.Branch {
-		return &ConfigError{fmt.Errorf("namespace %s is the preview of branch %s, whose name makes the same namespace as %s: delete it first (x-platform preview delete %s)", p.Name, b, p.Branch, p.Name)}
-	}
-	if live.DeletionTimestamp != nil {
-		return fmt.Errorf("the preview %s is being deleted: deploy it again once it is gone", p.Name)
 	}
 	if live.Annotations[CreatedAnnotation] == "" {
 		annotations[CreatedAnnotation] = now.UTC().Format(time.RFC3339)
@@ -76,6 +67,27 @@ func ensurePreviewNamespace(ctx context.Context, cs kubernetes.Interface, p *Pre
 		return fmt.Errorf("refreshing the expiry of preview %s: %w", p.Name, err)
 	}
 	return nil
+}
+
+// previewNamespace reads p's namespace: nil when there is none yet, an
+// error when it is not p's to deploy to.
+func previewNamespace(ctx context.Context, cs kubernetes.Interface, p *Preview) (*corev1.Namespace, error) {
+	live, err := cs.CoreV1().Namespaces().Get(ctx, p.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading namespace %s: %w", p.Name, err)
+	case live.Labels[PreviewLabel] != "true":
+		return nil, &ConfigError{&NotPreviewError{Namespace: p.Name, Why: "it exists without the label " + PreviewLabel + "=true"}}
+	}
+	if b := live.Annotations[BranchAnnotation]; b != "" && b != p.Branch {
+		return nil, &ConfigError{fmt.Errorf("namespace %s is the preview of branch %s, whose name makes the same namespace as %s: delete it first (x-platform preview delete %s)", p.Name, b, p.Branch, p.Name)}
+	}
+	if live.DeletionTimestamp != nil {
+		return nil, fmt.Errorf("the preview %s is being deleted: deploy it again once it is gone", p.Name)
+	}
+	return live, nil
 }
 
 // previewOf reads a preview's namespace into a Preview.
