@@ -54,3 +54,38 @@ func TestPreviewReports(t *testing.T) {
 		t.Errorf("empty list as JSON: %s", doc.String())
 	}
 }
+
+func TestPreviewUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := dir + "/x-platform.yml"
+	writeFile(t, file, `registry: 127.0.0.1:5000/x
+services:
+  zbackend:
+    dir: src/zbackend
+    git: {remote: "file:///srv/git/zbackend.git", reference: main}
+    dockerBuilder: {image: busybox, workdir: /src}
+    docker: {image: zbackend}
+`)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"deploy", "--preview", "feature/x"}, `namespace: "preview-{branch}"`},
+		{[]string{"deploy", "--preview", "feature/x", "--env", "staging"}, "--preview takes no --env"},
+		{[]string{"deploy", "--preview", "feature/x", "--services", "zbackend"}, "--preview takes no --services"},
+		{[]string{"deploy", "--preview", "feature/x", "--ttl", "-1h"}, "--ttl must be a positive duration"},
+		{[]string{"deploy", "--env", "staging", "--ttl", "1h"}, "--ttl goes with --preview"},
+		{[]string{"preview"}, "preview needs a command"},
+		{[]string{"preview", "delete"}, "preview delete takes one preview NAME"},
+		{[]string{"preview", "list", "extra"}, "takes no arguments"},
+		{[]string{"preview", "gc", "--bogus"}, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		code := Run(t.Context(), append([]string{"x-platform", "--file", file}, tt.args...), Streams{In: strings.NewReader(""), Out: &out, Err: &errOut})
+		if code != ExitUsage || !strings.Contains(errOut.String(), tt.want) || out.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 saying %q", tt.args, code, out.String(), errOut.String(), tt.want)
+		}
+	}
+}
