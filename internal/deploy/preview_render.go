@@ -74,11 +74,41 @@ func intoNamespace(objs []*unstructured.Unstructured, template, ns string) error
 		default:
 			errs = append(errs, fmt.Errorf("%s: names namespace %s, not the template's own", object.RefOf(u), cur))
 		}
+		if u.GetKind() == "RoleBinding" {
+			errs = append(errs, moveSubjects(u, own, ns)...)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("the preview template %s cannot be a preview, which never shares objects with another environment: %w", template, errors.Join(errs...))
 	}
 	return nil
+}
+
+// moveSubjects moves a RoleBinding's subjects of the template's namespace
+// (as kustomize's namespace: sets them) into the preview's; a subject of
+// another namespace is refused like an object there.
+func moveSubjects(u *unstructured.Unstructured, own, ns string) []error {
+	subjects, _, _ := unstructured.NestedSlice(u.Object, "subjects")
+	var errs []error
+	for _, s := range subjects {
+		m, ok := s.(map[string]any)
+		if !ok {
+			continue
+		}
+		switch cur, _ := m["namespace"].(string); {
+		case cur == "":
+		case cur == own:
+			m["namespace"] = ns
+		default:
+			errs = append(errs, fmt.Errorf("%s: binds a subject of namespace %s, not the template's own", object.RefOf(u), cur))
+		}
+	}
+	if len(subjects) > 0 {
+		if err := unstructured.SetNestedSlice(u.Object, subjects, "subjects"); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", object.RefOf(u), err))
+		}
+	}
+	return errs
 }
 
 func isNamespaceObject(u *unstructured.Unstructured) bool {

@@ -26,6 +26,17 @@ func obj(apiVersion, kind, ns, name string) *unstructured.Unstructured {
 	return u
 }
 
+// binding is a RoleBinding in ns of the ServiceAccounts sa of subjectNS
+// and of one that names no namespace.
+func binding(ns, subjectNS string) *unstructured.Unstructured {
+	u := obj("rbac.authorization.k8s.io/v1", "RoleBinding", ns, "b")
+	u.Object["subjects"] = []any{
+		map[string]any{"kind": "ServiceAccount", "name": "sa", "namespace": subjectNS},
+		map[string]any{"kind": "Group", "name": "devs"},
+	}
+	return u
+}
+
 func TestIntoNamespace(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -43,6 +54,16 @@ func TestIntoNamespace(t *testing.T) {
 			name:   "objects that name no namespace are left to the deploy's",
 			objs:   []*unstructured.Unstructured{obj("apps/v1", "Deployment", "", "a"), obj("v1", "ConfigMap", "", "c")},
 			wantNS: []string{"", ""},
+		},
+		{
+			name:   "a RoleBinding's subjects of the template's namespace move too",
+			objs:   []*unstructured.Unstructured{binding("tmpl", "tmpl"), obj("v1", "ServiceAccount", "tmpl", "sa")},
+			wantNS: []string{"preview-x", "preview-x"},
+		},
+		{
+			name:    "a RoleBinding of a subject elsewhere is refused",
+			objs:    []*unstructured.Unstructured{binding("tmpl", "staging")},
+			wantErr: "binds a subject of namespace staging",
 		},
 		{
 			name:    "an object of another namespace is refused",
@@ -69,6 +90,14 @@ func TestIntoNamespace(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, o := range tt.objs {
+				if o.GetKind() == "RoleBinding" {
+					subjects, _, _ := unstructured.NestedSlice(o.Object, "subjects")
+					for _, s := range subjects {
+						if got := s.(map[string]any)["namespace"]; got != nil && got != "preview-x" {
+							t.Errorf("RoleBinding subject in namespace %v", got)
+						}
+					}
+				}
 				got := o.GetNamespace()
 				if isNamespaceObject(o) {
 					got = o.GetName()
