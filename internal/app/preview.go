@@ -13,7 +13,9 @@ import (
 	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -82,7 +84,17 @@ func deployPreview(c *cli.Context) error {
 // versions of the branch's services.
 func buildBranch(c *cli.Context, m *manifest.Manifest, branch string) ([]deploy.Version, error) {
 	prog := progress(c)
-	onBranch, err := deploy.BranchServices(c.Context, m.Services, branch, gitsync.LsRemote)
+	policy, err := retry.FromEnv()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	pipeline.InstallGitTransport(policy) // listings retry and time out as fetches do
+	list := func(ctx context.Context, remote string) (map[string]string, error) {
+		ctx, cancel := context.WithTimeout(ctx, policy.WithDefaults().Deadline)
+		defer cancel()
+		return gitsync.LsRemote(ctx, remote)
+	}
+	onBranch, err := deploy.BranchServices(c.Context, m.Services, branch, list)
 	if err != nil {
 		return nil, err
 	}
