@@ -137,6 +137,7 @@ func commands() []*cli.Command {
 	cmds = append(cmds, promoteCommand())
 	cmds = append(cmds, statusCommand())
 	cmds = append(cmds, testCommand())
+	cmds = append(cmds, previewCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}

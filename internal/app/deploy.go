@@ -39,8 +39,11 @@ func deployCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "deploy",
 		Usage: "render the environment's overlay with the services' images pinned by digest, apply it, track the rollout, record the release",
-		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), lockedFlag(), localFlag()), rolloutFlags()...),
+		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), lockedFlag(), localFlag()), append(rolloutFlags(), previewFlags()...)...),
 		Action: func(c *cli.Context) error {
+			if c.IsSet("preview") || c.IsSet("ttl") {
+				return deployPreview(c)
+			}
 			e, err := openEnv(c, "deploy")
 			if err != nil {
 				return err

@@ -42,10 +42,18 @@ func openEnv(c *cli.Context, command string) (*deploy.Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s, _ := m.Environment(name); s.Preview != nil && command != "render" {
+		return nil, usageError{fmt.Errorf("environment %s is the preview template: deploy a preview of a branch with --preview BRANCH instead (see x-platform preview --help)", name)}
+	}
 	e, err := deploy.Open(m, deploy.Target{Env: name, Kubeconfig: c.String("kubeconfig"), Context: c.String("context"), Namespace: c.String("namespace")})
 	if err != nil {
 		return nil, usageError{err}
 	}
+	return e, wireEnv(c, m, e, command)
+}
+
+// wireEnv wires the command's flags and the real clients into e.
+func wireEnv(c *cli.Context, m *manifest.Manifest, e *deploy.Environment, command string) error {
 	e.Progress, e.Locked = progress(c), c.Bool("locked")
 	e.Rollout = deploy.Rollout{Timeout: c.Duration("timeout"), NoRollback: c.Bool("no-rollback"), ForceConflicts: c.Bool("force-conflicts"), HistoryMax: c.Int("history-max")}
 	if c.Bool("sync") {
@@ -56,19 +64,19 @@ func openEnv(c *cli.Context, command string) (*deploy.Environment, error) {
 	case err == nil:
 		e.Images = reg
 	case resolvesImages(command) && !e.Locked:
-		return nil, err
+		return err
 	}
 	// Otherwise a registry that cannot be set up only loses the check
 	// before a rollback, unless the environment requires signatures.
 	if e.Settings.RequireSignatures {
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if e.Check, err = signatureCheck(m, e.Name, reg); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return e, nil
+	return nil
 }
 
 // resolvesImages tells the commands that ask the registry for the images

@@ -67,7 +67,14 @@ func runStatus(c *cli.Context) error {
 	}
 	envs := c.StringSlice("env")
 	if len(envs) == 0 {
-		if envs = render.Envs(m.Root + "/" + KustomizeDir); len(envs) == 0 {
+		// Every overlay but the preview template, which is no environment.
+		tmpl, _ := m.PreviewTemplate()
+		for _, env := range render.Envs(m.Root + "/" + KustomizeDir) {
+			if env != tmpl.Name {
+				envs = append(envs, env)
+			}
+		}
+		if len(envs) == 0 {
 			return usageError{fmt.Errorf("no environments: %s/overlays holds no overlay", KustomizeDir)}
 		}
 	}

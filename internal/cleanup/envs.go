@@ -29,6 +29,10 @@ type Connect func(ctx context.Context, env manifest.Environment) (Environment, e
 // entry, so the two never disagree on the namespace.
 func KubeConnect(m *manifest.Manifest, kubeconfig string) Connect {
 	return func(ctx context.Context, env manifest.Environment) (Environment, error) {
+		if env.Preview != nil {
+			// The template is no environment: its previews are.
+			return deploy.OpenPreviews(ctx, m, deploy.Target{Kubeconfig: kubeconfig})
+		}
 		// Connecting first makes a bad kubeconfig a configuration error
 		// whether or not the environment has an overlay.
 		cl, err := kube.Connect(ctx, kube.Options{Kubeconfig: kubeconfig, Context: env.Context, Namespace: env.Namespace})

@@ -33,6 +33,9 @@ type Environment struct {
 	Manifest *manifest.Manifest
 	// Name is the environment; its overlay is <Root>/overlays/<Name>.
 	Name string
+	// Template, for a preview, is the environment it is made from: its
+	// overlay is rendered and its post-deploy tests run.
+	Template string
 	// Root is the kustomize root, the folder holding base/ and overlays/.
 	Root string
 	// Settings are the environment's context and namespace, as the target
@@ -235,4 +238,12 @@ func (e *Environment) step(format string, args ...any) {
 	if e.Progress != nil {
 		e.Progress.Stepf(stepPrefix, format, args...)
 	}
+}
+
+// testsEnv is the environment whose post-deploy tests e runs.
+func (e *Environment) testsEnv() string {
+	if e.Template != "" {
+		return e.Template
+	}
+	return e.Name
 }

@@ -46,7 +46,7 @@ func (e *TestFailedError) Error() string {
 // image test. A test that cannot be made is a *ConfigError.
 func (e *Environment) postTests(versions []Version) ([]PostTest, error) {
 	var out []PostTest
-	for _, t := range e.Manifest.TestsFor(e.Name) {
+	for _, t := range e.Manifest.TestsFor(e.testsEnv()) {
 		pt := PostTest{Name: t.Name, Timeout: t.RunTimeout()}
 		if t.Kustomize != "" {
 			jobs, err := renderTestJobs(filepath.Join(e.Manifest.Root, filepath.FromSlash(t.Kustomize)))

@@ -124,7 +124,7 @@ func (e *Environment) CheckTests(_ context.Context, rec *release.Record) error {
 		results[r.Name] = r
 	}
 	var problems []string
-	for _, t := range e.Manifest.TestsFor(e.Name) {
+	for _, t := range e.Manifest.TestsFor(e.testsEnv()) {
 		r, ok := results[t.Name]
 		switch {
 		case !ok:

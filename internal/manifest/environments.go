@@ -22,6 +22,9 @@ type Environment struct {
 	RequireSignatures bool
 	// Protected refuses images built from working folders (--local).
 	Protected bool
+	// Preview, when set, makes the entry the template of preview
+	// environments rather than an environment itself; see preview.go.
+	Preview *Preview
 }
 
 // Environment returns the named environment, and whether the manifest lists it.
@@ -44,12 +47,13 @@ func (d *decoder) environments(top *object, signing *Signing) []Environment {
 		return nil
 	}
 	var envs []Environment
+	written := map[string]*yaml.Node{} // where namespaces and preview templates were written
 	for _, ef := range d.fields(f.val, "environments", true) {
 		path := join("environments", ef.name)
 		d.check(ef.key, path, environmentNameProblem(ef.name))
 		env := Environment{Name: ef.name}
 		if !isNull(ef.val) {
-			o := d.object(ef.key, ef.val, path, "context", "namespace", "requireSignatures", "protected", "tests")
+			o := d.object(ef.key, ef.val, path, "context", "namespace", "requireSignatures", "protected", "tests", "preview")
 			if o == nil {
 				continue
 			}
@@ -59,9 +63,16 @@ func (d *decoder) environments(top *object, signing *Signing) []Environment {
 			env.Namespace = ns
 			env.RequireSignatures = d.requireSignatures(o, signing)
 			env.Protected = d.protected(o)
+			if env.Preview = d.preview(o); env.Preview != nil {
+				written["preview:"+ef.name] = o.fields["preview"].key
+			}
+			if ns != "" {
+				written[ef.name] = o.fields["namespace"].val
+			}
 		}
 		envs = append(envs, env)
 	}
+	d.previews(envs, written)
 	return envs
 }
 

@@ -1,0 +1,208 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/ui"
+)
+
+// previewReport is the result of a preview command on stdout.
+type previewReport struct {
+	Command  string          `json:"command"`
+	OK       bool            `json:"ok"`
+	DryRun   bool            `json:"dryRun,omitempty"`
+	Previews []previewResult `json:"previews"`
+	Error    string          `json:"error,omitempty"`
+}
+
+// previewResult is one preview as the commands report it.
+type previewResult struct {
+	Name        string    `json:"name"`
+	Branch      string    `json:"branch"`
+	Template    string    `json:"template,omitempty"`
+	Services    []string  `json:"services"` // built from the branch
+	Created     time.Time `json:"created"`
+	Expires     time.Time `json:"expires,omitzero"`
+	Expired     bool      `json:"expired"`
+	Revision    int       `json:"revision,omitempty"`
+	Status      string    `json:"status,omitempty"`
+	Terminating bool      `json:"terminating,omitempty"`
+	// Action is what delete and gc did: deleted, or would-delete (--dry-run).
+	Action string `json:"action,omitempty"`
+}
+
+func previewCommand() *cli.Command {
+	cluster := func() []cli.Flag {
+		return []cli.Flag{
+			&cli.StringFlag{Name: "context", Usage: "kubeconfig context (default: the preview template's in the manifest, else the current one)"},
+			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
+		}
+	}
+	sub := []*cli.Command{
+		{
+			Name: "list", Usage: "list the previews of the cluster: branch, services built from it, created, expires, last revision",
+			Flags: cluster(), Action: previewList, OnUsageError: onUsageError,
+		},
+		{
+			Name: "delete", Usage: "delete a preview's namespace with its objects and release records", ArgsUsage: "NAME",
+			Flags: cluster(), Action: previewDelete, OnUsageError: onUsageError,
+		},
+		{
+			Name: "gc", Usage: "delete the previews whose ttl ran out",
+			Flags:  append(cluster(), &cli.BoolFlag{Name: "dry-run", Usage: "list the expired previews, delete nothing"}),
+			Action: previewGC, OnUsageError: onUsageError,
+		},
+	}
+	return &cli.Command{
+		Name:        "preview",
+		Usage:       "list, delete and expire preview environments (deploy one with deploy --preview BRANCH)",
+		Subcommands: sub,
+		Action: func(c *cli.Context) error {
+			return usageError{fmt.Errorf("preview needs a command: list, delete NAME or gc (got %q)", c.Args().Slice())}
+		},
+	}
+}
+
+// openPreviews connects to the previews' cluster.
+func openPreviews(c *cli.Context) (*deploy.Previews, error) {
+	m, err := loadManifest(c)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := deploy.OpenPreviews(c.Context, m, deploy.Target{Kubeconfig: c.String("kubeconfig"), Context: c.String("context")})
+	if err != nil {
+		return nil, deployError(err)
+	}
+	return ps, nil
+}
+
+func previewList(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageError{fmt.Errorf("preview list takes no arguments (got %q)", c.Args().Slice())}
+	}
+	ps, err := openPreviews(c)
+	if err != nil {
+		return err
+	}
+	list, err := ps.List(c.Context)
+	if err != nil {
+		return err
+	}
+	return writePreviews(c, previewReport{Command: "preview list", OK: true, Previews: previewResults(list, "")})
+}
+
+func previewDelete(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usageError{fmt.Errorf("preview delete takes one preview NAME (see preview list), got %q", c.Args().Slice())}
+	}
+	ps, err := openPreviews(c)
+	if err != nil {
+		return err
+	}
+	p, err := ps.Delete(c.Context, c.Args().First())
+	if err != nil {
+		return deployError(err)
+	}
+	progress(c).Stepf("", "deleted preview %s (branch %s): its namespace goes with its objects and release records", p.Name, p.Branch)
+	return writePreviews(c, previewReport{Command: "preview delete", OK: true, Previews: previewResults([]deploy.Preview{p}, "deleted")})
+}
+
+func previewGC(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageError{fmt.Errorf("preview gc takes no arguments (got %q)", c.Args().Slice())}
+	}
+	ps, err := openPreviews(c)
+	if err != nil {
+		return err
+	}
+	dry := c.Bool("dry-run")
+	expired, runErr := ps.Collect(c.Context, time.Now(), dry)
+	action := "deleted"
+	if dry {
+		action = "would-delete"
+	}
+	rep := previewReport{Command: "preview gc", OK: runErr == nil, DryRun: dry, Previews: previewResults(expired, action)}
+	if runErr != nil {
+		rep.Error = runErr.Error()
+	}
+	if err := writePreviews(c, rep); err != nil {
+		return err
+	}
+	return deployError(runErr)
+}
+
+func previewResults(list []deploy.Preview, action string) []previewResult {
+	now := time.Now()
+	out := make([]previewResult, len(list))
+	for i, p := range list {
+		out[i] = previewResult{
+			Name: p.Name, Branch: p.Branch, Template: p.Template, Services: append([]string{}, p.Branched...),
+			Created: p.Created.UTC(), Expires: p.Expires.UTC(), Expired: p.Expired(now),
+			Revision: p.Revision, Status: string(p.Status), Terminating: p.Terminating, Action: action,
+		}
+	}
+	return out
+}
+
+func writePreviews(c *cli.Context, rep previewReport) error {
+	var err error
+	if c.String("output") == "json" {
+		err = writePreviewJSON(c.App.Writer, rep)
+	} else {
+		err = writePreviewTable(c.App.Writer, rep)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
+}
+
+func writePreviewJSON(w io.Writer, rep previewReport) error {
+	if rep.Previews == nil {
+		rep.Previews = []previewResult{}
+	}
+	return ui.WriteDocument(w, rep)
+}
+
+func writePreviewTable(w io.Writer, rep previewReport) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	header := "NAME\tBRANCH\tFROM BRANCH\tCREATED\tEXPIRES\tREVISION\tSTATUS"
+	if rep.Command != "preview list" {
+		header += "\tACTION"
+	}
+	fmt.Fprintln(tw, header)
+	for _, p := range rep.Previews {
+		services, rev, status, expires := strings.Join(p.Services, ","), "-", p.Status, "-"
+		if services == "" {
+			services = "-"
+		}
+		if p.Revision > 0 {
+			rev = fmt.Sprint(p.Revision)
+		}
+		switch {
+		case p.Terminating:
+			status = "terminating"
+		case status == "":
+			status = "-"
+		}
+		if !p.Expires.IsZero() {
+			expires = p.Expires.Format(time.RFC3339)
+			if p.Expired {
+				expires += " (expired)"
+			}
+		}
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", p.Name, p.Branch, services, p.Created.Format(time.RFC3339), expires, rev, status)
+		if rep.Command != "preview list" {
+			line += "\t" + p.Action
+		}
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
