@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -43,7 +44,7 @@ func TestIntegrationDeployCrashLoopRollsBack(t *testing.T) {
 	if !failed {
 		t.Errorf("no object reports zbackend failing with CrashLoopBackOff: %+v", r.Objects)
 	}
-	for _, want := range []string{"CrashLoopBackOff", "rolled back to revision 1", "logs of pod/zbackend-"} {
+	for _, want := range []string{"CrashLoopBackOff", "rolled back to revision 1", "last lines of pod/zbackend-", "log | " + testenv.FakeLogLines[1]} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q", want)
 		}

@@ -154,11 +154,7 @@ func TestIntegrationPostDeployTestFails(t *testing.T) {
 func TestIntegrationTestRerunAndPromote(t *testing.T) {
 	l := newLive(t, "a")
 	l.push("a", oldA)
-	prodNS := l.withProduction()
-	staging, _ := l.open()
-	if _, err := staging.Deploy(t.Context(), l.m.Services); err != nil {
-		t.Fatalf("deploying staging: %v", err)
-	}
+	staging, prodNS := l.stagingDeployed()
 	promote := func() (*Outcome, error) {
 		staging, _ := l.open()
 		return l.openProduction(prodNS).Promote(t.Context(), staging, staging.CheckTests)

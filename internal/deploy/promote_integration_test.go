@@ -17,6 +17,19 @@ import (
 
 // withProduction gives the live platform a production environment in a
 // namespace of its own, its overlay naming the same bases as staging's.
+// stagingDeployed adds production to l and deploys staging as the
+// checkouts are; it returns staging, opened afresh, and production's
+// namespace.
+func (l *live) stagingDeployed() (*Environment, string) {
+	l.t.Helper()
+	prodNS := l.withProduction()
+	staging, _ := l.open()
+	if _, err := staging.Deploy(l.t.Context(), l.m.Services); err != nil {
+		l.t.Fatalf("deploying staging: %v", err)
+	}
+	return staging, prodNS
+}
+
 func (l *live) withProduction() string {
 	l.t.Helper()
 	ns := l.cluster.Namespace(l.t)
@@ -62,11 +75,7 @@ func TestIntegrationPromote(t *testing.T) {
 	l := newLive(t, "a", "b")
 	da := l.push("a", oldA)
 	db := l.push("b", oldB)
-	prodNS := l.withProduction()
-	staging, _ := l.open()
-	if _, err := staging.Deploy(t.Context(), l.m.Services); err != nil {
-		t.Fatalf("deploying staging: %v", err)
-	}
+	staging, prodNS := l.stagingDeployed()
 	// Another commit is checked out now: promote must not look.
 	l.push("a", newA)
 	l.at = checkouts{}
@@ -106,11 +115,7 @@ func TestIntegrationPromote(t *testing.T) {
 func TestIntegrationPromoteRefusesUnhealthySource(t *testing.T) {
 	l := newLive(t, "a")
 	l.push("a", oldA)
-	prodNS := l.withProduction()
-	staging, _ := l.open()
-	if _, err := staging.Deploy(t.Context(), l.m.Services); err != nil {
-		t.Fatalf("deploying staging: %v", err)
-	}
+	staging, prodNS := l.stagingDeployed()
 	refused := func(what string, check SourceCheck, want string) {
 		t.Helper()
 		staging, _ := l.open()
@@ -160,11 +165,7 @@ patches:
 func TestIntegrationPromoteCheck(t *testing.T) {
 	l := newLive(t, "a")
 	l.push("a", oldA)
-	prodNS := l.withProduction()
-	staging, _ := l.open()
-	if _, err := staging.Deploy(t.Context(), l.m.Services); err != nil {
-		t.Fatalf("deploying staging: %v", err)
-	}
+	staging, prodNS := l.stagingDeployed()
 	staging, _ = l.open()
 	prod := l.openProduction(prodNS)
 	rec := &checkRecorder{err: errors.New("image not signed")}
