@@ -49,8 +49,15 @@ func openEnv(c *cli.Context, command string) (*deploy.Environment, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	if e.Template != "" && !previewCommands[command] {
+		return nil, usageError{fmt.Errorf("%s is a preview, which %s does not take: redeploy it with deploy --preview BRANCH, which builds the branch (history, rollback and test take a preview by name)", name, command)}
+	}
 	return e, wireEnv(c, m, e, command)
 }
+
+// previewCommands take a preview by its name as --env; the others would
+// put pinned references where the preview runs its branch.
+var previewCommands = map[string]bool{"history": true, "rollback": true, "test": true}
 
 // wireEnv wires the command's flags and the real clients into e.
 func wireEnv(c *cli.Context, m *manifest.Manifest, e *deploy.Environment, command string) error {

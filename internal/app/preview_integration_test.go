@@ -277,6 +277,26 @@ func TestIntegrationPreview(t *testing.T) {
 		t.Errorf("after a redeploy with --ttl 3h: %+v (was %+v)", again, p)
 	}
 
+	// history and test take a preview by its name; what would put pins
+	// where it runs its branch refuses it.
+	out, _ = v.x(ExitOK, "json", "history", "--env", first)
+	var h ui.HistoryReport
+	if err := json.Unmarshal([]byte(out), &h); err != nil || h.Env != first || len(h.Revisions) == 0 || h.Revisions[0].Tests[0].Name != "smoke" {
+		t.Errorf("history --env %s: %v\n%s", first, err, out)
+	}
+	out, _ = v.x(ExitOK, "json", "test", "--env", first)
+	if !strings.Contains(out, `"passed": true`) || !strings.Contains(out, `"env": "`+first+`"`) {
+		t.Errorf("test --env %s:\n%s", first, out)
+	}
+	for _, args := range [][]string{{"diff", "--env", first}, {"promote", "--from", "staging", "--to", first}} {
+		if _, stderr := v.x(ExitUsage, "text", args...); !strings.Contains(stderr, first+" is a preview") {
+			t.Errorf("%v: %s", args, stderr)
+		}
+	}
+	if code, _, stderr := v.runOutput(t.Context(), "text", "render", "--env", first); code != ExitUsage || !strings.Contains(stderr, first+" is a preview") {
+		t.Errorf("render --env %s: exit %d\n%s", first, code, stderr)
+	}
+
 	// A branch no repo has: every service at its pin.
 	frontPin := v.pushRandom("zfront", v.remotes["zfront"].Head(t, "master"))
 	r = v.deploy("nowhere")

@@ -67,6 +67,9 @@ func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 	if to, err = open(dst); err != nil {
 		return nil, nil, err
 	}
+	if to.Template != "" {
+		return nil, nil, usageError{fmt.Errorf("%s is a preview, which promote does not deploy to: redeploy it with deploy --preview BRANCH", dst)}
+	}
 	to.Rollout = deploy.Rollout{Timeout: c.Duration("timeout"), NoRollback: c.Bool("no-rollback"), ForceConflicts: c.Bool("force-conflicts"), HistoryMax: c.Int("history-max")}
 	reg, err := newRegistry(m)
 	if err == nil {

@@ -99,9 +99,9 @@ func (root Overlays) Render(env string, images []render.Image) (*render.Result, 
 	return render.Render(string(root), env, images)
 }
 
-// Open returns the environment t names in the platform m. It checks that
-// the environment has an overlay, and asks nothing of a cluster or a
-// registry.
+// Open returns the environment t names in the platform m: one with an
+// overlay, or a preview by its namespace (see OpenPreview). It asks nothing
+// of a cluster or a registry.
 func Open(m *manifest.Manifest, t Target) (*Environment, error) {
 	e := &Environment{Manifest: m, Name: t.Env, Root: filepath.Join(m.Root, KustomizeDir), Kubeconfig: t.Kubeconfig}
 	e.Settings, _ = m.Environment(t.Env)
@@ -112,6 +112,10 @@ func Open(m *manifest.Manifest, t Target) (*Environment, error) {
 		e.Settings.Namespace = t.Namespace
 	}
 	if known := render.Envs(e.Root); !slices.Contains(known, t.Env) {
+		// A preview goes by its namespace, which its template's pattern makes.
+		if tmpl, ok := m.PreviewTemplate(); ok && tmpl.Preview.Matches(t.Env) && t.Namespace == "" {
+			return openPreview(m, tmpl, t, t.Env)
+		}
 		return nil, &render.UnknownEnvError{Env: t.Env, Dir: render.OverlayDir(e.Root, t.Env), Known: known}
 	}
 	return e, nil

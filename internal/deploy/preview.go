@@ -82,14 +82,24 @@ func OpenPreview(m *manifest.Manifest, t Target, branch string, ttl time.Duratio
 	if branch == "" {
 		return nil, nil, &ConfigError{fmt.Errorf("a preview needs a branch name")}
 	}
-	root := filepath.Join(m.Root, KustomizeDir)
-	if known := render.Envs(root); !slices.Contains(known, tmpl.Name) {
-		return nil, nil, &ConfigError{&render.UnknownEnvError{Env: tmpl.Name, Dir: render.OverlayDir(root, tmpl.Name), Known: known}}
-	}
 	if ttl <= 0 {
 		ttl = tmpl.Preview.TTL
 	}
 	ns := tmpl.Preview.NamespaceFor(branch)
+	e, err := openPreview(m, tmpl, t, ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, &Preview{Name: ns, Branch: branch, Template: tmpl.Name, TTL: ttl, Expires: time.Now().Add(ttl)}, nil
+}
+
+// openPreview returns the environment of the preview in namespace ns, made
+// from the template tmpl.
+func openPreview(m *manifest.Manifest, tmpl manifest.Environment, t Target, ns string) (*Environment, error) {
+	root := filepath.Join(m.Root, KustomizeDir)
+	if known := render.Envs(root); !slices.Contains(known, tmpl.Name) {
+		return nil, &ConfigError{&render.UnknownEnvError{Env: tmpl.Name, Dir: render.OverlayDir(root, tmpl.Name), Known: known}}
+	}
 	settings := tmpl
 	settings.Name, settings.Namespace = ns, ns
 	if t.Context != "" {
@@ -97,7 +107,7 @@ func OpenPreview(m *manifest.Manifest, t Target, branch string, ttl time.Duratio
 	}
 	e := &Environment{Manifest: m, Name: ns, Template: tmpl.Name, Root: root, Settings: settings, Kubeconfig: t.Kubeconfig}
 	e.Renderer = &previewOverlay{inner: Overlays(root), template: tmpl.Name, namespace: ns}
-	return e, &Preview{Name: ns, Branch: branch, Template: tmpl.Name, TTL: ttl, Expires: time.Now().Add(ttl)}, nil
+	return e, nil
 }
 
 // CheckPreview finds, before anything is built, what would refuse the

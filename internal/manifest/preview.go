@@ -133,6 +133,9 @@ func patternProblem(pattern string) string {
 	return ""
 }
 
+// Matches says whether ns is a namespace the pattern can make.
+func (p *Preview) Matches(ns string) bool { return previewMatches(p.Namespace, ns) }
+
 // previewMatches says whether the pattern can make namespace ns.
 func previewMatches(pattern, ns string) bool {
 	prefix, suffix, ok := strings.Cut(pattern, BranchPlaceholder)
