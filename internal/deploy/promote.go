@@ -6,13 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 
-	"github.com/x-platform/x-platform/internal/deploy/kube"
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 )
@@ -124,8 +119,9 @@ func (e *Environment) healthyRelease(ctx context.Context) (*release.Record, erro
 // workloadKinds are the kinds whose pod templates run images.
 var workloadKinds = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true, "Job": true, "CronJob": true}
 
-// liveProblems reads the workloads of rec as they are now and says where
-// they are not ready or run an image of a service other than rec's.
+// liveProblems reads the workloads of rec as they are now, with one List
+// per kind, and says where they are not ready or run an image of a
+// service other than rec's.
 func (e *Environment) liveProblems(ctx context.Context, rec *release.Record) ([]string, error) {
 	cl, err := e.connect(ctx)
 	if err != nil {
@@ -140,20 +136,28 @@ func (e *Environment) liveProblems(ctx context.Context, rec *release.Record) ([]
 		repo := strings.TrimSuffix(s.Image, ":"+s.Commit)
 		want[repo] = repo + "@" + s.Digest
 	}
-	var problems []string
+	var workloads []object.Ref
 	for _, ref := range rec.Objects {
-		if !workloadKinds[ref.Kind] {
-			continue
+		if workloadKinds[ref.Kind] {
+			workloads = append(workloads, ref)
 		}
-		u, err := getLive(ctx, cl, ref, ns)
-		if apierrors.IsNotFound(err) {
+	}
+	live, err := listLive(ctx, cl, ns, workloads)
+	if err != nil {
+		return nil, fmt.Errorf("reading the workloads of %s: %w", e.Name, err)
+	}
+	var problems []string
+	for _, ref := range workloads {
+		in := ref.Namespace
+		if in == "" {
+			in = ns
+		}
+		u, ok := live[keyIn(ref, in)]
+		if !ok {
 			problems = append(problems, ref.Short()+" is gone")
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", ref.Short(), err)
-		}
-		for _, img := range podImages(u) {
+		for _, img := range images(u) {
 			if pinned, ok := want[repository(img)]; ok && img != pinned {
 				problems = append(problems, fmt.Sprintf("%s runs %s, the release recorded %s", ref.Short(), img, pinned))
 			}
@@ -169,47 +173,10 @@ func (e *Environment) liveProblems(ctx context.Context, rec *release.Record) ([]
 	return problems, nil
 }
 
-// getLive reads the object ref names, in ns when it names none.
-func getLive(ctx context.Context, cl *kube.Cluster, ref object.Ref, ns string) (*unstructured.Unstructured, error) {
-	m, err := cl.Mapper.RESTMapping(schema.GroupKind{Group: ref.Group, Kind: ref.Kind}, ref.Version)
-	if err != nil {
-		return nil, fmt.Errorf("finding the resource of %s: %w", ref.Short(), err)
-	}
-	if ref.Namespace != "" {
-		ns = ref.Namespace
-	}
-	return cl.Dynamic.Resource(m.Resource).Namespace(ns).Get(ctx, ref.Name, metav1.GetOptions{})
-}
-
-// podImages lists the images of u's pod template's containers.
-func podImages(u *unstructured.Unstructured) []string {
-	path := []string{"spec", "template", "spec"}
-	if u.GetKind() == "CronJob" {
-		path = []string{"spec", "jobTemplate", "spec", "template", "spec"}
-	}
-	var out []string
-	for _, field := range []string{"initContainers", "containers"} {
-		list, _, _ := unstructured.NestedSlice(u.Object, append(path, field)...)
-		for _, c := range list {
-			if m, ok := c.(map[string]any); ok {
-				if img, ok := m["image"].(string); ok {
-					out = append(out, img)
-				}
-			}
-		}
-	}
-	return out
-}
-
 // repository is img without its tag and digest.
 func repository(img string) string {
-	if i := strings.Index(img, "@"); i >= 0 {
-		img = img[:i]
-	}
-	if i := strings.LastIndex(img, ":"); i > strings.LastIndex(img, "/") {
-		img = img[:i]
-	}
-	return img
+	repo, _ := splitImage(img)
+	return repo
 }
 
 // IsUnhealthySource says whether err refused a promote for its source.

@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -80,12 +81,17 @@ func TestIntegrationPromote(t *testing.T) {
 	l.push("a", newA)
 	l.at = checkouts{}
 
-	staging, _ = l.open()
+	log := &requestLog{}
+	staging = l.openEnv("staging", log)
 	staging.Images, staging.Commits = nil, nil
 	prod := l.openProduction(prodNS)
 	out, err := prod.Promote(t.Context(), staging, nil)
 	if err != nil || out.Revision != 1 || out.Status != release.Deployed {
 		t.Fatalf("promote: %+v %v", out, err)
+	}
+	// staging's workloads are read with one List, not one Get each.
+	if lists, gets := log.matching(regexp.MustCompile(`/deployments$`)), log.matching(regexp.MustCompile(`/deployments/.`)); len(lists) != 1 || len(gets) != 0 {
+		t.Errorf("reading staging's workloads: lists %v, gets %v; want one list", lists, gets)
 	}
 	for name, digest := range map[string]string{"a": da, "b": db} {
 		d, err := l.cluster.Clientset(t).AppsV1().Deployments(prodNS).Get(t.Context(), name, metav1.GetOptions{})
