@@ -145,5 +145,7 @@ say "bin/x-platform deploy --env staging"
 bin/x-platform deploy --env staging
 say "bin/x-platform deploy --env staging again (nothing changed: no object moves, no new revision)"
 bin/x-platform deploy --env staging
+say "bin/x-platform test --env staging (rerun the post-deploy tests against what runs)"
+bin/x-platform test --env staging
 say "bin/x-platform history --env staging"
 bin/x-platform history --env staging

@@ -65,11 +65,11 @@ func WriteTestTable(w io.Writer, tests []TestResult) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TEST\tRESULT\tJOB\tMESSAGE")
 	for _, t := range tests {
-		result := "passed"
+		result, message := "passed", ""
 		if !t.Passed {
-			result = "failed"
+			result, message = "failed", t.Message
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, result, orDash(t.Job), orDash(oneLine(t.Message)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, result, orDash(t.Job), orDash(oneLine(message)))
 	}
 	return tw.Flush()
 }
