@@ -297,6 +297,21 @@ func TestIntegrationPreview(t *testing.T) {
 		t.Errorf("render --env %s: exit %d\n%s", first, code, stderr)
 	}
 
+	// A new commit on the branch is a new revision of the preview, and a
+	// rollback by the preview's name restores the branch's first build.
+	newer := v.remotes["zfront"].Commit(t, "feature/x", map[string]string{"README.md": "newer\n"}, "newer on the branch")
+	if r = v.deploy("feature/x"); r.Revision < 2 || r.Services[0].Commit != newer && r.Services[1].Commit != newer {
+		t.Errorf("deploy --preview feature/x after a new commit: %+v", r)
+	}
+	out, _ = v.x(ExitOK, "json", "rollback", "--env", first, "--timeout", "90s")
+	var rb ui.DeployReport
+	if err := json.Unmarshal([]byte(out), &rb); err != nil || !rb.OK || rb.Env != first {
+		t.Errorf("rollback --env %s: %v\n%s", first, err, out)
+	}
+	if got := v.running(first, "zfront"); got != v.registry+"/zfront@"+built {
+		t.Errorf("after the rollback zfront runs %s, want the branch's first build %s", got, built)
+	}
+
 	// A branch no repo has: every service at its pin.
 	frontPin := v.pushRandom("zfront", v.remotes["zfront"].Head(t, "master"))
 	r = v.deploy("nowhere")
