@@ -28,6 +28,17 @@ type live struct {
 	at      checkouts
 }
 
+// crashingA is staging's overlay with a's pods crash-looping on the test
+// cluster, so that a rollout of a fails.
+const crashingA = `resources: [../../base/a]
+patches:
+- target: {kind: Deployment, name: a}
+  patch: |-
+    - op: add
+      path: /spec/template/metadata/labels/x-platform.test~1waiting-reason
+      value: CrashLoopBackOff
+`
+
 func newLive(t *testing.T, services ...string) *live {
 	t.Setenv("DOCKER_CONFIG", t.TempDir()) // the registry client reads no real ~/.docker
 	cluster := testenv.Cluster(t)
@@ -153,14 +164,7 @@ func TestIntegrationEnvironmentCheckStopsAutomaticRollback(t *testing.T) {
 	}
 
 	crashing := l.push("a", newA)
-	writeFile(t, l.m.Root, "k8s/overlays/staging/kustomization.yaml", `resources: [../../base/a]
-patches:
-- target: {kind: Deployment, name: a}
-  patch: |-
-    - op: add
-      path: /spec/template/metadata/labels/x-platform.test~1waiting-reason
-      value: CrashLoopBackOff
-`)
+	writeFile(t, l.m.Root, "k8s/overlays/staging/kustomization.yaml", crashingA)
 	blocked := errors.New("image not signed")
 	e, _ = l.open()
 	e.Check = func(_ context.Context, versions []Version) error {

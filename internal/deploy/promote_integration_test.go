@@ -149,14 +149,7 @@ func TestIntegrationPromoteRefusesUnhealthySource(t *testing.T) {
 	}
 	refused("a workload patched by hand", nil, "deployment/a runs "+l.reg+"/a:hotfix")
 
-	writeFile(t, l.m.Root, "k8s/overlays/staging/kustomization.yaml", `resources: [../../base/a]
-patches:
-- target: {kind: Deployment, name: a}
-  patch: |-
-    - op: add
-      path: /spec/template/metadata/labels/x-platform.test~1waiting-reason
-      value: CrashLoopBackOff
-`)
+	writeFile(t, l.m.Root, "k8s/overlays/staging/kustomization.yaml", crashingA)
 	staging, _ = l.open()
 	// The hand patch owns the image now: take it back.
 	staging.Rollout.NoRollback, staging.Rollout.ForceConflicts = true, true
