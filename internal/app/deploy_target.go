@@ -79,7 +79,7 @@ func wireEnv(c *cli.Context, m *manifest.Manifest, e *deploy.Environment, comman
 		if err != nil {
 			return err
 		}
-		if e.Check, err = signatureCheck(m, e.Name, reg); err != nil {
+		if e.Check, err = signatureCheck(m, e.Name, e.Template != "", reg); err != nil {
 			return err
 		}
 	}

@@ -125,6 +125,7 @@ func buildBranch(c *cli.Context, m *manifest.Manifest, branch string) ([]deploy.
 	if err := withSigner(p); err != nil {
 		return nil, err
 	}
+	forPreview(p, branch, onBranch)
 	unlock, err := lockFolders(c, m, flock.Shared, all)
 	if err != nil {
 		return nil, err

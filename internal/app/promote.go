@@ -70,6 +70,12 @@ func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 	if to.Template != "" {
 		return nil, nil, usageError{fmt.Errorf("%s is a preview, which promote does not deploy to: redeploy it with deploy --preview BRANCH", dst)}
 	}
+	// A preview runs an unreviewed branch's builds. Where signatures are
+	// required their provenance refuses them; a protected environment
+	// without signatures refuses the preview itself.
+	if from.Template != "" && to.Settings.Protected {
+		return nil, nil, usageError{fmt.Errorf("environment %s is protected: it takes no preview's images (%s runs builds of a branch); promote from a named environment, or deploy the release's commits", dst, src)}
+	}
 	to.Rollout = deploy.Rollout{Timeout: c.Duration("timeout"), NoRollback: c.Bool("no-rollback"), ForceConflicts: c.Bool("force-conflicts"), HistoryMax: c.Int("history-max")}
 	reg, err := newRegistry(m)
 	if err == nil {
@@ -80,7 +86,7 @@ func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if to.Check, err = signatureCheck(m, to.Name, reg); err != nil {
+		if to.Check, err = signatureCheck(m, to.Name, false, reg); err != nil {
 			return nil, nil, err
 		}
 	}

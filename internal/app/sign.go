@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -38,8 +37,41 @@ type pipelineSigner struct{ *sign.Signer }
 var _ pipeline.Signer = pipelineSigner{}
 
 func (s pipelineSigner) Sign(ctx context.Context, ref, digest string, prov pipeline.Provenance) error {
-	return s.Signer.Sign(ctx, ref, digest, sign.Provenance(prov))
+	return s.Signer.Sign(ctx, ref, digest, provenanceOf(prov))
 }
+
+func provenanceOf(p pipeline.Provenance) sign.Provenance {
+	return sign.Provenance{
+		Service: p.Service, Repo: p.Repo, Path: p.Path, Reference: p.Reference, Commit: p.Commit,
+		Builder: p.Builder, BuilderDigest: p.BuilderDigest, Key: p.Key, KeyParts: p.KeyParts,
+	}
+}
+
+// previewSigner marks the provenance of the services a preview builds
+// from its branch as the preview's, which only previews take: an
+// unreviewed branch's build must not pass a named environment's check.
+// The services built at their own references are signed as build signs
+// them.
+type previewSigner struct {
+	pipelineSigner
+	branch   string
+	services map[string]bool
+}
+
+var _ pipeline.Signer = previewSigner{}
+
+func (s previewSigner) Sign(ctx context.Context, ref, digest string, prov pipeline.Provenance) error {
+	p := provenanceOf(prov)
+	if s.services[prov.Service] {
+		p.Preview = s.branch
+	}
+	return s.Signer.Sign(ctx, ref, digest, p)
+}
+
+// Identity differs from build's, so that a build after a preview does not
+// take the preview's record of finished tags for its own and signs the
+// image for itself.
+func (s previewSigner) Identity() string { return s.Signer.Identity() + "+preview:" + s.branch }
 
 // newVerifier checks signatures against the manifest's public key, else
 // the public half of its private key.
@@ -77,11 +109,12 @@ type UnsignedImage struct {
 
 func (e *UnsignedImagesError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "environment %s requires signed images:", e.Env)
+	fmt.Fprintf(&b, "environment %s requires signed images, with provenance naming the service and commit they are deployed as:", e.Env)
 	for _, u := range e.Unsigned {
 		fmt.Fprintf(&b, "\n  %s: %v", u.Service, u.Err)
 	}
-	b.WriteString("\nsign them by building with signing.key set in " + manifest.FileName + " (see x-platform verify)")
+	b.WriteString("\nsign them by building the release's commits with signing.key set in " + manifest.FileName +
+		" (x-platform build signs each image for its service and commit; a preview's builds are taken by previews only; see x-platform verify)")
 	return b.String()
 }
 
@@ -95,10 +128,12 @@ func (e *UnsignedImagesError) results() []ui.ServiceResult {
 }
 
 // signatureCheck refuses the images that lack a valid signature by the
-// manifest's key; the environment runs it on every image of a deploy or
+// manifest's key, or provenance by it naming the image's repository, its
+// service and the release's commit, or name a preview's build where
+// previews is false; the environment runs it on every image of a deploy or
 // rollback once their digests are final, before anything is applied or
 // recorded.
-func signatureCheck(m *manifest.Manifest, env string, reg *image.Registry) (deploy.Check, error) {
+func signatureCheck(m *manifest.Manifest, env string, previews bool, reg *image.Registry) (deploy.Check, error) {
 	v, err := newVerifier(m, reg)
 	if err != nil {
 		return nil, err
@@ -106,10 +141,9 @@ func signatureCheck(m *manifest.Manifest, env string, reg *image.Registry) (depl
 	return func(ctx context.Context, versions []deploy.Version) error {
 		var unsigned []UnsignedImage
 		for _, s := range versions {
-			err := v.CheckSignature(ctx, s.Image, s.Digest)
-			var ue *sign.UnsignedError
+			err := v.Check(ctx, s.Image, s.Digest, sign.Expected{Service: s.Name, Commit: s.Commit, Previews: previews})
 			switch {
-			case errors.As(err, &ue):
+			case sign.Refused(err):
 				unsigned = append(unsigned, UnsignedImage{Service: s.Name, Image: s.Image, Err: err})
 			case err != nil:
 				return fmt.Errorf("checking the signature of %s: %w", s.Name, err)
@@ -133,4 +167,18 @@ func withSigner(p *pipeline.Pipeline) error {
 		p.Signer = s
 	}
 	return err
+}
+
+// forPreview makes the pipeline's signer, if any, mark the provenance of
+// services (built from the preview's branch) as the preview's.
+func forPreview(p *pipeline.Pipeline, branch string, services []*manifest.Service) {
+	ps, ok := p.Signer.(pipelineSigner)
+	if !ok {
+		return
+	}
+	names := map[string]bool{}
+	for _, s := range services {
+		names[s.Name] = true
+	}
+	p.Signer = previewSigner{pipelineSigner: ps, branch: branch, services: names}
 }

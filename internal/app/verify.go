@@ -67,7 +67,7 @@ func verifyCommand() *cli.Command {
 			for _, ver := range versions {
 				s := VerifyService{Name: ver.Name, Image: ver.Pin().NewName, Digest: ver.Digest}
 				p.Stepf(ver.Name, "checking %s@%s", ver.Image, ver.Digest)
-				r, err := v.Verify(c.Context, ver.Image, ver.Digest)
+				r, err := v.Verify(c.Context, ver.Image, ver.Digest, sign.Expected{Service: ver.Name, Commit: ver.Commit})
 				s.Signature, s.Attestation, s.Error = r.Signature, r.Attestation, r.Problem
 				if err != nil {
 					s.Error = err.Error()
@@ -124,8 +124,9 @@ func writeVerifyTable(w io.Writer, r VerifyReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	// A mismatch needs its story: what the provenance says instead.
 	for _, s := range r.Services {
-		if s.Error != "" && s.Signature == "" {
+		if s.Error != "" && (s.Signature == "" || s.Attestation == sign.Mismatch) {
 			if _, err := fmt.Fprintf(w, "%s: %s\n", s.Name, s.Error); err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package sign_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,13 +33,26 @@ func TestIntegrationCosignVerifiesOurs(t *testing.T) {
 	if !strings.Contains(out, digest) {
 		t.Errorf("cosign verify printed no payload naming %s:\n%s", digest, out)
 	}
+	// A second provenance, a preview's build of another commit, sits beside
+	// the first; cosign checks both.
+	preview := provenance()
+	preview.Commit, preview.Preview = "89abcdef0123456789abcdef0123456789abcdef", "feature/x"
+	if err := k.signer.Sign(t.Context(), repo+":v1", digest, preview); err != nil {
+		t.Fatal(err)
+	}
 	out, err = testenv.Cosign(t, k.dir, "", "verify-attestation", "--key", k.pub, "--type", "slsaprovenance1",
 		"--insecure-ignore-tlog=true", "--allow-http-registry=true", img)
 	if err != nil {
 		t.Fatalf("cosign verify-attestation: %v\n%s", err, out)
 	}
-	if st := statementIn(out); !strings.Contains(st, `"predicateType":"https://slsa.dev/provenance/v1"`) || !strings.Contains(st, digest[len("sha256:"):]) {
-		t.Errorf("cosign verify-attestation printed no SLSA v1 statement about %s:\n%s", digest, out)
+	sts := statementsIn(out)
+	if len(sts) != 2 || !strings.Contains(sts[0]+sts[1], `"preview":"feature/x"`) {
+		t.Errorf("cosign verify-attestation printed %d statements, want ours and the preview's:\n%s", len(sts), out)
+	}
+	for _, st := range sts {
+		if !strings.Contains(st, `"predicateType":"https://slsa.dev/provenance/v1"`) || !strings.Contains(st, digest[len("sha256:"):]) {
+			t.Errorf("cosign verify-attestation printed no SLSA v1 statement about %s:\n%s", digest, out)
+		}
 	}
 
 	// And it refuses them with another key, so the checks above mean something.
@@ -80,12 +94,17 @@ func TestIntegrationWeVerifyCosigns(t *testing.T) {
 	if err := v.CheckSignature(t.Context(), repo+":v1", digest); err != nil {
 		t.Fatalf("the CLI's signature: %v", err)
 	}
-	got, err := v.Verify(t.Context(), repo+":v1", digest)
+	got, err := v.Verify(t.Context(), repo+":v1", digest, expected())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Signature != sign.OK || got.Attestation != sign.Missing {
 		t.Errorf("after cosign sign: %+v, want the signature ok and no provenance", got)
+	}
+	// A signature alone does not say which service and commit it is.
+	var pe *sign.ProvenanceError
+	if err := v.Check(t.Context(), repo+":v1", digest, expected()); !errors.As(err, &pe) || pe.Status != sign.Missing {
+		t.Errorf("Check of an image with a signature alone: %v, want its provenance missing", err)
 	}
 	signer, err := sign.NewSigner(sv, reg, "test")
 	if err != nil {
@@ -94,17 +113,21 @@ func TestIntegrationWeVerifyCosigns(t *testing.T) {
 	if err := signer.Sign(t.Context(), repo+":v1", digest, provenance()); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := v.Verify(t.Context(), repo+":v1", digest); err != nil || !got.OK() {
+	if got, err := v.Verify(t.Context(), repo+":v1", digest, expected()); err != nil || !got.OK() {
 		t.Errorf("after our signing with the CLI's key: %+v, %v; want both ok", got, err)
+	}
+	if err := v.Check(t.Context(), repo+":v1", digest, expected()); err != nil {
+		t.Errorf("Check after our signing with the CLI's key: %v", err)
 	}
 	if n := layers(t, repo+":"+cosignTag(digest, "sig")); n != 1 {
 		t.Errorf("%d signatures, want the CLI's alone (ours would be a duplicate)", n)
 	}
 }
 
-// statementIn decodes the statement of the DSSE envelope that cosign
+// statementsIn decodes the statements of the DSSE envelopes that cosign
 // verify-attestation printed.
-func statementIn(out string) string {
+func statementsIn(out string) []string {
+	var sts []string
 	for _, line := range strings.Split(out, "\n") {
 		var env struct {
 			Payload string `json:"payload"`
@@ -113,8 +136,8 @@ func statementIn(out string) string {
 			continue
 		}
 		if b, err := base64.StdEncoding.DecodeString(env.Payload); err == nil {
-			return string(b)
+			sts = append(sts, string(b))
 		}
 	}
-	return ""
+	return sts
 }

@@ -22,6 +22,10 @@ type Provenance struct {
 	Reference string
 	// Commit is the commit the image was built from.
 	Commit string
+	// Preview is the branch of the preview the image was built for; ""
+	// for every other build. Environments other than previews refuse an
+	// image whose only provenance is a preview's.
+	Preview string
 	// Builder is the builder image as the manifest names it, and
 	// BuilderDigest its image ID ("sha256:…"), which the cache key covers.
 	Builder, BuilderDigest string
@@ -70,7 +74,7 @@ func predicate(p Provenance, version string) slsa1.ProvenancePredicate {
 	// A builder image is made from a folder of the platform repository,
 	// not from a service's commit: it has no repository or reference.
 	external := map[string]string{"service": p.Service}
-	for k, v := range map[string]string{"repository": p.Repo, "reference": p.Reference, "path": p.Path} {
+	for k, v := range map[string]string{"repository": p.Repo, "reference": p.Reference, "path": p.Path, "preview": p.Preview} {
 		if v != "" {
 			external[k] = v
 		}

@@ -56,6 +56,11 @@ func provenance() sign.Provenance {
 		Key: repeat("c", 64), KeyParts: map[string]string{"io.x-platform.key.tree": "abc"}}
 }
 
+// expected is what provenance() says of the image it is signed for.
+func expected() sign.Expected {
+	return sign.Expected{Service: "zbackend", Commit: provenance().Commit}
+}
+
 func TestIntegrationSignVerify(t *testing.T) {
 	t.Parallel()
 	reg := image.NewRegistry()
@@ -65,7 +70,7 @@ func TestIntegrationSignVerify(t *testing.T) {
 	theirs := newKeys(t, reg, "")
 	ctx := t.Context()
 
-	before, err := ours.verifier.Verify(ctx, repo+":v1", digest)
+	before, err := ours.verifier.Verify(ctx, repo+":v1", digest, expected())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +84,7 @@ func TestIntegrationSignVerify(t *testing.T) {
 	if err := ours.signer.Sign(ctx, repo+":v1", digest, provenance()); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ours.verifier.Verify(ctx, repo+":v1", digest)
+	got, err := ours.verifier.Verify(ctx, repo+":v1", digest, expected())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +106,7 @@ func TestIntegrationSignVerify(t *testing.T) {
 	}
 
 	// Another key's verifier finds signatures, none of them its own.
-	other, err := theirs.verifier.Verify(ctx, repo+":v1", digest)
+	other, err := theirs.verifier.Verify(ctx, repo+":v1", digest, expected())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +129,7 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 
 	t.Run("tag moved to another image", func(t *testing.T) {
 		moved := testenv.PushRandomImage(t, repo+":v1")
-		got, err := ours.verifier.Verify(ctx, repo+":v1", moved)
+		got, err := ours.verifier.Verify(ctx, repo+":v1", moved, expected())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +143,7 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 		for _, kind := range []string{"sig", "att"} {
 			copyTag(t, repo+":"+cosignTag(signed, kind), repo+":"+cosignTag(other, kind))
 		}
-		got, err := ours.verifier.Verify(ctx, repo+":v2", other)
+		got, err := ours.verifier.Verify(ctx, repo+":v2", other, expected())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +160,7 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 		if err := theirs.signer.Sign(ctx, repo+":v3", third, provenance()); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ours.verifier.Verify(ctx, repo+":v3", third)
+		got, err := ours.verifier.Verify(ctx, repo+":v3", third, expected())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +171,7 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 		if err := ours.signer.Sign(ctx, repo+":v3", third, provenance()); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := ours.verifier.Verify(ctx, repo+":v3", third); err != nil || !got.OK() {
+		if got, err := ours.verifier.Verify(ctx, repo+":v3", third, expected()); err != nil || !got.OK() {
 			t.Errorf("after our signing: %+v, %v; want both ok", got, err)
 		}
 		if n := layers(t, repo+":"+cosignTag(third, "sig")); n != 2 {

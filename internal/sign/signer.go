@@ -50,7 +50,10 @@ func (s *Signer) Identity() string { return s.id }
 
 // Sign signs the image ref (tagged or not) at digest and attaches its
 // provenance, each unless a valid one by this key is already there, so
-// that running it again adds nothing.
+// that running it again adds nothing. Provenance is already there when
+// one names the same repository, service and commit, and is no preview's
+// unless p is: an image reused for another commit, or built for a
+// preview before a release build, gets provenance of its own.
 func (s *Signer) Sign(ctx context.Context, ref, digest string, p Provenance) error {
 	d, err := digestRef(s.reg, ref, digest)
 	if err != nil {
@@ -67,7 +70,7 @@ func (s *Signer) Sign(ctx context.Context, ref, digest string, p Provenance) err
 			return fmt.Errorf("signing %s: %w", d, err)
 		}
 	}
-	att, err := v.attestation(ctx, d)
+	att, _, err := v.provenance(ctx, d, Expected{Service: p.Service, Commit: p.Commit, Previews: p.Preview != ""})
 	if err != nil {
 		return fmt.Errorf("looking for attestations of %s: %w", d, err)
 	}

@@ -2,23 +2,20 @@ package sign
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	slsa1 "github.com/in-toto/in-toto-golang/in_toto/slsa_provenance/v1"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
-	"github.com/sigstore/cosign/v2/pkg/oci"
 	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
 
 // Status is what was found for an image: a valid signature (or
-// attestation) by the key, none at all, or only ones that do not verify.
+// attestation) by the key, none at all, only ones that do not verify, or
+// (for provenance) only valid ones that describe another image.
 type Status string
 
 // The statuses of a check.
@@ -26,6 +23,10 @@ const (
 	OK      Status = "ok"
 	Missing Status = "missing"
 	Invalid Status = "invalid"
+	// Mismatch is provenance by the key for this digest that names
+	// another repository, service or commit, or a preview's build where a
+	// preview's is not taken.
+	Mismatch Status = "mismatch"
 )
 
 // Result is what Verify found for one image.
@@ -52,10 +53,11 @@ func NewVerifier(key signature.Verifier, reg Registry) *Verifier {
 	return &Verifier{key: key, reg: reg}
 }
 
-// Verify checks the signature and the provenance attestation of the
-// image ref at digest. The error is for a registry that could not be
-// asked; what was found, good or bad, is in the Result.
-func (v *Verifier) Verify(ctx context.Context, ref, digest string) (Result, error) {
+// Verify checks the signature of the image ref at digest, and that a
+// provenance attestation by the key says it is want's build (see
+// Expected). The error is for a registry that could not be asked; what
+// was found, good or bad, is in the Result.
+func (v *Verifier) Verify(ctx context.Context, ref, digest string, want Expected) (Result, error) {
 	d, err := digestRef(v.reg, ref, digest)
 	if err != nil {
 		return Result{}, err
@@ -69,11 +71,15 @@ func (v *Verifier) Verify(ctx context.Context, ref, digest string) (Result, erro
 	if r.Signature != OK {
 		problems = append(problems, "signature "+string(r.Signature))
 	}
-	r.Attestation, err = v.attestation(ctx, d)
+	var problem string
+	r.Attestation, problem, err = v.provenance(ctx, d, want)
 	if err != nil {
 		return r, fmt.Errorf("looking for attestations of %s: %w", d, err)
 	}
-	if r.Attestation != OK {
+	switch {
+	case r.Attestation == Mismatch:
+		problems = append(problems, problem)
+	case r.Attestation != OK:
 		problems = append(problems, "provenance "+string(r.Attestation))
 	}
 	r.Problem = strings.Join(problems, ", ")
@@ -93,6 +99,34 @@ func (e *UnsignedError) Error() string {
 	return fmt.Sprintf("image %s has no valid signature by the configured key (its signatures do not verify)", e.Image)
 }
 
+// ProvenanceError is a signed image without provenance by the key that
+// says it is the build expected.
+type ProvenanceError struct {
+	Image  string
+	Status Status
+	// Problem is, for a Mismatch, what the provenance says instead.
+	Problem string
+}
+
+func (e *ProvenanceError) Error() string {
+	switch e.Status {
+	case Missing:
+		return fmt.Sprintf("image %s has no provenance attestation: a signature alone does not say which service and commit it was built for", e.Image)
+	case Invalid:
+		return fmt.Sprintf("image %s has no provenance attestation valid for the configured key and this digest", e.Image)
+	}
+	return e.Problem
+}
+
+// Refused says whether err is an image that failed a check (an
+// *UnsignedError or a *ProvenanceError), not a registry that could not be
+// asked.
+func Refused(err error) bool {
+	var ue *UnsignedError
+	var pe *ProvenanceError
+	return errors.As(err, &ue) || errors.As(err, &pe)
+}
+
 // CheckSignature returns nil when the image ref at digest carries a valid
 // signature by the key, an *UnsignedError when it does not.
 func (v *Verifier) CheckSignature(ctx context.Context, ref, digest string) error {
@@ -106,6 +140,27 @@ func (v *Verifier) CheckSignature(ctx context.Context, ref, digest string) error
 	}
 	if st != OK {
 		return &UnsignedError{Image: d.String(), Status: st}
+	}
+	return nil
+}
+
+// Check returns nil when the image ref at digest carries a valid
+// signature by the key and provenance by the key saying it is want's
+// build; an *UnsignedError or a *ProvenanceError when it does not.
+func (v *Verifier) Check(ctx context.Context, ref, digest string, want Expected) error {
+	if err := v.CheckSignature(ctx, ref, digest); err != nil {
+		return err
+	}
+	d, err := digestRef(v.reg, ref, digest)
+	if err != nil {
+		return err
+	}
+	st, problem, err := v.provenance(ctx, d, want)
+	if err != nil {
+		return fmt.Errorf("looking for attestations of %s: %w", d, err)
+	}
+	if st != OK {
+		return &ProvenanceError{Image: d.String(), Status: st, Problem: problem}
 	}
 	return nil
 }
@@ -138,67 +193,67 @@ func (v *Verifier) signature(ctx context.Context, d name.Digest) (Status, error)
 	return "", err
 }
 
-// attestation says whether d has an SLSA v1 provenance attestation by the
-// key about d.
-func (v *Verifier) attestation(ctx context.Context, d name.Digest) (Status, error) {
+// provenance says whether d has an SLSA v1 provenance attestation by the
+// key that says it is want's build; for a Mismatch, problem says what the
+// closest one says instead.
+func (v *Verifier) provenance(ctx context.Context, d name.Digest, want Expected) (st Status, problem string, err error) {
+	st, all, err := v.attestations(ctx, d)
+	if err != nil || st != OK {
+		return st, "", err
+	}
+	repo := d.Repository.String()
+	for _, c := range all {
+		if want.mismatch(repo, d.DigestStr(), c) == "" {
+			return OK, "", nil
+		}
+	}
+	return Mismatch, want.mismatch(repo, d.DigestStr(), want.closest(all)), nil
+}
+
+// attestations are the claims of d's SLSA v1 provenance attestations by
+// the key about d; the status is OK when there is at least one.
+func (v *Verifier) attestations(ctx context.Context, d name.Digest) (Status, []Claims, error) {
 	co := v.checkOpts(ctx)
 	co.ClaimVerifier = cosign.IntotoSubjectClaimVerifier
 	tag, err := ociremote.AttestationTag(d, co.RegistryClientOpts...)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	atts, err := ociremote.Signatures(tag, co.RegistryClientOpts...)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	all, err := atts.Get()
+	found, err := atts.Get()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if len(all) == 0 {
-		return Missing, nil
+	if len(found) == 0 {
+		return Missing, nil, nil
 	}
 	h, err := v1.NewHash(d.DigestStr())
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	checked, _, err := cosign.VerifyImageAttestation(ctx, atts, h, co)
 	var bad *cosign.ErrNoMatchingAttestations
 	switch {
 	case errors.As(err, &bad):
-		return Invalid, nil
+		return Invalid, nil, nil
 	case err != nil:
-		return "", err
+		return "", nil, err
 	}
+	var out []Claims
 	for _, att := range checked {
-		if predicateType(att) == slsa1.PredicateSLSAProvenance {
-			return OK, nil
+		raw, err := att.Payload()
+		if err != nil {
+			continue
+		}
+		if c, ok := claimsOf(raw); ok {
+			out = append(out, c)
 		}
 	}
-	return Missing, nil
-}
-
-// predicateType reads the predicate type of a DSSE-enveloped statement.
-func predicateType(att oci.Signature) string {
-	raw, err := att.Payload()
-	if err != nil {
-		return ""
+	if len(out) == 0 {
+		return Missing, nil, nil
 	}
-	var env struct {
-		Payload string `json:"payload"`
-	}
-	if json.Unmarshal(raw, &env) != nil {
-		return ""
-	}
-	body, err := base64.StdEncoding.DecodeString(env.Payload)
-	if err != nil {
-		return ""
-	}
-	var st struct {
-		PredicateType string `json:"predicateType"`
-	}
-	if json.Unmarshal(body, &st) != nil {
-		return ""
-	}
-	return st.PredicateType
+	return OK, out, nil
 }
