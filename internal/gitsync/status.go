@@ -137,9 +137,11 @@ func diffHead(s storer.EncodedObjectStorer, head plumbing.Hash, tracked map[stri
 	return nil
 }
 
-// compareFile checks one tracked file against its index entry, hashing it
-// only when its size or timestamp changed or it was written too close to
-// the index to tell ("racily clean" in git's terms).
+// compareFile checks one tracked file against its index entry, as git
+// does: it is hashed unless its size, mtime, change time, inode and device
+// all match the entry and it was written before the index, since a file
+// modified in the index's own timestamp tick could have changed unseen
+// ("racily clean" in git's terms).
 func compareFile(dir string, e *index.Entry, idx *index.Index) (modified, missing, stale bool, err error) {
 	p := filepath.Join(dir, filepath.FromSlash(e.Name))
 	fi, err := os.Lstat(p)
@@ -152,7 +154,7 @@ func compareFile(dir string, e *index.Entry, idx *index.Index) (modified, missin
 	if fileMode(fi) != e.Mode {
 		return true, false, false, nil
 	}
-	if uint32(fi.Size()) == e.Size && fi.ModTime().Equal(e.ModifiedAt) && fi.ModTime().Before(idx.ModTime) {
+	if uint32(fi.Size()) == e.Size && fi.ModTime().Equal(e.ModifiedAt) && sameStat(e, fi) && fi.ModTime().Before(idx.ModTime) {
 		return false, false, false, nil
 	}
 	h, err := hashFile(p, fi)
