@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -92,7 +91,7 @@ func openTreeFS(dir, commit, sub string, opt TreeFSOptions) (*treeFS, error) {
 	if !plumbing.IsHash(commit) {
 		return nil, errors.New("not a full commit hash")
 	}
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	repo, err := openRepo(dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", dir, err)
 	}
