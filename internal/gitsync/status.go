@@ -237,7 +237,15 @@ func (s *status) findUntracked(dir string, rel []string, patterns []gitignore.Pa
 		}
 		p := append(rel[:len(rel):len(rel)], e.Name())
 		name := strings.Join(p, "/")
-		if _, ok := tracked[name]; ok {
+		if t, ok := tracked[name]; ok {
+			if e.IsDir() && t.e.Mode != filemode.Submodule {
+				// A tracked file or link the user replaced with a folder:
+				// the checkout must remove the folder to write the file,
+				// so all of it is local work, ignored files too.
+				if err := s.addAll(dir, name); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if m.Match(p, e.IsDir()) {
@@ -252,6 +260,22 @@ func (s *status) findUntracked(dir string, rel []string, patterns []gitignore.Pa
 		s.untracked = append(s.untracked, name)
 	}
 	return nil
+}
+
+// addAll records every file below the folder name as untracked.
+func (s *status) addAll(dir, name string) error {
+	root := filepath.Join(dir, filepath.FromSlash(name))
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		s.untracked = append(s.untracked, filepath.ToSlash(rel))
+		return nil
+	})
 }
 
 func readIgnoreFile(p string, domain []string) []gitignore.Pattern {
