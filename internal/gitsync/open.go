@@ -38,26 +38,55 @@ func checkSparse(dir string) error {
 	if dotGit == "" {
 		return nil
 	}
-	files := []string{filepath.Join(common, "config"), filepath.Join(dotGit, "config.worktree")}
 	var sparse, worktreeConfig bool
-	for _, f := range files {
-		cfg := readConfig(f)
-		if cfg == nil {
-			continue
-		}
-		sparse = sparse || isTrue(cfg.Section("core").Option("sparseCheckout"))
-		worktreeConfig = worktreeConfig || isTrue(cfg.Section("extensions").Option("worktreeConfig"))
+	if cfg := readConfig(filepath.Join(common, "config")); cfg != nil {
+		sparse = isTrue(cfg.Section("core").Option("sparseCheckout"))
+		worktreeConfig = isTrue(cfg.Section("extensions").Option("worktreeConfig"))
+	}
+	// The worktree's own config, when git reads it, overrides the shared one.
+	if cfg := readConfig(filepath.Join(dotGit, "config.worktree")); worktreeConfig && cfg != nil && cfg.Section("core").HasOption("sparseCheckout") {
+		sparse = isTrue(cfg.Section("core").Option("sparseCheckout"))
 	}
 	switch {
 	case sparse:
+		// disable records that the checkout is whole in the per-worktree
+		// configuration, turning it on, which go-git cannot read; without
+		// it the shared setting counts again.
+		fix := fmt.Sprintf("git -C %s sparse-checkout disable && git -C %s config --unset extensions.worktreeConfig && git -C %s config core.sparseCheckout false", dir, dir, dir)
 		return fmt.Errorf("%s is a sparse checkout (git sparse-checkout), which sync would make whole: %w; "+
-			"run `git -C %s sparse-checkout disable && git -C %s config --unset extensions.worktreeConfig`, "+
-			"or move the folder away so that sync clones it, and keep sparse copies elsewhere", dir, ErrSparse, dir, dir)
+			"run `%s`, or move the folder away so that sync clones it, and keep sparse copies elsewhere", dir, ErrSparse, fix)
 	case worktreeConfig:
 		return fmt.Errorf("%s uses per-worktree configuration (extensions.worktreeConfig), which sync cannot read; "+
 			"run `git -C %s config --unset extensions.worktreeConfig` if nothing needs it, or move the folder away so that sync clones it", dir, dir)
 	}
 	return nil
+}
+
+// checkedOut lists the branches that other worktrees of the repository of
+// the checkout at dir have checked out: they hold those worktrees' work,
+// not this checkout's, and deleting one would leave a worktree on a
+// branch that does not exist.
+func checkedOut(dir string) map[string]bool {
+	dotGit, common := gitDirs(dir)
+	if dotGit == "" {
+		return nil
+	}
+	heads := []string{filepath.Join(common, "HEAD")}
+	entries, _ := os.ReadDir(filepath.Join(common, "worktrees"))
+	for _, e := range entries {
+		heads = append(heads, filepath.Join(common, "worktrees", e.Name(), "HEAD"))
+	}
+	out := map[string]bool{}
+	for _, h := range heads {
+		if filepath.Dir(h) == dotGit {
+			continue
+		}
+		b, err := os.ReadFile(h)
+		if name, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "ref: refs/heads/"); err == nil && ok {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // gitDirs returns the git folder of the checkout at dir and the common
