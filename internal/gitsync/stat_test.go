@@ -142,3 +142,43 @@ func TestIntegrationSyncRefusesWhileGitHoldsTheIndex(t *testing.T) {
 		t.Errorf("Sync left %s behind (%v)", lock, err)
 	}
 }
+
+// TestIntegrationSyncTakesOverItsOwnLeftoverIndexLock leaves index.lock as
+// a run killed mid-checkout does: the next Sync takes it over and
+// finishes. A lock git made after that run's leftover was removed by hand
+// is git's, and Sync refuses it.
+func TestIntegrationSyncTakesOverItsOwnLeftoverIndexLock(t *testing.T) {
+	r, dir, next := synced(t)
+	dotGit := filepath.Join(dir, ".git")
+	if _, err := lockIndex(dotGit); err != nil { // never released: the run was killed
+		t.Fatal(err)
+	}
+	res := mustSync(t, Request{Remote: r.URL, Dir: dir, Reference: "master"})
+	if res.Commit != next {
+		t.Fatalf("Sync after a killed run = %+v, want %s", res, next)
+	}
+	assertAt(t, dir, next)
+	for _, name := range []string{"index.lock", lockOwnerFile} {
+		if _, err := os.Stat(filepath.Join(dotGit, name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left behind (%v)", name, err)
+		}
+	}
+
+	if _, err := lockIndex(dotGit); err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(dotGit, "index.lock")
+	if err := os.Remove(lock); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lock, nil, 0o644); err != nil { // git's own, at the same inode perhaps
+		t.Fatal(err)
+	}
+	r.Commit(t, "master", map[string]string{"a.txt": "a3\n"}, "again")
+	if _, err := Sync(context.Background(), Request{Remote: r.URL, Dir: dir, Reference: "master"}); !errors.Is(err, ErrIndexLocked) {
+		t.Fatalf("Sync while git holds the index = %v, want a refusal", err)
+	}
+	if _, err := os.Stat(lock); err != nil {
+		t.Errorf("git's lock is gone: %v", err)
+	}
+}
