@@ -70,7 +70,15 @@ func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.
 	}
 
 	dotGit := gitDir(repo)
+	var lk *indexLock
 	if dotGit != "" {
+		// Held from before the first file is touched, so that a git
+		// command started meanwhile fails instead of reading half a
+		// checkout, and one already running makes this one refuse.
+		if lk, err = lockIndex(dotGit); err != nil {
+			return err
+		}
+		defer lk.release()
 		if err := j.write(dotGit); err != nil {
 			return fmt.Errorf("writing the checkout journal: %w", err)
 		}
@@ -91,13 +99,14 @@ func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.
 		}
 		entries[written[f.name]] = e
 	}
-	return commitCheckout(repo, dotGit, h, entries)
+	return commitCheckout(repo, dotGit, h, entries, lk)
 }
 
 // commitCheckout writes the index and HEAD of a checkout whose files are
-// in place, then drops its journal.
-func commitCheckout(repo *git.Repository, dotGit string, h plumbing.Hash, entries []*index.Entry) error {
-	if err := writeIndex(repo, &index.Index{Version: 2, Entries: entries}); err != nil {
+// in place, then drops its journal. lk is the index lock the checkout
+// holds; the index is written through it.
+func commitCheckout(repo *git.Repository, dotGit string, h plumbing.Hash, entries []*index.Entry, lk *indexLock) error {
+	if err := writeIndex(repo, &index.Index{Version: 2, Entries: entries}, lk); err != nil {
 		return fmt.Errorf("writing index: %w", err)
 	}
 	if err := setRef(repo, plumbing.HEAD, h); err != nil {
@@ -112,19 +121,27 @@ func commitCheckout(repo *git.Repository, dotGit string, h plumbing.Hash, entrie
 	return nil
 }
 
-// writeIndex replaces the index whole: go-git's SetIndex truncates it and
-// writes in place, so a run killed meanwhile left an index no later run
-// could read.
-func writeIndex(repo *git.Repository, idx *index.Index) error {
+// writeIndex replaces the index whole, through git's index.lock (lk when
+// the caller holds it, else taken here): go-git's SetIndex truncates it
+// and writes in place, so a run killed meanwhile left an index no later
+// run could read, and it ignored a git command writing the same file.
+func writeIndex(repo *git.Repository, idx *index.Index, lk *indexLock) error {
 	dotGit := gitDir(repo)
 	if dotGit == "" {
 		return repo.Storer.SetIndex(idx)
+	}
+	if lk == nil {
+		var err error
+		if lk, err = lockIndex(dotGit); err != nil {
+			return err
+		}
+		defer lk.release()
 	}
 	var b bytes.Buffer
 	if err := index.NewEncoder(&b).Encode(idx); err != nil {
 		return err
 	}
-	return writeDurably(dotGit, "index", b.Bytes())
+	return lk.commit(b.Bytes())
 }
 
 type treeFile struct {
@@ -154,7 +171,7 @@ func refreshIndex(repo *git.Repository, dir string, idx *index.Index) error {
 		}
 		fillStat(e, fi)
 	}
-	return writeIndex(repo, idx)
+	return writeIndex(repo, idx, nil)
 }
 
 // commitFiles calls fn for every file (not folder) of commit h's tree.

@@ -15,7 +15,10 @@ import (
 
 // openOrClone opens req.Dir, or clones into it when it is missing or empty.
 func openOrClone(ctx context.Context, req Request) (*git.Repository, bool, error) {
-	repo, err := git.PlainOpen(req.Dir)
+	if err := checkSparse(req.Dir); err != nil {
+		return nil, false, err
+	}
+	repo, err := openRepo(req.Dir)
 	if err == nil {
 		if err := checkOrigin(repo, req.Dir, req.Remote); err != nil {
 			return nil, false, err

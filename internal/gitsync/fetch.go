@@ -22,7 +22,10 @@ const tagSpec = config.RefSpec("refs/tags/*:" + remoteTagPrefix + "*")
 // when req.Dir holds no checkout yet: Sync clones it.
 func Fetch(ctx context.Context, req Request) (bool, error) {
 	ensureTransports()
-	repo, err := git.PlainOpen(req.Dir)
+	if err := checkSparse(req.Dir); err != nil {
+		return false, err
+	}
+	repo, err := openRepo(req.Dir)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		return false, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -18,7 +17,7 @@ func IsAncestor(dir, ancestor, descendant string) (bool, error) {
 	if ancestor == descendant {
 		return true, nil
 	}
-	repo, err := git.PlainOpen(dir)
+	repo, err := openRepo(dir)
 	if err != nil {
 		return false, fmt.Errorf("opening %s: %w", dir, err)
 	}

@@ -64,6 +64,9 @@ func findLocalWork(repo *git.Repository, dir string, head plumbing.Hash, r refs,
 		tips = append(tips, head)
 	}
 	heads := r.branches()
+	for name := range checkedOut(dir) {
+		delete(heads, name)
+	}
 	for _, h := range heads {
 		tips = append(tips, h)
 	}

@@ -2,8 +2,8 @@ package gitsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -26,7 +26,8 @@ type Snapshot struct {
 
 // Peek fetches the tip of a branch or tag (a full ref name such as
 // refs/heads/master) into memory, one commit deep, and reads the tree hash
-// of folder sub and the given files from it. No checkout is touched.
+// of folder sub and the given files from it, symbolic links followed
+// within sub as TreeFile follows them. No checkout is touched.
 func Peek(ctx context.Context, remote, refName, sub string, files ...string) (Snapshot, error) {
 	ensureTransports()
 	am, err := gitauth.For(ctx, remote)
@@ -66,18 +67,14 @@ func Peek(ctx context.Context, remote, refName, sub string, files ...string) (Sn
 		snap.Tree = t.Hash.String()
 	}
 	for _, name := range files {
-		f, err := root.File(strings.Trim(path.Clean("/"+name), "/"))
-		if err != nil {
+		// As TreeFile reads them from a checkout, so that plan and build
+		// agree on a file that is a symbolic link.
+		b, _, err := readTreeFile(repo.Storer, root, sub, cleanTreePath(name))
+		if errors.Is(err, ErrNoFile) {
 			continue
 		}
-		r, err := f.Reader()
 		if err != nil {
-			return Snapshot{}, fmt.Errorf("reading %s: %w", name, err)
-		}
-		b, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			return Snapshot{}, fmt.Errorf("reading %s: %w", name, err)
+			return Snapshot{}, fmt.Errorf("reading %s at %s: %w", name, snap.Commit[:12], err)
 		}
 		snap.Files[name] = b
 	}

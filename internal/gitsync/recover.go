@@ -26,6 +26,11 @@ func finishCheckout(repo *git.Repository, dir string) error {
 	if err != nil || j == nil {
 		return err
 	}
+	lk, err := lockIndex(dotGit)
+	if err != nil {
+		return err
+	}
+	defer lk.release()
 	files, err := treeFiles(repo.Storer, j.target)
 	if err != nil {
 		return fmt.Errorf("reading commit %s of the unfinished checkout: %w", j.target, err)
@@ -89,7 +94,7 @@ func finishCheckout(repo *git.Repository, dir string) error {
 			entries[i] = unknown
 		}
 	}
-	return commitCheckout(repo, dotGit, j.target, entries)
+	return commitCheckout(repo, dotGit, j.target, entries, lk)
 }
 
 // worktreeHash returns the blob hash of the file at name, and whether
@@ -148,5 +153,5 @@ func repairIndex(repo *git.Repository, head plumbing.Hash) (bool, error) {
 			idx.Entries = append(idx.Entries, &index.Entry{Name: f.name, Hash: f.hash, Mode: f.mode})
 		}
 	}
-	return true, writeIndex(repo, idx)
+	return true, writeIndex(repo, idx, nil)
 }

@@ -21,7 +21,7 @@ var ErrUnknownReference = errors.New("unknown reference")
 // Resolve returns the commit SHA that reference names in the checkout at
 // dir, using the refs of its last fetch. "HEAD" names the commit checked out.
 func Resolve(dir, reference string) (string, error) {
-	repo, err := git.PlainOpen(dir)
+	repo, err := openRepo(dir)
 	if err != nil {
 		return "", fmt.Errorf("opening %s: %w", dir, err)
 	}

@@ -137,9 +137,11 @@ func diffHead(s storer.EncodedObjectStorer, head plumbing.Hash, tracked map[stri
 	return nil
 }
 
-// compareFile checks one tracked file against its index entry, hashing it
-// only when its size or timestamp changed or it was written too close to
-// the index to tell ("racily clean" in git's terms).
+// compareFile checks one tracked file against its index entry, as git
+// does: it is hashed unless its size, mtime, change time, inode and device
+// all match the entry and it was written before the index, since a file
+// modified in the index's own timestamp tick could have changed unseen
+// ("racily clean" in git's terms).
 func compareFile(dir string, e *index.Entry, idx *index.Index) (modified, missing, stale bool, err error) {
 	p := filepath.Join(dir, filepath.FromSlash(e.Name))
 	fi, err := os.Lstat(p)
@@ -152,7 +154,7 @@ func compareFile(dir string, e *index.Entry, idx *index.Index) (modified, missin
 	if fileMode(fi) != e.Mode {
 		return true, false, false, nil
 	}
-	if uint32(fi.Size()) == e.Size && fi.ModTime().Equal(e.ModifiedAt) && fi.ModTime().Before(idx.ModTime) {
+	if uint32(fi.Size()) == e.Size && fi.ModTime().Equal(e.ModifiedAt) && sameStat(e, fi) && fi.ModTime().Before(idx.ModTime) {
 		return false, false, false, nil
 	}
 	h, err := hashFile(p, fi)
@@ -235,7 +237,15 @@ func (s *status) findUntracked(dir string, rel []string, patterns []gitignore.Pa
 		}
 		p := append(rel[:len(rel):len(rel)], e.Name())
 		name := strings.Join(p, "/")
-		if _, ok := tracked[name]; ok {
+		if t, ok := tracked[name]; ok {
+			if e.IsDir() && t.e.Mode != filemode.Submodule {
+				// A tracked file or link the user replaced with a folder:
+				// the checkout must remove the folder to write the file,
+				// so all of it is local work, ignored files too.
+				if err := s.addAll(dir, name); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if m.Match(p, e.IsDir()) {
@@ -250,6 +260,22 @@ func (s *status) findUntracked(dir string, rel []string, patterns []gitignore.Pa
 		s.untracked = append(s.untracked, name)
 	}
 	return nil
+}
+
+// addAll records every file below the folder name as untracked.
+func (s *status) addAll(dir, name string) error {
+	root := filepath.Join(dir, filepath.FromSlash(name))
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		s.untracked = append(s.untracked, filepath.ToSlash(rel))
+		return nil
+	})
 }
 
 func readIgnoreFile(p string, domain []string) []gitignore.Pattern {

@@ -163,8 +163,9 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 		}
 	case work.status.stale:
 		// Clean files whose timestamps changed get hashed on every sync until
-		// the index records their new timestamps.
-		if err := refreshIndex(repo, req.Dir, work.status.idx); err != nil {
+		// the index records their new timestamps. A git command holding
+		// the index only postpones that.
+		if err := refreshIndex(repo, req.Dir, work.status.idx); err != nil && !errors.Is(err, ErrIndexLocked) {
 			return Result{}, fmt.Errorf("refreshing index: %w", err)
 		}
 	}

@@ -29,7 +29,7 @@ func TreeHash(dir, commit, sub string) (string, error) {
 	if h, ok := lookupTree(cache, entry); ok {
 		return h, nil
 	}
-	repo, err := git.PlainOpen(dir)
+	repo, err := openRepo(dir)
 	if err != nil {
 		return "", fmt.Errorf("opening %s: %w", dir, err)
 	}

@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -57,6 +56,7 @@ type treeFS struct {
 	objs  *filesystem.Storage
 	owner TreeFSOptions
 	nodes map[string]*treeNode // by slash-separated path; "" is the root
+	stubs stubs                // what the tree holds only a reference to
 }
 
 type treeNode struct {
@@ -72,7 +72,8 @@ var _ fsutil.FS = (*treeFS)(nil)
 // BuildKit's client sends sources. Everything is read from git objects, so
 // the working tree, its ignored and untracked files and .git never show.
 // A submodule (gitlink) is served as an empty directory: its commit is in
-// another repository, which a build of this one does not see either.
+// another repository, which a build of this one does not see either. A
+// Git LFS file is served as its pointer text. Unfetched lists both.
 func TreeFS(dir, commit, sub string, opt TreeFSOptions) (fsutil.FS, error) {
 	sub = cleanTreePath(sub)
 	t, err := openTreeFS(dir, commit, sub, opt)
@@ -92,7 +93,7 @@ func openTreeFS(dir, commit, sub string, opt TreeFSOptions) (*treeFS, error) {
 	if !plumbing.IsHash(commit) {
 		return nil, errors.New("not a full commit hash")
 	}
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	repo, err := openRepo(dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", dir, err)
 	}
@@ -130,6 +131,10 @@ func (t *treeFS) index(commit, sub string) error {
 			return err
 		}
 	}
+	t.stubs.sub = sub
+	if err := t.stubs.seeAbove(t.objs, c, sub); err != nil {
+		return err
+	}
 	root := &treeNode{stat: t.stat("", os.ModeDir|0o755, 0, treeEpoch)}
 	t.nodes[""] = root
 	return t.add(root, "", tree)
@@ -158,6 +163,7 @@ func (t *treeFS) add(dir *treeNode, prefix string, tree *object.Tree) error {
 			return fmt.Errorf("reading %s: %w", p, err)
 		}
 		t.nodes[p] = n
+		t.stubs.see(p, e, n)
 		dir.children = append(dir.children, n)
 	}
 	return nil

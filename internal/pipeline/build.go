@@ -26,23 +26,39 @@ const CacheTag = "buildcache"
 
 // build makes the image in one BuildKit solve — the commit's tree, the
 // scripts, the Dockerfile — and puts it in the registry under the commit's
-// tag and its key's tag.
-func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) (string, error) {
+// tag and its key's tag. It returns the image's digest and, when the tree
+// holds LFS pointers or submodules, a note saying so for the report.
+func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) (string, string, error) {
 	if err := p.ensureBuilder(ctx, s); err != nil {
-		return "", err
+		return "", "", err
 	}
 	spec, err := p.spec(s, res, ref, in)
 	if err != nil {
-		return "", err
+		return "", "", err
+	}
+	note := unfetched(spec.Source)
+	if note != "" {
+		p.Progress.Stepf(s.Name, "warning: %s", note)
 	}
 	digest, err := p.solve(ctx, s, spec, ref)
 	if err != nil {
-		return "", err
+		return "", note, err
 	}
 	if err := p.Registry.Tag(ctx, ref, in.Tag()); err != nil {
-		return "", fmt.Errorf("tagging %s with its cache key: %w", ref, err)
+		return "", note, fmt.Errorf("tagging %s with its cache key: %w", ref, err)
 	}
-	return digest, nil
+	return digest, note, nil
+}
+
+// unfetched says what of the commit's tree src a build gets only as a
+// stand-in (LFS pointers, submodules): the build succeeds, and the image
+// fails later, far from the cause.
+func unfetched(src fsutil.FS) string {
+	t, ok := src.(interface{ Unfetched() gitsync.Unfetched })
+	if !ok {
+		return ""
+	}
+	return t.Unfetched().String()
 }
 
 // solve runs the build spec describes and leaves its image in the registry

@@ -133,6 +133,11 @@ func (f *fake) Tag(_ context.Context, src, dst string) error {
 
 func (f *fake) TreeFS(_, _, _ string) (fsutil.FS, error) { return nil, nil }
 
+// TreeFile reads the checkout's file: the fake's commits have no objects.
+func (f *fake) TreeFile(dir, _, _, name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+}
+
 // Build stands in for the engine's BuildKit: the scripts run (failRun,
 // keyed by service, fails them), then the image lands in the engine.
 func (f *fake) Build(_ context.Context, spec *buildkit.Spec) (buildkit.Result, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -33,8 +32,17 @@ func (c checkoutSource) tree(sub string) (string, error) {
 	return c.p.Git.TreeHash(c.s.AbsDir, c.commit, sub)
 }
 
+// dockerfile is read from the commit, as the tree the key covers and the
+// build sees are: the worktree could hold a symbolic link leading out of
+// the checkout, which would put a file of the machine into the key, or to
+// a pipe, which would never end.
 func (c checkoutSource) dockerfile() ([]byte, error) {
-	return os.ReadFile(filepath.Join(c.s.SourceDir(), c.s.Docker.Dockerfile))
+	return c.p.Git.TreeFile(c.s.AbsDir, c.commit, treePath(c.s), dockerfilePath(c.s))
+}
+
+// dockerfilePath is the Dockerfile's path in the repository.
+func dockerfilePath(s *manifest.Service) string {
+	return path.Join(s.Git.Path, filepath.ToSlash(s.Docker.Dockerfile))
 }
 
 // inputs gathers everything the service's image is made from at commit.

@@ -26,6 +26,7 @@ type Source interface {
 	Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error)
 	TreeHash(dir, commit, sub string) (string, error)
 	TreeFS(dir, commit, sub string) (fsutil.FS, error)
+	TreeFile(dir, commit, sub, name string) ([]byte, error)
 }
 
 // Git is the Source backed by go-git checkouts.
@@ -44,6 +45,11 @@ func (Git) Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error
 // TreeFS calls gitsync.TreeFS.
 func (Git) TreeFS(dir, commit, sub string) (fsutil.FS, error) {
 	return gitsync.TreeFS(dir, commit, sub, gitsync.TreeFSOptions{})
+}
+
+// TreeFile calls gitsync.TreeFile.
+func (Git) TreeFile(dir, commit, sub, name string) ([]byte, error) {
+	return gitsync.TreeFile(dir, commit, sub, name)
 }
 
 // TreeHash calls gitsync.TreeHash.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
@@ -91,7 +90,7 @@ func (p *Pipeline) planSource(ctx context.Context, s *manifest.Service) (string,
 	if kind == gitsync.Branch {
 		refName = "refs/heads/" + strings.TrimPrefix(s.Git.Reference, "origin/")
 	}
-	dockerfile := path.Join(s.Git.Path, s.Docker.Dockerfile)
+	dockerfile := dockerfilePath(s)
 	snap, err := gitsync.Peek(ctx, s.Git.URL, refName, treePath(s), dockerfile)
 	if err != nil {
 		return "", nil, "", err

@@ -154,7 +154,12 @@ func (p *Pipeline) actOn(ctx context.Context, s *manifest.Service, res gitsync.R
 		}
 	default:
 		p.Progress.Stepf(s.Name, "building: %s", strings.Join(out.why, "; "))
-		if out.digest, err = p.build(ctx, s, res, ref, in); err != nil {
+		var note string
+		out.digest, note, err = p.build(ctx, s, res, ref, in)
+		if note != "" {
+			out.why = append(out.why, note)
+		}
+		if err != nil {
 			return out, err
 		}
 	}
