@@ -34,8 +34,10 @@ type previewResult struct {
 	Revision    int       `json:"revision,omitempty"`
 	Status      string    `json:"status,omitempty"`
 	Terminating bool      `json:"terminating,omitempty"`
-	// Action is what delete and gc did: deleted, or would-delete (--dry-run).
+	// Action is what delete and gc did: deleted, would-delete (--dry-run),
+	// or skipped, with Reason saying why.
 	Action string `json:"action,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 func previewCommand() *cli.Command {
@@ -47,7 +49,7 @@ func previewCommand() *cli.Command {
 	}
 	sub := []*cli.Command{
 		{
-			Name: "list", Usage: "list the previews of the cluster: branch, services built from it, created, expires, last revision",
+			Name: "list", Usage: "list this platform's previews on the cluster (its template's pattern and name): branch, services built from it, created, expires, last revision",
 			Flags: cluster(), Action: previewList, OnUsageError: onUsageError,
 		},
 		{
@@ -55,7 +57,7 @@ func previewCommand() *cli.Command {
 			Flags: cluster(), Action: previewDelete, OnUsageError: onUsageError,
 		},
 		{
-			Name: "gc", Usage: "delete the previews whose ttl ran out",
+			Name: "gc", Usage: "delete this platform's previews whose ttl ran out; one whose deploy is running is skipped",
 			Flags:  append(cluster(), &cli.BoolFlag{Name: "dry-run", Usage: "list the expired previews, delete nothing"}),
 			Action: previewGC, OnUsageError: onUsageError,
 		},
@@ -129,6 +131,12 @@ func previewGC(c *cli.Context) error {
 		action = "would-delete"
 	}
 	rep := previewReport{Command: "preview gc", OK: runErr == nil, DryRun: dry, Previews: previewResults(expired, action)}
+	for i, p := range expired {
+		if p.Skipped != "" {
+			rep.Previews[i].Action, rep.Previews[i].Reason = "skipped", p.Skipped
+			progress(c).Stepf("", "skipped expired preview %s (branch %s): %s; the next preview gc takes it if it is still expired then", p.Name, p.Branch, p.Skipped)
+		}
+	}
 	if runErr != nil {
 		rep.Error = runErr.Error()
 	}

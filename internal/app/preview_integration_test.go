@@ -346,7 +346,7 @@ func TestIntegrationPreview(t *testing.T) {
 	// delete refuses a named environment's namespace, and any unlabelled one.
 	for _, ns := range []string{v.staging, "kube-system"} {
 		_, stderr = v.x(ExitUsage, "text", "preview", "delete", ns)
-		if !strings.Contains(stderr, "is not a preview's") || v.gone(ns) {
+		if !strings.Contains(stderr, "is not a preview of this platform's") || v.gone(ns) {
 			t.Errorf("preview delete %s: %s", ns, stderr)
 		}
 	}

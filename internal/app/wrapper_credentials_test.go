@@ -77,8 +77,8 @@ func TestWrapperRemovesCredentialsOnInterrupt(t *testing.T) {
 	dir := string(m[1])
 	checkMode(t, dir, 0o700)
 	checkMode(t, filepath.Join(dir, "reg.example.com:5000"), 0o600)
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("credentials folder holds %v, want only reg.example.com:5000", entries)
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 || entries[0].Name() != ".pid" {
+		t.Errorf("credentials folder holds %v, want only .pid and reg.example.com:5000", entries)
 	}
 	if strings.Contains(string(args), "s3cret-pw") {
 		t.Errorf("the docker command line shows the password: %s", args)

@@ -22,6 +22,11 @@ func (e *Environment) Deploy(ctx context.Context, selected []*manifest.Service) 
 		if err := e.checkOwnNamespace(); err != nil {
 			return nil, err
 		}
+		// Before images are resolved: a deploy into a preview's namespace
+		// would be lost to preview gc.
+		if err := e.checkNotPreview(ctx, false); err != nil {
+			return nil, err
+		}
 	}
 	versions, err := e.Versions(ctx, selected)
 	if err != nil {
@@ -39,6 +44,9 @@ func (e *Environment) deploy(ctx context.Context, versions []Version, source *re
 		return nil, err
 	}
 	if err := e.checkOwnNamespace(); err != nil {
+		return nil, err
+	}
+	if err := e.checkNotPreview(ctx, true); err != nil {
 		return nil, err
 	}
 	for _, name := range r.Unused {
@@ -59,6 +67,9 @@ func (e *Environment) deploy(ctx context.Context, versions []Version, source *re
 // images are still in the registry and pass Check.
 func (e *Environment) Rollback(ctx context.Context, to int) (*Outcome, error) {
 	if err := e.checkOwnNamespace(); err != nil {
+		return nil, err
+	}
+	if err := e.checkNotPreview(ctx, false); err != nil {
 		return nil, err
 	}
 	d, err := e.deployer(ctx)

@@ -78,6 +78,8 @@ type Environment struct {
 	pins      []render.Image
 	namespace string
 	checked   bool // the namespace was found to be the environment's own
+	// notPreview: no namespace of the environment was found to be a preview's.
+	notPreview bool
 }
 
 // SyncFunc brings the checkouts of services to their references; done is

@@ -12,8 +12,9 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
-// The label and annotations that make a namespace a preview's. The label
-// is what list, delete and gc go by: a namespace without it is never
+// The label and annotations that make a namespace a preview's. list,
+// delete and gc go by the label, the name (the template's pattern) and
+// the template annotation together: a namespace without all three is never
 // deleted by them.
 const (
 	PreviewLabel       = "x-platform.io/preview"
@@ -45,6 +46,9 @@ type Preview struct {
 	Status   release.Status
 	// Terminating says the namespace is being deleted.
 	Terminating bool
+	// Skipped, from Previews.Collect, says why an expired preview was
+	// left in place.
+	Skipped string
 }
 
 // Expired says whether the preview's time ran out before now. A preview

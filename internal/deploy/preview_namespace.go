@@ -15,14 +15,15 @@ import (
 )
 
 // NotPreviewError refuses to treat as a preview a namespace that is not
-// labelled as one: a named environment's, or anyone else's.
+// one of this manifest's previews: a named environment's, another
+// platform's preview, or anyone else's.
 type NotPreviewError struct {
 	Namespace string
 	Why       string
 }
 
 func (e *NotPreviewError) Error() string {
-	return fmt.Sprintf("namespace %s is not a preview's (%s): previews never take over or delete other namespaces; see x-platform preview list", e.Namespace, e.Why)
+	return fmt.Sprintf("namespace %s is not a preview of this platform's (%s): previews never take over or delete other namespaces; see x-platform preview list", e.Namespace, e.Why)
 }
 
 // ensurePreviewNamespace creates p's namespace, labelled as a preview, or

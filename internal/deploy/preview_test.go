@@ -199,6 +199,7 @@ func TestBranchServices(t *testing.T) {
 func previewNS(name string, labelled bool, expires time.Time) *corev1.Namespace {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: map[string]string{
 		BranchAnnotation: "b-" + name, ExpiresAnnotation: expires.UTC().Format(time.RFC3339), ServicesAnnotation: "a,b",
+		TemplateAnnotation: "preview",
 	}}}
 	if labelled {
 		ns.Labels = map[string]string{PreviewLabel: "true"}
@@ -209,37 +210,59 @@ func previewNS(name string, labelled bool, expires time.Time) *corev1.Namespace 
 func TestPreviewsCollectAndDelete(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
+	// Other platforms' previews on the cluster: another pattern, another
+	// template, no template annotation. None is listed, collected or deleted.
+	foreign := []*corev1.Namespace{previewNS("other-old", true, now.Add(-time.Hour)), previewNS("pr-theirs", true, now.Add(-time.Hour)), previewNS("pr-bare", true, now.Add(-time.Hour))}
+	foreign[1].Annotations[TemplateAnnotation] = "review"
+	delete(foreign[2].Annotations, TemplateAnnotation)
+	// Expired, but with a deploy running, and one where staging was
+	// deployed with --namespace.
+	busy, recorded := previewNS("pr-busy", true, now.Add(-time.Hour)), previewNS("pr-recorded", true, now.Add(-time.Hour))
 	cs := fake.NewClientset(
 		previewNS("pr-old", true, now.Add(-time.Minute)),
 		previewNS("pr-new", true, now.Add(time.Hour)),
 		previewNS("staging", false, now.Add(-time.Hour)),
 		previewNS("pr-named", true, now.Add(-time.Hour)),
+		foreign[0], foreign[1], foreign[2], busy, recorded,
 	)
-	ps := &Previews{Clientset: cs, Named: map[string]string{"pr-named": "qa"}}
+	if err := (&release.Store{Secrets: cs.CoreV1().Secrets("pr-recorded"), Env: "staging"}).Create(t.Context(), &release.Record{Revision: 1, Status: release.Deployed}); err != nil {
+		t.Fatal(err)
+	}
+	_, unlock, err := newEnvLock(cs, "pr-busy", "pr-busy").acquire(t.Context(), "pr-busy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ps := &Previews{Clientset: cs, Named: map[string]string{"pr-named": "qa"}, Pattern: &manifest.Preview{Namespace: "pr-{branch}"}, Template: "preview"}
 	list, err := ps.List(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 3 || list[0].Name != "pr-named" || list[1].Name != "pr-new" || !slices.Equal(list[1].Branched, []string{"a", "b"}) {
-		t.Fatalf("List = %+v", list)
+	var names []string
+	for _, p := range list {
+		names = append(names, p.Name)
+	}
+	if want := []string{"pr-busy", "pr-named", "pr-new", "pr-old", "pr-recorded"}; !slices.Equal(names, want) || !slices.Equal(list[2].Branched, []string{"a", "b"}) {
+		t.Fatalf("List = %v (%+v), want %v", names, list, want)
 	}
 
 	dry, err := ps.Collect(t.Context(), now, true)
-	if len(dry) != 1 || dry[0].Name != "pr-old" || !IsConfigError(err) {
-		t.Fatalf("Collect dry run = %+v, %v; want pr-old and a refusal of pr-named", dry, err)
+	if len(dry) != 2 || dry[0].Name != "pr-busy" || !strings.Contains(dry[0].Skipped, "holds its lock") || dry[1].Name != "pr-old" || dry[1].Skipped != "" ||
+		!IsConfigError(err) || !strings.Contains(err.Error(), "environment qa deploys to it") || !strings.Contains(err.Error(), "environment staging keeps its release records") {
+		t.Fatalf("Collect dry run = %+v, %v; want pr-busy skipped, pr-old, and refusals of pr-named and pr-recorded", dry, err)
 	}
-	if n := len(namespaces(t, cs)); n != 4 {
+	if n := len(namespaces(t, cs)); n != 9 {
 		t.Fatalf("a dry run deleted namespaces: %d left", n)
 	}
 	if _, err := ps.Collect(t.Context(), now, false); !IsConfigError(err) {
 		t.Fatalf("Collect: %v", err)
 	}
-	if got := namespaces(t, cs); !slices.Equal(got, []string{"pr-named", "pr-new", "staging"}) {
+	if got := namespaces(t, cs); !slices.Equal(got, []string{"other-old", "pr-bare", "pr-busy", "pr-named", "pr-new", "pr-recorded", "pr-theirs", "staging"}) {
 		t.Errorf("after gc: %v, want only pr-old gone", got)
 	}
 
 	var np *NotPreviewError
-	for _, name := range []string{"staging", "pr-named"} {
+	for _, name := range []string{"staging", "pr-named", "pr-recorded", "other-old", "pr-theirs", "pr-bare"} {
 		if _, err := ps.Delete(t.Context(), name); !errors.As(err, &np) || !IsConfigError(err) {
 			t.Errorf("Delete(%s) = %v, want a refusal", name, err)
 		}
@@ -250,7 +273,7 @@ func TestPreviewsCollectAndDelete(t *testing.T) {
 	if p, err := ps.Delete(t.Context(), "pr-new"); err != nil || p.Branch != "b-pr-new" {
 		t.Errorf("Delete(pr-new) = %+v, %v", p, err)
 	}
-	if got := namespaces(t, cs); !slices.Equal(got, []string{"pr-named", "staging"}) {
+	if got := namespaces(t, cs); slices.Contains(got, "pr-new") || len(got) != 7 {
 		t.Errorf("after delete: %v", got)
 	}
 }

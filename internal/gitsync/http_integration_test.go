@@ -59,7 +59,7 @@ func TestIntegrationHTTPCredentialsPerHost(t *testing.T) {
 		{name: "XP_GIT_TOKEN with XP_GIT_HOST", setup: func(t *testing.T, home, origin string) {
 			t.Setenv("XP_GIT_USERNAME", "ci")
 			t.Setenv("XP_GIT_TOKEN", token)
-			t.Setenv("XP_GIT_HOST", strings.TrimPrefix(origin, "http://"))
+			t.Setenv("XP_GIT_HOST", origin) // an http origin must be named with its scheme
 		}},
 	}
 	for _, tt := range tests {

@@ -173,3 +173,23 @@ func (c *Cluster) Logs(ctx context.Context, namespace, pod, container string, pr
 	}
 	return buf.String(), nil
 }
+
+// ContextNamespace is the namespace a kubeconfig context sets, "" when it
+// sets none; context "" is the current one. It reaches no cluster.
+func ContextNamespace(kubeconfig, context string) (string, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kubeconfig != "" {
+		rules.ExplicitPath = kubeconfig
+	}
+	raw, err := rules.Load()
+	if err != nil {
+		return "", &ConfigError{fmt.Errorf("loading the kubeconfig: %w", err)}
+	}
+	if context == "" {
+		context = raw.CurrentContext
+	}
+	if c, ok := raw.Contexts[context]; ok {
+		return c.Namespace, nil
+	}
+	return "", nil
+}

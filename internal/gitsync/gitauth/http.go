@@ -99,13 +99,34 @@ func fromXPEnv(_ context.Context, o Origin) (string, string, bool, error) {
 	if scope == "" {
 		return "", "", false, fmt.Errorf("XP_GIT_PASSWORD or XP_GIT_TOKEN is set but XP_GIT_HOST is not: set XP_GIT_HOST to the host (host[:port]) they are for")
 	}
-	if !strings.EqualFold(scope, o.Host) {
-		return "", "", false, nil
+	if ok, err := xpScope(scope, o); !ok || err != nil {
+		return "", "", false, err
 	}
 	if user == "" {
 		user = "git" // hosts that take a token ignore the user name, but it may not be empty
 	}
 	return user, pass, true, nil
+}
+
+// xpScope says whether XP_GIT_HOST scope covers origin o. A bare host
+// covers only https: the pair would cross the network in clear text to an
+// http:// remote, so that is refused unless the scope names the http
+// origin itself (scheme, host and port).
+func xpScope(scope string, o Origin) (bool, error) {
+	if strings.Contains(scope, "://") {
+		so, ok := OriginOf(strings.TrimSuffix(scope, "/"))
+		if !ok {
+			return false, fmt.Errorf("XP_GIT_HOST=%s is neither host[:port] nor an http(s)://host[:port] origin", scope)
+		}
+		return so == o, nil
+	}
+	if !strings.EqualFold(scope, o.Host) {
+		return false, nil
+	}
+	if o.Scheme != "https" {
+		return false, fmt.Errorf("XP_GIT_HOST names %s, but this remote is %s: the password would cross the network in clear text, so it is not sent; use the https:// URL of the repository, or set XP_GIT_HOST=%s to send it over plain http anyway", scope, o, o)
+	}
+	return true, nil
 }
 
 // fromGitHelper asks git's configured credential helpers, without ever

@@ -49,6 +49,16 @@ func TestHTTPSources(t *testing.T) {
 			user: "git", pass: "tok1"},
 		{name: "XP pair not for another host", origin: "https://other.example.com",
 			env: map[string]string{"XP_GIT_HOST": "git.example.com", "XP_GIT_TOKEN": "tok1"}, wantNone: true},
+		{name: "XP pair for the http origin XP_GIT_HOST names", origin: "http://git.example.com:8080",
+			env:  map[string]string{"XP_GIT_HOST": "http://git.example.com:8080", "XP_GIT_TOKEN": "tok1"},
+			user: "git", pass: "tok1"},
+		{name: "XP pair for an https origin, not its http one", origin: "http://git.example.com",
+			env: map[string]string{"XP_GIT_HOST": "https://git.example.com", "XP_GIT_TOKEN": "tok1"}, wantNone: true},
+		{name: "XP pair for an http origin, not on another port", origin: "http://git.example.com:8081",
+			env: map[string]string{"XP_GIT_HOST": "http://git.example.com:8080", "XP_GIT_TOKEN": "tok1"}, wantNone: true},
+		{name: "XP pair for an https origin by URL", origin: "https://git.example.com",
+			env:  map[string]string{"XP_GIT_HOST": "https://git.example.com:443/", "XP_GIT_TOKEN": "tok1"},
+			user: "git", pass: "tok1"},
 		{name: "git-credentials by host and port", origin: "https://git.example.com:8443",
 			files: map[string]string{".git-credentials": "https://a:wrong@git.example.com\nhttps://bob:p%40ss@git.example.com:8443\n"},
 			user:  "bob", pass: "p@ss"},
@@ -110,6 +120,24 @@ func TestHTTPUnscopedXPPairIsRefused(t *testing.T) {
 	_, err := HTTP(t.Context(), Origin{"https", "git.example.com"})
 	if err == nil || !strings.Contains(err.Error(), "XP_GIT_HOST") || strings.Contains(err.Error(), "tok-unscoped") {
 		t.Fatalf("HTTP with XP_GIT_TOKEN and no XP_GIT_HOST = %v, want an error naming XP_GIT_HOST", err)
+	}
+}
+
+// TestHTTPXPPairNotOverPlainHTTP: a bare XP_GIT_HOST means https; the
+// pair is never handed out for an http:// remote on that host, and the
+// error says how to send it anyway without showing it.
+func TestHTTPXPPairNotOverPlainHTTP(t *testing.T) {
+	isolate(t)
+	t.Setenv("XP_GIT_HOST", "git.example.com:8080")
+	t.Setenv("XP_GIT_TOKEN", "tok-clear")
+	got, err := HTTP(t.Context(), Origin{"http", "git.example.com:8080"})
+	if got != nil || err == nil || !strings.Contains(err.Error(), "clear text") ||
+		!strings.Contains(err.Error(), "XP_GIT_HOST=http://git.example.com:8080") || strings.Contains(err.Error(), "tok-clear") {
+		t.Fatalf("HTTP over http with a bare XP_GIT_HOST = %+v, %v; want a refusal naming XP_GIT_HOST=http://…", got, err)
+	}
+	t.Setenv("XP_GIT_HOST", "ftp://git.example.com")
+	if _, err := HTTP(t.Context(), Origin{"https", "git.example.com"}); err == nil || !strings.Contains(err.Error(), "XP_GIT_HOST=ftp://") {
+		t.Fatalf("HTTP with XP_GIT_HOST of another scheme = %v, want an error naming it", err)
 	}
 }
 
