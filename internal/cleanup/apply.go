@@ -162,6 +162,9 @@ func (o *Options) pointing(ctx context.Context, repo string) (map[string][]strin
 	for t, d := range digests {
 		out[d] = append(out[d], t)
 	}
+	for _, tags := range out {
+		slices.Sort(tags)
+	}
 	return out, nil
 }
 
@@ -265,7 +268,6 @@ func (t *applier) deleteManifest(ctx context.Context, d retention.Decision, out 
 		out.Error = err.Error()
 		return
 	}
-	slices.Sort(tags)
 	out.Deleted, out.Done, out.ManifestDeleted = tags, true, true
 	t.o.log("deleted %s@%s", t.repo, d.Digest)
 }

@@ -3,6 +3,7 @@ package cleanup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/testenv"
 )
 
 // tagging is the registry of cleanup with a build that tags image digest
@@ -49,7 +51,7 @@ func (r *tagging) DeleteManifest(ctx context.Context, repo, digest string) error
 // planned tags go, the build's tag and its image stay, and the report says
 // the image was kept, not deleted.
 func TestIntegrationApplyKeepsATagAddedDuringDeletes(t *testing.T) {
-	f := newFixture(t, "")
+	f := newRegistryFixture(t, "")
 	f.sync()
 	target := f.push(old(), strings.Repeat("1", 40), "key-1")
 	other := f.push(old(), strings.Repeat("2", 40))
@@ -90,7 +92,7 @@ func TestIntegrationApplyKeepsATagAddedDuringDeletes(t *testing.T) {
 // a planned image after the plan's checks, and the repository listed again
 // before the manifest delete saves it; the other image goes by digest.
 func TestIntegrationApplyWithoutTagDeletesListsAgain(t *testing.T) {
-	f := newFixture(t, "")
+	f := newRegistryFixture(t, "")
 	f.sync()
 	upstream := f.registry
 	f.noTagDeletes()
@@ -154,4 +156,28 @@ func (f *fixture) noTagDeletes() {
 		f.t.Fatal(err)
 	}
 	f.registry = proxied
+}
+
+// newRegistryFixture is a fixture without environments, and so without a
+// cluster: what it checks lies between the registry and the checkouts.
+func newRegistryFixture(t *testing.T, cleanupSection string) *fixture {
+	t.Helper()
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	f := &fixture{
+		t: t, root: t.TempDir(), registry: testenv.Registry(t) + "/" + testenv.UniqueName(t, "x"),
+		remote: testenv.NewRemote(t, map[string]string{"README.md": "a\n"}), reg: image.NewRegistry(),
+	}
+	text := fmt.Sprintf(`registry: %s
+services:
+  a:
+    dir: src/a
+    git: {remote: %s, reference: origin/master}
+    dockerBuilder: {image: busybox, workdir: /src}
+    docker: {image: a}
+%s`, f.registry, f.remote.URL, cleanupSection)
+	if err := os.WriteFile(filepath.Join(f.root, "x-platform.yml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
