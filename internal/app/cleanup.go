@@ -24,6 +24,7 @@ func cleanupCommand() *cli.Command {
 		Flags: []cli.Flag{
 			servicesFlag(),
 			&cli.BoolFlag{Name: "apply", Usage: "delete what the plan lets go (default: only print the plan)"},
+			&cli.BoolFlag{Name: "all-tags", Usage: "also delete images with tags builds do not write (latest, hotfix tags pushed by hand), which are kept by default"},
 			&cli.BoolFlag{Name: "skip-unreachable", Usage: "plan without the releases of environments whose cluster cannot be read, instead of refusing every delete"},
 			&cli.IntFlag{Name: "concurrency", Value: 16, Usage: "registry requests in flight at once"},
 			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
@@ -64,6 +65,7 @@ func runCleanup(c *cli.Context) error {
 		Manifest: m, Services: services, Registry: reg,
 		Connect:         cleanup.KubeConnect(m, c.String("kubeconfig")),
 		Fetch:           gitsync.Fetch,
+		AllTags:         c.Bool("all-tags"),
 		SkipUnreachable: c.Bool("skip-unreachable"),
 		Concurrency:     c.Int("concurrency"),
 		Log:             func(format string, args ...any) { p.Stepf("", format, args...) },

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -19,10 +21,15 @@ type Outcome struct {
 	Service    string `json:"service"`
 	Repository string `json:"repository"`
 	Digest     string `json:"digest"`
-	// Deleted lists the tags deleted; the manifest went too when Deleted
-	// is set and Kept and Error are empty.
+	// Deleted lists the tags deleted.
 	Deleted []string `json:"deletedTags,omitempty"`
-	Done    bool     `json:"deleted"`
+	// Done says the image's planned tags are gone and no other tag pointed
+	// at it when last looked: its manifest is untagged, for the registry's
+	// garbage collector, or deleted (ManifestDeleted).
+	Done bool `json:"deleted"`
+	// ManifestDeleted says the manifest was deleted by digest, on a
+	// registry that refuses tag deletes.
+	ManifestDeleted bool `json:"manifestDeleted,omitempty"`
 	// Kept says why the check just before the delete kept the image.
 	Kept string `json:"kept,omitempty"`
 	// Refused says why the image was not deleted although nothing keeps it.
@@ -45,8 +52,12 @@ func (r *Report) Failed() bool {
 
 // Apply deletes what res plans to delete, each image only after checking
 // again that no release names it, no deploy is running and none of its tags
-// moved. A tag or manifest already gone counts as deleted, so a run cut
-// short is finished by the next one, which plans from scratch.
+// moved. It deletes the planned tags only and leaves untagged manifests to
+// the registry's garbage collector: a manifest delete would also take a tag
+// a build added since the last look. Where the registry refuses tag deletes
+// it lists the repository again just before each manifest delete. A tag or
+// manifest already gone counts as deleted, so a run cut short is finished
+// by the next one, which plans from scratch.
 func Apply(ctx context.Context, res *Result, o Options) *Report {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 16
@@ -84,9 +95,11 @@ func (o *Options) applyRepository(ctx context.Context, g *guard, repo string, rp
 		return outs
 	}
 	var noTagDeletes sync.Once
-	t := &applier{o: o, g: g, repo: repo, rp: rp, pointing: now, unsupported: func() {
+	t := &applier{o: o, g: g, repo: repo, rp: rp, pointing: now}
+	t.unsupported = func() {
+		t.byDigest.Store(true)
 		noTagDeletes.Do(func() { rep.NoTagDeletes = append(rep.NoTagDeletes, repo) })
-	}}
+	}
 	// Images first, then what belongs to them, so that a signature never
 	// outlives a check that kept its image.
 	for _, artifacts := range []bool{false, true} {
@@ -102,8 +115,37 @@ func (o *Options) applyRepository(ctx context.Context, g *guard, repo string, rp
 			})
 		}
 		_ = eg.Wait()
+		o.untagged(ctx, repo, rp, artifacts, outs)
 	}
 	return outs
+}
+
+// untagged looks at repo again after its tag deletes: an image a tag
+// outside the plan points at now is not deleted, whatever its planned tags.
+func (o *Options) untagged(ctx context.Context, repo string, rp retention.RepositoryPlan, artifacts bool, outs []Outcome) {
+	var untagged []int
+	for i, d := range rp.Delete {
+		if (d.Subject != "") == artifacts && outs[i].Done && !outs[i].ManifestDeleted {
+			untagged = append(untagged, i)
+		}
+	}
+	if len(untagged) == 0 {
+		return
+	}
+	now, err := o.pointing(ctx, repo)
+	if err != nil {
+		for _, i := range untagged {
+			outs[i].Done = false
+			outs[i].Error = fmt.Sprintf("looking whether a tag points at it after deleting its tags: %v", err)
+		}
+		return
+	}
+	for _, i := range untagged {
+		if tags := now[rp.Delete[i].Digest]; len(tags) > 0 {
+			outs[i].Done = false
+			outs[i].Kept = fmt.Sprintf("tag %s points at it since the plan; its manifest stays", strings.Join(tags, ", "))
+		}
+	}
 }
 
 // pointing lists which tags point at each digest of repo now.
@@ -120,6 +162,9 @@ func (o *Options) pointing(ctx context.Context, repo string) (map[string][]strin
 	for t, d := range digests {
 		out[d] = append(out[d], t)
 	}
+	for _, tags := range out {
+		slices.Sort(tags)
+	}
 	return out, nil
 }
 
@@ -130,9 +175,12 @@ type applier struct {
 	rp          retention.RepositoryPlan
 	pointing    map[string][]string
 	unsupported func()
+	// byDigest is set once the registry refused a tag delete.
+	byDigest atomic.Bool
 }
 
-// one checks one image again and deletes it: its tags, then its manifest.
+// one checks one image again and deletes its planned tags or, on a
+// registry that refuses tag deletes, its manifest.
 func (t *applier) one(ctx context.Context, d retention.Decision, out *Outcome, all []Outcome) {
 	decided := time.Now()
 	if d.Subject != "" {
@@ -176,23 +224,50 @@ func (t *applier) one(ctx context.Context, d retention.Decision, out *Outcome, a
 			tags = append(tags, tag)
 		}
 	}
-	for _, tag := range tags {
-		err := t.o.Registry.DeleteTag(ctx, t.repo, tag)
-		if errors.Is(err, image.ErrUnsupported) {
-			// Every tag of the image goes: its manifest's delete takes them.
-			t.unsupported()
-			break
+	if !t.byDigest.Load() {
+		for _, tag := range tags {
+			err := t.o.Registry.DeleteTag(ctx, t.repo, tag)
+			if errors.Is(err, image.ErrUnsupported) {
+				t.unsupported()
+				break
+			}
+			if err != nil {
+				out.Error = err.Error()
+				return
+			}
+			out.Deleted = append(out.Deleted, tag)
 		}
-		if err != nil {
-			out.Error = err.Error()
+		if !t.byDigest.Load() {
+			// The untagged manifest is the garbage collector's.
+			out.Done = true
+			t.o.log("deleted the tags of %s@%s", t.repo, d.Digest)
 			return
 		}
-		out.Deleted = append(out.Deleted, tag)
+	}
+	t.deleteManifest(ctx, d, out)
+}
+
+// deleteManifest deletes d by digest, which takes every tag pointing at it:
+// only after listing the repository again finds no tag outside the plan
+// there. A tag added between that look and the delete is lost; registries
+// that delete tags leave no such window.
+func (t *applier) deleteManifest(ctx context.Context, d retention.Decision, out *Outcome) {
+	now, err := t.o.pointing(ctx, t.repo)
+	if err != nil {
+		out.Error = fmt.Sprintf("listing %s again before deleting the manifest: %v", t.repo, err)
+		return
+	}
+	tags := now[d.Digest]
+	for _, tag := range tags {
+		if !slices.Contains(d.Tags, tag) {
+			out.Kept = fmt.Sprintf("tag %s points at it since the plan", tag)
+			return
+		}
 	}
 	if err := t.o.Registry.DeleteManifest(ctx, t.repo, d.Digest); err != nil {
 		out.Error = err.Error()
 		return
 	}
-	out.Done = true
+	out.Deleted, out.Done, out.ManifestDeleted = tags, true, true
 	t.o.log("deleted %s@%s", t.repo, d.Digest)
 }

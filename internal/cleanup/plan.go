@@ -36,6 +36,9 @@ type Options struct {
 	Registry Registry
 	Connect  Connect
 	Fetch    Fetcher
+	// AllTags deletes images whatever their tags; otherwise an image with a
+	// tag no build writes (latest, a hotfix pushed by hand) is kept.
+	AllTags bool
 	// SkipUnreachable plans without the releases of environments whose
 	// cluster cannot be read, instead of refusing every delete.
 	SkipUnreachable bool
@@ -90,6 +93,7 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 			ReleasesPerEnvironment: rules.ReleasesPerEnvironment, LockCommits: rules.LockCommits,
 			BranchDays: rules.BranchDays, ImagesPerBranch: rules.ImagesPerBranch,
 			Recent: time.Duration(rules.RecentHours) * time.Hour, Keep: rules.Keep,
+			AllTags: o.AllTags,
 		},
 		Refused: map[string]string{},
 	}
@@ -155,6 +159,10 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 		for _, s := range o.Services {
 			refuse(s.Name, fmt.Sprintf("environment %s could not be read (%s); pass --skip-unreachable to delete without its releases", u.Env, u.Reason))
 		}
+	}
+	in.Pins = o.pins(in.Refused, note)
+	if n := indexNote(in.Repositories); n != "" {
+		note("%s", n)
 	}
 	if len(m.Environments) == 0 {
 		note("the manifest lists no environments: no release records were read")
@@ -232,7 +240,7 @@ func (o *Options) inventory(ctx context.Context) ([]retention.Repository, error)
 	for i, s := range o.Services {
 		r := retention.Repository{Service: s.Name, Name: s.Docker.Image}
 		for _, st := range all[repos[i]] {
-			r.Images = append(r.Images, retention.Image{Digest: st.Digest, Tags: st.Tags, Created: st.Created, Children: st.Children})
+			r.Images = append(r.Images, storedImage(o.Manifest, st))
 		}
 		out = append(out, r)
 	}

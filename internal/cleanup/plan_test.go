@@ -17,17 +17,20 @@ import (
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
-// memRegistry holds one old image per repository, tagged "old".
+// oldTag is the commit tag of memRegistry's image.
+var oldTag = strings.Repeat("1", 40)
+
+// memRegistry holds one old image per repository, tagged oldTag.
 type memRegistry struct{}
 
 func (memRegistry) Inventory(_ context.Context, repos []string, _ int) (map[string][]image.Stored, error) {
 	out := map[string][]image.Stored{}
 	for _, r := range repos {
-		out[r] = []image.Stored{{Digest: "sha256:" + strings.Repeat("0", 64), Tags: []string{"old"}, Created: time.Unix(0, 0)}}
+		out[r] = []image.Stored{{Digest: "sha256:" + strings.Repeat("0", 64), Tags: []string{oldTag}, Created: time.Unix(0, 0)}}
 	}
 	return out, nil
 }
-func (memRegistry) Tags(context.Context, string) ([]string, error) { return []string{"old"}, nil }
+func (memRegistry) Tags(context.Context, string) ([]string, error) { return []string{oldTag}, nil }
 func (memRegistry) Digests(context.Context, string, []string, int) (map[string]string, error) {
 	return nil, nil
 }
@@ -125,7 +128,7 @@ func TestPlanRefusals(t *testing.T) {
 			if err := WriteText(&text, doc); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(text.String(), "  refused  sha256:000000000000  old  ") {
+			if !strings.Contains(text.String(), "  refused  sha256:000000000000  "+oldTag+"  ") {
 				t.Errorf("text report:\n%s\nwant a refused line per image", text.String())
 			}
 			if err := WriteJSON(&js, doc); err != nil {

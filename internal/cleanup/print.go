@@ -10,11 +10,14 @@ import (
 	"github.com/x-platform/x-platform/internal/retention"
 )
 
-// GarbageCollection says how to free the space of deleted manifests: a
-// registry deletes only references, its garbage collector the blobs.
-const GarbageCollection = "deleted manifests free no space until the registry's garbage collector runs: " +
-	"for distribution (registry:2/3), `registry garbage-collect --delete-untagged <config.yml>` with the registry read-only or stopped; " +
-	"for other registries (Harbor, GitLab, Artifactory, ECR, GCR), their own garbage collection or lifecycle job"
+// GarbageCollection says how to free the space of deleted images: cleanup
+// deletes tags (manifests only where tag deletes are refused), the
+// registry's garbage collector the untagged manifests and their blobs.
+const GarbageCollection = "deleted tags and manifests free no space until the registry's garbage collector runs, with the registry read-only or stopped: " +
+	"on distribution v3 (registry:3), `registry garbage-collect --delete-untagged <config.yml>`; " +
+	"on distribution v2 (registry:2), which refuses tag deletes so cleanup deleted the manifests, `registry garbage-collect <config.yml>` without --delete-untagged, " +
+	"which on v2 deletes the platforms of multi-platform images and the signatures of a referrers index; " +
+	"other registries (Harbor, GitLab, Artifactory, ECR, GCR): their own garbage collection of untagged manifests"
 
 // Document is the JSON result of a cleanup.
 type Document struct {
@@ -89,7 +92,7 @@ func WriteText(w io.Writer, doc Document) error {
 	switch {
 	case doc.Applied && doc.GarbageCollection != "":
 		for _, r := range doc.Report.NoTagDeletes {
-			fmt.Fprintf(w, "note: %s deletes manifests only by digest; tags went with their manifest\n", r)
+			fmt.Fprintf(w, "note: %s refuses tag deletes: each manifest was deleted by digest, with its tags, after listing the repository again\n", r)
 		}
 		fmt.Fprintf(w, "%d kept, %d to delete; %s\n", keep, del, doc.GarbageCollection)
 	case doc.Applied:

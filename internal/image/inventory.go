@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -22,6 +23,12 @@ type Stored struct {
 	Created time.Time
 	// Children are the manifests of an index, one per platform.
 	Children []string
+	// Subject is the digest of the image an artifact's manifest refers to
+	// (what the Referrers API lists it under); "" for an image.
+	Subject string
+	// Labels are the image config's labels (an index's: its first
+	// platform's).
+	Labels map[string]string
 }
 
 // Tags lists every tag of repo ("host/path"), following the registry's
@@ -131,8 +138,7 @@ func (r *Registry) inventory(ctx context.Context, repo string, bounded func(cont
 		s := byDigest[d]
 		g.Go(func() error {
 			return bounded(gctx, func() (err error) {
-				s.Created, s.Children, err = r.describe(gctx, repo+"@"+d)
-				return err
+				return r.describe(gctx, repo+"@"+d, s)
 			})
 		})
 	}
@@ -174,26 +180,28 @@ func (r *Registry) Digests(ctx context.Context, repo string, tags []string, conc
 	return out, nil
 }
 
-// describe reads when the image ref names was created and, for an index,
-// which manifests it lists; the creation time of an index is that of its
-// first platform's image.
-func (r *Registry) describe(ctx context.Context, ref string) (time.Time, []string, error) {
+// describe reads into s when the image ref names was created, its labels,
+// the subject it refers to and, for an index, which manifests it lists;
+// the creation time and labels of an index are its first platform image's.
+func (r *Registry) describe(ctx context.Context, ref string, s *Stored) error {
 	parsed, err := r.parse(ref)
 	if err != nil {
-		return time.Time{}, nil, err
+		return err
 	}
-	var (
-		created  time.Time
-		children []string
-	)
 	err = r.do(ctx, func(ctx context.Context) error {
-		created, children = time.Time{}, nil
+		s.Created, s.Children, s.Subject, s.Labels = time.Time{}, nil, "", nil
 		desc, err := r.puller.Get(ctx, parsed)
 		if err != nil {
 			return err
 		}
+		var head struct {
+			Subject *v1.Descriptor `json:"subject"`
+		}
+		if json.Unmarshal(desc.Manifest, &head) == nil && head.Subject != nil {
+			s.Subject = head.Subject.Digest.String()
+		}
 		if !desc.MediaType.IsIndex() {
-			created, err = configCreated(desc)
+			s.Created, s.Labels, err = configOf(desc)
 			return err
 		}
 		idx, err := desc.ImageIndex()
@@ -206,7 +214,7 @@ func (r *Registry) describe(ctx context.Context, ref string) (time.Time, []strin
 		}
 		var first *v1.Descriptor
 		for i, m := range im.Manifests {
-			children = append(children, m.Digest.String())
+			s.Children = append(s.Children, m.Digest.String())
 			// BuildKit lists its attestations as platform unknown/unknown.
 			if first == nil && m.MediaType.IsImage() && (m.Platform == nil || m.Platform.OS != "unknown") {
 				first = &im.Manifests[i]
@@ -219,37 +227,37 @@ func (r *Registry) describe(ctx context.Context, ref string) (time.Time, []strin
 		if err != nil {
 			return err
 		}
-		created, err = configCreated(child)
+		s.Created, s.Labels, err = configOf(child)
 		return err
 	})
 	if err != nil {
-		return time.Time{}, nil, classify("reading "+ref, err)
+		return classify("reading "+ref, err)
 	}
-	return created, children, nil
+	return nil
 }
 
-// configCreated reads the created time of an image's config; an artifact
-// whose config is not an image config has none.
-func configCreated(desc *remote.Descriptor) (time.Time, error) {
+// configOf reads the created time and labels of an image's config; an
+// artifact whose config is not an image config has none.
+func configOf(desc *remote.Descriptor) (time.Time, map[string]string, error) {
 	if !desc.MediaType.IsImage() {
-		return time.Time{}, nil
+		return time.Time{}, nil, nil
 	}
 	img, err := desc.Image()
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, nil, err
 	}
 	m, err := img.Manifest()
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, nil, err
 	}
 	if !m.Config.MediaType.IsConfig() {
-		return time.Time{}, nil
+		return time.Time{}, nil, nil
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, nil, err
 	}
-	return cf.Created.Time, nil
+	return cf.Created.Time, cf.Config.Labels, nil
 }
 
 func (r *Registry) repository(repo string) (name.Repository, error) {

@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/x-platform/x-platform/internal/cachekey"
 )
 
 // LocalTagPrefix starts the tag of an image built from a working folder as
-// it is; such an image is never a commit's and never a cache key's.
-const LocalTagPrefix = "dirty-"
+// it is; cleanup knows the shape from cachekey.
+const LocalTagPrefix = cachekey.LocalTagPrefix
 
 // LocalTag is the tag of the image built from a folder whose content hash
 // is hash.

@@ -13,9 +13,11 @@ import (
 // CacheTag is the tag of BuildKit's registry cache in each repository.
 const CacheTag = "buildcache"
 
-// artifactTag is how cosign names the signature, attestation and SBOM of
-// the image with digest sha256:<hex>.
-var artifactTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})\.(sig|att|sbom)$`)
+// artifactTag is how signers tag what belongs to the image with digest
+// sha256:<hex>: cosign's .sig, .att and .sbom, and the bare tag that
+// cosign v3, notation and ratify give the referrers index on registries
+// without the Referrers API (any other suffix counts too).
+var artifactTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\.[A-Za-z0-9_.-]*)?$`)
 
 // repo is one repository being decided on.
 type repo struct {
@@ -81,10 +83,13 @@ func Make(in Input) Plan {
 	p.releases()
 	p.locks()
 	p.sources()
+	p.pins()
 	p.images()
 	for _, b := range in.Builders {
 		p.keepRef(b, "builder image named in the manifest")
 	}
+	p.foreignTags()
+	p.uses()
 	out := Plan{}
 	for _, r := range p.repos {
 		out.Repositories = append(out.Repositories, p.decide(r))
@@ -214,7 +219,7 @@ func (p *planner) decide(r *repo) RepositoryPlan {
 	out := RepositoryPlan{Service: r.in.Service, Repository: r.in.Name, Refused: p.in.Refused[r.in.Service]}
 	for _, img := range r.in.Images {
 		d := Decision{Digest: img.Digest, Tags: slices.Sorted(slices.Values(img.Tags)), Created: img.Created}
-		if subject := subjectOf(img.Tags); subject != "" {
+		if subject := subjectOf(img); subject != "" {
 			d.Subject = subject
 			owner := subject
 			if p, ok := r.parent[subject]; ok {
@@ -257,14 +262,15 @@ func (p *planner) decide(r *repo) RepositoryPlan {
 	return out
 }
 
-// subjectOf returns the image digest an artifact tag names, or "".
-func subjectOf(tags []string) string {
-	for _, t := range tags {
+// subjectOf returns the image digest an artifact belongs to, by its tag
+// or its manifest's subject, or "".
+func subjectOf(img Image) string {
+	for _, t := range img.Tags {
 		if m := artifactTag.FindStringSubmatch(t); m != nil {
 			return "sha256:" + m[1]
 		}
 	}
-	return ""
+	return img.Subject
 }
 
 func short(s string) string {

@@ -60,7 +60,7 @@ func TestMake(t *testing.T) {
 		},
 		{
 			name: "an image of unknown age is not recent",
-			in:   Input{Repositories: []Repository{{Service: "a", Name: "a", Images: []Image{{Digest: dg(1), Tags: []string{"x"}}}}}},
+			in:   Input{Repositories: []Repository{{Service: "a", Name: "a", Images: []Image{{Digest: dg(1), Tags: []string{sha(1)}}}}}},
 		},
 		{
 			name: "the last N releases, and the deployed one however old",
@@ -137,14 +137,69 @@ func TestMake(t *testing.T) {
 			},
 			keep: map[int]string{1: "within", 1001: "belongs to kept image", 4: "within", 1005: "belongs to kept image"},
 		},
+		{
+			name: "other signers' artifacts and referrers follow their image",
+			in: Input{
+				Repositories: []Repository{{Service: "a", Name: "a", Images: []Image{
+					img(1, 0.01), img(2, 100),
+					// The referrers fallback index of cosign v3, notation and ratify.
+					{Digest: dg(1001), Tags: []string{fmt.Sprintf("sha256-%064x", 1)}, Children: []string{dg(3000)}},
+					{Digest: dg(1002), Tags: []string{fmt.Sprintf("sha256-%064x", 2)}},
+					{Digest: dg(1003), Tags: []string{fmt.Sprintf("sha256-%064x.notation.sig", 1)}},
+					// Found by its manifest's subject, as the Referrers API lists it.
+					{Digest: dg(1004), Tags: []string{"sbom-1"}, Subject: dg(1)},
+					{Digest: dg(1005), Tags: []string{"sbom-2"}, Subject: dg(2)},
+				}}},
+			},
+			keep: map[int]string{1: "within", 1001: "belongs to kept image", 1003: "belongs to kept image", 1004: "belongs to kept image"},
+		},
+		{
+			name: "tags builds do not write keep their image",
+			in: Input{
+				Repositories: []Repository{{Service: "a", Name: "a", Images: []Image{
+					img(1, 100, "latest"), img(2, 100, "hotfix-1"), img(3, 100, "old-branch"), img(4, 100, "v0.1"),
+					img(5, 100, "dirty-0123456789abcdef"), img(6, 100, "buildcache"), img(7, 100, "gone-branch"),
+				}}},
+				Sources: []Source{{Service: "a",
+					Tags:     []GitTag{{Name: "v0.1", Commit: sha(99), ImageTag: "v0.1"}},
+					Branches: []Branch{{Name: "old/branch", ImageTag: "old-branch", Head: now.AddDate(-1, 0, 0)}},
+				}},
+			},
+			keep: map[int]string{1: "tag latest is not one x-platform writes", 2: "tag hotfix-1 is not one", 4: "git tag v0.1", 6: "cache", 7: "--all-tags deletes it"},
+		},
+		{
+			name: "every tag goes with AllTags",
+			in: Input{
+				Rules:        Rules{AllTags: true},
+				Repositories: []Repository{{Service: "a", Name: "a", Images: []Image{img(1, 100, "latest"), img(2, 100, "hotfix-1")}}},
+			},
+		},
+		{
+			name: "the manifest's pins and what kept images were built from",
+			in: Input{
+				Repositories: []Repository{
+					{Service: "a", Name: "a", Images: []Image{
+						{Digest: dg(1), Tags: []string{sha(1)}, Uses: []Ref{{Repository: "base", Digest: dg(5)}}},
+						{Digest: dg(2), Tags: []string{sha(2)}, Uses: []Ref{{Repository: "base", Digest: dg(7)}}},
+						{Digest: dg(3), Tags: []string{sha(3)}, Uses: []Ref{{Repository: "elsewhere", Digest: dg(8)}}},
+					}},
+					{Service: "base", Name: "base", Images: []Image{
+						{Digest: dg(5), Tags: []string{sha(5)}, Uses: []Ref{{Repository: "base", Digest: dg(6)}}},
+						{Digest: dg(6), Tags: []string{sha(6)}}, {Digest: dg(7), Tags: []string{sha(7)}},
+					}},
+				},
+				Pins: []Pin{{Service: "a", Reference: "origin/release", Commit: sha(1)}, {Service: "a", Reference: sha(3), Commit: sha(3)}},
+			},
+			keep: map[int]string{1: "the manifest's git.reference origin/release", 3: "git.reference " + sha(3), 5: "a dependency of kept image a@", 6: "a dependency of kept image base@"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := tt.in
 			in.Now = now
-			keep := in.Rules.Keep
+			keep, all := in.Rules.Keep, in.Rules.AllTags
 			in.Rules = rules()
-			in.Rules.Keep = keep
+			in.Rules.Keep, in.Rules.AllTags = keep, all
 			plan := Make(in)
 			kept := map[string]Decision{}
 			deleted := map[string]bool{}

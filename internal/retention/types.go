@@ -20,6 +20,10 @@ type Rules struct {
 	// Keep lists image references (repository:tag, repository@digest) and
 	// tag patterns (path.Match syntax: "release-*") kept whatever else.
 	Keep []string
+	// AllTags deletes images whatever their tags; otherwise an image with a
+	// tag of a shape x-platform's builds and cosign do not write (latest,
+	// a hand-pushed hotfix) is kept.
+	AllTags bool
 }
 
 // Ref names an image in one repository by tag or digest (or both).
@@ -38,6 +42,12 @@ type Image struct {
 	// Children are the manifests an index lists, one per platform; a
 	// signature may be of one of them.
 	Children []string
+	// Subject is, for an artifact whose manifest names the image it refers
+	// to (what the Referrers API lists), that image's digest.
+	Subject string
+	// Uses are the images this one was built from, as its labels record
+	// them: kept while it is.
+	Uses []Ref
 }
 
 // Repository is one service's image repository as the registry lists it.
@@ -104,9 +114,19 @@ type Input struct {
 	Sources      []Source
 	// Builders are the builder images the manifest names.
 	Builders []Ref
+	// Pins are the commits the manifest's services are pinned to.
+	Pins []Pin
 	// Refused maps a service to why nothing of it may be deleted, such as
 	// an environment whose cluster could not be read.
 	Refused map[string]string
+}
+
+// Pin is the commit a service's git.reference resolves to; its image is
+// tagged with the commit.
+type Pin struct {
+	Service   string
+	Reference string
+	Commit    string
 }
 
 // Plan is the outcome for every repository, in input order.
