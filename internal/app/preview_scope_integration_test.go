@@ -141,10 +141,10 @@ func TestIntegrationNamedDeployIntoPreviewRefused(t *testing.T) {
 		name, ns, kubeconfig, why string
 		args                      []string
 	}{
-		{name: "--namespace of a preview", ns: preview, why: "is labelled " + deploy.PreviewLabel, args: []string{"--env", "staging", "--namespace", preview}},
+		{name: "--namespace of a preview", ns: preview, why: "previews may take", args: []string{"--env", "staging", "--namespace", preview}},
 		{name: "--namespace of another platform's preview", ns: foreign, why: "is labelled " + deploy.PreviewLabel, args: []string{"--env", "staging", "--namespace", foreign}},
 		{name: "--namespace the pattern can make", ns: v.prefix + "-next", why: "previews may take", args: []string{"--env", "staging", "--namespace", v.prefix + "-next"}},
-		{name: "the kube context's namespace", ns: preview, why: "is labelled", kubeconfig: v.contextKubeconfig(preview), args: []string{"--env", "qa"}},
+		{name: "the kube context's namespace", ns: preview, why: "previews may take", kubeconfig: v.contextKubeconfig(preview), args: []string{"--env", "qa"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			kubeconfig := tt.kubeconfig
