@@ -104,6 +104,8 @@ type Input struct {
 	Sources      []Source
 	// Builders are the builder images the manifest names.
 	Builders []Ref
+	// Running are the images environments' live workloads run now.
+	Running []Running
 	// Refused maps a service to why nothing of it may be deleted, such as
 	// an environment whose cluster could not be read.
 	Refused map[string]string
