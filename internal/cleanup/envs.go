@@ -31,6 +31,10 @@ type State struct {
 	Records []*release.Record
 	// Running are the images its live pods and workloads run.
 	Running []deploy.Running
+	// Namespace is the environment's own namespace, where its deploys
+	// write by default; "" when every record read is its own. Records
+	// elsewhere may be another platform's environment of the same name.
+	Namespace string
 	// Notes say what could not be read.
 	Notes []string
 }
@@ -117,7 +121,7 @@ func (d deployEnv) Read(ctx context.Context) (*State, error) {
 	if st.Running, err = d.Running(ctx, namespaces); err != nil {
 		return nil, fmt.Errorf("reading what %s runs: %w", d.Name, err)
 	}
-	st.Records = records
+	st.Records, st.Namespace = records, ns
 	return st, nil
 }
 

@@ -116,7 +116,7 @@ func (s *snapshot) keeps(repository, digest string, tags []string) string {
 // since a digest names the same content under any spelling of the
 // registry, and a tag of a repository below it.
 func (s *snapshot) addRunning(registry, env string, running []deploy.Running) {
-	for _, r := range running {
+	for _, r := range outermost(running) {
 		why := fmt.Sprintf("running in %s (%s %s/%s) now", env, strings.ToLower(r.Kind), r.Namespace, r.Name)
 		if _, digest, ok := strings.Cut(r.Image, "@"); ok {
 			s.running[digest] = why

@@ -55,6 +55,10 @@ func (o *Options) environments(ctx context.Context, res *Result, mu *sync.Mutex)
 			for _, r := range st.Records {
 				rel, foreign := o.release(r)
 				out.releases = append(out.releases, rel)
+				if st.Namespace != "" && r.Namespace != st.Namespace {
+					// Kept all the same; but it may be another platform's.
+					continue
+				}
 				for svc, image := range foreign {
 					if !told[svc] {
 						told[svc] = true

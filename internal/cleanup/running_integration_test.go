@@ -1,6 +1,7 @@
 package cleanup
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,19 @@ import (
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
+// forgetRecords deletes the release records in ns when the test ends,
+// before its namespace goes: a namespace is deleted in the background, and
+// cleanup finds records by label in every namespace of the shared cluster.
+func (f *fixture) forgetRecords(ns string) {
+	f.t.Cleanup(func() {
+		err := f.cs.CoreV1().Secrets(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{},
+			metav1.ListOptions{LabelSelector: release.OwnerLabel + "=x-platform"})
+		if err != nil {
+			f.t.Errorf("deleting the release records in %s: %v", ns, err)
+		}
+	})
+}
+
 // recordIn writes a release record of env in namespace ns naming image
 // (a full reference) at digest.
 func (f *fixture) recordIn(ns, env string, revision int, status release.Status, image, digest string) {
@@ -24,6 +38,9 @@ func (f *fixture) recordIn(ns, env string, revision int, status release.Status, 
 		Services: []release.Service{{Name: "a", Commit: strings.Repeat("c", 40), Image: image, Digest: digest}}}
 	if err := store.Create(f.t.Context(), r); err != nil {
 		f.t.Fatal(err)
+	}
+	if ns != f.ns {
+		f.forgetRecords(ns)
 	}
 }
 
