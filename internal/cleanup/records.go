@@ -62,7 +62,7 @@ func (o *Options) environments(ctx context.Context, res *Result, mu *sync.Mutex)
 				for svc, image := range foreign {
 					if !told[svc] {
 						told[svc] = true
-						out.foreign[svc] = append(out.foreign[svc], fmt.Sprintf("release %d of %s names its image as %s", r.Revision, env.Name, image))
+						out.foreign[svc] = append(out.foreign[svc], fmt.Sprintf("release %d of %s names its image as %s", r.Revision, r.Env, image))
 					}
 				}
 			}
