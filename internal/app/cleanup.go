@@ -25,7 +25,8 @@ func cleanupCommand() *cli.Command {
 			servicesFlag(),
 			&cli.BoolFlag{Name: "apply", Usage: "delete what the plan lets go (default: only print the plan)"},
 			&cli.BoolFlag{Name: "all-tags", Usage: "also delete images with tags builds do not write (latest, hotfix tags pushed by hand), which are kept by default"},
-			&cli.BoolFlag{Name: "skip-unreachable", Usage: "plan without the releases of environments whose cluster cannot be read, instead of refusing every delete"},
+			&cli.BoolFlag{Name: "skip-unreachable", Usage: "plan without the releases of environments whose cluster cannot be read or holds no release record of them, instead of refusing every delete"},
+			&cli.BoolFlag{Name: "partial-lock-history", Usage: "plan with the x-platform.lock history a shallow clone has, instead of refusing every delete"},
 			&cli.IntFlag{Name: "concurrency", Value: 16, Usage: "registry requests in flight at once"},
 			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "result format on stdout: text or json"},
@@ -70,6 +71,7 @@ func runCleanup(c *cli.Context) error {
 		Concurrency:     c.Int("concurrency"),
 		Log:             func(format string, args ...any) { p.Stepf("", format, args...) },
 	}
+	opts.PartialLockHistory = c.Bool("partial-lock-history")
 	res, err := cleanup.Plan(c.Context, opts)
 	if err != nil {
 		var ce *kube.ConfigError

@@ -117,6 +117,7 @@ func TestIntegrationApplyChecksAgain(t *testing.T) {
 func TestIntegrationApplyWaitsForDeploys(t *testing.T) {
 	f := newFixture(t, "")
 	f.sync()
+	f.recorded() // an environment without records would stop every delete
 	gone := f.push(old(), strings.Repeat("4", 40))
 	ctx := t.Context()
 	o := f.options()

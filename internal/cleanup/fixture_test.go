@@ -53,6 +53,7 @@ func newFixture(t *testing.T, cleanupSection string) *fixture {
 		remote: testenv.NewRemote(t, map[string]string{"README.md": "a\n"}),
 		cs:     cl.Clientset(t), ns: cl.Namespace(t), kube: cl.Kubeconfig, reg: image.NewRegistry(),
 	}
+	f.forgetRecords(f.ns)
 	manifestText := fmt.Sprintf(`registry: %s
 services:
   a:

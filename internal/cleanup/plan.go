@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/x-platform/x-platform/internal/deploy/kube"
-	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/retention"
@@ -42,6 +42,10 @@ type Options struct {
 	// SkipUnreachable plans without the releases of environments whose
 	// cluster cannot be read, instead of refusing every delete.
 	SkipUnreachable bool
+	// PartialLockHistory plans with the lock history there is when the
+	// platform repository's is shallower than the rule asks, instead of
+	// refusing every delete.
+	PartialLockHistory bool
 	// Concurrency bounds the registry requests in flight; 16 when 0.
 	Concurrency int
 	// Now is the clock; time.Now when nil.
@@ -114,19 +118,21 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	var envs *read
 	g.Go(func() error {
-		rels, err := o.releases(gctx, res, &mu)
-		in.Releases = rels
+		var err error
+		envs, err = o.environments(gctx, res, &mu)
 		return err
 	})
 	g.Go(func() error {
 		o.log("reading %s in the platform repository's history", "x-platform.lock")
-		h, err := lockHistories(m.Root, m.Registry, rules.LockCommits)
+		h, gaps, err := lockHistories(m.Root, m.Registry, rules.LockCommits)
 		if errors.Is(err, errNoRepository) {
 			note("%s is in no git repository: only its x-platform.lock on disk was read", m.Root)
 			err = nil
 		}
 		in.Locks = h
+		o.lockGaps(m.Root, rules.LockCommits, gaps, note, refuse)
 		return err
 	})
 	g.Go(func() error {
@@ -164,64 +170,30 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 	if n := indexNote(in.Repositories); n != "" {
 		note("%s", n)
 	}
-	if len(m.Environments) == 0 {
-		note("the manifest lists no environments: no release records were read")
+	in.Releases, in.Running = envs.releases, envs.running
+	res.Notes = append(res.Notes, envs.notes...)
+	for _, env := range envs.empty {
+		why := fmt.Sprintf("environment %s has no release record in any namespace of its cluster, so what it ran before is unknown", env)
+		if o.SkipUnreachable {
+			note("%s; it was skipped (--skip-unreachable): only what it runs now is kept", why)
+			continue
+		}
+		for _, s := range o.Services {
+			refuse(s.Name, why+"; deploy it, or pass --skip-unreachable if it was never deployed from this manifest")
+		}
+	}
+	for _, s := range o.Services {
+		if where := envs.foreign[s.Name]; len(where) > 0 {
+			refuse(s.Name, fmt.Sprintf("%s, outside registry %s, so its images cannot be told apart by name; run cleanup with the registry deploys use (registry: in %s, or XP_REGISTRY)",
+				strings.Join(where, "; "), m.Registry, manifest.FileName))
+		}
+	}
+	if len(environments(m)) == 0 {
+		note("the manifest lists no environments and %s has no overlays: no release records were read", deploy.KustomizeDir)
 	}
 	in.Now = now()
 	res.Plan = retention.Make(in)
 	return res, nil
-}
-
-// releases reads the release records of every environment of the manifest.
-func (o *Options) releases(ctx context.Context, res *Result, mu *sync.Mutex) ([]retention.Release, error) {
-	var (
-		out []retention.Release
-		wg  sync.WaitGroup
-	)
-	for _, env := range o.Manifest.Environments {
-		wg.Go(func() {
-			o.log("reading the releases of %s", env.Name)
-			records, e, err := o.readEnv(ctx, env)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				res.Unreachable = append(res.Unreachable, Unreachable{Env: env.Name, Reason: unreachable(err)})
-				var ce *kube.ConfigError
-				if errors.As(err, &ce) && res.configErr == nil {
-					res.configErr = fmt.Errorf("reading the releases of %s: %w (fix the kubeconfig or the environment's context, or pass --skip-unreachable to plan without it)", env.Name, err)
-				}
-				return
-			}
-			res.envs[env.Name] = e
-			for _, r := range records {
-				out = append(out, o.release(r))
-			}
-		})
-	}
-	wg.Wait()
-	return out, ctx.Err()
-}
-
-func (o *Options) readEnv(ctx context.Context, env manifest.Environment) ([]*release.Record, Environment, error) {
-	e, err := o.Connect(ctx, env)
-	if err != nil {
-		return nil, nil, err
-	}
-	records, err := e.Records(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return records, e, nil
-}
-
-func (o *Options) release(r *release.Record) retention.Release {
-	rel := retention.Release{Env: r.Env, Revision: r.Revision, Status: string(r.Status)}
-	for _, s := range r.Services {
-		if ref, ok := refIn(o.Manifest.Registry, s.Image, s.Digest); ok {
-			rel.Images = append(rel.Images, ref)
-		}
-	}
-	return rel
 }
 
 // inventory lists the selected services' repositories, with up to

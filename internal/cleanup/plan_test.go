@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/x-platform/x-platform/internal/deploy/kube"
-	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
@@ -39,8 +38,8 @@ func (memRegistry) DeleteManifest(context.Context, string, string) error { retur
 
 type noRecords struct{}
 
-func (noRecords) Records(context.Context) ([]*release.Record, error) { return nil, nil }
-func (noRecords) Deploying(context.Context) (string, error)          { return "", nil }
+func (noRecords) Read(context.Context) (*State, error)      { return &State{}, nil }
+func (noRecords) Deploying(context.Context) (string, error) { return "", nil }
 
 func testManifest(t *testing.T) *manifest.Manifest {
 	t.Helper()

@@ -51,15 +51,38 @@ func listLive(ctx context.Context, cl *kube.Cluster, namespace string, refs []ob
 		}
 		wanted[k][keyIn(r, k.namespace)] = true
 	}
+	keys := make([]listKey, 0, len(wanted))
+	for k := range wanted {
+		keys = append(keys, k)
+	}
+	lists, err := listKinds(ctx, cl, keys)
+	if err != nil {
+		return nil, err
+	}
 	out := liveSet{}
+	for k, items := range lists {
+		for i := range items {
+			o := &items[i]
+			key := keyIn(object.RefOf(o), k.namespace)
+			if wanted[k][key] {
+				out[key] = o
+			}
+		}
+	}
+	return out, nil
+}
+
+// listKinds makes one List request per key, a few at a time, and returns
+// every object each one lists.
+func listKinds(ctx context.Context, cl *kube.Cluster, keys []listKey) (map[listKey][]unstructured.Unstructured, error) {
 	type listed struct {
 		k     listKey
 		items []unstructured.Unstructured
 	}
-	results := make(chan listed, len(wanted))
+	results := make(chan listed, len(keys))
 	var g errgroup.Group
 	g.SetLimit(8)
-	for k := range wanted {
+	for _, k := range keys {
 		g.Go(func() error {
 			var list *unstructured.UnstructuredList
 			var err error
@@ -80,14 +103,9 @@ func listLive(ctx context.Context, cl *kube.Cluster, namespace string, refs []ob
 	if err != nil {
 		return nil, err
 	}
+	out := map[listKey][]unstructured.Unstructured{}
 	for l := range results {
-		for i := range l.items {
-			o := &l.items[i]
-			key := keyIn(object.RefOf(o), l.k.namespace)
-			if wanted[l.k][key] {
-				out[key] = o
-			}
-		}
+		out[l.k] = l.items
 	}
 	return out, nil
 }

@@ -81,6 +81,7 @@ func Make(in Input) Plan {
 		p.byService[r.Service] = append(p.byService[r.Service], st)
 	}
 	p.releases()
+	p.running()
 	p.locks()
 	p.sources()
 	p.pins()

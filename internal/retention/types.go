@@ -116,6 +116,8 @@ type Input struct {
 	Builders []Ref
 	// Pins are the commits the manifest's services are pinned to.
 	Pins []Pin
+	// Running are the images environments' live workloads run now.
+	Running []Running
 	// Refused maps a service to why nothing of it may be deleted, such as
 	// an environment whose cluster could not be read.
 	Refused map[string]string

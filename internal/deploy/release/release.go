@@ -77,6 +77,8 @@ type Record struct {
 	Tests []TestResult `json:"tests,omitempty"`
 	// Manifest is the rendered YAML that was applied.
 	Manifest []byte `json:"-"`
+	// Namespace is where the record was read from; "" for one not read.
+	Namespace string `json:"-"`
 }
 
 // TestResult is how one post-deploy test of a release ended.
@@ -304,7 +306,7 @@ func decode(sec *corev1.Secret) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading release record %s: %w", sec.Name, err)
 	}
-	r := &Record{}
+	r := &Record{Namespace: sec.Namespace}
 	if err := json.Unmarshal(meta, r); err != nil {
 		return nil, fmt.Errorf("reading release record %s: %w", sec.Name, err)
 	}
