@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/x-platform/x-platform/internal/deploy/release"
 )
 
 // TestIntegrationCleanupKeepsTagsBuildsDoNotWrite keeps images tagged
@@ -22,7 +24,8 @@ func TestIntegrationCleanupKeepsTagsBuildsDoNotWrite(t *testing.T) {
 		fmt.Sprintf("environments:\n  staging: {namespace: %s}\n", e.ns), 1))
 	e.checkout()
 	head := e.remotes["a"].Head(t, "master")
-	e.pushOld("a", head)
+	// staging ran the head image: its record makes the environment known.
+	e.record(e.ns, "staging", 1, release.Deployed, "a", head, e.pushOld("a", head))
 	latest := e.pushOld("a", "latest", strings.Repeat("1", 40))
 	hotfix := e.pushOld("a", "v2-hotfix")
 	gone := e.pushOld("a", strings.Repeat("2", 40), "key-2", "dirty-0123456789abcdef")

@@ -86,9 +86,9 @@ func TestIntegrationLockHistoryInLinkedWorktree(t *testing.T) {
 func TestIntegrationLockHistoryShallow(t *testing.T) {
 	f := newFixture(t, "")
 	f.recorded()
-	first := f.push(old(), "first")
-	second := f.push(old(), "second")
-	third := f.push(old(), "third")
+	first := f.push(old(), strings.Repeat("a", 40))
+	second := f.push(old(), strings.Repeat("b", 40))
+	third := f.push(old(), strings.Repeat("c", 40))
 	repo := f.platformRepo(first, second, third)
 	clone := filepath.Join(t.TempDir(), "clone")
 	testenv.RunGit(t, "", "clone", "--quiet", "--depth", "1", "file://"+repo, clone)
