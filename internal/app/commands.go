@@ -31,6 +31,12 @@ func networkJobsFlag() *cli.IntFlag {
 	return &cli.IntFlag{Name: "network-jobs", Value: pipeline.DefaultNetwork, Usage: "remotes fetched or listed at once"}
 }
 
+// depthFlag overrides git.depth of every service, so a machine that builds
+// once fetches only the commits it checks out (XP_DEPTH in CI).
+func depthFlag() *cli.IntFlag {
+	return &cli.IntFlag{Name: "depth", Usage: "fetch only the last `N` commits of each checkout's reference (overrides git.depth in " + manifest.FileName + "); 0 fetches the whole history"}
+}
+
 func forceFlag() *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "force", Usage: "save local work in checkouts aside (printed) instead of refusing to move them"}
 }
@@ -39,7 +45,7 @@ func buildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "build",
 		Usage: "sync, build, test, tag and push services, reusing images that already exist for their commits",
-		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), forceFlag(), builderFlag(), secretFlag(), platformFlag(), localFlag(),
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), forceFlag(), builderFlag(), secretFlag(), platformFlag(), localFlag(),
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
 			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
 			&cli.BoolFlag{Name: "locked", Usage: "take exactly the commits and image digests of " + lock.FileName + "; build nothing"},
@@ -73,7 +79,7 @@ func syncCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sync",
 		Usage: "bring service checkouts to their pinned references",
-		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), forceFlag()},
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), forceFlag()},
 		Action: func(c *cli.Context) error {
 			return runPipeline(c, "sync", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
 				return p.SyncOnly(c.Context, sel)

@@ -30,6 +30,9 @@ func loadManifest(c *cli.Context) (*manifest.Manifest, error) {
 		}
 		m.Registry = r
 	}
+	if err := applyDepth(c, m); err != nil {
+		return nil, err
+	}
 	if m.Registry == "" {
 		return nil, usageError{fmt.Errorf("%s sets no registry: add `registry: host/prefix` or set XP_REGISTRY", m.Path)}
 	}
@@ -138,6 +141,22 @@ func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	}
 	if !r.OK {
 		return errFailed
+	}
+	return nil
+}
+
+// applyDepth gives every service the history depth of --depth (or
+// XP_DEPTH), which outranks git.depth in the manifest.
+func applyDepth(c *cli.Context, m *manifest.Manifest) error {
+	if !c.IsSet("depth") {
+		return nil
+	}
+	n := c.Int("depth")
+	if n < 0 || n > manifest.MaxDepth {
+		return usageError{fmt.Errorf("--depth (XP_DEPTH) must be a number of commits from 1 to %d, or 0 for the whole history; got %d", manifest.MaxDepth, n)}
+	}
+	for _, s := range m.Services {
+		s.Git.Depth = n
 	}
 	return nil
 }

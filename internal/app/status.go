@@ -33,6 +33,7 @@ func statusCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "fail-on", Usage: "exit 1 when a service carries this flag: " + strings.Join(statusFlags, ", ") + "; repeatable"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "also find drift by a server-side dry run of each release's manifest (two requests per object instead of one list per kind)"},
 			&cli.BoolFlag{Name: "fetch", Usage: "fetch the services' remotes first, so behind sees their newest commits (default: the checkouts' remote-tracking refs as they are)"},
+			depthFlag(),
 			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
 		},
 		Action: runStatus,
@@ -114,7 +115,7 @@ func fetchCheckouts(c *cli.Context, m *manifest.Manifest, services []*manifest.S
 	for _, s := range services {
 		g.Go(func() error {
 			p.Stepf(s.Name, "fetching %s", s.Git.URL)
-			if _, err := gitsync.Fetch(c.Context, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference}); err != nil {
+			if _, err := gitsync.Fetch(c.Context, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth, Notes: func(msg string) { p.Stepf(s.Name, "%s", msg) }}); err != nil {
 				return fmt.Errorf("fetching %s: %w", s.Name, err)
 			}
 			return nil

@@ -110,7 +110,7 @@ func (o *Options) sources(ctx context.Context, since time.Time, refuse func(serv
 		co := byDir[dir]
 		g.Go(func() error {
 			o.log("fetching %s into %s", svc.Git.Remote, svc.Dir)
-			ok, err := o.Fetch(ctx, gitsync.Request{Remote: svc.Git.URL, Dir: dir, Reference: svc.Git.Reference})
+			ok, err := o.Fetch(ctx, gitsync.Request{Remote: svc.Git.URL, Dir: dir, Reference: svc.Git.Reference, Depth: svc.Git.Depth})
 			switch {
 			case err != nil:
 				co.err = fmt.Sprintf("fetching its remote failed (%v): its branches and tags are not known", err)

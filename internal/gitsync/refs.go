@@ -40,11 +40,12 @@ func readRefs(s storer.ReferenceStorer) (refs, error) {
 }
 
 // known lists what the remote is known to have: remote-tracking branches and
-// tags (unpeeled) and, when withSynced, the last commit taken from it.
+// tags (unpeeled), the commit a shallow checkout fetched by its SHA and,
+// when withSynced, the last commit taken from it.
 func (r refs) known(withSynced bool) []plumbing.Hash {
 	var tips []plumbing.Hash
 	for n, h := range r {
-		if isRemoteBranch(n) || isRemoteTag(n) || (withSynced && n == syncedRef) {
+		if isRemoteBranch(n) || isRemoteTag(n) || n == fetchedRef || (withSynced && n == syncedRef) {
 			tips = append(tips, h)
 		}
 	}

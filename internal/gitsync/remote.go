@@ -105,7 +105,7 @@ func port(e *transport.Endpoint) int {
 // after it. For a remote on this machine it first compares refs in process,
 // which costs a tenth of starting git-upload-pack.
 func fetch(ctx context.Context, repo *git.Repository, req Request, before refs) (refs, error) {
-	if path, ok := localPath(req.Remote); ok {
+	if path, ok := localPath(req.Remote); ok && req.Depth == 0 && !isShallow(repo) {
 		if same, err := sameRefs(before, path); err == nil && same {
 			return before, nil
 		}
@@ -118,12 +118,14 @@ func fetch(ctx context.Context, repo *git.Repository, req Request, before refs) 
 
 // fetchAll fetches every branch and tag into remote-tracking refs and
 // reports whether one changed. It writes no local tag: see followTags.
+// With req.Depth it fetches only what req.Reference names, that deep,
+// unless the remote refuses; without it, a shallow checkout is made whole.
 func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, error) {
 	am, err := gitauth.For(ctx, req.Remote)
 	if err != nil {
 		return false, err
 	}
-	err = repo.FetchContext(ctx, &git.FetchOptions{
+	opts := git.FetchOptions{
 		RemoteName: git.DefaultRemoteName,
 		RefSpecs:   []config.RefSpec{branchSpec, tagSpec},
 		Tags:       git.NoTags, // go-git would overwrite local tags; followTags does not
@@ -131,9 +133,22 @@ func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, err
 		Force:      true,
 		Auth:       am,
 		Progress:   req.Progress,
-	})
+	}
+	if req.Depth > 0 {
+		updated, handled, err := fetchNarrow(ctx, repo, req, opts)
+		if handled {
+			return updated, err
+		}
+	}
+	if isShallow(repo) {
+		opts.Depth = fullDepth
+	}
+	err = repo.FetchContext(ctx, &opts)
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return false, nil
+	}
+	if err == nil && opts.Depth != 0 {
+		err = tidyShallow(repo)
 	}
 	return err == nil, err
 }

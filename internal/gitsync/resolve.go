@@ -44,6 +44,17 @@ func Resolve(dir, reference string) (string, error) {
 	}
 	r.assumeRemoteTags()
 	t, err := resolve(repo, r, reference, remote)
+	if errors.Is(err, ErrUnknownReference) && isFullSHA(reference) && isShallow(repo) {
+		// Whether the commit is on a branch or tag of the remote takes
+		// the history a shallow checkout lacks.
+		if derr := deepenOrigin(repo, dir); derr != nil {
+			return "", fmt.Errorf("resolving %q: %w; %s is shallow (%s) and fetching its history failed: %v", reference, err, dir, depthSetting, derr)
+		}
+		if r, err = readRefs(repo.Storer); err == nil {
+			r.assumeRemoteTags()
+			t, err = resolve(repo, r, reference, remote)
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("resolving %q: %w", reference, err)
 	}

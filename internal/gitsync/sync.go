@@ -24,6 +24,10 @@ type Request struct {
 	// Notes receives what the user should know that is no error, such as a
 	// local tag kept where the user moved it; may be nil.
 	Notes func(string)
+	// Depth, when above 0, fetches only the commits req.Reference names,
+	// this many deep, instead of every branch and tag with all history;
+	// 0 fetches everything and makes a shallow checkout whole.
+	Depth int
 	// Fetched says Fetch brought Dir up to date with Remote in this run, so
 	// Sync need not ask the remote again.
 	Fetched bool
@@ -118,6 +122,13 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	dotGit := gitDir(repo)
 	last := readState(dotGit)
 	t, err := resolveFast(repo, refs, req, last)
+	if errors.Is(err, ErrUnknownReference) && isFullSHA(req.Reference) && isShallow(repo) {
+		// The commit may be below the shallow boundary, or its branch
+		// not fetched: only the whole history can tell.
+		if refs, err = deepenRefs(ctx, repo, req); err == nil {
+			t, err = resolveFast(repo, refs, req, last)
+		}
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("resolving %q: %w", req.Reference, err)
 	}
@@ -135,6 +146,15 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	indexSum := indexChecksum(dotGit)
 	trusted := !head.IsZero() && head == last.Commit && !indexSum.IsZero() && indexSum == last.Index
 	work, err := findLocalWork(repo, req.Dir, head, refs, trusted)
+	if err == nil && len(work.commits) > 0 && (req.Depth > 0 || isShallow(repo)) {
+		// Commits that look unpushed in a shallow checkout, or one that
+		// fetched a single branch, may be on a branch not fetched or below
+		// the boundary: decide on the whole history, or not at all.
+		if refs, err = deepenRefs(ctx, repo, req); err != nil {
+			return Result{}, fmt.Errorf("%s has commits not on the fetched branches, and telling whether they are on the remote needs its whole history: %w", req.Dir, err)
+		}
+		work, err = findLocalWork(repo, req.Dir, head, refs, trusted)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("looking for local work in %s: %w", req.Dir, err)
 	}

@@ -20,7 +20,7 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup")
+	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup", "git")
 	if top == nil {
 		return
 	}
@@ -49,9 +49,10 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 		d.report(f.val, "services", "must be a mapping of service names to services, got %s", describe(f.val))
 		return
 	}
+	m.Depth = d.gitDefaults(top)
 	var all []placed
 	for _, sf := range d.fields(f.val, "services", true) {
-		if p, ok := d.service(sf, m.Root); ok {
+		if p, ok := d.service(sf, m.Root, m.Depth); ok {
 			m.Services = append(m.Services, p.svc)
 			all = append(all, p)
 		}
@@ -61,7 +62,7 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 	m.Tests = d.tests(top, m)
 }
 
-func (d *decoder) service(f field, root string) (placed, bool) {
+func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 	path := join("services", f.name)
 	if p := serviceNameProblem(f.name); p != "" {
 		d.report(f.key, path, "%s", p)
@@ -97,7 +98,11 @@ func (d *decoder) service(f field, root string) (placed, bool) {
 	s.Dir, s.AbsDir = dir, filepath.Join(root, dir)
 
 	srcDir := dir
-	if g := d.child(o, "git", true, "remote", "reference", "path"); g != nil {
+	s.Git.Depth = depth
+	if g := d.child(o, "git", true, "remote", "reference", "path", "depth"); g != nil {
+		if n, ok := d.depth(g); ok {
+			s.Git.Depth = n
+		}
 		s.Git.Remote, _ = d.str(g, "remote", true)
 		s.Git.URL = remoteURL(root, s.Git.Remote)
 		ref, at := d.str(g, "reference", true)

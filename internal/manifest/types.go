@@ -31,6 +31,9 @@ type Manifest struct {
 	Signing *Signing
 	// Cleanup is what `x-platform cleanup` keeps; see cleanup.go.
 	Cleanup Cleanup
+	// Depth is the top-level git.depth: the history a checkout of a
+	// service that sets no git.depth fetches, in commits; 0 for all of it.
+	Depth int
 	// Tests are the post-deploy tests of environments and services, in
 	// file order; see tests.go and TestsFor.
 	Tests []Test
@@ -94,6 +97,9 @@ type Git struct {
 	// Path narrows the service to a subfolder of the repository (monorepos);
 	// "" is the whole repository. Slash-separated, clean, relative.
 	Path string
+	// Depth is how many commits of history the checkout fetches: the
+	// service's git.depth, else the manifest's; 0 fetches all of it.
+	Depth int
 }
 
 // Builder is the image the build and test scripts run in.

@@ -304,6 +304,7 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 				Remote:    s.Git.URL,
 				Dir:       s.AbsDir,
 				Reference: s.Git.Reference,
+				Depth:     s.Git.Depth,
 				Force:     p.Force,
 				BackupDir: p.backupDir(s),
 				Fetched:   c.fetched,
