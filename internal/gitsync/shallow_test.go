@@ -299,3 +299,47 @@ func TestIntegrationShallowHistoryReaders(t *testing.T) {
 	}
 	assertAt(t, dir, commits[0])
 }
+
+// TestIntegrationShallowOverTransports clones at depth 1 over smart HTTP
+// and ssh, branch and SHA pin, then fetches the moved branch.
+func TestIntegrationShallowOverTransports(t *testing.T) {
+	d := testenv.StartSSHD(t)
+	sshEnv(t, testenv.SSHHome(t, d, "gitserver"))
+	r, commits, blobs := versionedRemote(t)
+	testenv.RunGit(t, r.Dir, "config", "uploadpack.allowReachableSHA1InWant", "true")
+	for name, url := range map[string]string{"http": r.ServeHTTP(t), "ssh": d.URL("gitserver", r)} {
+		for _, ref := range []string{"master", commits[2]} {
+			dir := checkoutDir(t)
+			var n notes
+			res := mustSync(t, Request{Remote: url, Dir: dir, Reference: ref, Depth: 1, Notes: n.add})
+			want := commits[3]
+			if ref != "master" {
+				want = ref
+			}
+			if res.Commit != want {
+				t.Fatalf("%s: Sync(%s) = %+v, want %s", name, ref, res, want)
+			}
+			assertAt(t, dir, want)
+			assertShallow(t, dir, true)
+			if hasObject(dir, blobs[0]) || len(n.msgs) != 0 {
+				t.Errorf("%s: Sync(%s) at depth 1 brought the first version, or said %q", name, ref, n.msgs)
+			}
+		}
+	}
+}
+
+// TestIntegrationShallowCloneByGit reads the history of a checkout the git
+// CLI cloned at depth 1, as a CI system's own checkout step leaves it.
+func TestIntegrationShallowCloneByGit(t *testing.T) {
+	r, commits, _ := versionedRemote(t)
+	dir := checkoutDir(t)
+	testenv.RunGit(t, "", "clone", "--quiet", "--depth", "1", r.URL, dir)
+	if ok, err := IsAncestor(dir, commits[0], commits[3]); err != nil || !ok {
+		t.Fatalf("IsAncestor(first, tip) = %v, %v; want true", ok, err)
+	}
+	dir = checkoutDir(t)
+	testenv.RunGit(t, "", "clone", "--quiet", "--depth", "1", r.URL, dir)
+	if got, err := Resolve(dir, commits[1]); err != nil || got != commits[1] {
+		t.Fatalf("Resolve(older commit) = %s, %v; want %s", got, err, commits[1])
+	}
+}
