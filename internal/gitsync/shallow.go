@@ -111,7 +111,7 @@ func deepen(ctx context.Context, repo *git.Repository, req Request) error {
 	req.note("fetching every branch and tag with its whole history into " + req.Dir +
 		": the history fetched at the depth set (" + depthSetting + ") is too short to answer")
 	if _, err := fetchAll(ctx, repo, req); err != nil {
-		return fmt.Errorf("fetching the history a shallow checkout lacks: %w", err)
+		return fmt.Errorf("fetching the history this checkout lacks, as it was fetched at a depth (%s): %w", depthSetting, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -342,4 +343,30 @@ func TestIntegrationShallowCloneByGit(t *testing.T) {
 	if got, err := Resolve(dir, commits[1]); err != nil || got != commits[1] {
 		t.Fatalf("Resolve(older commit) = %s, %v; want %s", got, err, commits[1])
 	}
+}
+
+// TestIntegrationShallowRemoteGone asks history questions of a shallow
+// checkout whose remote is gone: errors naming the setting, never a guess,
+// and local work is still refused.
+func TestIntegrationShallowRemoteGone(t *testing.T) {
+	r, commits, _ := versionedRemote(t)
+	dir := checkoutDir(t)
+	mustSync(t, Request{Remote: r.URL, Dir: dir, Reference: "master", Depth: 1})
+	put(t, dir, "local.txt", "mine\n")
+	gitOut(t, dir, "add", "local.txt")
+	gitOut(t, dir, "-c", "user.name=u", "-c", "user.email=u@x", "commit", "--quiet", "-m", "local work")
+	local := gitOut(t, dir, "rev-parse", "HEAD")
+	if err := os.Rename(r.Dir, r.Dir+".gone"); err != nil {
+		t.Fatal(err)
+	}
+
+	ok, err := IsAncestor(dir, commits[0], commits[3])
+	if err == nil || !strings.Contains(err.Error(), "XP_DEPTH") {
+		t.Errorf("IsAncestor with the remote refusing = %v, %v; want an error naming the depth setting", ok, err)
+	}
+	_, err = Sync(context.Background(), Request{Remote: r.URL, Dir: dir, Reference: commits[3], Depth: 1, Fetched: true})
+	if err == nil || !strings.Contains(err.Error(), "XP_DEPTH") || !strings.Contains(err.Error(), "has commits not on the fetched branches") {
+		t.Errorf("Sync over a local commit with the remote refusing = %v; want a refusal naming the depth setting", err)
+	}
+	assertAt(t, dir, local)
 }
