@@ -370,3 +370,26 @@ func TestIntegrationShallowRemoteGone(t *testing.T) {
 	}
 	assertAt(t, dir, local)
 }
+
+// TestIntegrationShallowForceSaves moves a shallow checkout holding a local
+// commit with Force: the commit is saved where a backup ref keeps it.
+func TestIntegrationShallowForceSaves(t *testing.T) {
+	r, _, _ := versionedRemote(t)
+	dir := checkoutDir(t)
+	mustSync(t, Request{Remote: r.URL, Dir: dir, Reference: "master", Depth: 1})
+	put(t, dir, "local.txt", "mine\n")
+	gitOut(t, dir, "add", "local.txt")
+	gitOut(t, dir, "-c", "user.name=u", "-c", "user.email=u@x", "commit", "--quiet", "-m", "local work")
+	local := gitOut(t, dir, "rev-parse", "HEAD")
+	next := r.Commit(t, "master", map[string]string{"data.bin": "v5\n"}, "version 5")
+
+	res := mustSync(t, Request{Remote: r.URL, Dir: dir, Reference: "master", Depth: 1, Force: true, BackupDir: filepath.Join(t.TempDir(), "backups")})
+	if res.Commit != next || len(res.Saved) == 0 {
+		t.Fatalf("Sync --force = %+v, want %s with the local commit saved", res, next)
+	}
+	assertAt(t, dir, next)
+	kept := gitOut(t, dir, "for-each-ref", "--contains", local, "--format=%(refname)", "refs/")
+	if !strings.Contains(kept, "backup") {
+		t.Errorf("refs keeping the local commit %s: %q, want a backup ref", local[:7], kept)
+	}
+}
