@@ -78,7 +78,12 @@ func StartSSHD(t testing.TB) *SSHD {
 			"MaxStartups 200",
 			"MaxSessions 200",
 			"LogLevel INFO", // one "Accepted publickey" line per login: see Logins
+			// Every session runs through session.sh: see Sessions and
+			// SetSessionDelay.
+			"ForceCommand /bin/sh " + filepath.Join(dir, "session.sh"),
 		}, "\n") + "\n",
+		"session.sh":    sessionScript(dir),
+		"session_delay": "0\n",
 	})
 	// A file, not a pipe: the per-connection children inherit it, and
 	// Wait would wait for them too.
