@@ -116,9 +116,9 @@ func fetch(ctx context.Context, repo *git.Repository, req Request, before refs) 
 	return followTags(repo, before, req.note)
 }
 
-// fetchAll fetches every branch and tag into remote-tracking refs and
+// fetchRemote fetches every branch and tag into remote-tracking refs and
 // reports whether one changed. It writes no local tag: see followTags.
-func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, error) {
+func fetchRemote(ctx context.Context, repo *git.Repository, req Request) (bool, error) {
 	am, err := gitauth.For(ctx, req.Remote)
 	if err != nil {
 		return false, err

@@ -119,7 +119,7 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	last := readState(dotGit)
 	t, err := resolveFast(repo, refs, req, last)
 	if err != nil {
-		return Result{}, fmt.Errorf("resolving %q: %w", req.Reference, err)
+		return Result{}, fmt.Errorf("resolving %q: %w", req.Reference, offlineHint(ctx, err))
 	}
 	res := Result{Commit: t.hash.String(), Kind: t.kind, Name: t.name, Cloned: cloned}
 
