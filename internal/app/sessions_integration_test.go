@@ -16,7 +16,7 @@ import (
 // its own (solo), and one repository checked out twice (twin1, twin2).
 func sshPlatform(t *testing.T) (*platform, *testenv.SSHD, map[string]*testenv.Remote) {
 	t.Helper()
-	d := testenv.StartSSHD(t)
+	d := testenv.StartSSHD(t, testenv.LogSessions)
 	// Each session waits on the server, so that sessions overlap as they
 	// do on a server whose account reads a slow ~/.bashrc.
 	d.SetSessionDelay(t, 100*time.Millisecond)

@@ -15,7 +15,7 @@ import (
 // run at once, on at most 2 connections, under OpenSSH's MaxSessions (10
 // per connection) and MaxStartups (10 logins in flight) defaults.
 func TestIntegrationSSHSessionsStayBounded(t *testing.T) {
-	d := testenv.StartSSHD(t)
+	d := testenv.StartSSHD(t, testenv.LogSessions)
 	d.SetSessionDelay(t, 200*time.Millisecond)
 	sshEnv(t, testenv.SSHHome(t, d, "gitserver"))
 	const n = 40
@@ -53,7 +53,7 @@ func TestIntegrationSSHSessionsStayBounded(t *testing.T) {
 // remote into two checkouts within one run: one session in all, and the
 // second checkout gets the commits the first fetched.
 func TestIntegrationRunAsksEachRemoteOnce(t *testing.T) {
-	d := testenv.StartSSHD(t)
+	d := testenv.StartSSHD(t, testenv.LogSessions)
 	sshEnv(t, testenv.SSHHome(t, d, "gitserver"))
 	r := testenv.NewRemote(t, map[string]string{"a.txt": "a\n"})
 	url := d.URL("gitserver", r)

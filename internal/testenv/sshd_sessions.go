@@ -9,17 +9,31 @@ import (
 	"time"
 )
 
-// sessionScript is what every session of the test sshd runs instead of
-// the command asked for, as an account's shell rc would run first: it logs
-// the command, waits the delay SetSessionDelay wrote, runs the command and
-// logs its end. Lines are short and appended, so sessions running at once
-// do not mix them.
+// SSHDOption changes how StartSSHD's server runs its sessions.
+type SSHDOption func(*sshdOptions)
+
+type sshdOptions struct {
+	logSessions bool
+}
+
+// LogSessions makes every session of the server run through a script that
+// logs it (see SSHD.Sessions) and can make it wait (see
+// SSHD.SetSessionDelay). Without it sessions run their command directly:
+// the script costs the server a few processes per session, which on a
+// loaded machine weighs on benchmarks.
+func LogSessions(o *sshdOptions) { o.logSessions = true }
+
+// sessionScript is what every session of a LogSessions sshd runs instead
+// of the command asked for, as an account's shell rc would run first: it
+// logs the command, waits the delay SetSessionDelay wrote, runs the command
+// and logs its end. Lines are short and appended, so sessions running at
+// once do not mix them. It forks nothing but the command and the sleep.
 func sessionScript(dir string) string {
 	log := filepath.Join(dir, "sessions.log")
 	return fmt.Sprintf(`printf 'start %%s\n' "$SSH_ORIGINAL_COMMAND" >> %[1]q
-d=$(cat %[2]q)
+read -r d < %[2]q
 [ "$d" = 0 ] || sleep "$d"
-/bin/sh -c "$SSH_ORIGINAL_COMMAND"
+eval "$SSH_ORIGINAL_COMMAND"
 rc=$?
 printf 'end %%s\n' "$SSH_ORIGINAL_COMMAND" >> %[1]q
 exit $rc
@@ -31,6 +45,7 @@ exit $rc
 // slow ~/.bashrc does.
 func (d *SSHD) SetSessionDelay(t testing.TB, delay time.Duration) {
 	t.Helper()
+	d.mustLog(t)
 	secs := fmt.Sprintf("%.3f\n", delay.Seconds())
 	if err := os.WriteFile(filepath.Join(d.dir, "session_delay"), []byte(secs), 0o644); err != nil {
 		t.Fatal(err)
@@ -60,6 +75,7 @@ func (l SessionLog) Total() int {
 // the last ResetSessions.
 func (d *SSHD) Sessions(t testing.TB) SessionLog {
 	t.Helper()
+	d.mustLog(t)
 	b, err := os.ReadFile(filepath.Join(d.dir, "sessions.log"))
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
@@ -82,8 +98,18 @@ func (d *SSHD) Sessions(t testing.TB) SessionLog {
 // ResetSessions empties the session log.
 func (d *SSHD) ResetSessions(t testing.TB) {
 	t.Helper()
+	d.mustLog(t)
 	if err := os.Remove(filepath.Join(d.dir, "sessions.log")); err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
+	}
+}
+
+// mustLog fails the test when the server does not log its sessions: an
+// empty log would read as no session opened.
+func (d *SSHD) mustLog(t testing.TB) {
+	t.Helper()
+	if !d.logged {
+		t.Fatal("the sshd was started without testenv.LogSessions: it neither logs nor delays sessions")
 	}
 }
 
