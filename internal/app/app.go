@@ -11,6 +11,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/engine"
 	"github.com/x-platform/x-platform/internal/flock"
+	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -114,10 +115,16 @@ func newApp(s Streams) *cli.App {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more progress on stderr"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only errors on stderr"},
 			waitFlag(),
+			&cli.BoolFlag{Name: "offline", Usage: "ask no git remote: references resolve against the refs each checkout last fetched"},
 		},
 		Before: func(c *cli.Context) error {
 			if o := c.String("output"); o != "text" && o != "json" {
 				return usageError{fmt.Errorf("--output must be text or json, not %q", o)}
+			}
+			// One run asks each remote once (gitsync.WithRun).
+			c.Context = gitsync.WithRun(c.Context, c.Bool("offline"))
+			if c.Bool("offline") && !c.Bool("quiet") {
+				fmt.Fprintln(c.App.ErrWriter, "offline: no git remote is asked; references resolve against the refs each checkout last fetched")
 			}
 			return nil
 		},

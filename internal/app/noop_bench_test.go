@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -28,7 +29,29 @@ func BenchmarkNoopBuild50(b *testing.B) {
 // ~/.ssh/config with its IdentityFile: x-platform logs in with go-git, the
 // baseline's git runs OpenSSH's ssh once per fetch.
 func BenchmarkNoopBuild50SSH(b *testing.B) {
-	d := testenv.StartSSHD(b)
+	benchNoopBuildSSH(b, 0)
+}
+
+// BenchmarkNoopBuild50SSHSlowSession is BenchmarkNoopBuild50SSH against a
+// server where each session waits 300 ms before git starts, as one whose
+// account's shell reads a ~/.bashrc does: what counts is how many sessions
+// a run opens, and how many wait at once.
+func BenchmarkNoopBuild50SSHSlowSession(b *testing.B) {
+	benchNoopBuildSSH(b, 300*time.Millisecond)
+}
+
+func benchNoopBuildSSH(b *testing.B, delay time.Duration) {
+	// Free sessions run their command directly: the logging script would
+	// cost the server a few processes per session, which on 2 cores weighs
+	// on x-platform's server-bound time far more than on the baseline's.
+	var opts []testenv.SSHDOption
+	if delay > 0 {
+		opts = append(opts, testenv.LogSessions)
+	}
+	d := testenv.StartSSHD(b, opts...)
+	if delay > 0 {
+		d.SetSessionDelay(b, delay)
+	}
 	home := testenv.SSHHome(b, d, "gitserver")
 	// OpenSSH's ssh reads the passwd entry's home, not HOME: the baseline
 	// names the test's configuration.

@@ -95,7 +95,7 @@ func verifyReference(c *cli.Context, svc *manifest.Service, reference string) (s
 	p := progress(c)
 	remote := redact.URL(svc.Git.URL)
 	p.Stepf(svc.Name, "checking %s for %s", remote, reference)
-	refs, err := gitsync.LsRemote(c.Context, svc.Git.URL)
+	refs, err := gitsync.ListRefs(c.Context, svc.Git.URL, svc.AbsDir)
 	if err != nil {
 		return "", err
 	}

@@ -92,7 +92,7 @@ func buildBranch(c *cli.Context, m *manifest.Manifest, branch string) ([]deploy.
 	list := func(ctx context.Context, remote string) (map[string]string, error) {
 		ctx, cancel := context.WithTimeout(ctx, policy.WithDefaults().Deadline)
 		defer cancel()
-		return gitsync.LsRemote(ctx, remote)
+		return listBranches(ctx, c, m, remote)
 	}
 	onBranch, err := deploy.BranchServices(c.Context, m.Services, branch, list)
 	if err != nil {
@@ -181,4 +181,33 @@ func branchNames(services []*manifest.Service) []string {
 		out[i] = s.Name
 	}
 	return out
+}
+
+// listBranches lists remote's references in the session that also fetches
+// a checkout of it when there is one, so that the build that follows asks
+// the remote nothing more; offline, it lists what that checkout last
+// fetched.
+func listBranches(ctx context.Context, c *cli.Context, m *manifest.Manifest, remote string) (map[string]string, error) {
+	var of []*manifest.Service
+	for _, s := range m.Services {
+		if s.Git.URL == remote {
+			of = append(of, s)
+		}
+	}
+	if len(of) == 0 || gitsync.Offline(ctx) {
+		dir := ""
+		if len(of) > 0 {
+			dir = of[0].AbsDir
+		}
+		return gitsync.ListRefs(ctx, remote, dir)
+	}
+	unlock, err := lockFolders(c, m, flock.Shared, of[:1])
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if _, err := gitsync.Fetch(ctx, gitsync.Request{Remote: remote, Dir: of[0].AbsDir, Reference: of[0].Git.Reference}); err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", of[0].Dir, err)
+	}
+	return gitsync.LsRemote(ctx, remote)
 }

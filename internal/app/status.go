@@ -112,7 +112,12 @@ func fetchCheckouts(c *cli.Context, m *manifest.Manifest, services []*manifest.S
 	p := progress(c)
 	var g errgroup.Group
 	g.SetLimit(16)
+	seen := map[string]bool{}
 	for _, s := range services {
+		if seen[s.AbsDir] || gitsync.Offline(c.Context) {
+			continue // one fetch per checkout; offline, the refs last fetched
+		}
+		seen[s.AbsDir] = true
 		g.Go(func() error {
 			p.Stepf(s.Name, "fetching %s", s.Git.URL)
 			if _, err := gitsync.Fetch(c.Context, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth, Notes: func(msg string) { p.Stepf(s.Name, "%s", msg) }}); err != nil {

@@ -36,6 +36,9 @@ func openOrClone(ctx context.Context, req Request) (*git.Repository, bool, error
 	case len(entries) > 0:
 		return nil, false, fmt.Errorf("%s exists and is not a git checkout; move it away so it can be cloned", req.Dir)
 	}
+	if Offline(ctx) {
+		return nil, false, fmt.Errorf("%s has no checkout to clone into: %w; run once without it (x-platform sync) to clone it", req.Dir, ErrOffline)
+	}
 	repo, err = clone(ctx, req, err == nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("cloning %s: %w", redact.URL(req.Remote), redact.Error(err))

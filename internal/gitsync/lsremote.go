@@ -7,13 +7,7 @@ import (
 	"strings"
 
 	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/transport"
-	"github.com/go-git/go-git/v5/storage/memory"
-
-	"github.com/x-platform/x-platform/internal/gitsync/gitauth"
-	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // ErrCommitNotAdvertised is returned by CheckReference for a full SHA that is
@@ -27,34 +21,49 @@ const peeledSuffix = "^{}"
 
 // LsRemote lists the references remote advertises, by full name
 // (refs/heads/master, refs/tags/v1, refs/tags/v1^{} for the commit of an
-// annotated tag), without cloning. An empty repository lists nothing.
+// annotated tag), without cloning. An empty repository lists nothing. In a
+// run (WithRun) the remote is asked once; offline, it is not asked.
 func LsRemote(ctx context.Context, remote string) (map[string]string, error) {
-	ensureTransports()
-	r := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{
-		Name: git.DefaultRemoteName,
-		URLs: []string{remote},
-	})
-	am, err := gitauth.For(ctx, remote)
+	l, err := Look(ctx, remote, func(map[string]string) []string { return nil })
 	if err != nil {
-		return nil, fmt.Errorf("listing references of %s: %w", redact.URL(remote), err)
+		return nil, err
 	}
-	list, err := r.ListContext(ctx, &git.ListOptions{
-		Auth:          am,
-		PeelingOption: git.AppendPeeled,
-	})
-	if errors.Is(err, transport.ErrEmptyRemoteRepository) {
-		return map[string]string{}, nil
+	return l.Refs, nil
+}
+
+// ListRefs is LsRemote, except that offline it lists what the checkout at
+// dir last fetched of the remote instead, and fails when there is none.
+func ListRefs(ctx context.Context, remote, dir string) (map[string]string, error) {
+	if !Offline(ctx) {
+		return LsRemote(ctx, remote)
+	}
+	repo, err := openRepo(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, fmt.Errorf("%s has no checkout to read references from: %w; run once without it (x-platform sync) to fetch it", dir, ErrOffline)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("listing references of %s: %w", redact.URL(remote), shown(err))
+		return nil, fmt.Errorf("opening %s: %w", dir, err)
 	}
-	out := make(map[string]string, len(list))
-	for _, ref := range list {
-		if ref.Type() == plumbing.HashReference {
-			out[ref.Name().String()] = ref.Hash().String()
+	r, err := readRefs(repo.Storer)
+	if err != nil {
+		return nil, fmt.Errorf("reading refs of %s: %w", dir, err)
+	}
+	return listed(r, peeler(repo)), nil
+}
+
+// peeler returns the commit an annotated tag object of repo points at.
+func peeler(repo *git.Repository) func(h string) (string, bool) {
+	return func(h string) (string, bool) {
+		t, err := repo.TagObject(plumbing.NewHash(h))
+		if err != nil {
+			return "", false
 		}
+		c, err := t.Commit()
+		if err != nil {
+			return "", false
+		}
+		return c.Hash.String(), true
 	}
-	return out, nil
 }
 
 // CheckReference returns the commit reference names among the listed refs,

@@ -7,12 +7,9 @@ import (
 	"path"
 	"strings"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/storage/memory"
-
-	"github.com/x-platform/x-platform/internal/gitsync/gitauth"
-	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // Snapshot is what Peek read of one commit.
@@ -29,34 +26,39 @@ type Snapshot struct {
 // of folder sub and the given files from it, symbolic links followed
 // within sub as TreeFile follows them. No checkout is touched.
 func Peek(ctx context.Context, remote, refName, sub string, files ...string) (Snapshot, error) {
-	ensureTransports()
-	am, err := gitauth.For(ctx, remote)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("fetching %s of %s: %w", refName, redact.URL(remote), err)
+	commit := func(refs map[string]string) string {
+		if h, ok := refs[refName+peeledSuffix]; ok {
+			return h
+		}
+		return refs[refName]
 	}
-	repo, err := git.CloneContext(ctx, memory.NewStorage(), nil, &git.CloneOptions{
-		URL:           remote,
-		Auth:          am,
-		ReferenceName: plumbing.ReferenceName(refName),
-		SingleBranch:  true,
-		Depth:         1,
-		NoCheckout:    true,
-		Tags:          git.NoTags,
-	})
+	l, err := Look(ctx, remote, func(refs map[string]string) []string { return []string{commit(refs)} })
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("fetching %s of %s: %w", refName, redact.URL(remote), shown(err))
+		return Snapshot{}, err
 	}
-	head, err := repo.Head()
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("reading %s: %w", refName, err)
+	c := commit(l.Refs)
+	if c == "" {
+		return Snapshot{}, fmt.Errorf("%s has no %s", l.remote, refName)
 	}
-	c, err := repo.CommitObject(head.Hash())
+	return l.Snapshot(c, sub, files...)
+}
+
+// Snapshot reads folder sub and files of commit, one the look fetched.
+func (l *Looked) Snapshot(commit, sub string, files ...string) (Snapshot, error) {
+	if l.objects == nil {
+		return Snapshot{}, fmt.Errorf("commit %s of %s was not fetched", commit, l.remote)
+	}
+	return snapshotOf(l.objects, plumbing.NewHash(commit), sub, files)
+}
+
+func snapshotOf(s storer.EncodedObjectStorer, h plumbing.Hash, sub string, files []string) (Snapshot, error) {
+	c, err := object.GetCommit(s, h)
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("reading commit %s: %w", head.Hash(), err)
+		return Snapshot{}, fmt.Errorf("reading commit %s: %w", h, err)
 	}
 	root, err := c.Tree()
 	if err != nil {
-		return Snapshot{}, fmt.Errorf("reading tree of %s: %w", head.Hash(), err)
+		return Snapshot{}, fmt.Errorf("reading tree of %s: %w", h, err)
 	}
 	snap := Snapshot{Commit: c.Hash.String(), Tree: root.Hash.String(), Files: map[string][]byte{}}
 	if sub = strings.Trim(path.Clean("/"+sub), "/"); sub != "" {
@@ -69,7 +71,7 @@ func Peek(ctx context.Context, remote, refName, sub string, files ...string) (Sn
 	for _, name := range files {
 		// As TreeFile reads them from a checkout, so that plan and build
 		// agree on a file that is a symbolic link.
-		b, _, err := readTreeFile(repo.Storer, root, sub, cleanTreePath(name))
+		b, _, err := readTreeFile(s, root, sub, cleanTreePath(name))
 		if errors.Is(err, ErrNoFile) {
 			continue
 		}
@@ -79,4 +81,13 @@ func Peek(ctx context.Context, remote, refName, sub string, files ...string) (Sn
 		snap.Files[name] = b
 	}
 	return snap, nil
+}
+
+// checkoutObjects opens the object store of the checkout at dir.
+func checkoutObjects(dir string) (storer.EncodedObjectStorer, error) {
+	repo, err := openRepo(dir)
+	if err != nil {
+		return nil, err
+	}
+	return repo.Storer, nil
 }

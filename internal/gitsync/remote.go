@@ -116,11 +116,11 @@ func fetch(ctx context.Context, repo *git.Repository, req Request, before refs) 
 	return followTags(repo, before, req.note)
 }
 
-// fetchAll fetches every branch and tag into remote-tracking refs and
+// fetchRemote fetches every branch and tag into remote-tracking refs and
 // reports whether one changed. It writes no local tag: see followTags.
 // With req.Depth it fetches only what req.Reference names, that deep,
 // unless the remote refuses; without it, a shallow checkout is made whole.
-func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, error) {
+func fetchRemote(ctx context.Context, repo *git.Repository, req Request) (bool, error) {
 	am, err := gitauth.For(ctx, req.Remote)
 	if err != nil {
 		return false, err

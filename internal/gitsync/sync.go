@@ -130,7 +130,7 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 		}
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("resolving %q: %w", req.Reference, err)
+		return Result{}, fmt.Errorf("resolving %q: %w", req.Reference, offlineHint(ctx, err))
 	}
 	res := Result{Commit: t.hash.String(), Kind: t.kind, Name: t.name, Cloned: cloned}
 

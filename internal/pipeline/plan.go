@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
@@ -22,9 +24,11 @@ const ActionUnknown ui.Action = "unknown"
 func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
 	p.dry = true
 	defer func() { p.dry = false }()
+	sources := p.lookAll(ctx, services)
 	return p.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
 		r := p.newResult(s)
-		commit, src, syncWhy, err := p.planSource(ctx, s)
+		sp := sources[s.Name]
+		commit, src, syncWhy, err := sp.commit, sp.src, sp.why, sp.err
 		if err != nil {
 			return p.fail(r, err)
 		}
@@ -62,40 +66,123 @@ func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.
 	})
 }
 
-// planSource resolves the service's reference against its remote and
-// returns the commit, a way to read its files (nil when that needs a
-// fetch), and what sync would do.
-func (p *Pipeline) planSource(ctx context.Context, s *manifest.Service) (string, source, string, error) {
-	refs, err := gitsync.LsRemote(ctx, s.Git.URL)
-	if err != nil {
-		return "", nil, "", err // it names the remote, without its secrets
+// sourcePlan is where a service's commit is and how its files are read
+// (src is nil when that needs a fetch), and what sync would do.
+type sourcePlan struct {
+	commit string
+	src    source
+	why    string
+	err    error
+}
+
+// lookAll asks each remote of services once, network() remotes at once:
+// one session lists its references and fetches into memory the commits
+// of its services whose checkout is elsewhere.
+func (p *Pipeline) lookAll(ctx context.Context, services []*manifest.Service) map[string]sourcePlan {
+	byRemote := map[string][]*manifest.Service{}
+	var remotes []string
+	for _, s := range services {
+		if _, ok := byRemote[s.Git.URL]; !ok {
+			remotes = append(remotes, s.Git.URL)
+		}
+		byRemote[s.Git.URL] = append(byRemote[s.Git.URL], s)
 	}
-	commit, kind, err := gitsync.CheckReference(refs, s.Git.Reference)
+	out := map[string]sourcePlan{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.network())
+	for _, url := range remotes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			plans := p.lookRemote(ctx, url, byRemote[url])
+			mu.Lock()
+			maps.Copy(out, plans)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// lookRemote plans the sources of services of one remote, by name.
+func (p *Pipeline) lookRemote(ctx context.Context, url string, services []*manifest.Service) map[string]sourcePlan {
+	out := map[string]sourcePlan{}
+	heads := map[string]string{}
+	for _, s := range services {
+		if h, err := gitsync.Resolve(s.AbsDir, "HEAD"); err == nil {
+			heads[s.Name] = h
+		}
+	}
+	if gitsync.Offline(ctx) {
+		for _, s := range services {
+			out[s.Name] = p.offlineSource(s, heads[s.Name])
+		}
+		return out
+	}
+	look, err := gitsync.Look(ctx, url, func(refs map[string]string) []string {
+		var want []string
+		for _, s := range services {
+			if commit, _, err := gitsync.CheckReference(refs, s.Git.Reference); err == nil && commit != heads[s.Name] {
+				want = append(want, commit)
+			}
+		}
+		return want
+	})
+	for _, s := range services {
+		if err != nil {
+			out[s.Name] = sourcePlan{err: err} // it names the remote, without its secrets
+			continue
+		}
+		out[s.Name] = p.planSource(look, s, heads[s.Name])
+	}
+	return out
+}
+
+// planSource resolves the service's reference against the look at its
+// remote, whose session fetched the commit when the checkout (at head)
+// is elsewhere.
+func (p *Pipeline) planSource(look *gitsync.Looked, s *manifest.Service, head string) sourcePlan {
+	commit, _, err := gitsync.CheckReference(look.Refs, s.Git.Reference)
 	notTip := errors.Is(err, gitsync.ErrCommitNotAdvertised)
 	if err != nil && !notTip {
-		return "", nil, "", fmt.Errorf("resolving %q: %w", s.Git.Reference, err)
+		return sourcePlan{err: fmt.Errorf("resolving %q: %w", s.Git.Reference, err)}
 	}
-	head, headErr := gitsync.Resolve(s.AbsDir, "HEAD")
 	switch {
-	case headErr == nil && head == commit:
-		return commit, checkoutSource{p, s, commit}, "checkout is at " + commit[:12], nil
+	case head == commit:
+		return sourcePlan{commit: commit, src: checkoutSource{p, s, commit}, why: "checkout is at " + commit[:12]}
 	case notTip:
-		return commit, nil, "checkout moves to " + commit[:12], nil
+		return sourcePlan{commit: commit, why: "checkout moves to " + commit[:12]}
 	}
 	why := "clone at " + commit[:12]
-	if headErr == nil {
+	if head != "" {
 		why = fmt.Sprintf("checkout moves %s → %s", head[:12], commit[:12])
 	}
-	refName := "refs/tags/" + s.Git.Reference
-	if kind == gitsync.Branch {
-		refName = "refs/heads/" + strings.TrimPrefix(s.Git.Reference, "origin/")
-	}
 	dockerfile := dockerfilePath(s)
-	snap, err := gitsync.Peek(ctx, s.Git.URL, refName, treePath(s), dockerfile)
+	snap, err := look.Snapshot(commit, treePath(s), dockerfile)
 	if err != nil {
-		return "", nil, "", err
+		return sourcePlan{err: err}
 	}
-	return snap.Commit, snapshotSource{snap, dockerfile}, why, nil
+	return sourcePlan{commit: snap.Commit, src: snapshotSource{snap, dockerfile}, why: why}
+}
+
+// offlineSource resolves the service's reference against the refs its
+// checkout (at head) last fetched, asking no remote.
+func (p *Pipeline) offlineSource(s *manifest.Service, head string) sourcePlan {
+	if head == "" {
+		return sourcePlan{err: fmt.Errorf("%s has no checkout: %w; run once without it (x-platform sync) to clone it", s.Dir, gitsync.ErrOffline)}
+	}
+	commit, err := gitsync.Resolve(s.AbsDir, s.Git.Reference)
+	if err != nil {
+		return sourcePlan{err: fmt.Errorf("%w (offline: from the refs %s last fetched; run without --offline to fetch)", err, s.Dir)}
+	}
+	why := "offline: checkout is at " + commit[:12]
+	if head != commit {
+		why = fmt.Sprintf("offline: checkout moves %s → %s", head[:12], commit[:12])
+	}
+	return sourcePlan{commit: commit, src: checkoutSource{p, s, commit}, why: why}
 }
 
 // planName is the branch or tag a reference names, for comparing with the

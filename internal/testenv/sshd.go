@@ -31,13 +31,18 @@ type SSHD struct {
 
 	dir     string
 	hostKey ssh.Signer
+	logged  bool // sessions run through session.sh: see LogSessions
 }
 
 // StartSSHD starts sshd and stops it, by PID, when the test ends. Sessions
 // find git-upload-pack on the default PATH, so the bare repositories of
 // NewRemote are served at their absolute paths (see SSHD.URL).
-func StartSSHD(t testing.TB) *SSHD {
+func StartSSHD(t testing.TB, opts ...SSHDOption) *SSHD {
 	t.Helper()
+	var o sshdOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if _, err := os.Stat("/usr/sbin/sshd"); err != nil {
 		t.Fatalf("sshd not installed (Debian's openssh-server; hack/ensure-docker.sh installs it): %v", err)
 	}
@@ -50,36 +55,42 @@ func StartSSHD(t testing.TB) *SSHD {
 		t.Fatalf("making /run/sshd: %v", err)
 	}
 	dir := t.TempDir()
-	d := &SSHD{Host: "127.0.0.1", Port: freePort(t), User: u.Username, dir: dir}
+	d := &SSHD{Host: "127.0.0.1", Port: freePort(t), User: u.Username, dir: dir, logged: o.logSessions}
 	d.hostKey = WriteSSHKey(t, filepath.Join(dir, "host_ed25519"), "")
 	d.HostKey = d.hostKey.PublicKey()
-	writeFiles(t, dir, map[string]string{
+	files := map[string]string{
 		"authorized_keys": "",
 		"home/.keep":      "",
-		"sshd_config": strings.Join([]string{
-			fmt.Sprintf("ListenAddress %s:%d", d.Host, d.Port),
-			"HostKey " + filepath.Join(dir, "host_ed25519"),
-			"AuthorizedKeysFile " + filepath.Join(dir, "authorized_keys"),
-			"PidFile " + filepath.Join(dir, "sshd.pid"),
-			"UsePAM no",
-			"StrictModes no",
-			"PubkeyAuthentication yes",
-			"PasswordAuthentication no",
-			"KbdInteractiveAuthentication no",
-			"PermitRootLogin prohibit-password",
-			"AllowUsers " + u.Username,
-			// Sessions get a HOME of their own (see Authorize): the shell a
-			// session runs in would otherwise source the account's real
-			// ~/.bashrc, which on a developer's machine costs more than
-			// the git command it runs; a git server's account has none.
-			"PermitUserEnvironment HOME",
-			// Benchmarks open many connections at once; the default 10
-			// unauthenticated connections would drop some.
-			"MaxStartups 200",
-			"MaxSessions 200",
-			"LogLevel INFO", // one "Accepted publickey" line per login: see Logins
-		}, "\n") + "\n",
-	})
+	}
+	config := []string{
+		fmt.Sprintf("ListenAddress %s:%d", d.Host, d.Port),
+		"HostKey " + filepath.Join(dir, "host_ed25519"),
+		"AuthorizedKeysFile " + filepath.Join(dir, "authorized_keys"),
+		"PidFile " + filepath.Join(dir, "sshd.pid"),
+		"UsePAM no",
+		"StrictModes no",
+		"PubkeyAuthentication yes",
+		"PasswordAuthentication no",
+		"KbdInteractiveAuthentication no",
+		"PermitRootLogin prohibit-password",
+		"AllowUsers " + u.Username,
+		// Sessions get a HOME of their own (see Authorize): the shell a
+		// session runs in would otherwise source the account's real
+		// ~/.bashrc, which on a developer's machine costs more than
+		// the git command it runs; a git server's account has none.
+		"PermitUserEnvironment HOME",
+		// Benchmarks open many connections at once; the default 10
+		// unauthenticated connections would drop some.
+		"MaxStartups 200",
+		"MaxSessions 200",
+		"LogLevel INFO", // one "Accepted publickey" line per login: see Logins
+	}
+	if d.logged {
+		config = append(config, "ForceCommand /bin/sh "+filepath.Join(dir, "session.sh"))
+		files["session.sh"], files["session_delay"] = sessionScript(dir), "0\n"
+	}
+	files["sshd_config"] = strings.Join(config, "\n") + "\n"
+	writeFiles(t, dir, files)
 	// A file, not a pipe: the per-connection children inherit it, and
 	// Wait would wait for them too.
 	logPath := filepath.Join(dir, "sshd.log")

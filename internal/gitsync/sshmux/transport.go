@@ -18,6 +18,11 @@ const (
 	// maxSessions stays under OpenSSH's default MaxSessions (10): past it
 	// the server refuses new channels, so another connection is opened.
 	maxSessions = 8
+	// maxConns bounds the connections per login: sessions past
+	// maxConns*maxSessions wait for one to end. A session mostly waits on
+	// the server, so a second connection still pays; the logins in flight
+	// stay far under OpenSSH's MaxStartups (10 unauthenticated).
+	maxConns = 2
 	// idle is how long a connection with no session is kept, as
 	// ControlPersist would: long enough for the fetches of one run, short
 	// enough not to outlive it by much.
@@ -29,6 +34,7 @@ const (
 // client, which opens a connection each time.
 type Transport struct {
 	mu    sync.Mutex
+	freed *sync.Cond         // signalled when a session ends or a connection goes
 	conns map[string][]*conn // login key → open connections
 }
 
@@ -36,7 +42,9 @@ var _ transport.Transport = (*Transport)(nil)
 
 // New returns a Transport with no connection open yet.
 func New() *Transport {
-	return &Transport{conns: map[string][]*conn{}}
+	t := &Transport{conns: map[string][]*conn{}}
+	t.freed = sync.NewCond(&t.mu)
+	return t
 }
 
 // conn is one ssh connection and the sessions running on it.
@@ -82,10 +90,14 @@ func (t *Transport) NewReceivePackSession(ep *transport.Endpoint, auth transport
 }
 
 // acquire returns a connection for the login with a free session slot,
-// dialling one when none has. Callers that arrive while it is dialled wait
-// for it rather than each dialling their own.
+// dialling one when none has and fewer than maxConns are open, else
+// waiting for a slot. Callers that arrive while one is dialled wait for it
+// rather than each dialling their own.
 func (t *Transport) acquire(key string, a *gitauth.SSHAuth) (*conn, error) {
 	t.mu.Lock()
+	for len(t.conns[key]) >= maxConns && !t.hasSlot(key) {
+		t.freed.Wait()
+	}
 	for _, c := range t.conns[key] {
 		if !c.broken && c.active < maxSessions {
 			c.active++
@@ -122,9 +134,21 @@ func (t *Transport) acquire(key string, a *gitauth.SSHAuth) (*conn, error) {
 	return c, nil
 }
 
+// hasSlot reports whether an open connection of the login can take one
+// more session; t.mu is held.
+func (t *Transport) hasSlot(key string) bool {
+	for _, c := range t.conns[key] {
+		if !c.broken && c.active < maxSessions {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *Transport) release(key string, c *conn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.freed.Broadcast()
 	c.active--
 	switch {
 	case c.active > 0:
@@ -160,6 +184,7 @@ func (t *Transport) drop(key string, c *conn) {
 }
 
 func (t *Transport) remove(key string, c *conn) {
+	defer t.freed.Broadcast()
 	list := t.conns[key]
 	for i, x := range list {
 		if x == c {
