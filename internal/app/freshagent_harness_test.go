@@ -30,7 +30,7 @@ type freshAgents struct {
 	manifest []byte
 	images   map[string]string // service → registry image of its head commit
 	treeSize int64             // bytes of every file at the services' head commits
-	scratch  string            // parent of every agent's folders
+	scratch  string            // parent of every machine's folders
 	rounds   int
 }
 
@@ -39,9 +39,9 @@ type freshAgents struct {
 const freshDockerfile = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY out.txt data.bin /\n"
 
 // newFreshAgents makes n services whose histories hold versions of a
-// size-byte random file, builds and pushes them from a folder of their own,
-// then removes their images from the engine, as if that build had been
-// another machine's.
+// size-byte random file and builds and pushes them from a folder and HOME of
+// their own on a standalone BuildKit daemon, as another machine would; none
+// of their images is left in the engine.
 func newFreshAgents(b *testing.B, n, versions, size int) *freshAgents {
 	b.Helper()
 	names := serviceNames(n)
@@ -58,7 +58,13 @@ func newFreshAgents(b *testing.B, n, versions, size int) *freshAgents {
 		f.treeSize += treeBytes(b, r.Dir)
 		f.p.urls[name] = r.ServeHTTP(b)
 	}
+	// The other machine builds on a BuildKit daemon of its own, from a base
+	// image in the registry: had this engine built the images, its build
+	// cache would keep their layers and a pull here would move none.
+	reg := strings.SplitN(f.p.registry, "/", 2)[0]
+	f.p.base = testenv.PushBaseImage(b, reg)
 	f.p.writeManifest(nil)
+	daemon := testenv.StartBuildkitd(b, testenv.BuildkitdOptions{InsecureRegistries: []string{reg}})
 	var err error
 	if f.manifest, err = os.ReadFile(filepath.Join(f.p.root, "x-platform.yml")); err != nil {
 		b.Fatal(err)
@@ -66,7 +72,7 @@ func newFreshAgents(b *testing.B, n, versions, size int) *freshAgents {
 	f.bin = buildBinary(b)
 
 	root, home := f.folders(b, "builder")
-	code, r, stderr, _ := f.xp(b, root, home, "build")
+	code, r, stderr, _ := f.xp(b, root, home, "build", "--builder", daemon.Addr)
 	if code != ExitOK || !allActions(r, ui.ActionBuilt) {
 		b.Fatalf("the builder machine's build: exit %d: %+v\n%s", code, r.Services, stderr)
 	}
@@ -74,6 +80,7 @@ func newFreshAgents(b *testing.B, n, versions, size int) *freshAgents {
 		f.images[s.Name] = s.Image
 	}
 	f.forget(b, root, home)
+	daemon.Stop(b)
 	return f
 }
 
@@ -123,7 +130,7 @@ func (f *freshAgents) localImages(b *testing.B) int {
 	return n
 }
 
-// env is the environment of a machine whose HOME is home: nothing of the
+// freshEnv is the environment of a machine whose HOME is home: nothing of the
 // runner's HOME, XDG folders, docker or git configuration, or XP_ settings
 // reaches the processes.
 func freshEnv(home string) []string {
