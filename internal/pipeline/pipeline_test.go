@@ -31,11 +31,21 @@ func TestBuildThenReuse(t *testing.T) {
 		t.Fatalf("second build = %+v, calls %q", r, f.calls)
 	}
 
-	// Another engine: only the registry has it.
+	// Another engine: only the registry has it, which is enough.
 	delete(f.local, ref)
 	delete(f.local, "reg.test/x/svc:key-"+first.Key)
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPulled || f.has("build") {
+	f.calls = nil
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionFound || r.Digest != first.Digest || f.has("build") || f.has("pull") {
 		t.Fatalf("registry-only build = %+v, calls %q", r, f.calls)
+	}
+	if _, ok := f.local[ref]; ok {
+		t.Fatalf("a found image was brought into the engine: calls %q", f.calls)
+	}
+
+	// Asked to pull: the engine gets it.
+	p.Pull = true
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPulled || r.Digest != first.Digest || !f.has("pull "+ref) {
+		t.Fatalf("registry-only build with Pull = %+v, calls %q", r, f.calls)
 	}
 }
 
