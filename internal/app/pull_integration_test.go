@@ -169,3 +169,26 @@ func TestIntegrationPlanSaysFound(t *testing.T) {
 		t.Fatalf("plan made a checkout: %v", err)
 	}
 }
+
+// TestIntegrationLockedImageGoneFromRegistry: build --locked on an engine
+// without the locked image, whose digest the registry no longer has, fails
+// the service and says to lock images that exist.
+func TestIntegrationLockedImageGoneFromRegistry(t *testing.T) {
+	p := newPlatform(t, "svc")
+	built := p.build(ExitOK)["svc"]
+	if code, _, stderr := p.run(t.Context(), "lock"); code != ExitOK {
+		t.Fatalf("lock: exit %d\n%s", code, stderr)
+	}
+	p.removeImages()
+	byDigest, err := name.ParseReference(p.registry+"/svc@"+built.Digest, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Delete(byDigest, remote.WithContext(t.Context())); err != nil {
+		t.Fatal(err)
+	}
+	r := p.build(ExitFailed, "--locked")["svc"]
+	if r.Action != ui.ActionFailed || !strings.Contains(r.Error, "no longer has the locked image") || !strings.Contains(r.Error, "x-platform lock") {
+		t.Fatalf("--locked with the image deleted = %+v", r)
+	}
+}

@@ -3,10 +3,13 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -225,5 +228,45 @@ func TestPlatformsAreInTheKey(t *testing.T) {
 			t.Fatalf("platforms %v / --platform %v: %+v (key seen before: %v)", c.manifest, c.flag, r, keys[r.Key])
 		}
 		keys[r.Key] = true
+	}
+}
+
+// vanishing is a registry from which ref is deleted (as by a cleanup) right
+// after it was first looked up.
+type vanishing struct {
+	fakeRegistry
+	ref string
+}
+
+func (v vanishing) Config(ctx context.Context, ref string) (image.Config, error) {
+	cfg, err := v.fakeRegistry.Config(ctx, ref)
+	if ref == v.ref {
+		v.mu.Lock()
+		delete(v.remote, ref)
+		v.mu.Unlock()
+	}
+	return cfg, err
+}
+
+// TestFoundImageLeavingTheRegistry: an image found in the registry and
+// deleted before its tags are completed fails the service with what to do;
+// nothing is pushed or pulled in its place.
+func TestFoundImageLeavingTheRegistry(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	ctx := context.Background()
+	first := p.Build(ctx, svcs)[0]
+	delete(f.local, first.Image)
+	if err := os.RemoveAll(filepath.Join(p.Manifest.Root, ".x-platform", "pushed")); err != nil {
+		t.Fatal(err)
+	}
+	p.Registry = vanishing{fakeRegistry{f}, first.Image}
+	f.calls = nil
+	r := p.Build(ctx, svcs)[0]
+	if r.Action != ui.ActionFailed || !strings.Contains(r.Error, "left the registry") || !strings.Contains(r.Error, "run the build again") {
+		t.Fatalf("build with the found image deleted = %+v", r)
+	}
+	if f.has("push") || f.has("pull") || f.has("build") {
+		t.Fatalf("calls %q, want no push, pull or build", f.calls)
 	}
 }
