@@ -90,6 +90,9 @@ func (p *Pipeline) Resolve(ctx context.Context, services []*manifest.Service) []
 			}
 			return p.fail(r, fmt.Errorf("no pushed image has these inputs (%s): run x-platform build --services %s", why, s.Name))
 		}
+		if out.action == ui.ActionPulled {
+			out.action = ui.ActionFound // a lock takes note of images, it pulls none
+		}
 		r.Action, r.Digest, r.Reason = out.action, out.digest, strings.Join(out.why, "; ")
 		p.Progress.Donef(s.Name, true, "%s %s", r.Image, r.Digest)
 		return r

@@ -270,3 +270,20 @@ func TestFoundImageLeavingTheRegistry(t *testing.T) {
 		t.Fatalf("calls %q, want no push, pull or build", f.calls)
 	}
 }
+
+// TestResolveNeverPulls: what a lock reads of an image only the registry
+// has is found, whatever Pull says; nothing comes into the engine.
+func TestResolveNeverPulls(t *testing.T) {
+	for _, pull := range []bool{false, true} {
+		f := newFake()
+		p, svcs := testPipeline(t, f, nil, "svc")
+		ctx := context.Background()
+		first := p.Build(ctx, svcs)[0]
+		delete(f.local, first.Image)
+		p.Pull = pull
+		f.calls = nil
+		if r := p.Resolve(ctx, svcs)[0]; r.Action != ui.ActionFound || r.Digest != first.Digest || f.has("pull") {
+			t.Fatalf("Resolve with Pull %v = %+v, calls %q", pull, r, f.calls)
+		}
+	}
+}
