@@ -47,11 +47,15 @@ func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
 		}
 	}
 
-	// Local images gone: every service comes back from the registry.
+	// Local images gone: every service is found in the registry, and left
+	// there.
 	p.removeImages()
 	for name, r := range p.build(ExitOK) {
-		if r.Action != ui.ActionPulled || r.Digest != first[name].Digest {
-			t.Fatalf("%s after removing images = %+v, want pulled", name, r)
+		if r.Action != ui.ActionFound || r.Digest != first[name].Digest {
+			t.Fatalf("%s after removing images = %+v, want found", name, r)
+		}
+		if _, err := p.docker.ImageInspect(ctx, r.Image); err == nil {
+			t.Fatalf("%s: the found image %s was pulled", name, r.Image)
 		}
 	}
 
@@ -61,8 +65,8 @@ func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
 	if r := third["zbackend"]; r.Action != ui.ActionBuilt || r.Commit != sha {
 		t.Fatalf("zbackend after a new commit = %+v, want built at %s", r, sha)
 	}
-	if r := third["zfrontend"]; r.Action != ui.ActionPresent {
-		t.Fatalf("zfrontend after zbackend's commit = %+v, want present", r)
+	if r := third["zfrontend"]; r.Action != ui.ActionFound {
+		t.Fatalf("zfrontend after zbackend's commit = %+v, want found", r)
 	}
 	if d, err := reg.Digest(ctx, p.ref("zbackend", "master")); err != nil || d != third["zbackend"].Digest {
 		t.Fatalf("branch tag after rebuild = %q, %v; want %s", d, err, third["zbackend"].Digest)

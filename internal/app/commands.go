@@ -45,7 +45,7 @@ func buildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "build",
 		Usage: "sync, build, test, tag and push services, reusing images that already exist for their commits",
-		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), forceFlag(), builderFlag(), secretFlag(), platformFlag(), localFlag(),
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), forceFlag(), builderFlag(), secretFlag(), platformFlag(), localFlag(), pullFlag(),
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
 			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
 			&cli.BoolFlag{Name: "locked", Usage: "take exactly the commits and image digests of " + lock.FileName + "; build nothing"},

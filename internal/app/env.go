@@ -114,6 +114,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		PlainHTTP:      reg.PlainHTTP,
 		RemoteBuilds:   remote,
 		Policy:         policy,
+		Pull:           pullImages(c, m),
 	}, func() { _ = eng.Close() }, nil
 }
 

@@ -17,8 +17,8 @@ import (
 func planCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "plan",
-		Usage: "say what build would sync, reuse, pull or build for each service, and why, changing nothing",
-		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag()},
+		Usage: "say what build would sync, reuse, find, pull or build for each service, and why, changing nothing",
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), pullFlag()},
 		Action: func(c *cli.Context) error {
 			return runPipeline(c, "plan", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
 				return p.Plan(c.Context, plan.WithDeps(p.Manifest, sel))

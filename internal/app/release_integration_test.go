@@ -76,13 +76,23 @@ func TestIntegrationLockAndLockedBuild(t *testing.T) {
 		}
 	}
 
-	// The branch moves on, the engine is wiped: --locked takes exactly the lock.
+	// The branch moves on, the engine is wiped: --locked takes exactly the
+	// lock, found in the registry by digest; --pull brings it into the engine.
 	p.remotes["b"].Commit(t, "master", map[string]string{"later.txt": "x\n"}, "later")
 	p.removeImages()
-	locked := p.build(ExitOK, "--locked")
+	found := p.build(ExitOK, "--locked")
+	for _, n := range []string{"a", "b"} {
+		if found[n].Action != ui.ActionFound || found[n].Digest != f.Services[n].Digest {
+			t.Fatalf("--locked %s on a wiped engine = %+v, lock %+v", n, found[n], f.Services[n])
+		}
+		if _, err := p.docker.ImageInspect(t.Context(), found[n].Image); err == nil {
+			t.Fatalf("--locked pulled %s", found[n].Image)
+		}
+	}
+	locked := p.build(ExitOK, "--locked", "--pull")
 	for _, n := range []string{"a", "b"} {
 		if locked[n].Action != ui.ActionPulled || locked[n].Digest != f.Services[n].Digest || locked[n].Commit != f.Services[n].Commit {
-			t.Fatalf("--locked %s = %+v, lock %+v", n, locked[n], f.Services[n])
+			t.Fatalf("--locked --pull %s = %+v, lock %+v", n, locked[n], f.Services[n])
 		}
 		info := testenv.RunGit(t, filepath.Join(p.root, "src", n), "rev-parse", "HEAD")
 		if info != f.Services[n].Commit {

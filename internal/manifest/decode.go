@@ -20,7 +20,7 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup", "git")
+	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup", "git", "pull")
 	if top == nil {
 		return
 	}
@@ -28,6 +28,7 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 	m.Signing = d.signing(top, m.Root)
 	m.Environments = d.environments(top, m.Signing)
 	m.Cleanup = d.cleanup(top)
+	m.Pull = d.boolean(top, "pull")
 	// Loopback registries need no entry.
 	m.InsecureRegistries = d.list(top, "insecureRegistries", "registry hosts (host or host:port)", insecureRegistryProblem)
 	if reg, at := d.str(top, "registry", false); at != nil {

@@ -37,6 +37,9 @@ type Manifest struct {
 	// Tests are the post-deploy tests of environments and services, in
 	// file order; see tests.go and TestsFor.
 	Tests []Test
+	// Pull has build bring the commit's image into the local engine when
+	// the registry has it, rather than only taking note that it is there.
+	Pull bool
 }
 
 // BuildkitEndpoint is one BuildKit daemon builds can run on.

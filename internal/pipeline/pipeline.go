@@ -109,6 +109,10 @@ type Pipeline struct {
 	// RemoteBuilds says the builds run on BuildKit daemons that take images
 	// from registries only, and push what they build.
 	RemoteBuilds bool
+	// Pull brings a commit's image that is only in the registry into the
+	// local engine (pulled); without it, knowing the image is there is
+	// enough (found), as nothing of a run reads it from the engine.
+	Pull bool
 	// Signer, when set, signs every image once it is final in the registry.
 	Signer Signer
 	// Local builds these services (by name) from working folders as they

@@ -3,10 +3,13 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -31,11 +34,21 @@ func TestBuildThenReuse(t *testing.T) {
 		t.Fatalf("second build = %+v, calls %q", r, f.calls)
 	}
 
-	// Another engine: only the registry has it.
+	// Another engine: only the registry has it, which is enough.
 	delete(f.local, ref)
 	delete(f.local, "reg.test/x/svc:key-"+first.Key)
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPulled || f.has("build") {
+	f.calls = nil
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionFound || r.Digest != first.Digest || f.has("build") || f.has("pull") {
 		t.Fatalf("registry-only build = %+v, calls %q", r, f.calls)
+	}
+	if _, ok := f.local[ref]; ok {
+		t.Fatalf("a found image was brought into the engine: calls %q", f.calls)
+	}
+
+	// Asked to pull: the engine gets it.
+	p.Pull = true
+	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPulled || r.Digest != first.Digest || !f.has("pull "+ref) {
+		t.Fatalf("registry-only build with Pull = %+v, calls %q", r, f.calls)
 	}
 }
 
@@ -215,5 +228,62 @@ func TestPlatformsAreInTheKey(t *testing.T) {
 			t.Fatalf("platforms %v / --platform %v: %+v (key seen before: %v)", c.manifest, c.flag, r, keys[r.Key])
 		}
 		keys[r.Key] = true
+	}
+}
+
+// vanishing is a registry from which ref is deleted (as by a cleanup) right
+// after it was first looked up.
+type vanishing struct {
+	fakeRegistry
+	ref string
+}
+
+func (v vanishing) Config(ctx context.Context, ref string) (image.Config, error) {
+	cfg, err := v.fakeRegistry.Config(ctx, ref)
+	if ref == v.ref {
+		v.mu.Lock()
+		delete(v.remote, ref)
+		v.mu.Unlock()
+	}
+	return cfg, err
+}
+
+// TestFoundImageLeavingTheRegistry: an image found in the registry and
+// deleted before its tags are completed fails the service with what to do;
+// nothing is pushed or pulled in its place.
+func TestFoundImageLeavingTheRegistry(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	ctx := context.Background()
+	first := p.Build(ctx, svcs)[0]
+	delete(f.local, first.Image)
+	if err := os.RemoveAll(filepath.Join(p.Manifest.Root, ".x-platform", "pushed")); err != nil {
+		t.Fatal(err)
+	}
+	p.Registry = vanishing{fakeRegistry{f}, first.Image}
+	f.calls = nil
+	r := p.Build(ctx, svcs)[0]
+	if r.Action != ui.ActionFailed || !strings.Contains(r.Error, "left the registry") || !strings.Contains(r.Error, "run the build again") {
+		t.Fatalf("build with the found image deleted = %+v", r)
+	}
+	if f.has("push") || f.has("pull") || f.has("build") {
+		t.Fatalf("calls %q, want no push, pull or build", f.calls)
+	}
+}
+
+// TestResolveNeverPulls: what a lock reads of an image only the registry
+// has is found, whatever Pull says; nothing comes into the engine.
+func TestResolveNeverPulls(t *testing.T) {
+	for _, pull := range []bool{false, true} {
+		f := newFake()
+		p, svcs := testPipeline(t, f, nil, "svc")
+		ctx := context.Background()
+		first := p.Build(ctx, svcs)[0]
+		delete(f.local, first.Image)
+		p.Pull = pull
+		f.calls = nil
+		if r := p.Resolve(ctx, svcs)[0]; r.Action != ui.ActionFound || r.Digest != first.Digest || f.has("pull") {
+			t.Fatalf("Resolve with Pull %v = %+v, calls %q", pull, r, f.calls)
+		}
 	}
 }

@@ -68,6 +68,8 @@ func (p *Pipeline) prepare(ctx context.Context, s *manifest.Service, deps map[st
 // these inputs: the commit's own image in the local engine, then in the
 // registry, then another commit's image with the same key. Failing all
 // three, the action is built and why says what is missing or changed.
+// The commit's image in the registry is found, not pulled, unless Pull
+// asks for it in the local engine: nothing of a run reads it there.
 //
 // name is the branch or tag the commit was reached by: when nothing fits,
 // the image last pushed under that name tells which inputs changed.
@@ -88,7 +90,10 @@ func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, 
 		if why := in.Explain(remote.Labels); why != nil {
 			return outcome{action: ui.ActionBuilt, why: append([]string{"the commit's image in the registry is stale"}, why...)}, nil
 		}
-		return outcome{action: ui.ActionPulled, digest: remote.Digest}, nil
+		if p.Pull {
+			return outcome{action: ui.ActionPulled, digest: remote.Digest}, nil
+		}
+		return outcome{action: ui.ActionFound, digest: remote.Digest}, nil
 	case !errors.Is(err, image.ErrNotFound):
 		return outcome{}, fmt.Errorf("looking up %s in the registry: %w", ref, err)
 	}
@@ -108,10 +113,11 @@ func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, 
 }
 
 // act carries out a decision and records the tags it leaves; an image
-// present with the tags a finished run recorded needs nothing more.
+// present or found with the tags a finished run recorded needs nothing more.
 func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, out outcome) (outcome, error) {
 	refs := p.signed(p.tagRefs(s, res, ref, in))
-	if out.action == ui.ActionPresent && p.tagsDone(s.Name, out.digest, refs) {
+	taken := out.action == ui.ActionPresent || out.action == ui.ActionFound
+	if taken && p.tagsDone(s.Name, out.digest, refs) {
 		return out, nil
 	}
 	p.forgetTags(s.Name)
@@ -125,23 +131,27 @@ func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Res
 	return out, err
 }
 
-// actOn pushes an unpushed image, pulls, tags a reused image, or builds;
-// then the branch or tag name follows the new <sha> tag.
+// actOn pushes an unpushed image, completes the tags of a found one,
+// pulls, tags a reused image, or builds; then the branch or tag name
+// follows the new <sha> tag.
 func (p *Pipeline) actOn(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, out outcome) (outcome, error) {
 	var err error
 	switch out.action {
 	case ui.ActionPresent:
-		digest, err := p.completeTags(ctx, s, res, ref, in)
+		digest, err := p.completeTags(ctx, s, res, ref, in, true)
 		if err == nil && out.digest == "" {
 			out.digest = digest
 		}
+		return out, err
+	case ui.ActionFound:
+		_, err := p.completeTags(ctx, s, res, ref, in, false)
 		return out, err
 	case ui.ActionPulled:
 		p.Progress.Stepf(s.Name, "pulling %s", ref)
 		if err := p.Images.Pull(ctx, ref, p.Progress.Output(s.Name)); err != nil {
 			return out, fmt.Errorf("pulling %s: %w", ref, err)
 		}
-		_, err := p.completeTags(ctx, s, res, ref, in)
+		_, err := p.completeTags(ctx, s, res, ref, in, true)
 		return out, err
 	case ui.ActionReused:
 		if err := p.Registry.Tag(ctx, out.keyRef, tagOf(ref)); err != nil {

@@ -14,12 +14,13 @@ import (
 
 // completeTags makes sure the registry holds what a finished run leaves
 // for the commit's image: the <sha> tag (pushing the local image when the
-// registry lacks it), its key's tag and the branch or git tag name. A run
+// registry lacks it and local says the engine has one), its key's tag and
+// the branch or git tag name. A run
 // cut short after the <sha> push left the others out, and a rerun finds the
 // image present; tagging by digest moves no layers. It returns the <sha>
 // tag's digest. The three look-ups go out at once: a no-op run makes them
 // for every service.
-func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) (string, error) {
+func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, local bool) (string, error) {
 	refs := p.tagRefs(s, res, ref, in)
 	name := gitsync.BranchTag(res.Name)
 	digests, errs := p.lookup(ctx, refs)
@@ -29,6 +30,10 @@ func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gi
 		}
 	}
 	digest := digests[0]
+	if errs[0] != nil && !local {
+		// Found a moment ago; something (a cleanup) deleted it since.
+		return "", fmt.Errorf("%s left the registry while this run took it: run the build again", ref)
+	}
 	if errs[0] != nil {
 		p.Progress.Stepf(s.Name, "image present but not in the registry: pushing %s", ref)
 		var err error

@@ -12,9 +12,12 @@ import (
 // Action says how a service's image came to be.
 type Action string
 
-// Actions a build reports.
+// Actions a build reports. Found, present and pulled all take the commit's
+// own image: found only knows it is in the registry, present has it in the
+// local engine already, pulled brought it there.
 const (
 	ActionBuilt   Action = "built"
+	ActionFound   Action = "found"
 	ActionPulled  Action = "pulled"
 	ActionPresent Action = "present"
 	ActionSynced  Action = "synced"
