@@ -53,7 +53,7 @@ func clone(ctx context.Context, req Request, existed bool) (*git.Repository, err
 	if existed {
 		cleanup = func() { _ = os.RemoveAll(filepath.Join(req.Dir, git.GitDirName)) }
 	}
-	repo, err := git.PlainInit(req.Dir, false)
+	repo, err := boundCache(git.PlainInit(req.Dir, false))
 	if err != nil {
 		return nil, err
 	}

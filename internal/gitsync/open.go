@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/go-git/go-billy/v5"
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/format/config"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // openRepo opens the checkout at dir. A linked worktree (`git worktree
@@ -19,9 +22,34 @@ import (
 // directly (see osGitDir), which go-git's common-folder wrapper rules out.
 func openRepo(dir string) (*git.Repository, error) {
 	if dotGit, common := gitDirs(dir); dotGit != "" && dotGit != common {
-		return git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+		return boundCache(git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true}))
 	}
-	return git.PlainOpen(dir)
+	return boundCache(git.PlainOpen(dir))
+}
+
+// objectCacheSize bounds the decoded objects kept per opened repository.
+// go-git's default keeps up to 96 MiB per repository, and a run opens up to
+// --network-jobs repositories at once: on a fresh machine cloning large
+// files that alone made the process several hundred MB. Objects are read
+// once per run (to check out and hash a tree), so a cache buys little.
+const objectCacheSize = 4 * cache.MiByte
+
+// boundCache reopens a repository just opened or created on disk over the
+// same folders with an object cache of objectCacheSize: go-git's Plain
+// functions take no cache. Nothing has been read through the first storage.
+func boundCache(repo *git.Repository, err error) (*git.Repository, error) {
+	if err != nil {
+		return nil, err
+	}
+	disk, ok := repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return repo, nil
+	}
+	var worktree billy.Filesystem
+	if wt, err := repo.Worktree(); err == nil {
+		worktree = wt.Filesystem
+	}
+	return git.Open(filesystem.NewStorage(disk.Filesystem(), cache.NewObjectLRU(objectCacheSize)), worktree)
 }
 
 // ErrSparse is wrapped by the error for a sparse checkout, which Sync

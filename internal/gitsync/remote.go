@@ -62,7 +62,7 @@ func remoteRefs(path string) (refs, error) {
 			return readRefsDir(dir)
 		}
 	}
-	remote, err := git.PlainOpen(path)
+	remote, err := boundCache(git.PlainOpen(path))
 	if err != nil {
 		return nil, err
 	}
