@@ -12,7 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// envOnly are the XP_* variables that are not flags (see README's Environment).
+// envOnly are the XP_* variables that are not flags (see docs/infrastructure.md).
 var envOnly = []string{"XP_REGISTRY", "XP_USER", "XP_IMAGE", "XP_LOCAL", "XP_CACHE", "XP_BIN", "XP_GIT_USERNAME", "XP_GIT_PASSWORD"}
 
 // TestCIRecipes reads docs/ci/*.yml as CI systems do and checks what they
