@@ -50,7 +50,9 @@ func ensureTransports() {
 }
 
 // httpTransport dials with the policy the request's context carries, as
-// one transport serves every call of the process whatever its policy.
+// one transport serves every call of the process whatever its policy (a
+// kept-alive connection keeps the one it was dialed with; a command's
+// calls share one).
 // The TLS handshake has no timeout of its own: it reads and writes through
 // the policy's idle connection, which ends it once the server is silent.
 func httpTransport() *http.Transport {
