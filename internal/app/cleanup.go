@@ -9,7 +9,6 @@ import (
 	"github.com/x-platform/x-platform/internal/cleanup"
 	"github.com/x-platform/x-platform/internal/deploy/kube"
 	"github.com/x-platform/x-platform/internal/flock"
-	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/plan"
 )
 
@@ -61,11 +60,15 @@ func runCleanup(c *cli.Context) error {
 		return err
 	}
 	defer unlock()
+	git, err := gitClient()
+	if err != nil {
+		return err
+	}
 	p := progress(c)
 	opts := cleanup.Options{
 		Manifest: m, Services: services, Registry: reg,
 		Connect:         cleanup.KubeConnect(m, c.String("kubeconfig")),
-		Fetch:           gitsync.Fetch,
+		Fetch:           git.Fetch,
 		AllTags:         c.Bool("all-tags"),
 		SkipUnreachable: c.Bool("skip-unreachable"),
 		Concurrency:     c.Int("concurrency"),

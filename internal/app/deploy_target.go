@@ -10,6 +10,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/flock"
+	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/retry"
@@ -105,10 +106,9 @@ func syncCheckouts(c *cli.Context, m *manifest.Manifest) deploy.SyncFunc {
 		if err != nil {
 			return nil, err
 		}
-		pipeline.InstallGitTransport(policy)
 		p := &pipeline.Pipeline{
-			Git: pipeline.Git{}, Progress: progress(c), Manifest: m, RegistryPrefix: m.Registry,
-			Jobs: runtime.NumCPU(), Policy: policy,
+			Git: pipeline.Git{Client: gitsync.NewClient(policy)}, Progress: progress(c), Manifest: m, RegistryPrefix: m.Registry,
+			Jobs: runtime.NumCPU(),
 		}
 		var failed []error
 		for _, r := range p.SyncOnly(ctx, services) {

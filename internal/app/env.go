@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/docker"
+	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/retry"
@@ -80,7 +81,6 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
-	pipeline.InstallGitTransport(policy)
 	eps, err := endpoints(c, m)
 	if err != nil {
 		return nil, nil, err
@@ -100,7 +100,7 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 	prog := progress(c)
 	pool, remote := newBuilders(eps, eng, prog)
 	return &pipeline.Pipeline{
-		Git:            pipeline.Git{},
+		Git:            pipeline.Git{Client: gitsync.NewClient(policy)},
 		Images:         pipeline.WithDeadline(eng, policy.Deadline),
 		Builder:        pool,
 		Registry:       reg,
@@ -113,7 +113,6 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 		Platforms:      plats,
 		PlainHTTP:      reg.PlainHTTP,
 		RemoteBuilds:   remote,
-		Policy:         policy,
 		Pull:           pullImages(c, m),
 	}, func() { _ = eng.Close() }, nil
 }

@@ -95,7 +95,11 @@ func verifyReference(c *cli.Context, svc *manifest.Service, reference string) (s
 	p := progress(c)
 	remote := redact.URL(svc.Git.URL)
 	p.Stepf(svc.Name, "checking %s for %s", remote, reference)
-	refs, err := gitsync.ListRefs(c.Context, svc.Git.URL, svc.AbsDir)
+	git, err := gitClient()
+	if err != nil {
+		return "", err
+	}
+	refs, err := git.ListRefs(c.Context, svc.Git.URL, svc.AbsDir)
 	if err != nil {
 		return "", err
 	}

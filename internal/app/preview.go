@@ -13,9 +13,7 @@ import (
 	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
-	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -84,15 +82,12 @@ func deployPreview(c *cli.Context) error {
 // versions of the branch's services.
 func buildBranch(c *cli.Context, m *manifest.Manifest, branch string) ([]deploy.Version, error) {
 	prog := progress(c)
-	policy, err := retry.FromEnv()
+	git, err := gitClient() // listings retry and time out as fetches do
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
-	pipeline.InstallGitTransport(policy) // listings retry and time out as fetches do
 	list := func(ctx context.Context, remote string) (map[string]string, error) {
-		ctx, cancel := context.WithTimeout(ctx, policy.WithDefaults().Deadline)
-		defer cancel()
-		return listBranches(ctx, c, m, remote)
+		return listBranches(ctx, c, m, git, remote)
 	}
 	onBranch, err := deploy.BranchServices(c.Context, m.Services, branch, list)
 	if err != nil {
@@ -187,7 +182,7 @@ func branchNames(services []*manifest.Service) []string {
 // a checkout of it when there is one, so that the build that follows asks
 // the remote nothing more; offline, it lists what that checkout last
 // fetched.
-func listBranches(ctx context.Context, c *cli.Context, m *manifest.Manifest, remote string) (map[string]string, error) {
+func listBranches(ctx context.Context, c *cli.Context, m *manifest.Manifest, git gitsync.Client, remote string) (map[string]string, error) {
 	var of []*manifest.Service
 	for _, s := range m.Services {
 		if s.Git.URL == remote {
@@ -199,15 +194,15 @@ func listBranches(ctx context.Context, c *cli.Context, m *manifest.Manifest, rem
 		if len(of) > 0 {
 			dir = of[0].AbsDir
 		}
-		return gitsync.ListRefs(ctx, remote, dir)
+		return git.ListRefs(ctx, remote, dir)
 	}
 	unlock, err := lockFolders(c, m, flock.Shared, of[:1])
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if _, err := gitsync.Fetch(ctx, gitsync.Request{Remote: remote, Dir: of[0].AbsDir, Reference: of[0].Git.Reference}); err != nil {
+	if _, err := git.Fetch(ctx, gitsync.Request{Remote: remote, Dir: of[0].AbsDir, Reference: of[0].Git.Reference}); err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", of[0].Dir, err)
 	}
-	return gitsync.LsRemote(ctx, remote)
+	return git.LsRemote(ctx, remote)
 }

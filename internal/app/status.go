@@ -109,6 +109,11 @@ func fetchCheckouts(c *cli.Context, m *manifest.Manifest, services []*manifest.S
 	if err != nil {
 		return nil, err
 	}
+	git, err := gitClient()
+	if err != nil {
+		unlock()
+		return nil, err
+	}
 	p := progress(c)
 	var g errgroup.Group
 	g.SetLimit(16)
@@ -120,7 +125,7 @@ func fetchCheckouts(c *cli.Context, m *manifest.Manifest, services []*manifest.S
 		seen[s.AbsDir] = true
 		g.Go(func() error {
 			p.Stepf(s.Name, "fetching %s", s.Git.URL)
-			if _, err := gitsync.Fetch(c.Context, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth, Notes: func(msg string) { p.Stepf(s.Name, "%s", msg) }}); err != nil {
+			if _, err := git.Fetch(c.Context, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth, Notes: func(msg string) { p.Stepf(s.Name, "%s", msg) }}); err != nil {
 				return fmt.Errorf("fetching %s: %w", s.Name, err)
 			}
 			return nil

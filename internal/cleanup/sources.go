@@ -20,7 +20,7 @@ import (
 const maxBranchWalk = 200
 
 // Fetcher brings a checkout's remote-tracking refs up to date, as builds
-// do (gitsync.Fetch); it reports false when there is no checkout.
+// do (gitsync.Client.Fetch); it reports false when there is no checkout.
 type Fetcher func(ctx context.Context, req gitsync.Request) (bool, error)
 
 // Remote-tracking refs as internal/gitsync keeps them.

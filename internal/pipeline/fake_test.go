@@ -83,6 +83,13 @@ func (f *fake) Sync(_ context.Context, req gitsync.Request) (gitsync.Result, err
 	return gitsync.Result{Commit: f.commits[req.Dir], Kind: gitsync.Branch, Name: strings.TrimPrefix(req.Reference, "origin/")}, nil
 }
 
+// Look records the look; the fake has no remote to list, so planning
+// against it fails as an unreachable remote would.
+func (f *fake) Look(_ context.Context, remote string, _ func(map[string]string) []string) (*gitsync.Looked, error) {
+	f.record("look %s", remote)
+	return nil, fmt.Errorf("listing references of %s: the fake has no remote", remote)
+}
+
 func (f *fake) TreeHash(_, commit, _ string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

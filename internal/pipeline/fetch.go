@@ -49,7 +49,7 @@ func (p *Pipeline) prefetch(ctx context.Context, services []*manifest.Service) (
 				return
 			}
 			defer func() { <-sem }()
-			c.fetched, c.fetchErr = p.fetch(ctx, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth, Notes: p.notes(s)})
+			c.fetched, c.fetchErr = p.Git.Fetch(ctx, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth, Notes: p.notes(s)})
 		}()
 	}
 	return func() {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/testenv"
@@ -25,9 +26,6 @@ import (
 // the host, and the next sync, the fault gone, reaches the remote's head.
 func TestIntegrationGitFetchFaults(t *testing.T) {
 	policy := retry.Policy{Idle: 3 * time.Second, Attempts: 4, Backoff: 50 * time.Millisecond}
-	InstallGitTransport(policy)
-	t.Cleanup(func() { InstallGitTransport(retry.Default) })
-
 	remote := testenv.NewRemote(t, map[string]string{"README": "one\n"})
 	u, err := url.Parse(remote.ServeHTTP(t))
 	if err != nil {
@@ -41,8 +39,8 @@ func TestIntegrationGitFetchFaults(t *testing.T) {
 		Git: manifest.Git{Remote: u.String(), URL: u.String(), Reference: "origin/master"},
 	}
 	p := &Pipeline{
-		Git: Git{}, Progress: ui.NewProgress(io.Discard, ui.Normal),
-		Manifest: &manifest.Manifest{Root: root}, Jobs: 1, Policy: policy,
+		Git: Git{gitsync.NewClient(policy)}, Progress: ui.NewProgress(io.Discard, ui.Normal),
+		Manifest: &manifest.Manifest{Root: root}, Jobs: 1,
 	}
 	sync := func() ui.ServiceResult { return p.SyncOnly(t.Context(), []*manifest.Service{svc})[0] }
 	// A first clone is retried too, and one that gives up leaves no folder.

@@ -16,31 +16,37 @@ import (
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/redact"
-	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // Source brings checkouts to a reference and reads their trees.
 type Source interface {
+	Remote
+	Trees
+}
+
+// Remote is what the pipeline asks of git remotes. Each call is expected
+// to carry the run's retry and deadline policy, as gitsync.Client does.
+type Remote interface {
 	Fetch(ctx context.Context, req gitsync.Request) (bool, error)
 	Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error)
+	Look(ctx context.Context, remote string, pick func(refs map[string]string) []string) (*gitsync.Looked, error)
+}
+
+// Trees reads the trees of commits in checkouts.
+type Trees interface {
 	TreeHash(dir, commit, sub string) (string, error)
 	TreeFS(dir, commit, sub string) (fsutil.FS, error)
 	TreeFile(dir, commit, sub, name string) ([]byte, error)
 }
 
-// Git is the Source backed by go-git checkouts.
-type Git struct{}
-
-// Fetch calls gitsync.Fetch.
-func (Git) Fetch(ctx context.Context, req gitsync.Request) (bool, error) {
-	return gitsync.Fetch(ctx, req)
+// Git is the Source backed by go-git checkouts; its Client reaches the
+// remotes.
+type Git struct {
+	gitsync.Client
 }
 
-// Sync calls gitsync.Sync.
-func (Git) Sync(ctx context.Context, req gitsync.Request) (gitsync.Result, error) {
-	return gitsync.Sync(ctx, req)
-}
+var _ Source = Git{}
 
 // TreeFS calls gitsync.TreeFS.
 func (Git) TreeFS(dir, commit, sub string) (fsutil.FS, error) {
@@ -118,9 +124,6 @@ type Pipeline struct {
 	// Local builds these services (by name) from working folders as they
 	// are, instead of from their checkouts (see buildLocal).
 	Local map[string]string
-	// Policy retries fetches that failed for a transient reason and bounds
-	// every clone, fetch and sync; retry.Default where unset.
-	Policy retry.Policy
 
 	// dry forbids side effects: Plan sets it.
 	dry bool
@@ -297,28 +300,16 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 			return
 		}
 		p.Progress.Debugf(s.Name, "syncing %s at %s", redact.URL(s.Git.Remote), s.Git.Reference)
-		syncCtx, cancel := context.WithTimeout(ctx, p.policy().Deadline)
-		defer cancel()
-		// What fails transiently is the network part, a first clone or a
-		// fetch; a failed clone leaves the folder as it found it, and a
-		// fetch moves refs only once complete, so either may run again.
-		c.err = p.policy().Do(syncCtx, func(ctx context.Context) error {
-			var err error
-			c.res, err = p.Git.Sync(ctx, gitsync.Request{
-				Remote:    s.Git.URL,
-				Dir:       s.AbsDir,
-				Reference: s.Git.Reference,
-				Depth:     s.Git.Depth,
-				Force:     p.Force,
-				BackupDir: p.backupDir(s),
-				Fetched:   c.fetched,
-				Notes:     p.notes(s),
-			})
-			return gitStatus(err)
+		c.res, c.err = p.Git.Sync(ctx, gitsync.Request{
+			Remote:    s.Git.URL,
+			Dir:       s.AbsDir,
+			Reference: s.Git.Reference,
+			Depth:     s.Git.Depth,
+			Force:     p.Force,
+			BackupDir: p.backupDir(s),
+			Fetched:   c.fetched,
+			Notes:     p.notes(s),
 		})
-		if c.err != nil && retry.Transient(c.err) {
-			c.err = gaveUp(c.err, s.Git.URL, p.policy().Attempts)
-		}
 		if c.err != nil {
 			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.err)
 			return

@@ -122,7 +122,7 @@ func (p *Pipeline) lookRemote(ctx context.Context, url string, services []*manif
 		}
 		return out
 	}
-	look, err := gitsync.Look(ctx, url, func(refs map[string]string) []string {
+	look, err := p.Git.Look(ctx, url, func(refs map[string]string) []string {
 		var want []string
 		for _, s := range services {
 			if commit, _, err := gitsync.CheckReference(refs, s.Git.Reference); err == nil && commit != heads[s.Name] {
