@@ -92,10 +92,13 @@ func deepenOrigin(repo *git.Repository, dir string) error {
 		return fmt.Errorf("%s is shallow and has no origin remote to fetch its history from", dir)
 	}
 	req := Request{Remote: origin.URLs[0], Dir: dir, Notes: func(msg string) { fmt.Fprintln(os.Stderr, msg) }}
-	if _, err := deepenRefs(context.Background(), repo, req); err != nil {
-		return redact.Error(err)
-	}
-	return nil
+	// Under the default policy, so that a stalled origin cannot hold the
+	// reader for ever.
+	err = Client{}.do(context.Background(), req.Remote, func(ctx context.Context) error {
+		_, err := deepenRefs(ctx, repo, req)
+		return err
+	})
+	return redact.Error(err)
 }
 
 func short(sha string) string {
