@@ -25,7 +25,7 @@ type Version struct {
 func (v Version) Pin() render.Image {
 	return render.Image{
 		Name:    v.ImageName,
-		NewName: strings.TrimSuffix(v.Image, ":"+v.Commit),
+		NewName: image.Cut(v.Image).Repository(),
 		Tag:     v.Commit,
 		Digest:  v.Digest,
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -188,7 +189,7 @@ func serviceStatus(s *manifest.Service, rec *release.Record, pin Version, runnin
 	if IsLocal(*rs) {
 		ss.Flags = append(ss.Flags, FlagLocal)
 	}
-	repo := strings.TrimSuffix(rs.Image, ":"+rs.Commit)
+	repo := image.Cut(rs.Image).Repository()
 	digests := running[repo]
 	ss.Running = strings.Join(digests, ",")
 	switch {

@@ -15,22 +15,24 @@ type Ref struct {
 	repo, tag, digest string
 }
 
-// Split cuts a reference into repository, tag and digest by its shape
-// alone, for strings that need not be valid references: a keep entry's tag
-// pattern, an image a cluster runs. A colon counts as a tag's only after
-// the last '/', so a registry's port stays in the repository.
-func Split(s string) (repo, tag, digest string) {
-	repo, digest, _ = strings.Cut(s, "@")
-	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-		repo, tag = repo[:i], repo[i+1:]
+// Cut reads a reference by its shape alone, without checking it, for
+// strings that need not be valid references (a keep entry's tag pattern,
+// an image a cluster runs) and for those this program wrote itself. A
+// colon counts as a tag's only after the last '/', so a registry's port
+// stays in the repository.
+func Cut(s string) Ref {
+	var r Ref
+	r.repo, r.digest, _ = strings.Cut(s, "@")
+	if i := strings.LastIndex(r.repo, ":"); i > strings.LastIndex(r.repo, "/") {
+		r.repo, r.tag = r.repo[:i], r.repo[i+1:]
 	}
-	return repo, tag, digest
+	return r
 }
 
 // Parse reads a reference, checking each part as the registry API does.
 func Parse(s string) (Ref, error) {
-	repo, tag, digest := Split(s)
-	r := Ref{repo: repo, tag: tag, digest: digest}
+	r := Cut(s)
+	repo, tag, digest := r.repo, r.tag, r.digest
 	if r.String() != s {
 		return Ref{}, fmt.Errorf("parsing image reference %q: an empty tag or digest", s)
 	}

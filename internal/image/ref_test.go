@@ -74,7 +74,7 @@ func TestRefWith(t *testing.T) {
 	}
 }
 
-func TestSplit(t *testing.T) {
+func TestCut(t *testing.T) {
 	tests := []struct{ in, repo, tag, digest string }{
 		{"zbackend:release-*", "zbackend", "release-*", ""},
 		{"release-*", "release-*", "", ""},
@@ -82,11 +82,21 @@ func TestSplit(t *testing.T) {
 		{"localhost:5000/x:v[12]", "localhost:5000/x", "v[12]", ""},
 		{"r:1/a:t@" + testDigest, "r:1/a", "t", testDigest},
 		{":v1", "", "v1", ""},
+		// What clusters run, as deploy reads it.
+		{"nginx", "nginx", "", ""},
+		{"nginx:1.27", "nginx", "1.27", ""},
+		{"reg.example:5000/a/b", "reg.example:5000/a/b", "", ""},
+		{"reg.example:5000/a/b:abc@sha256:00ff", "reg.example:5000/a/b", "abc", "sha256:00ff"},
+		{"reg.example/a@sha256:00ff", "reg.example/a", "", "sha256:00ff"},
+		{"reg:5000/x/a:v1@sha256:abc", "reg:5000/x/a", "v1", "sha256:abc"},
 	}
 	for _, tt := range tests {
-		repo, tag, digest := Split(tt.in)
-		if repo != tt.repo || tag != tt.tag || digest != tt.digest {
-			t.Errorf("Split(%q) = %q, %q, %q, want %q, %q, %q", tt.in, repo, tag, digest, tt.repo, tt.tag, tt.digest)
+		r := Cut(tt.in)
+		if r.Repository() != tt.repo || r.Tag() != tt.tag || r.Digest() != tt.digest {
+			t.Errorf("Cut(%q) = %q, %q, %q, want %q, %q, %q", tt.in, r.Repository(), r.Tag(), r.Digest(), tt.repo, tt.tag, tt.digest)
+		}
+		if r.String() != tt.in {
+			t.Errorf("Cut(%q).String() = %q", tt.in, r)
 		}
 	}
 }
