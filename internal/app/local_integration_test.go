@@ -46,7 +46,7 @@ func TestIntegrationBuildLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := p.ref("zbackend", pipeline.LocalTag(hash))
+	ref := p.ref("zbackend", xpimage.LocalTag(hash))
 	if r.Action != ui.ActionBuilt || r.Image != ref || r.Reference != "local:"+dir || r.Commit != "" {
 		t.Fatalf("build --local: %+v, want built %s from local:%s", r, ref, dir)
 	}
@@ -54,8 +54,8 @@ func TestIntegrationBuildLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tags) != 1 || tags[0] != pipeline.LocalTag(hash) {
-		t.Errorf("registry tags %v, want only %s", tags, pipeline.LocalTag(hash))
+	if len(tags) != 1 || tags[0] != xpimage.LocalTag(hash) {
+		t.Errorf("registry tags %v, want only %s", tags, xpimage.LocalTag(hash))
 	}
 	if got := p.fileInImage(ref, "/out.txt"); got != "an uncommitted change" {
 		t.Errorf("the image holds %q, not the uncommitted change", got)
@@ -85,7 +85,7 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tag := pipeline.LocalTag(hash)
+	tag := xpimage.LocalTag(hash)
 
 	code, out, stderr := c.run(t.Context(), "json", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--local", "zbackend="+dir)
 	if code != ExitFailed || !strings.Contains(stderr, "build it first with x-platform build --local zbackend="+dir) {
