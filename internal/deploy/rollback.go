@@ -159,7 +159,7 @@ func (d *Deployer) checkImages(ctx context.Context, rec *release.Record) error {
 func describe(services []release.Service) string {
 	parts := make([]string, len(services))
 	for i, s := range services {
-		c := s.Commit
+		c := s.CommitOrTag()
 		if len(c) > 12 {
 			c = c[:12]
 		}

@@ -185,7 +185,7 @@ func serviceStatus(s *manifest.Service, rec *release.Record, pin Version, runnin
 		ss.Flags = append(ss.Flags, FlagMissing)
 		return ss, ""
 	}
-	ss.Commit, ss.Digest = rs.Commit, rs.Digest
+	ss.Commit, ss.Digest = rs.CommitOrTag(), rs.Digest
 	if IsLocal(*rs) {
 		ss.Flags = append(ss.Flags, FlagLocal)
 	}
