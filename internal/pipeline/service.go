@@ -173,7 +173,7 @@ func (p *Pipeline) actOn(ctx context.Context, s *manifest.Service, res gitsync.R
 			return out, err
 		}
 	}
-	return out, p.pushName(ctx, s, res, ref)
+	return out, p.pushName(ctx, ref, p.tags(res, in).Branch)
 }
 
 // sinceLast says what changed since the image last pushed under the branch
@@ -206,8 +206,7 @@ func revisionOf(ctx context.Context, r Registry, ref string) string {
 
 // pushName points the branch or git tag name at the commit's image, in the
 // registry, once the <sha> tag is safely there. A SHA pin has no name.
-func (p *Pipeline) pushName(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string) error {
-	tag := image.NewTags(res.Commit, "", res.Name, res.Kind == gitsync.Commit).Branch
+func (p *Pipeline) pushName(ctx context.Context, ref, tag string) error {
 	if tag == "" {
 		return nil
 	}

@@ -51,7 +51,7 @@ func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gi
 	}
 	if len(refs) == 3 && (errs[2] != nil || digests[2] != digest) {
 		p.Progress.Stepf(s.Name, "pointing %s at %s", tags.Branch, image.Cut(ref).Tag())
-		return digest, p.pushName(ctx, s, res, ref)
+		return digest, p.pushName(ctx, ref, tags.Branch)
 	}
 	return digest, nil
 }
