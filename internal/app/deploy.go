@@ -127,7 +127,7 @@ func historyCommand() *cli.Command {
 					rev.PromotedFrom = &ui.PromotedFrom{Env: p.Env, Revision: p.Revision}
 				}
 				for _, s := range r.Services {
-					rev.Services = append(rev.Services, ui.ServiceResult{Name: s.Name, Commit: s.Commit, Reference: s.Reference, Image: s.Image, Digest: s.Digest, Action: ui.ActionDeployed})
+					rev.Services = append(rev.Services, ui.ServiceResult{Name: s.Name, Commit: s.CommitOrTag(), Reference: s.Reference, Image: s.Image, Digest: s.Digest, Action: ui.ActionDeployed})
 				}
 				rep.Revisions = append(rep.Revisions, rev)
 			}

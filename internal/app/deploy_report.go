@@ -55,8 +55,8 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 		s := serviceResult(v, action)
 		if action == ui.ActionRolledBack {
 			if prev := out.Restored.Service(v.Name); prev != nil {
-				s.Error = fmt.Sprintf("deploying %s failed; restored %s", short12(v.Commit), short12(prev.Commit))
-				s.Commit, s.Image, s.Digest = prev.Commit, prev.Image, prev.Digest
+				s.Error = fmt.Sprintf("deploying %s failed; restored %s", short12(v.CommitOrTag()), short12(prev.CommitOrTag()))
+				s.Commit, s.Image, s.Digest = prev.CommitOrTag(), prev.Image, prev.Digest
 			}
 		}
 		rep.Services = append(rep.Services, s)
@@ -65,7 +65,7 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 }
 
 func serviceResult(v release.Service, action ui.Action) ui.ServiceResult {
-	return ui.ServiceResult{Name: v.Name, Commit: v.Commit, Reference: v.Reference, Image: v.Image, Digest: v.Digest, Action: action}
+	return ui.ServiceResult{Name: v.Name, Commit: v.CommitOrTag(), Reference: v.Reference, Image: v.Image, Digest: v.Digest, Action: action}
 }
 
 func objectResults(objs []deploy.ObjectOutcome) []ui.ObjectResult {

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 )
@@ -56,7 +57,7 @@ func withLocal(c *cli.Context, e *deploy.Environment) error {
 		if err != nil {
 			return err
 		}
-		e.Local[name] = deploy.LocalFolder{Dir: dir, Tag: pipeline.LocalTag(hash)}
+		e.Local[name] = deploy.LocalFolder{Dir: dir, Tag: image.LocalTag(hash)}
 	}
 	return nil
 }

@@ -1,7 +1,10 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +15,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/deploy/release"
 	xpimage "github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
@@ -46,7 +51,7 @@ func TestIntegrationBuildLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := p.ref("zbackend", pipeline.LocalTag(hash))
+	ref := p.ref("zbackend", xpimage.LocalTag(hash))
 	if r.Action != ui.ActionBuilt || r.Image != ref || r.Reference != "local:"+dir || r.Commit != "" {
 		t.Fatalf("build --local: %+v, want built %s from local:%s", r, ref, dir)
 	}
@@ -54,8 +59,8 @@ func TestIntegrationBuildLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tags) != 1 || tags[0] != pipeline.LocalTag(hash) {
-		t.Errorf("registry tags %v, want only %s", tags, pipeline.LocalTag(hash))
+	if len(tags) != 1 || tags[0] != xpimage.LocalTag(hash) {
+		t.Errorf("registry tags %v, want only %s", tags, xpimage.LocalTag(hash))
 	}
 	if got := p.fileInImage(ref, "/out.txt"); got != "an uncommitted change" {
 		t.Errorf("the image holds %q, not the uncommitted change", got)
@@ -85,7 +90,7 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tag := pipeline.LocalTag(hash)
+	tag := xpimage.LocalTag(hash)
 
 	code, out, stderr := c.run(t.Context(), "json", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--local", "zbackend="+dir)
 	if code != ExitFailed || !strings.Contains(stderr, "build it first with x-platform build --local zbackend="+dir) {
@@ -115,6 +120,11 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	if got, _ := c.image("zbackend"); !strings.HasSuffix(got, "@"+digest.String()) {
 		t.Errorf("the deployment runs %s, not the folder's image %s", got, digest)
 	}
+	// The record keeps the folder's tag as the image's tag; no commit
+	// built the image, so it names none.
+	if got := storedServices(t, c, "staging", 1); len(got) != 1 || got[0]["commit"] != "" || got[0]["tag"] != tag || got[0]["image"] != ref.String() {
+		t.Errorf("release record services %v, want commit \"\", tag %s and image %s", got, tag, ref)
+	}
 	// render and diff take the folder as deploy does, from the flag or from
 	// x-platform.local.yml: nothing would change.
 	code, out, stderr = c.run(t.Context(), "text", "render", "--env", "staging", "--local", "zbackend="+dir)
@@ -133,8 +143,8 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	}
 	// status shows it as local, and --fail-on local finds it.
 	st := c.statusOf(ExitFailed, "--env", "staging", "--kubeconfig", c.env.Kubeconfig, "--fail-on", "local")
-	if s := serviceOf(t, st, "staging", "zbackend"); !slices.Contains(s.Flags, deploy.FlagLocal) {
-		t.Errorf("status of a folder's release: flags %v, want %s", s.Flags, deploy.FlagLocal)
+	if s := serviceOf(t, st, "staging", "zbackend"); !slices.Contains(s.Flags, deploy.FlagLocal) || s.Commit != tag {
+		t.Errorf("status of a folder's release: flags %v, commit %q, want %s and the folder's tag %s", s.Flags, s.Commit, deploy.FlagLocal, tag)
 	}
 
 	// A protected environment refuses it, before touching the cluster.
@@ -157,5 +167,32 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	}
 	if len(h.Revisions) != 1 {
 		t.Errorf("%d release records after the refused deploy, want the one before it", len(h.Revisions))
+	} else if s := h.Revisions[0].Services; len(s) != 1 || s[0].Commit != tag {
+		t.Errorf("history of a folder's release shows %+v, want the folder's tag %s as its commit", s, tag)
 	}
+}
+
+// storedServices reads the services of an environment's release record as
+// the cluster stores them, without the decoding a reader does.
+func storedServices(t *testing.T, c *cluster, env string, revision int) []map[string]string {
+	t.Helper()
+	sec, err := c.cs.CoreV1().Secrets(c.ns).Get(t.Context(), release.SecretName(env, revision), metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading release %d of %s: %v", revision, env, err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(sec.Data["release"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Services []map[string]string `json:"services"`
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatalf("decoding release %d of %s: %v\n%s", revision, env, err, data)
+	}
+	return rec.Services
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 
+	xpimage "github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -67,7 +68,7 @@ func TestIntegrationBuildSigns(t *testing.T) {
 	if built.Digest == "" {
 		t.Fatalf("build reported no digest: %+v", built)
 	}
-	repo := strings.TrimSuffix(built.Image, ":"+built.Commit)
+	repo := xpimage.Cut(built.Image).Repository()
 	img := repo + "@" + built.Digest
 	if out, err := testenv.Cosign(t, keyDir, "", "verify", "--key", pub,
 		"--insecure-ignore-tlog=true", "--allow-http-registry=true", img); err != nil {

@@ -65,7 +65,7 @@ func TestIntegrationDaemonPushesByDigestAndSharesCache(t *testing.T) {
 	if !strings.HasPrefix(res.Digest, "sha256:") {
 		t.Fatalf("digest = %q", res.Digest)
 	}
-	repo := spec.Names[0][:strings.LastIndex(spec.Names[0], ":")]
+	repo := image.Cut(spec.Names[0]).Repository()
 	r := image.NewRegistry()
 	if d, err := r.Digest(ctx, repo+"@"+res.Digest); err != nil || d != res.Digest {
 		t.Fatalf("the pushed image: %q, %v", d, err)

@@ -13,6 +13,8 @@ import (
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/tonistiigi/fsutil"
+
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // Result is what a build made.
@@ -123,7 +125,7 @@ func (s *Spec) export(moby bool) bk.ExportEntry {
 	}
 	attrs := map[string]string{"name": strings.Join(s.Names, ","), "push": "true"}
 	if s.ByDigest {
-		attrs["name"], attrs["push-by-digest"] = repository(s.Names[0]), "true"
+		attrs["name"], attrs["push-by-digest"] = image.Cut(s.Names[0]).Repository(), "true"
 	}
 	if s.Insecure {
 		attrs["registry.insecure"] = "true"
@@ -160,17 +162,6 @@ func (s *Spec) registryAttrs(ref string) map[string]string {
 		attrs["registry.insecure"] = "true"
 	}
 	return attrs
-}
-
-// repository drops the tag or digest of a reference.
-func repository(ref string) string {
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref = ref[:i]
-	}
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		ref = ref[:i]
-	}
-	return ref
 }
 
 // withInputs hands the Dockerfile frontend its context and Dockerfile as

@@ -21,9 +21,6 @@ const (
 	labelDeps       = "io.x-platform.key.deps"
 )
 
-// TagPrefix starts the registry tag that finds an image by its key.
-const TagPrefix = "key-"
-
 // Inputs are everything an image is made from.
 type Inputs struct {
 	// Tree is the git tree hash of the service's folder at the commit.
@@ -81,10 +78,6 @@ func (in Inputs) Labels() map[string]string {
 	}
 	return l
 }
-
-// Tag is the registry tag under which the image is also pushed, so another
-// commit with the same inputs can find it.
-func (in Inputs) Tag() string { return TagPrefix + in.Key() }
 
 // Explain says which inputs differ between an image's labels and in; it
 // returns nil when the keys match.

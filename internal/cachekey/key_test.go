@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 func base() Inputs {
@@ -71,7 +73,7 @@ func TestExplain(t *testing.T) {
 	if why := in.Explain(base().Labels()); !reflect.DeepEqual(why, want) {
 		t.Fatalf("Explain = %q, want %q", why, want)
 	}
-	if !strings.HasPrefix(base().Tag(), TagPrefix) || len(base().Tag()) > 128 {
-		t.Fatalf("Tag() = %q", base().Tag())
+	if tag := image.KeyTag(base().Key()); !strings.HasPrefix(tag, image.KeyTagPrefix) || len(tag) > 128 {
+		t.Fatalf("key tag = %q", tag)
 	}
 }

@@ -2,10 +2,6 @@ package cachekey
 
 import "encoding/json"
 
-// LocalTagPrefix starts the tag of an image built from a working folder as
-// it is; such an image is never a commit's and never a cache key's.
-const LocalTagPrefix = "dirty-"
-
 // Deps reads from an image's labels the digest of each dependency
 // service's image it was built from; nil when it records none.
 func Deps(labels map[string]string) map[string]string {

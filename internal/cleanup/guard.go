@@ -11,6 +11,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/retention"
 )
 
@@ -98,7 +99,7 @@ func (s *snapshot) keeps(repository, digest string, tags []string) string {
 		return why
 	}
 	for _, tag := range tags {
-		if why, ok := s.byTag[repository+":"+tag]; ok {
+		if why, ok := s.byTag[image.Repo(repository).WithTag(tag).String()]; ok {
 			return why
 		}
 	}
@@ -118,12 +119,12 @@ func (s *snapshot) keeps(repository, digest string, tags []string) string {
 func (s *snapshot) addRunning(registry, env string, running []deploy.Running) {
 	for _, r := range outermost(running) {
 		why := fmt.Sprintf("running in %s (%s %s/%s) now", env, strings.ToLower(r.Kind), r.Namespace, r.Name)
-		if _, digest, ok := strings.Cut(r.Image, "@"); ok {
+		if digest := image.Cut(r.Image).Digest(); digest != "" {
 			s.running[digest] = why
 			continue
 		}
 		if ref, ok := refIn(registry, r.Image, ""); ok && ref.Tag != "" {
-			s.byTag[ref.Repository+":"+ref.Tag] = why
+			s.byTag[image.Repo(ref.Repository).WithTag(ref.Tag).String()] = why
 		}
 	}
 }

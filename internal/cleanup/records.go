@@ -11,6 +11,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/kube"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/retention"
 )
@@ -128,12 +129,10 @@ func (o *Options) running(env string, r deploy.Running) []retention.Running {
 	if ref, ok := refIn(o.Manifest.Registry, r.Image, ""); ok {
 		return []retention.Running{{Env: env, What: what, Image: ref}}
 	}
-	name, digest, ok := strings.Cut(r.Image, "@")
-	if !ok {
+	img := image.Cut(r.Image)
+	name, digest := img.Repository(), img.Digest()
+	if digest == "" {
 		return nil
-	}
-	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
-		name = name[:i]
 	}
 	var out []retention.Running
 	for _, s := range o.Manifest.Services {

@@ -3,16 +3,14 @@ package cleanup
 import (
 	"strings"
 
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/retention"
 )
 
 // repository is the registry repository of an image name below registry,
 // as references to it are written: "<registry>/<name>".
 func repository(registry, name string) string {
-	if registry == "" {
-		return name
-	}
-	return registry + "/" + name
+	return image.NewRef(registry, name, "").Repository()
 }
 
 // refIn turns an image reference into a retention.Ref when it names a
@@ -25,16 +23,10 @@ func refIn(registry, ref, digest string) (retention.Ref, bool) {
 			return retention.Ref{}, false
 		}
 	}
-	out := retention.Ref{Digest: digest}
-	if name, d, ok := strings.Cut(rest, "@"); ok {
-		rest = name
-		if out.Digest == "" {
-			out.Digest = d
-		}
+	r := image.Cut(rest)
+	out := retention.Ref{Repository: r.Repository(), Tag: r.Tag(), Digest: digest}
+	if out.Digest == "" {
+		out.Digest = r.Digest()
 	}
-	if i := strings.LastIndex(rest, ":"); i >= 0 && !strings.Contains(rest[i:], "/") {
-		rest, out.Tag = rest[:i], rest[i+1:]
-	}
-	out.Repository = rest
-	return out, rest != ""
+	return out, out.Repository != ""
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/retention"
 )
@@ -54,14 +55,14 @@ func readSource(dir string, since time.Time) (retention.Source, error) {
 			if err != nil {
 				return nil // a tag of a tree or blob has no image
 			}
-			src.Tags = append(src.Tags, retention.GitTag{Name: name, Commit: c.Hash.String(), ImageTag: gitsync.BranchTag(name)})
+			src.Tags = append(src.Tags, retention.GitTag{Name: name, Commit: c.Hash.String(), ImageTag: image.BranchTag(name)})
 		case strings.HasPrefix(n, remoteBranches) && n != remoteBranches+"HEAD":
 			name := strings.TrimPrefix(n, remoteBranches)
 			c, err := repo.CommitObject(r.Hash())
 			if err != nil {
 				return fmt.Errorf("reading the head of branch %s: %w", name, err)
 			}
-			b := retention.Branch{Name: name, ImageTag: gitsync.BranchTag(name), Head: c.Committer.When}
+			b := retention.Branch{Name: name, ImageTag: image.BranchTag(name), Head: c.Committer.When}
 			if !b.Head.Before(since) {
 				for c != nil && len(b.Commits) < maxBranchWalk {
 					b.Commits = append(b.Commits, c.Hash.String())

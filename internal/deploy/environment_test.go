@@ -45,7 +45,7 @@ func openTest(t *testing.T, m *manifest.Manifest, env string, fc *fakeCluster) (
 // service is a version of a service whose image is in the test registry.
 func service(name, commit string) release.Service {
 	digest := "sha256:" + strings.Repeat(fmt.Sprintf("%x", name[0]), 16) + commit[:32]
-	return release.Service{Name: name, Commit: commit, Reference: "origin/master", Image: testRegistry + "/" + name + ":" + commit, Digest: digest}
+	return release.Service{Name: name, Commit: commit, Reference: "origin/master", Tag: commit, Image: testRegistry + "/" + name + ":" + commit, Digest: digest}
 }
 
 // TestEnvironmentCheckStopsDeploy: a failing Check sees the final images —

@@ -25,8 +25,8 @@ type Version struct {
 func (v Version) Pin() render.Image {
 	return render.Image{
 		Name:    v.ImageName,
-		NewName: strings.TrimSuffix(v.Image, ":"+v.Commit),
-		Tag:     v.Commit,
+		NewName: image.Cut(v.Image).Repository(),
+		Tag:     v.Tag,
 		Digest:  v.Digest,
 	}
 }
@@ -82,7 +82,7 @@ func ResolveImages(ctx context.Context, m *manifest.Manifest, services []*manife
 				missing[i] = &Missing{Service: s.Name, Reason: fmt.Sprintf("resolving %s in %s: %v (run x-platform sync --services %s, or deploy --sync)", s.Git.Reference, s.Dir, err, s.Name)}
 				return nil
 			}
-			v.Commit, v.Image = commit, image.Name(m.Registry, s.Docker.Image, commit)
+			v.Commit, v.Tag, v.Image = commit, commit, image.Name(m.Registry, s.Docker.Image, commit)
 			digest, err := digests.Digest(ctx, v.Image)
 			switch {
 			case errors.Is(err, image.ErrNotFound):

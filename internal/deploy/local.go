@@ -71,7 +71,7 @@ func (e *Environment) resolveLocal(ctx context.Context, services []*manifest.Ser
 	for _, s := range local {
 		f := e.Local[s.Name]
 		v := Version{ImageName: s.Docker.Image, Service: release.Service{
-			Name: s.Name, Reference: localPrefix + f.Dir, Commit: f.Tag, Image: image.Name(e.Manifest.Registry, s.Docker.Image, f.Tag),
+			Name: s.Name, Reference: localPrefix + f.Dir, Tag: f.Tag, Image: image.Name(e.Manifest.Registry, s.Docker.Image, f.Tag),
 		}}
 		digest, err := e.Images.Digest(ctx, v.Image)
 		switch {

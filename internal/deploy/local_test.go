@@ -50,7 +50,7 @@ func TestResolveLocal(t *testing.T) {
 	if len(got) != 2 || got[0].Name != "a" || got[1].Name != "b" {
 		t.Fatalf("Resolve = %+v, want a then b", got)
 	}
-	want := release.Service{Name: "a", Commit: "dirty-0123456789abcdef", Reference: "local:/home/me/a",
+	want := release.Service{Name: "a", Reference: "local:/home/me/a", Tag: "dirty-0123456789abcdef",
 		Image: "reg.example.com/x/img-a:dirty-0123456789abcdef", Digest: "sha256:dirty"}
 	if got[0].Service != want || !IsLocal(got[0].Service) || IsLocal(got[1].Service) {
 		t.Errorf("local version = %+v, want %+v (IsLocal %v, %v)", got[0].Service, want, IsLocal(got[0].Service), IsLocal(got[1].Service))

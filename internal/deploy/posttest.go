@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -123,7 +124,7 @@ func pinJob(j *batchv1.Job, versions []Version) {
 	for _, list := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
 		for i := range list {
 			for _, v := range versions {
-				if v.ImageName != "" && repository(list[i].Image) == v.ImageName {
+				if v.ImageName != "" && image.Cut(list[i].Image).Repository() == v.ImageName {
 					list[i].Image = v.Pin().Pinned()
 				}
 			}

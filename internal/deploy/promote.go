@@ -10,6 +10,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // UnhealthySourceError is a promote refused because the source
@@ -133,8 +134,8 @@ func (e *Environment) liveProblems(ctx context.Context, rec *release.Record) ([]
 	}
 	want := map[string]string{} // repository → pinned image
 	for _, s := range rec.Services {
-		repo := strings.TrimSuffix(s.Image, ":"+s.Commit)
-		want[repo] = repo + "@" + s.Digest
+		repo := image.Cut(s.Image)
+		want[repo.Repository()] = repo.WithDigest(s.Digest).String()
 	}
 	var workloads []object.Ref
 	for _, ref := range rec.Objects {
@@ -158,7 +159,7 @@ func (e *Environment) liveProblems(ctx context.Context, rec *release.Record) ([]
 			continue
 		}
 		for _, img := range images(u) {
-			if pinned, ok := want[repository(img)]; ok && img != pinned {
+			if pinned, ok := want[image.Cut(img).Repository()]; ok && img != pinned {
 				problems = append(problems, fmt.Sprintf("%s runs %s, the release recorded %s", ref.Short(), img, pinned))
 			}
 		}
@@ -171,12 +172,6 @@ func (e *Environment) liveProblems(ctx context.Context, rec *release.Record) ([]
 		}
 	}
 	return problems, nil
-}
-
-// repository is img without its tag and digest.
-func repository(img string) string {
-	repo, _ := splitImage(img)
-	return repo
 }
 
 // IsUnhealthySource says whether err refused a promote for its source.

@@ -6,20 +6,6 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/release"
 )
 
-func TestRepository(t *testing.T) {
-	for img, want := range map[string]string{
-		"reg:5000/x/a@sha256:abc":    "reg:5000/x/a",
-		"reg:5000/x/a:v1@sha256:abc": "reg:5000/x/a",
-		"reg:5000/x/a:v1":            "reg:5000/x/a",
-		"reg:5000/x/a":               "reg:5000/x/a",
-		"nginx":                      "nginx",
-	} {
-		if got := repository(img); got != want {
-			t.Errorf("repository(%q) = %q, want %q", img, got, want)
-		}
-	}
-}
-
 // TestPromoteToItself: promote needs two environments, refused as a
 // configuration error before any cluster is asked.
 func TestPromoteToItself(t *testing.T) {

@@ -140,7 +140,7 @@ func (d *Deployer) checkImages(ctx context.Context, rec *release.Record) error {
 	}
 	var missing []string
 	for _, s := range rec.Services {
-		ref := strings.TrimSuffix(s.Image, ":"+s.Commit) + "@" + s.Digest
+		ref := image.Cut(s.Image).WithDigest(s.Digest).String()
 		_, err := d.Images.Digest(ctx, ref)
 		switch {
 		case errors.Is(err, image.ErrNotFound):
@@ -159,7 +159,7 @@ func (d *Deployer) checkImages(ctx context.Context, rec *release.Record) error {
 func describe(services []release.Service) string {
 	parts := make([]string, len(services))
 	for i, s := range services {
-		c := s.Commit
+		c := s.CommitOrTag()
 		if len(c) > 12 {
 			c = c[:12]
 		}

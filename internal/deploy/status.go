@@ -10,6 +10,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -184,11 +185,11 @@ func serviceStatus(s *manifest.Service, rec *release.Record, pin Version, runnin
 		ss.Flags = append(ss.Flags, FlagMissing)
 		return ss, ""
 	}
-	ss.Commit, ss.Digest = rs.Commit, rs.Digest
+	ss.Commit, ss.Digest = rs.CommitOrTag(), rs.Digest
 	if IsLocal(*rs) {
 		ss.Flags = append(ss.Flags, FlagLocal)
 	}
-	repo := strings.TrimSuffix(rs.Image, ":"+rs.Commit)
+	repo := image.Cut(rs.Image).Repository()
 	digests := running[repo]
 	ss.Running = strings.Join(digests, ",")
 	switch {

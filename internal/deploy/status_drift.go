@@ -10,6 +10,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // drifted compares the objects of rec's manifest with the live ones: an
@@ -27,8 +28,7 @@ func drifted(rec *release.Record, live liveSet, namespace string) ([]ObjectDrift
 		ref := object.RefOf(want)
 		d := ObjectDrift{Ref: ref, repos: map[string]bool{}}
 		for _, img := range images(want) {
-			repo, _ := splitImage(img)
-			d.repos[repo] = true
+			d.repos[image.Cut(img).Repository()] = true
 		}
 		got := lookupLive(live, ref, namespace)
 		if got == nil {

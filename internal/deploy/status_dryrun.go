@@ -10,6 +10,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/apply"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // dryRunDrift asks the server, with a server-side dry run of rec's
@@ -83,8 +84,7 @@ func (d *Deployer) addDryRunDrift(ctx context.Context, rec *release.Record, st *
 		for _, o := range applied {
 			if sameObject(object.RefOf(o), m.Ref) {
 				for _, img := range images(o) {
-					repo, _ := splitImage(img)
-					m.repos[repo] = true
+					m.repos[image.Cut(img).Repository()] = true
 				}
 			}
 		}

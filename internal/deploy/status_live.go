@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/kube"
 	"github.com/x-platform/x-platform/internal/deploy/object"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // liveSet is the live objects of a release, by key; a key without an
@@ -151,26 +151,14 @@ func images(o *unstructured.Unstructured) []string {
 	return out
 }
 
-// splitImage splits an image reference into its repository and its
-// digest ("" when it has none): registry.example:5000/a/b:tag@sha256:…
-// gives registry.example:5000/a/b.
-func splitImage(ref string) (repo, digest string) {
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref, digest = ref[:i], ref[i+1:]
-	}
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		ref = ref[:i]
-	}
-	return ref, digest
-}
-
 // runningImages is, per image repository, the digests live workloads
 // run, sorted; an image pinned by tag only counts as "" (no digest).
 func runningImages(live liveSet) map[string][]string {
 	out := map[string][]string{}
 	for _, o := range live {
 		for _, img := range images(o) {
-			repo, digest := splitImage(img)
+			ref := image.Cut(img)
+			repo, digest := ref.Repository(), ref.Digest()
 			if !slices.Contains(out[repo], digest) {
 				out[repo] = append(out[repo], digest)
 			}

@@ -10,21 +10,6 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
-func TestSplitImage(t *testing.T) {
-	for _, tc := range []struct{ ref, repo, digest string }{
-		{"nginx", "nginx", ""},
-		{"nginx:1.27", "nginx", ""},
-		{"reg.example:5000/a/b", "reg.example:5000/a/b", ""},
-		{"reg.example:5000/a/b:abc@sha256:00ff", "reg.example:5000/a/b", "sha256:00ff"},
-		{"reg.example/a@sha256:00ff", "reg.example/a", "sha256:00ff"},
-	} {
-		repo, digest := splitImage(tc.ref)
-		if repo != tc.repo || digest != tc.digest {
-			t.Errorf("splitImage(%q) = %q, %q, want %q, %q", tc.ref, repo, digest, tc.repo, tc.digest)
-		}
-	}
-}
-
 func TestDifferences(t *testing.T) {
 	for _, tc := range []struct {
 		name      string

@@ -76,7 +76,7 @@ func (e *Environment) locked(services []*manifest.Service) ([]Version, error) {
 	for i, s := range services {
 		l := f.Services[s.Name]
 		out[i] = Version{ImageName: s.Docker.Image, Service: release.Service{
-			Name: s.Name, Commit: l.Commit, Reference: l.Reference, Image: l.Image, Digest: l.Digest,
+			Name: s.Name, Commit: l.Commit, Reference: l.Reference, Tag: l.Commit, Image: l.Image, Digest: l.Digest,
 		}}
 	}
 	return out, nil

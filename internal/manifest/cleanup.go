@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // Cleanup holds the retention rules of `x-platform cleanup`; every number
@@ -80,15 +82,17 @@ func keepProblem(s string) string {
 		return "must not hold spaces"
 	}
 	pattern := s
-	if _, digest, ok := strings.Cut(s, "@"); ok {
-		if !strings.HasPrefix(digest, "sha256:") || len(digest) != len("sha256:")+64 {
+	ref := image.Cut(s)
+	if strings.Contains(s, "@") {
+		if digest := ref.Digest(); !strings.HasPrefix(digest, "sha256:") || len(digest) != len("sha256:")+64 {
 			return "a reference by digest must end in @sha256:<64 hex>"
 		}
 		return ""
 	}
-	if i := strings.LastIndex(s, ":"); i >= 0 && !strings.Contains(s[i:], "/") {
-		pattern = s[i+1:]
-		if i == 0 || pattern == "" {
+	// A colon after the last '/' is a tag's; one before it, a port's.
+	if ref.Repository() != s {
+		pattern = ref.Tag()
+		if ref.Repository() == "" || pattern == "" {
 			return "must be repository:tag or a tag pattern such as release-*"
 		}
 	}

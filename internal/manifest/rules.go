@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"github.com/distribution/reference"
+
+	imagepkg "github.com/x-platform/x-platform/internal/image"
 )
 
 // Each rule returns a message describing what is wrong with a value, or ""
@@ -90,11 +92,8 @@ func repositoryProblem(s string) string {
 // imageNameProblem checks the whole name an image is pushed under, which
 // can be too long even when its parts are valid.
 func imageNameProblem(registry, image string) string {
-	name := image
-	if registry != "" {
-		name = registry + "/" + image
-	}
-	if _, err := reference.ParseNormalizedNamed(name + ":" + strings.Repeat("0", 40)); err != nil {
+	name := imagepkg.NewRef(registry, image, strings.Repeat("0", 40))
+	if _, err := reference.ParseNormalizedNamed(name.String()); err != nil {
 		return fmt.Sprintf("does not make a valid image name below registry: %v", err)
 	}
 	return ""

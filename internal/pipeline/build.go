@@ -21,9 +21,6 @@ import (
 	"github.com/x-platform/x-platform/internal/redact"
 )
 
-// CacheTag is the registry tag of a service's build cache.
-const CacheTag = "buildcache"
-
 // build makes the image in one BuildKit solve — the commit's tree, the
 // scripts, the Dockerfile — and puts it in the registry under the commit's
 // tag and its key's tag. It returns the image's digest and, when the tree
@@ -44,7 +41,7 @@ func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.R
 	if err != nil {
 		return "", note, err
 	}
-	if err := p.Registry.Tag(ctx, ref, in.Tag()); err != nil {
+	if err := p.Registry.Tag(ctx, ref, image.KeyTag(in.Key())); err != nil {
 		return "", note, fmt.Errorf("tagging %s with its cache key: %w", ref, err)
 	}
 	return digest, note, nil
@@ -91,7 +88,7 @@ func (p *Pipeline) solve(ctx context.Context, s *manifest.Service, spec *buildki
 		if digest, err = p.Images.Push(ctx, ref, out); err != nil {
 			return "", fmt.Errorf("pushing %s: %w", ref, err)
 		}
-	} else if err := p.Registry.Tag(ctx, imageRepo(ref)+"@"+digest, tagOf(ref)); err != nil {
+	} else if err := p.Registry.Tag(ctx, image.Cut(ref).WithDigest(digest).String(), image.Cut(ref).Tag()); err != nil {
 		return "", fmt.Errorf("tagging %s: %w", ref, err)
 	}
 	return digest, nil
@@ -126,7 +123,8 @@ func (p *Pipeline) specOf(s *manifest.Service, src fsutil.FS, res gitsync.Result
 	env := map[string]string{"XP_SERVICE": s.Name, "XP_COMMIT": commit}
 	maps.Copy(env, s.DockerBuilder.Env)
 	rel := func(p string) string { return relTo(root, path.Clean(path.Join(s.Git.Path, filepath.ToSlash(p)))) }
-	repo := imageRepo(ref)
+	repo := image.Cut(ref)
+	tags := image.NewTags(commit, in.Key(), res.Name, res.Kind == gitsync.Commit)
 	spec := &buildkit.Spec{
 		Name:       s.Name,
 		Source:     src,
@@ -148,15 +146,15 @@ func (p *Pipeline) specOf(s *manifest.Service, src fsutil.FS, res gitsync.Result
 		BuildArgs:  in.BuildArgs,
 		Labels:     labels,
 		Platforms:  p.platforms(s),
-		Names:      []string{ref, image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())},
+		Names:      []string{ref, repo.WithTag(tags.Key).String()},
 		Insecure:   p.PlainHTTP != nil && p.PlainHTTP(ref),
-		CacheFrom:  []string{repo + ":" + CacheTag},
-		CacheTo:    repo + ":" + CacheTag,
+		CacheFrom:  []string{repo.WithTag(tags.Cache()).String()},
+		CacheTo:    repo.WithTag(tags.Cache()).String(),
 		ByDigest:   true,
 	}
-	if tag := gitsync.BranchTag(res.Name); tag != "" && res.Kind != gitsync.Commit {
+	if tags.Branch != "" {
 		// The last image of the branch carries its layers' cache inline.
-		spec.CacheFrom = append(spec.CacheFrom, repo+":"+tag)
+		spec.CacheFrom = append(spec.CacheFrom, repo.WithTag(tags.Branch).String())
 	}
 	return spec, nil
 }

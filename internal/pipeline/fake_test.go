@@ -196,7 +196,7 @@ func (r fakeRegistry) Tag(_ context.Context, src, tag string) error {
 	if !ok {
 		return image.ErrNotFound
 	}
-	r.remote[imageRepo(src)+":"+tag] = img
+	r.remote[image.Cut(src).WithTag(tag).String()] = img
 	return nil
 }
 

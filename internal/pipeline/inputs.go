@@ -73,7 +73,7 @@ func (p *Pipeline) inputs(ctx context.Context, s *manifest.Service, src source, 
 			return in, fmt.Errorf("dependency %s has no pushed image to build from", d)
 		}
 		in.Deps[d] = r.Digest
-		refs[d] = imageRepo(r.Image) + "@" + r.Digest
+		refs[d] = image.Cut(r.Image).WithDigest(r.Digest).String()
 	}
 	if len(s.Docker.BuildArgs) > 0 {
 		in.BuildArgs = map[string]string{}
@@ -107,14 +107,6 @@ func treePath(s *manifest.Service) string {
 		}
 	}
 	return root
-}
-
-// imageRepo drops the tag from "<repo>:<tag>".
-func imageRepo(ref string) string {
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		return ref[:i]
-	}
-	return ref
 }
 
 var errNoBuilder = errors.New("builder image missing")

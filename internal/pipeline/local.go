@@ -47,7 +47,7 @@ func (p *Pipeline) LocalImage(s *manifest.Service, dir string) (ref, hash string
 	if hash, err = LocalHash(s, dir); err != nil {
 		return "", "", err
 	}
-	return image.Name(p.RegistryPrefix, s.Docker.Image, LocalTag(hash)), hash, nil
+	return image.Name(p.RegistryPrefix, s.Docker.Image, image.LocalTag(hash)), hash, nil
 }
 
 // LocalHash is the content hash of the part of the working folder dir
@@ -107,7 +107,7 @@ func (p *Pipeline) solveLocal(ctx context.Context, s *manifest.Service, dir, has
 	spec.Labels = maps.Clone(spec.Labels)
 	delete(spec.Labels, "org.opencontainers.image.revision")
 	spec.Labels["io.x-platform.reference"] = LocalReference(dir)
-	spec.Labels[LabelLocal] = LocalTag(hash)
+	spec.Labels[LabelLocal] = image.LocalTag(hash)
 	spec.Env["XP_COMMIT"] = ""
 	spec.Names = []string{ref}
 	spec.CacheTo = "" // the cache may be read, never written from a folder
@@ -136,7 +136,7 @@ func (p *Pipeline) signLocal(ctx context.Context, s *manifest.Service, dir, ref 
 	if digest == "" {
 		return fmt.Errorf("signing %s: the registry gave no digest for it", ref)
 	}
-	p.Progress.Stepf(s.Name, "signing %s@%s", imageRepo(ref), digest)
+	p.Progress.Stepf(s.Name, "signing %s", image.Cut(ref).WithDigest(digest))
 	if err := p.Signer.Sign(ctx, ref, digest, Provenance{
 		Service: s.Name, Path: s.Git.Path, Reference: LocalReference(dir),
 		Builder: s.DockerBuilder.Image, BuilderDigest: in.Builder,

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -46,7 +47,7 @@ func TestBuildLocalPushesOnlyTheDirtyTag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "reg.test/x/zbackend:" + LocalTag(hash)
+	want := "reg.test/x/zbackend:" + image.LocalTag(hash)
 	if r.Image != want || r.Reference != "local:"+dir || r.Commit != "" || r.Digest == "" {
 		t.Errorf("result = %+v, want image %s, reference local:%s, no commit, a digest", r, want, dir)
 	}
@@ -62,7 +63,7 @@ func TestBuildLocalPushesOnlyTheDirtyTag(t *testing.T) {
 		t.Fatalf("%d builds, want 1", len(rec.got))
 	}
 	spec := rec.got[0]
-	if spec.CacheTo != "" || len(spec.Names) != 1 || spec.Labels[LabelLocal] != LocalTag(hash) || spec.Labels["org.opencontainers.image.revision"] != "" {
+	if spec.CacheTo != "" || len(spec.Names) != 1 || spec.Labels[LabelLocal] != image.LocalTag(hash) || spec.Labels["org.opencontainers.image.revision"] != "" {
 		t.Errorf("spec: cacheTo %q names %v labels %v", spec.CacheTo, spec.Names, spec.Labels)
 	}
 	if _, err := os.Stat(filepath.Join(p.Manifest.Root, ".x-platform", "pushed", "zbackend")); !os.IsNotExist(err) {

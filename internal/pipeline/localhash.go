@@ -8,19 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-
-	"github.com/x-platform/x-platform/internal/cachekey"
 )
-
-// LocalTagPrefix starts the tag of an image built from a working folder as
-// it is; cleanup knows the shape from cachekey.
-const LocalTagPrefix = cachekey.LocalTagPrefix
-
-// LocalTag is the tag of the image built from a folder whose content hash
-// is hash.
-func LocalTag(hash string) string {
-	return LocalTagPrefix + hash[:min(16, len(hash))]
-}
 
 // ContentHash hashes the files a build of dir sees: every path below it
 // but .git folders, with its type, permission bits and content (or a

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -77,13 +76,6 @@ func TestContentHashSameContentElsewhere(t *testing.T) {
 	writeFiles(t, b, files)
 	if ha, hb := hashOf(t, a), hashOf(t, b); ha != hb {
 		t.Errorf("same files in two folders hash differently: %s, %s", ha, hb)
-	}
-}
-
-func TestLocalTag(t *testing.T) {
-	tag := LocalTag(strings.Repeat("ab", 32))
-	if tag != "dirty-abababababababab" {
-		t.Errorf("LocalTag = %q", tag)
 	}
 }
 

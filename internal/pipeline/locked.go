@@ -49,7 +49,7 @@ func (p *Pipeline) takeLocked(ctx context.Context, s *manifest.Service, ref, dig
 	if info.Present && info.Digest == digest {
 		return ui.ActionPresent, nil
 	}
-	pinned := imageRepo(ref) + "@" + digest
+	pinned := image.Cut(ref).WithDigest(digest).String()
 	if !p.Pull {
 		_, err := p.Registry.Digest(ctx, pinned)
 		switch {

@@ -97,7 +97,7 @@ func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, 
 	case !errors.Is(err, image.ErrNotFound):
 		return outcome{}, fmt.Errorf("looking up %s in the registry: %w", ref, err)
 	}
-	keyRef := image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())
+	keyRef := image.Cut(ref).WithTag(image.KeyTag(in.Key())).String()
 	digest, err := p.Registry.Digest(ctx, keyRef)
 	switch {
 	case errors.Is(err, image.ErrNotFound):
@@ -115,7 +115,7 @@ func (p *Pipeline) decide(ctx context.Context, s *manifest.Service, ref string, 
 // act carries out a decision and records the tags it leaves; an image
 // present or found with the tags a finished run recorded needs nothing more.
 func (p *Pipeline) act(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, out outcome) (outcome, error) {
-	refs := p.signed(p.tagRefs(s, res, ref, in))
+	refs := p.signed(tagRefs(ref, p.tags(res, in)))
 	taken := out.action == ui.ActionPresent || out.action == ui.ActionFound
 	if taken && p.tagsDone(s.Name, out.digest, refs) {
 		return out, nil
@@ -154,7 +154,7 @@ func (p *Pipeline) actOn(ctx context.Context, s *manifest.Service, res gitsync.R
 		_, err := p.completeTags(ctx, s, res, ref, in, true)
 		return out, err
 	case ui.ActionReused:
-		if err := p.Registry.Tag(ctx, out.keyRef, tagOf(ref)); err != nil {
+		if err := p.Registry.Tag(ctx, out.keyRef, image.Cut(ref).Tag()); err != nil {
 			return out, fmt.Errorf("tagging %s in the registry: %w", ref, err)
 		}
 		if local, err := p.Images.Inspect(ctx, out.keyRef); err == nil && local.Present {
@@ -173,14 +173,14 @@ func (p *Pipeline) actOn(ctx context.Context, s *manifest.Service, res gitsync.R
 			return out, err
 		}
 	}
-	return out, p.pushName(ctx, s, res, ref)
+	return out, p.pushName(ctx, ref, p.tags(res, in).Branch)
 }
 
 // sinceLast says what changed since the image last pushed under the branch
 // or tag name, when there is one.
 func (p *Pipeline) sinceLast(ctx context.Context, s *manifest.Service, in cachekey.Inputs, name string) []string {
 	why := []string{"no image has these inputs yet"}
-	tag := gitsync.BranchTag(name)
+	tag := image.BranchTag(name)
 	if tag == "" {
 		return why
 	}
@@ -206,17 +206,12 @@ func revisionOf(ctx context.Context, r Registry, ref string) string {
 
 // pushName points the branch or git tag name at the commit's image, in the
 // registry, once the <sha> tag is safely there. A SHA pin has no name.
-func (p *Pipeline) pushName(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string) error {
-	tag := gitsync.BranchTag(res.Name)
-	if res.Kind == gitsync.Commit || tag == "" {
+func (p *Pipeline) pushName(ctx context.Context, ref, tag string) error {
+	if tag == "" {
 		return nil
 	}
 	if err := p.Registry.Tag(ctx, ref, tag); err != nil {
 		return fmt.Errorf("tagging %s as %s: %w", ref, tag, err)
 	}
 	return nil
-}
-
-func tagOf(ref string) string {
-	return ref[len(imageRepo(ref))+1:]
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/cachekey"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/redact"
 )
@@ -56,7 +57,7 @@ func (p *Pipeline) sign(ctx context.Context, s *manifest.Service, res gitsync.Re
 	}
 	parts := in.Labels()
 	delete(parts, cachekey.LabelKey)
-	p.Progress.Stepf(s.Name, "signing %s@%s", imageRepo(ref), digest)
+	p.Progress.Stepf(s.Name, "signing %s", image.Cut(ref).WithDigest(digest))
 	return p.Signer.Sign(ctx, ref, digest, Provenance{
 		Service: s.Name, Repo: redact.URL(s.Git.Remote), Path: s.Git.Path, Reference: s.Git.Reference, Commit: res.Commit,
 		Builder: s.DockerBuilder.Image, BuilderDigest: in.Builder, Key: in.Key(), KeyParts: parts,
@@ -73,7 +74,7 @@ func (p *Pipeline) signBuilder(ctx context.Context, service, name, img, digest s
 	if digest == "" {
 		return fmt.Errorf("signing %s: the registry gave no digest for it", img)
 	}
-	p.Progress.Stepf(service, "signing %s@%s", imageRepo(img), digest)
+	p.Progress.Stepf(service, "signing %s", image.Cut(img).WithDigest(digest))
 	if err := p.Signer.Sign(ctx, img, digest, Provenance{Service: "builders/" + name, Path: "builders/" + name}); err != nil {
 		return fmt.Errorf("signing builder image %s: %w", img, err)
 	}

@@ -21,8 +21,8 @@ import (
 // tag's digest. The three look-ups go out at once: a no-op run makes them
 // for every service.
 func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, local bool) (string, error) {
-	refs := p.tagRefs(s, res, ref, in)
-	name := gitsync.BranchTag(res.Name)
+	tags := p.tags(res, in)
+	refs := tagRefs(ref, tags)
 	digests, errs := p.lookup(ctx, refs)
 	for i, err := range errs {
 		if err != nil && !errors.Is(err, image.ErrNotFound) {
@@ -44,24 +44,30 @@ func (p *Pipeline) completeTags(ctx context.Context, s *manifest.Service, res gi
 	// Any image with these inputs may hold the key's tag; only a missing
 	// one is added.
 	if errs[1] != nil {
-		p.Progress.Stepf(s.Name, "adding the missing tag %s", in.Tag())
-		if err := p.Registry.Tag(ctx, ref, in.Tag()); err != nil {
+		p.Progress.Stepf(s.Name, "adding the missing tag %s", tags.Key)
+		if err := p.Registry.Tag(ctx, ref, tags.Key); err != nil {
 			return "", fmt.Errorf("tagging %s with its cache key: %w", ref, err)
 		}
 	}
 	if len(refs) == 3 && (errs[2] != nil || digests[2] != digest) {
-		p.Progress.Stepf(s.Name, "pointing %s at %s", name, tagOf(ref))
-		return digest, p.pushName(ctx, s, res, ref)
+		p.Progress.Stepf(s.Name, "pointing %s at %s", tags.Branch, image.Cut(ref).Tag())
+		return digest, p.pushName(ctx, ref, tags.Branch)
 	}
 	return digest, nil
 }
 
-// tagRefs are the references a finished run leaves for the commit's image:
-// <sha>, the key's tag and the branch or git tag name, if any.
-func (p *Pipeline) tagRefs(s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) []string {
-	refs := []string{ref, image.Name(p.RegistryPrefix, s.Docker.Image, in.Tag())}
-	if name := gitsync.BranchTag(res.Name); res.Kind != gitsync.Commit && name != "" {
-		refs = append(refs, image.Name(p.RegistryPrefix, s.Docker.Image, name))
+// tags are the tags a finished run leaves for the commit's image.
+func (p *Pipeline) tags(res gitsync.Result, in cachekey.Inputs) image.Tags {
+	return image.NewTags(res.Commit, in.Key(), res.Name, res.Kind == gitsync.Commit)
+}
+
+// tagRefs are the references a finished run leaves for the commit's image
+// ref: <sha>, the key's tag and the branch or git tag name, if any.
+func tagRefs(ref string, tags image.Tags) []string {
+	repo := image.Cut(ref)
+	refs := make([]string, 0, 3)
+	for _, t := range tags.Image() {
+		refs = append(refs, repo.WithTag(t).String())
 	}
 	return refs
 }

@@ -41,7 +41,7 @@ func (b registryBuilder) Build(ctx context.Context, spec *buildkit.Spec) (buildk
 	if err != nil {
 		return buildkit.Result{}, err
 	}
-	repo, err := name.NewRepository(strings.Replace(imageRepo(spec.Names[0]), b.via, b.to, 1))
+	repo, err := name.NewRepository(strings.Replace(image.Cut(spec.Names[0]).Repository(), b.via, b.to, 1))
 	if err != nil {
 		return buildkit.Result{}, err
 	}
@@ -73,8 +73,8 @@ func TestIntegrationRerunAddsTagsAPushLeftOut(t *testing.T) {
 		t.Fatalf("first run with the push cut = %+v, want failed with the 503", first)
 	}
 	direct := image.NewRegistry()
-	repo := strings.Replace(imageRepo(first.Image), fault.Addr, reg, 1)
-	sha, err := direct.Digest(ctx, repo+":"+tagOf(first.Image))
+	repo := strings.Replace(image.Cut(first.Image).Repository(), fault.Addr, reg, 1)
+	sha, err := direct.Digest(ctx, repo+":"+image.Cut(first.Image).Tag())
 	if err != nil {
 		t.Fatalf("the <sha> tag should be in the registry after the cut push: %v", err)
 	}

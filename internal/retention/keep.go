@@ -4,6 +4,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // keepRef is a keep-list entry naming a repository's tag (or tag pattern)
@@ -27,13 +29,13 @@ func (k keepRef) matches(img Image) bool {
 // ("zbackend:v1-hotfix", "zbackend@sha256:…").
 func splitKeep(entries []string) (patterns []string, refs []keepRef) {
 	for _, e := range entries {
-		repoPart, digest, isDigest := strings.Cut(e, "@")
-		if isDigest {
-			refs = append(refs, keepRef{entry: e, Repository: repoPart, Digest: digest})
+		ref := image.Cut(e)
+		if strings.Contains(e, "@") {
+			refs = append(refs, keepRef{entry: e, Repository: ref.Repository(), Digest: ref.Digest()})
 			continue
 		}
-		if i := strings.LastIndex(e, ":"); i > 0 && !strings.Contains(e[i:], "/") {
-			refs = append(refs, keepRef{entry: e, Repository: e[:i], Tag: e[i+1:]})
+		if ref.Repository() != "" && ref.Repository() != e {
+			refs = append(refs, keepRef{entry: e, Repository: ref.Repository(), Tag: ref.Tag()})
 			continue
 		}
 		patterns = append(patterns, e)

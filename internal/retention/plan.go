@@ -8,10 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-)
 
-// CacheTag is the tag of BuildKit's registry cache in each repository.
-const CacheTag = "buildcache"
+	"github.com/x-platform/x-platform/internal/image"
+)
 
 // artifactTag is how signers tag what belongs to the image with digest
 // sha256:<hex>: cosign's .sig, .att and .sbom, and the bare tag that
@@ -191,8 +190,8 @@ func (p *planner) images() {
 				r.keep(img.Digest, fmt.Sprintf("created %s ago, within %s: a build may be using it", roundAge(p.in.Now.Sub(img.Created)), p.in.Rules.Recent))
 			}
 			for _, t := range img.Tags {
-				if t == CacheTag {
-					r.keep(img.Digest, "BuildKit's registry cache ("+CacheTag+")")
+				if t == image.CacheTag {
+					r.keep(img.Digest, "BuildKit's registry cache ("+image.CacheTag+")")
 				}
 				for _, pat := range patterns {
 					if ok, _ := path.Match(pat, t); ok {

@@ -128,6 +128,16 @@ func TestMake(t *testing.T) {
 			keep: map[int]string{1: "registry cache", 2: "keep list: release-*", 3: "keep list: a:v1-hotfix", 4: "keep list: reg.example/a@", 6: "keep list: b:keep-*", 7: "builder image"},
 		},
 		{
+			// The tag of a reference by digest says nothing more: the
+			// digest alone is kept, in the repository the entry names.
+			name: "a keep entry with a tag and a digest",
+			in: Input{
+				Rules:        Rules{Keep: []string{"reg.example:5000/a:v1@" + dg(2)}},
+				Repositories: []Repository{{Service: "a", Name: "a", Images: []Image{img(1, 100), img(2, 100)}}},
+			},
+			keep: map[int]string{2: "keep list: reg.example:5000/a:v1@"},
+		},
+		{
 			name: "signatures follow their image",
 			in: Input{
 				Repositories: []Repository{{Service: "a", Name: "a", Images: []Image{

@@ -2,14 +2,9 @@ package retention
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 
-	"github.com/x-platform/x-platform/internal/cachekey"
+	"github.com/x-platform/x-platform/internal/image"
 )
-
-// commitTag is the tag of a commit's image: its full SHA.
-var commitTag = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // pins keeps the image of the commit each service is pinned to: a
 // manifest that names a commit deploys it whatever its age.
@@ -47,7 +42,7 @@ func (p *planner) foreignTags() {
 			}
 			for _, t := range img.Tags {
 				if !written(t) && !names[r.in.Service][t] {
-					r.keep(img.Digest, fmt.Sprintf("tag %s is not one x-platform writes (commit, %s, %s, branch or git tag of the remote); --all-tags deletes it", t, cachekey.TagPrefix, cachekey.LocalTagPrefix))
+					r.keep(img.Digest, fmt.Sprintf("tag %s is not one x-platform writes (commit, %s, %s, branch or git tag of the remote); --all-tags deletes it", t, image.KeyTagPrefix, image.LocalTagPrefix))
 				}
 			}
 		}
@@ -57,8 +52,7 @@ func (p *planner) foreignTags() {
 // written says whether builds or signers write tags of t's shape whatever
 // the service's remote holds.
 func written(t string) bool {
-	return commitTag.MatchString(t) || t == CacheTag || artifactTag.MatchString(t) ||
-		strings.HasPrefix(t, cachekey.TagPrefix) || strings.HasPrefix(t, cachekey.LocalTagPrefix)
+	return image.Written(t) || artifactTag.MatchString(t)
 }
 
 // uses keeps the images kept images were built from, and theirs in turn.

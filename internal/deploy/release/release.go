@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/x-platform/x-platform/internal/deploy/object"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // Labels of a release record.
@@ -53,11 +54,43 @@ func (s Status) Settled() bool { return s == Deployed || s == Superseded }
 
 // Service is one service's version in a release.
 type Service struct {
-	Name      string `json:"name"`
+	Name string `json:"name"`
+	// Commit is the commit the image was built from; "" for an image
+	// built from a working folder as it is (build --local).
 	Commit    string `json:"commit"`
 	Reference string `json:"reference,omitempty"`
-	Image     string `json:"image"`  // tagged name, <registry>/<image>:<commit>
-	Digest    string `json:"digest"` // what the manifests pin
+	// Tag is the image's tag: the commit's SHA, or dirty-<hash> for an
+	// image built from a working folder.
+	Tag    string `json:"tag,omitempty"`
+	Image  string `json:"image"`  // tagged name, <registry>/<image>:<tag>
+	Digest string `json:"digest"` // what the manifests pin
+}
+
+// UnmarshalJSON reads records written before services had a tag, which
+// held a working folder's dirty-<hash> tag in commit.
+func (s *Service) UnmarshalJSON(data []byte) error {
+	type plain Service
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	*s = Service(p)
+	if s.Tag == "" {
+		s.Tag = s.Commit
+		if image.IsLocalTag(s.Commit) {
+			s.Commit = ""
+		}
+	}
+	return nil
+}
+
+// CommitOrTag is what reports show a service's image was built from: its
+// commit, or for an image built from a working folder its tag.
+func (s Service) CommitOrTag() string {
+	if s.Commit == "" {
+		return s.Tag
+	}
+	return s.Commit
 }
 
 // Record is one revision of an environment.
