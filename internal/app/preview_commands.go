@@ -44,7 +44,7 @@ func previewCommand() *cli.Command {
 	cluster := func() []cli.Flag {
 		return []cli.Flag{
 			&cli.StringFlag{Name: "context", Usage: "kubeconfig context (default: the preview template's in the manifest, else the current one)"},
-			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
+			kubeconfigFlag(),
 		}
 	}
 	sub := []*cli.Command{

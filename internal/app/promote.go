@@ -20,7 +20,7 @@ func promoteCommand() *cli.Command {
 			// XP_TO is rollback's --to, a revision.
 			&cli.StringFlag{Name: "from", EnvVars: []string{"XP_PROMOTE_FROM"}, Usage: "source environment `ENV`, whose current release is promoted"},
 			&cli.StringFlag{Name: "to", EnvVars: []string{"XP_PROMOTE_TO"}, Usage: "target environment `ENV`, deployed through its own overlay"},
-			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config); each environment's context and namespace come from " + manifest.FileName},
+			promoteKubeconfigFlag(),
 		}, rolloutFlags()...),
 		Action: func(c *cli.Context) error {
 			from, to, err := openPromote(c)
@@ -38,6 +38,13 @@ func promoteCommand() *cli.Command {
 
 // openPromote opens the source and the target of a promote. The target
 // checks signatures when it requires them; neither resolves images.
+// promoteKubeconfigFlag says that one file serves both environments.
+func promoteKubeconfigFlag() *cli.StringFlag {
+	f := kubeconfigFlag()
+	f.Usage += "; each environment's context and namespace come from " + manifest.FileName
+	return f
+}
+
 func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 	if c.NArg() > 0 {
 		return nil, nil, usageError{fmt.Errorf("promote takes no arguments (got %q)", c.Args().Slice())}
