@@ -46,15 +46,15 @@ func verifyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			sel, err := plan.Select(m, c.StringSlice("services"))
+			if err != nil {
+				return err
+			}
 			reg, err := newRegistry(m)
 			if err != nil {
 				return err
 			}
 			v, err := newVerifier(m, reg)
-			if err != nil {
-				return err
-			}
-			sel, err := plan.Select(m, c.StringSlice("services"))
 			if err != nil {
 				return err
 			}
