@@ -8,6 +8,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/apply"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -17,7 +18,7 @@ func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr err
 	rep := deployReport(command, out, runErr)
 	var err error
 	if c.String("output") == "json" {
-		err = ui.WriteDocument(c.App.Writer, rep)
+		err = jsonout.Write(c.App.Writer, rep)
 	} else {
 		err = ui.WriteDeployTable(c.App.Writer, rep)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -109,7 +110,7 @@ func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
 		if errors.As(err, &ue) {
 			rep.Services = append(rep.Services, ue.results()...)
 		}
-		if werr := ui.WriteDocument(c.App.Writer, rep); werr != nil {
+		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/jsonout"
 )
 
 // statusReport is status's result: one document for all environments.
@@ -91,7 +91,7 @@ func (r statusReport) ok(failOn []string) bool {
 	return true
 }
 
-func writeStatusJSON(w io.Writer, r statusReport) error { return ui.WriteDocument(w, r) }
+func writeStatusJSON(w io.Writer, r statusReport) error { return jsonout.Write(w, r) }
 
 // writeStatusTable prints a row per service and a column per
 // environment, then what drifted and what could not be found out.

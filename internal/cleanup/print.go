@@ -1,12 +1,12 @@
 package cleanup
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/retention"
 )
 
@@ -46,9 +46,7 @@ func NewDocument(res *Result, rep *Report) Document {
 
 // WriteJSON writes doc as one indented JSON document.
 func WriteJSON(w io.Writer, doc Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return jsonout.Write(w, doc)
 }
 
 // WriteText writes doc as a table per service: what is kept and why, what

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -90,13 +89,6 @@ func TestsSummary(tests []TestResult) string {
 		return "failed: " + strings.Join(failed, ",")
 	}
 	return "passed"
-}
-
-// WriteDocument prints any report as one indented JSON document.
-func WriteDocument(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // WriteDeployTable prints a deploy report for people: services, then objects.

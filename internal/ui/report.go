@@ -1,11 +1,11 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/redact"
 )
 
@@ -83,10 +83,7 @@ func hideSecrets(r Report) Report {
 
 // WriteJSON prints the report as one indented JSON document.
 func WriteJSON(w io.Writer, r Report) error {
-	r = hideSecrets(r)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return jsonout.Write(w, hideSecrets(r))
 }
 
 // WriteTable prints the report as an aligned table for people.
