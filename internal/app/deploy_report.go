@@ -9,6 +9,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/apply"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -56,7 +57,7 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 		s := serviceResult(v, action)
 		if action == ui.ActionRolledBack {
 			if prev := out.Restored.Service(v.Name); prev != nil {
-				s.Error = fmt.Sprintf("deploying %s failed; restored %s", short12(v.Commit), short12(prev.Commit))
+				s.Error = fmt.Sprintf("deploying %s failed; restored %s", shortsha.Commit(v.Commit), shortsha.Commit(prev.Commit))
 				s.Commit, s.Image, s.Digest = prev.Commit, prev.Image, prev.Digest
 			}
 		}
@@ -91,11 +92,4 @@ func objectResults(objs []deploy.ObjectOutcome) []ui.ObjectResult {
 		out = append(out, r)
 	}
 	return out
-}
-
-func short12(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
 }

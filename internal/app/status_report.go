@@ -10,6 +10,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // statusReport is status's result: one document for all environments.
@@ -179,11 +180,7 @@ func short(digests string) string {
 	}
 	parts := strings.Split(digests, ",")
 	for i, d := range parts {
-		d = strings.TrimPrefix(d, "sha256:")
-		if len(d) > 12 {
-			d = d[:12]
-		}
-		parts[i] = d
+		parts[i] = shortsha.Digest(d)
 	}
 	return strings.Join(parts, ",")
 }

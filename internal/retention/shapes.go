@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/x-platform/x-platform/internal/cachekey"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // commitTag is the tag of a commit's image: its full SHA.
@@ -16,7 +17,7 @@ var commitTag = regexp.MustCompile(`^[0-9a-f]{40}$`)
 func (p *planner) pins() {
 	for _, pin := range p.in.Pins {
 		for _, r := range p.byService[pin.Service] {
-			r.keep(r.byTag[pin.Commit], fmt.Sprintf("the manifest's git.reference %s (%s)", pin.Reference, short(pin.Commit)))
+			r.keep(r.byTag[pin.Commit], fmt.Sprintf("the manifest's git.reference %s (%s)", pin.Reference, shortsha.Commit(pin.Commit)))
 		}
 	}
 }
@@ -91,7 +92,7 @@ func (p *planner) uses() {
 				continue
 			}
 			was := len(dep.reasons[d]) > 0
-			dep.keep(d, fmt.Sprintf("a dependency of kept image %s@%s", it.r.in.Name, short(it.img.Digest)))
+			dep.keep(d, fmt.Sprintf("a dependency of kept image %s@%s", it.r.in.Name, shortsha.Digest(it.img.Digest)))
 			if !was {
 				for _, next := range byDigest[d] {
 					if next.r == dep {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Actions a deploy reports per service.
@@ -182,7 +184,7 @@ func WriteHistoryTable(w io.Writer, r HistoryReport) error {
 	for _, rev := range r.Revisions {
 		var svcs []string
 		for _, s := range rev.Services {
-			svcs = append(svcs, s.Name+"@"+short(s.Commit))
+			svcs = append(svcs, s.Name+"@"+shortsha.Commit(s.Commit))
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
 			orDash(strings.Join(svcs, ",")), TestsSummary(rev.Tests), oneLine(rev.Description))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Action says how a service's image came to be.
@@ -93,13 +94,13 @@ func WriteTable(w io.Writer, r Report) error {
 	if r.Command == "list" {
 		fmt.Fprintln(tw, "SERVICE\tREFERENCE\tCOMMIT\tIMAGE PRESENT\tIMAGE")
 		for _, s := range r.Services {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Reference, orDash(short(s.Commit)), yesNo(s.Present), orDash(s.Image))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Reference, orDash(shortsha.Commit(s.Commit)), yesNo(s.Present), orDash(s.Image))
 		}
 		return tw.Flush()
 	}
 	fmt.Fprintln(tw, "SERVICE\tACTION\tCOMMIT\tIMAGE\tDIGEST")
 	for _, s := range r.Services {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Action, orDash(short(s.Commit)), orDash(s.Image), orDash(s.Digest))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Action, orDash(shortsha.Commit(s.Commit)), orDash(s.Image), orDash(s.Digest))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -113,13 +114,6 @@ func WriteTable(w io.Writer, r Report) error {
 		}
 	}
 	return nil
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
 }
 
 func orDash(s string) string {
