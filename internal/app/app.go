@@ -44,6 +44,22 @@ var errFailed = errors.New("some services failed")
 // usageError is a mistake in the command line.
 type usageError struct{ error }
 
+func (usageError) UsageError() bool { return true }
+
+// usage is an error whose cause is the command line, the manifest or the
+// configuration: exit code 2. Each package marks its own such errors, so
+// this one needs to know none of them.
+type usage interface{ UsageError() bool }
+
+var (
+	_ usage = usageError{}
+	_ usage = manifest.Errors{}
+	_ usage = (*manifest.Error)(nil)
+	_ usage = (*plan.UnknownServiceError)(nil)
+	_ usage = (*pipeline.UsageError)(nil)
+	_ usage = (*engine.ConfigError)(nil)
+)
+
 // Run executes the command line args (args[0] is the program name) and
 // returns the process exit code.
 func Run(ctx context.Context, args []string, s Streams) int {
@@ -60,20 +76,12 @@ func exitCode(stderr io.Writer, err error) int {
 		return ExitFailed
 	}
 	code := exitUnknown
-	var (
-		ue  usageError
-		me  manifest.Errors
-		mer *manifest.Error
-		se  *plan.UnknownServiceError
-		pe  *pipeline.UsageError
-		ce  *engine.ConfigError
-	)
 	var he *flock.HeldError
 	if errors.As(err, &he) {
 		code = ExitBusy
 	}
-	if errors.As(err, &ue) || errors.As(err, &me) || errors.As(err, &mer) || errors.As(err, &se) ||
-		errors.As(err, &pe) || errors.As(err, &ce) || errors.Is(err, manifest.ErrNotFound) {
+	var u usage
+	if errors.As(err, &u) && u.UsageError() {
 		code = ExitUsage
 	}
 	// The last net: an error that quotes a remote raw shows no token.

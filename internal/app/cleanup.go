@@ -27,7 +27,7 @@ func cleanupCommand() *cli.Command {
 			&cli.BoolFlag{Name: "skip-unreachable", Usage: "plan without the releases of environments whose cluster cannot be read or holds no release record of them, instead of refusing every delete"},
 			&cli.BoolFlag{Name: "partial-lock-history", Usage: "plan with the x-platform.lock history a shallow clone has, instead of refusing every delete"},
 			&cli.IntFlag{Name: "concurrency", Value: 16, Usage: "registry requests in flight at once"},
-			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
+			kubeconfigFlag(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "result format on stdout: text or json"},
 		},
 		Action: runCleanup,

@@ -52,9 +52,19 @@ func buildCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.Bool("locked") {
+				var f *lock.File
+				readLock := func(m *manifest.Manifest, sel []*manifest.Service) (err error) {
+					f, err = readLocked(m, sel)
+					return err
+				}
 				return runPipelineErr(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
-					return buildLocked(c, p, sel)
-				})
+					return p.BuildLocked(c.Context, sel, f), nil
+				}, readLock)
+			}
+			var local map[string]string
+			readLocal := func(m *manifest.Manifest, _ []*manifest.Service) (err error) {
+				local, err = localFolders(c, m)
+				return err
 			}
 			return runPipelineErr(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
 				all := plan.WithDeps(p.Manifest, sel)
@@ -64,13 +74,9 @@ func buildCommand() *cli.Command {
 				if err := withSigner(p); err != nil {
 					return nil, err
 				}
-				local, err := localFolders(c, p.Manifest)
-				if err != nil {
-					return nil, err
-				}
 				p.Local = local
 				return p.Build(c.Context, all), nil
-			})
+			}, readLocal)
 		},
 	}
 }
@@ -99,7 +105,11 @@ func runPipeline(c *cli.Context, command string, run func(*pipeline.Pipeline, []
 // only read, and never wait.
 var syncing = map[string]bool{"build": true, "sync": true}
 
-func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) ([]ui.ServiceResult, error)) error {
+// check tells a mistake in the command line that needs the manifest; it
+// runs before any engine, daemon or cluster is dialled.
+type check func(m *manifest.Manifest, sel []*manifest.Service) error
+
+func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) ([]ui.ServiceResult, error), checks ...check) error {
 	if c.NArg() > 0 {
 		return usageError{fmt.Errorf("%s takes no arguments (got %q); use --services %s", command, c.Args().Slice(), strings.Join(c.Args().Slice(), ","))}
 	}
@@ -108,11 +118,20 @@ func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline,
 			return usageError{fmt.Errorf("--%s must be at least 1", f)}
 		}
 	}
-	return withPipeline(c, func(p *pipeline.Pipeline) error {
-		sel, err := plan.Select(p.Manifest, c.StringSlice("services"))
-		if err != nil {
+	m, err := loadManifest(c)
+	if err != nil {
+		return err
+	}
+	sel, err := plan.Select(m, c.StringSlice("services"))
+	if err != nil {
+		return err
+	}
+	for _, check := range checks {
+		if err := check(m, sel); err != nil {
 			return err
 		}
+	}
+	return withClients(c, m, func(p *pipeline.Pipeline) error {
 		if syncing[command] {
 			// Build takes the checkouts of the dependencies it builds too.
 			unlock, err := lockFolders(c, p.Manifest, flock.Shared, plan.WithDeps(p.Manifest, sel))
@@ -136,6 +155,12 @@ func withPipeline(c *cli.Context, fn func(*pipeline.Pipeline) error) error {
 	if err != nil {
 		return err
 	}
+	return withClients(c, m, fn)
+}
+
+// withClients wires the real clients and the common flags into a pipeline
+// for m, and hands it to fn.
+func withClients(c *cli.Context, m *manifest.Manifest, fn func(*pipeline.Pipeline) error) error {
 	p, closeFn, err := newPipeline(c, m)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -132,7 +133,7 @@ func historyCommand() *cli.Command {
 				rep.Revisions = append(rep.Revisions, rev)
 			}
 			if c.String("output") == "json" {
-				return ui.WriteDocument(c.App.Writer, rep)
+				return jsonout.Write(c.App.Writer, rep)
 			}
 			return ui.WriteHistoryTable(c.App.Writer, rep)
 		},
@@ -176,7 +177,7 @@ func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 		if errors.As(err, &ue) {
 			rep.Services = append(rep.Services, ue.results()...)
 		}
-		if werr := ui.WriteDocument(c.App.Writer, rep); werr != nil {
+		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -60,7 +61,7 @@ func diff(c *cli.Context) (bool, error) {
 	}
 	write := ui.WriteDiffText
 	if c.String("output") == "json" {
-		write = func(w io.Writer, r ui.DiffReport) error { return ui.WriteDocument(w, r) }
+		write = func(w io.Writer, r ui.DiffReport) error { return jsonout.Write(w, r) }
 	}
 	if err := write(c.App.Writer, rep); err != nil {
 		return false, err

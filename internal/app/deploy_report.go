@@ -8,6 +8,8 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/apply"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -17,7 +19,7 @@ func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr err
 	rep := deployReport(command, out, runErr)
 	var err error
 	if c.String("output") == "json" {
-		err = ui.WriteDocument(c.App.Writer, rep)
+		err = jsonout.Write(c.App.Writer, rep)
 	} else {
 		err = ui.WriteDeployTable(c.App.Writer, rep)
 	}
@@ -55,7 +57,7 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 		s := serviceResult(v, action)
 		if action == ui.ActionRolledBack {
 			if prev := out.Restored.Service(v.Name); prev != nil {
-				s.Error = fmt.Sprintf("deploying %s failed; restored %s", short12(v.CommitOrTag()), short12(prev.CommitOrTag()))
+				s.Error = fmt.Sprintf("deploying %s failed; restored %s", shortsha.Commit(v.CommitOrTag()), shortsha.Commit(prev.CommitOrTag()))
 				s.Commit, s.Image, s.Digest = prev.CommitOrTag(), prev.Image, prev.Digest
 			}
 		}
@@ -90,11 +92,4 @@ func objectResults(objs []deploy.ObjectOutcome) []ui.ObjectResult {
 		out = append(out, r)
 	}
 	return out
-}
-
-func short12(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
 }

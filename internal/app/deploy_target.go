@@ -25,8 +25,14 @@ func envFlags() []cli.Flag {
 		&cli.StringFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment: the overlay " + KustomizeDir + "/overlays/`ENV`"},
 		&cli.StringFlag{Name: "context", Usage: "kubeconfig context (default: the environment's in " + manifest.FileName + ", else the current one)"},
 		&cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, Usage: "namespace for release records and objects that name none (default: the environment's, the context's, or the overlay's)"},
-		&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
+		kubeconfigFlag(),
 	}
+}
+
+// kubeconfigFlag is the one --kubeconfig of every command that reads a
+// cluster.
+func kubeconfigFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"}
 }
 
 // openEnv opens the environment a deploy command works on and wires the

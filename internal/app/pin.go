@@ -9,11 +9,13 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/atomicfile"
 	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -82,7 +84,7 @@ func runPin(c *cli.Context) error {
 	}
 	commit := "not verified"
 	if res.Commit != "" {
-		commit = res.Commit[:12]
+		commit = shortsha.Commit(res.Commit)
 	}
 	_, err = fmt.Fprintf(c.App.Writer, "%s: %s → %s (%s)\n", name, svc.Git.Reference, reference, commit)
 	return err
@@ -112,7 +114,7 @@ func verifyReference(c *cli.Context, svc *manifest.Service, reference string) (s
 				reference, remote, err, svc.Dir, rerr, svc.Name)
 		}
 		p.Stepf(svc.Name, "warning: %s is no branch or tag tip of %s; taken because %s has it on a fetched branch or tag",
-			commit[:12], remote, svc.Dir)
+			shortsha.Commit(commit), remote, svc.Dir)
 		return commit, nil
 	case err != nil:
 		return "", fmt.Errorf("checking %s in %s: %w", reference, remote, err)
@@ -135,33 +137,13 @@ func pinFailed(c *cli.Context, res ui.ServiceResult, err error) error {
 
 // writeFileAtomic replaces path with data so that readers see the old file
 // or the new one, never a part; the file keeps its permissions.
-func writeFileAtomic(path string, data []byte) (err error) {
+func writeFileAtomic(path string, data []byte) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, data, fi.Mode().Perm()); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-			err = fmt.Errorf("writing %s: %w", path, err)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(fi.Mode().Perm()); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/jsonout"
 )
 
 // previewReport is the result of a preview command on stdout.
@@ -44,7 +44,7 @@ func previewCommand() *cli.Command {
 	cluster := func() []cli.Flag {
 		return []cli.Flag{
 			&cli.StringFlag{Name: "context", Usage: "kubeconfig context (default: the preview template's in the manifest, else the current one)"},
-			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
+			kubeconfigFlag(),
 		}
 	}
 	sub := []*cli.Command{
@@ -176,7 +176,7 @@ func writePreviewJSON(w io.Writer, rep previewReport) error {
 	if rep.Previews == nil {
 		rep.Previews = []previewResult{}
 	}
-	return ui.WriteDocument(w, rep)
+	return jsonout.Write(w, rep)
 }
 
 func writePreviewTable(w io.Writer, rep previewReport) error {

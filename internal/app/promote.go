@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -20,7 +21,7 @@ func promoteCommand() *cli.Command {
 			// XP_TO is rollback's --to, a revision.
 			&cli.StringFlag{Name: "from", EnvVars: []string{"XP_PROMOTE_FROM"}, Usage: "source environment `ENV`, whose current release is promoted"},
 			&cli.StringFlag{Name: "to", EnvVars: []string{"XP_PROMOTE_TO"}, Usage: "target environment `ENV`, deployed through its own overlay"},
-			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config); each environment's context and namespace come from " + manifest.FileName},
+			promoteKubeconfigFlag(),
 		}, rolloutFlags()...),
 		Action: func(c *cli.Context) error {
 			from, to, err := openPromote(c)
@@ -38,6 +39,13 @@ func promoteCommand() *cli.Command {
 
 // openPromote opens the source and the target of a promote. The target
 // checks signatures when it requires them; neither resolves images.
+// promoteKubeconfigFlag says that one file serves both environments.
+func promoteKubeconfigFlag() *cli.StringFlag {
+	f := kubeconfigFlag()
+	f.Usage += "; each environment's context and namespace come from " + manifest.FileName
+	return f
+}
+
 func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 	if c.NArg() > 0 {
 		return nil, nil, usageError{fmt.Errorf("promote takes no arguments (got %q)", c.Args().Slice())}
@@ -102,7 +110,7 @@ func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
 		if errors.As(err, &ue) {
 			rep.Services = append(rep.Services, ue.results()...)
 		}
-		if werr := ui.WriteDocument(c.App.Writer, rep); werr != nil {
+		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}
 	}

@@ -59,9 +59,10 @@ func lockCommand() *cli.Command {
 	}
 }
 
-// buildLocked runs `build --locked`: the lock must agree with the manifest.
-func buildLocked(c *cli.Context, p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
-	path := lock.Path(p.Manifest)
+// readLocked reads the lock of `build --locked`, which must agree with
+// the manifest.
+func readLocked(m *manifest.Manifest, sel []*manifest.Service) (*lock.File, error) {
+	path := lock.Path(m)
 	f, err := lock.Read(path)
 	if errors.Is(err, lock.ErrNoLock) {
 		return nil, usageError{err}
@@ -69,8 +70,8 @@ func buildLocked(c *cli.Context, p *pipeline.Pipeline, sel []*manifest.Service) 
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Check(path, p.Manifest.Registry, sel); err != nil {
+	if err := f.Check(path, m.Registry, sel); err != nil {
 		return nil, usageError{fmt.Errorf("%w", err)}
 	}
-	return p.BuildLocked(c.Context, sel, f), nil
+	return f, nil
 }

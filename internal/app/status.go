@@ -34,7 +34,7 @@ func statusCommand() *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "also find drift by a server-side dry run of each release's manifest (two requests per object instead of one list per kind)"},
 			&cli.BoolFlag{Name: "fetch", Usage: "fetch the services' remotes first, so behind sees their newest commits (default: the checkouts' remote-tracking refs as they are)"},
 			depthFlag(),
-			&cli.StringFlag{Name: "kubeconfig", Usage: "kubeconfig `file` (default: $KUBECONFIG, then ~/.kube/config)"},
+			kubeconfigFlag(),
 		},
 		Action: runStatus,
 	}

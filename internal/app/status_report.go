@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // statusReport is status's result: one document for all environments.
@@ -91,7 +92,7 @@ func (r statusReport) ok(failOn []string) bool {
 	return true
 }
 
-func writeStatusJSON(w io.Writer, r statusReport) error { return ui.WriteDocument(w, r) }
+func writeStatusJSON(w io.Writer, r statusReport) error { return jsonout.Write(w, r) }
 
 // writeStatusTable prints a row per service and a column per
 // environment, then what drifted and what could not be found out.
@@ -179,11 +180,7 @@ func short(digests string) string {
 	}
 	parts := strings.Split(digests, ",")
 	for i, d := range parts {
-		d = strings.TrimPrefix(d, "sha256:")
-		if len(d) > 12 {
-			d = d[:12]
-		}
-		parts[i] = d
+		parts[i] = shortsha.Digest(d)
 	}
 	return strings.Join(parts, ",")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -63,7 +64,7 @@ func testFailed(c *cli.Context, env string, err error) error {
 func writeTestReport(c *cli.Context, rep TestReport) error {
 	var err error
 	if c.String("output") == "json" {
-		err = ui.WriteDocument(c.App.Writer, rep)
+		err = jsonout.Write(c.App.Writer, rep)
 	} else {
 		err = writeTestTable(c.App.Writer, rep)
 	}

@@ -9,11 +9,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/sign"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // VerifyReport is verify's JSON document.
@@ -46,15 +46,15 @@ func verifyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			sel, err := plan.Select(m, c.StringSlice("services"))
+			if err != nil {
+				return err
+			}
 			reg, err := newRegistry(m)
 			if err != nil {
 				return err
 			}
 			v, err := newVerifier(m, reg)
-			if err != nil {
-				return err
-			}
-			sel, err := plan.Select(m, c.StringSlice("services"))
 			if err != nil {
 				return err
 			}
@@ -78,7 +78,7 @@ func verifyCommand() *cli.Command {
 				rep.Services = append(rep.Services, s)
 			}
 			if c.String("output") == "json" {
-				err = ui.WriteDocument(c.App.Writer, rep)
+				err = jsonout.Write(c.App.Writer, rep)
 			} else {
 				err = writeVerifyTable(c.App.Writer, rep)
 			}

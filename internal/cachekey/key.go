@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Label names on built images.
@@ -147,12 +149,8 @@ func Digest(parts ...string) string {
 }
 
 func short(s string) string {
-	s = strings.TrimPrefix(s, "sha256:")
-	if s == "" {
+	if strings.TrimPrefix(s, "sha256:") == "" {
 		return "none"
 	}
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
+	return shortsha.Digest(s)
 }

@@ -1,13 +1,14 @@
 package cleanup
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/retention"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // GarbageCollection says how to free the space of deleted images: cleanup
@@ -46,9 +47,7 @@ func NewDocument(res *Result, rep *Report) Document {
 
 // WriteJSON writes doc as one indented JSON document.
 func WriteJSON(w io.Writer, doc Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return jsonout.Write(w, doc)
 }
 
 // WriteText writes doc as a table per service: what is kept and why, what
@@ -67,14 +66,14 @@ func WriteText(w io.Writer, doc Document) error {
 		del += len(rp.Delete)
 		fmt.Fprintf(tw, "%s (%s): keep %d, delete %d\n", rp.Service, rp.Repository, len(rp.Keep), len(rp.Delete))
 		for _, d := range rp.Keep {
-			fmt.Fprintf(tw, "  keep\t%s\t%s\t%s\n", short(d.Digest), tagList(d.Tags), strings.Join(d.Reasons, "; "))
+			fmt.Fprintf(tw, "  keep\t%s\t%s\t%s\n", shortsha.DigestWithAlgorithm(d.Digest), tagList(d.Tags), strings.Join(d.Reasons, "; "))
 		}
 		for _, d := range rp.Delete {
 			action, why := "delete", strings.Join(d.Reasons, "; ")
 			if doc.Applied {
 				action, why = outcomeText(outcomes[rp.Repository+"@"+d.Digest], why)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", action, short(d.Digest), tagList(d.Tags), why)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", action, shortsha.DigestWithAlgorithm(d.Digest), tagList(d.Tags), why)
 		}
 		if rp.Refused != "" && len(rp.Delete) > 0 {
 			fmt.Fprintf(tw, "  refused: %s\n", rp.Refused)
@@ -125,11 +124,4 @@ func tagList(tags []string) string {
 		return "-"
 	}
 	return strings.Join(tags, ",")
-}
-
-func short(digest string) string {
-	if len(digest) > len("sha256:")+12 {
-		return digest[:len("sha256:")+12]
-	}
-	return digest
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Rollback re-applies an earlier release and records it as a new revision:
@@ -159,11 +160,7 @@ func (d *Deployer) checkImages(ctx context.Context, rec *release.Record) error {
 func describe(services []release.Service) string {
 	parts := make([]string, len(services))
 	for i, s := range services {
-		c := s.CommitOrTag()
-		if len(c) > 12 {
-			c = c[:12]
-		}
-		parts[i] = s.Name + "@" + c
+		parts[i] = s.Name + "@" + shortsha.Commit(s.CommitOrTag())
 	}
 	return strings.Join(parts, ", ")
 }

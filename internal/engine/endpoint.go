@@ -36,6 +36,9 @@ type ConfigError struct{ Err error }
 func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+// UsageError says the engine's settings are the user's to fix (exit code 2).
+func (*ConfigError) UsageError() bool { return true }
+
 // Scheme is the endpoint's transport: "unix", "tcp", "ssh" or "npipe".
 func (e Endpoint) Scheme() string {
 	scheme, _, _ := strings.Cut(e.Host, "://")

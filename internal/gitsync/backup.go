@@ -16,6 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
+
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 const (
@@ -88,7 +90,7 @@ func save(repo *git.Repository, req Request, head plumbing.Hash, w *localWork, n
 		if err := syncRef(gitDir(repo), ref); err != nil {
 			return nil, fmt.Errorf("syncing %s: %w", ref, err)
 		}
-		saved = append(saved, fmt.Sprintf("%s (%s) kept as %s", k.what, k.hash.String()[:7], ref))
+		saved = append(saved, fmt.Sprintf("%s (%s) kept as %s", k.what, shortsha.Git(k.hash.String()), ref))
 	}
 	return saved, nil
 }

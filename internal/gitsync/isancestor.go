@@ -10,6 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // ErrUnknownCommit is wrapped by IsAncestor's error when a commit is not
@@ -31,7 +32,7 @@ func IsAncestor(dir, ancestor, descendant string) (bool, error) {
 	ok, cut, err := reaches(repo, dir, plumbing.NewHash(descendant), plumbing.NewHash(ancestor))
 	if (cut || errors.Is(err, ErrUnknownCommit)) && isShallow(repo) {
 		if derr := deepenOrigin(repo, dir); derr != nil {
-			return false, fmt.Errorf("telling whether %s is in the history of %s in %s: %w", short(ancestor), short(descendant), dir, derr)
+			return false, fmt.Errorf("telling whether %s is in the history of %s in %s: %w", shortsha.Commit(ancestor), shortsha.Commit(descendant), dir, derr)
 		}
 		ok, cut, err = reaches(repo, dir, plumbing.NewHash(descendant), plumbing.NewHash(ancestor))
 	}
@@ -39,7 +40,7 @@ func IsAncestor(dir, ancestor, descendant string) (bool, error) {
 		return false, err
 	}
 	if cut {
-		return false, fmt.Errorf("telling whether %s is in the history of %s in %s: the history is cut off (%s)", short(ancestor), short(descendant), dir, depthSetting)
+		return false, fmt.Errorf("telling whether %s is in the history of %s in %s: the history is cut off (%s)", shortsha.Commit(ancestor), shortsha.Commit(descendant), dir, depthSetting)
 	}
 	return ok, nil
 }
@@ -99,13 +100,6 @@ func deepenOrigin(repo *git.Repository, dir string) error {
 		return err
 	})
 	return redact.Error(err)
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
 }
 
 func commitError(dir, sha string, err error) error {

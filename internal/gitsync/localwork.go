@@ -7,6 +7,8 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // LocalWorkError is returned by Sync when moving the checkout would lose
@@ -97,5 +99,5 @@ func (w *localWork) err(dir string) *LocalWorkError {
 // describe gives a commit as "1a2b3c4 subject".
 func describe(c *object.Commit) string {
 	subject, _, _ := strings.Cut(strings.TrimSpace(c.Message), "\n")
-	return c.Hash.String()[:7] + " " + subject
+	return shortsha.Git(c.Hash.String()) + " " + subject
 }

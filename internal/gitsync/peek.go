@@ -10,6 +10,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Snapshot is what Peek read of one commit.
@@ -64,7 +66,7 @@ func snapshotOf(s storer.EncodedObjectStorer, h plumbing.Hash, sub string, files
 	if sub = strings.Trim(path.Clean("/"+sub), "/"); sub != "" {
 		t, err := root.Tree(sub)
 		if err != nil {
-			return Snapshot{}, fmt.Errorf("commit %s has no folder %s", snap.Commit[:12], sub)
+			return Snapshot{}, fmt.Errorf("commit %s has no folder %s", shortsha.Commit(snap.Commit), sub)
 		}
 		snap.Tree = t.Hash.String()
 	}
@@ -76,7 +78,7 @@ func snapshotOf(s storer.EncodedObjectStorer, h plumbing.Hash, sub string, files
 			continue
 		}
 		if err != nil {
-			return Snapshot{}, fmt.Errorf("reading %s at %s: %w", name, snap.Commit[:12], err)
+			return Snapshot{}, fmt.Errorf("reading %s at %s: %w", name, shortsha.Commit(snap.Commit), err)
 		}
 		snap.Files[name] = b
 	}

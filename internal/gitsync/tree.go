@@ -12,6 +12,8 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // treeCacheFile remembers computed tree hashes: a commit's subtree never
@@ -43,9 +45,9 @@ func TreeHash(dir, commit, sub string) (string, error) {
 	}
 	if sub != "" {
 		if tree, err = tree.Tree(sub); errors.Is(err, object.ErrDirectoryNotFound) {
-			return "", fmt.Errorf("commit %s has no folder %s", commit[:12], sub)
+			return "", fmt.Errorf("commit %s has no folder %s", shortsha.Commit(commit), sub)
 		} else if err != nil {
-			return "", fmt.Errorf("reading %s at %s: %w", sub, commit[:12], err)
+			return "", fmt.Errorf("reading %s at %s: %w", sub, shortsha.Commit(commit), err)
 		}
 	}
 	h := tree.Hash.String()

@@ -16,6 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // ErrNoFile is wrapped by TreeFile's error for a path the commit lacks.
@@ -63,7 +65,7 @@ func TreeFile(dir, commit, sub, name string) ([]byte, error) {
 	}
 	b, h, err := readTreeFile(repo.Storer, root, sub, name)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s at %s: %w", name, commit[:12], err)
+		return nil, fmt.Errorf("reading %s at %s: %w", name, shortsha.Commit(commit), err)
 	}
 	if cache != "" {
 		// A failure only costs reading the objects again next time.

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/x-platform/x-platform/internal/atomicfile"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -99,22 +100,7 @@ func Write(path string, f *File) error {
 	if err != nil {
 		return fmt.Errorf("encoding lock: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".x-platform.lock-*")
-	if err != nil {
-		return fmt.Errorf("writing lock: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing lock: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing lock: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing lock: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("writing lock: %w", err)
 	}
 	return nil

@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,7 +8,14 @@ import (
 
 // ErrNotFound is returned by Find when no manifest exists in the start
 // folder or any of its parents.
-var ErrNotFound = errors.New("manifest not found")
+var ErrNotFound error = notFoundError{}
+
+type notFoundError struct{}
+
+func (notFoundError) Error() string { return "manifest not found" }
+
+// UsageError says the mistake is the caller's to fix (exit code 2).
+func (notFoundError) UsageError() bool { return true }
 
 // Error is one problem in a manifest, located at the key or value that
 // causes it.
@@ -31,6 +37,9 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Col, e.Key, e.Msg)
 }
 
+// UsageError says the mistake is in the manifest (exit code 2).
+func (*Error) UsageError() bool { return true }
+
 // Errors holds every problem found in one manifest, sorted by position.
 type Errors []*Error
 
@@ -41,6 +50,9 @@ func (es Errors) Error() string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// UsageError says the mistakes are in the manifest (exit code 2).
+func (Errors) UsageError() bool { return true }
 
 // sortByPosition orders problems as they appear in the file; problems at
 // the same place keep the order they were found in.

@@ -238,3 +238,6 @@ func (p *Pipeline) localBuilders(images []string) error {
 type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
+
+// UsageError says the mistake is the user's to fix (exit code 2).
+func (*UsageError) UsageError() bool { return true }

@@ -11,6 +11,7 @@ import (
 	"github.com/x-platform/x-platform/internal/cachekey"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -144,7 +145,7 @@ func (p *Pipeline) lookupBuilder(ctx context.Context, s *manifest.Service) (stri
 		cfg, err := p.Registry.Config(ctx, img)
 		switch {
 		case err == nil && info.Present && cfg.ID != info.ID && !p.dry && !p.RemoteBuilds:
-			p.Progress.Stepf(s.Name, "pulling builder image %s (the registry has %s)", img, short(cfg.ID))
+			p.Progress.Stepf(s.Name, "pulling builder image %s (the registry has %s)", img, shortsha.Digest(cfg.ID))
 			if err := p.Images.Pull(ctx, img, p.Progress.Output(s.Name)); err != nil {
 				return "", fmt.Errorf("pulling builder image %s: %w", img, err)
 			}
@@ -168,9 +169,4 @@ func (p *Pipeline) lookupBuilder(ctx context.Context, s *manifest.Service) (stri
 		return "", err
 	}
 	return info.ID, nil
-}
-
-func short(id string) string {
-	id = strings.TrimPrefix(id, "sha256:")
-	return id[:min(12, len(id))]
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -152,13 +153,13 @@ func (p *Pipeline) planSource(look *gitsync.Looked, s *manifest.Service, head st
 	}
 	switch {
 	case head == commit:
-		return sourcePlan{commit: commit, src: checkoutSource{p, s, commit}, why: "checkout is at " + commit[:12]}
+		return sourcePlan{commit: commit, src: checkoutSource{p, s, commit}, why: "checkout is at " + shortsha.Commit(commit)}
 	case notTip:
-		return sourcePlan{commit: commit, why: "checkout moves to " + commit[:12]}
+		return sourcePlan{commit: commit, why: "checkout moves to " + shortsha.Commit(commit)}
 	}
-	why := "clone at " + commit[:12]
+	why := "clone at " + shortsha.Commit(commit)
 	if head != "" {
-		why = fmt.Sprintf("checkout moves %s → %s", head[:12], commit[:12])
+		why = fmt.Sprintf("checkout moves %s → %s", shortsha.Commit(head), shortsha.Commit(commit))
 	}
 	dockerfile := dockerfilePath(s)
 	snap, err := look.Snapshot(commit, treePath(s), dockerfile)
@@ -178,9 +179,9 @@ func (p *Pipeline) offlineSource(s *manifest.Service, head string) sourcePlan {
 	if err != nil {
 		return sourcePlan{err: fmt.Errorf("%w (offline: from the refs %s last fetched; run without --offline to fetch)", err, s.Dir)}
 	}
-	why := "offline: checkout is at " + commit[:12]
+	why := "offline: checkout is at " + shortsha.Commit(commit)
 	if head != commit {
-		why = fmt.Sprintf("offline: checkout moves %s → %s", head[:12], commit[:12])
+		why = fmt.Sprintf("offline: checkout moves %s → %s", shortsha.Commit(head), shortsha.Commit(commit))
 	}
 	return sourcePlan{commit: commit, src: checkoutSource{p, s, commit}, why: why}
 }
@@ -205,7 +206,7 @@ func (s snapshotSource) tree(string) (string, error) { return s.snap.Tree, nil }
 func (s snapshotSource) dockerfile() ([]byte, error) {
 	b, ok := s.snap.Files[s.file]
 	if !ok {
-		return nil, fmt.Errorf("commit %s has no %s", s.snap.Commit[:12], s.file)
+		return nil, fmt.Errorf("commit %s has no %s", shortsha.Commit(s.snap.Commit), s.file)
 	}
 	return b, nil
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/x-platform/x-platform/internal/atomicfile"
 )
 
 // A finished run leaves a record per service of the tags it completed in
@@ -53,20 +55,7 @@ func (p *Pipeline) markTagsDone(service, digest string, refs []string) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+service+"-*")
-	if err != nil {
-		return
-	}
-	_, err = f.WriteString(pushedKey(digest, refs) + "\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-	}
+	_ = atomicfile.Write(path, []byte(pushedKey(digest, refs)+"\n"), 0o600)
 }
 
 // forgetTags drops a service's record before its tags change.

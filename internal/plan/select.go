@@ -17,6 +17,9 @@ func (e *UnknownServiceError) Error() string {
 	return fmt.Sprintf("unknown service %s (valid: %s)", strings.Join(e.Unknown, ", "), strings.Join(e.Valid, ", "))
 }
 
+// UsageError says the mistake is in the command line (exit code 2).
+func (*UnknownServiceError) UsageError() bool { return true }
+
 // Select returns the named services in manifest order, or all of them when
 // names is empty. Names may repeat and may be comma-separated lists.
 func Select(m *manifest.Manifest, names []string) ([]*manifest.Service, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // artifactTag is how signers tag what belongs to the image with digest
@@ -135,9 +136,9 @@ func (p *planner) locks() {
 			if i >= p.in.Rules.LockCommits {
 				break
 			}
-			reason := fmt.Sprintf("x-platform.lock at %s (%s)", h.Ref, short(c.Commit))
+			reason := fmt.Sprintf("x-platform.lock at %s (%s)", h.Ref, shortsha.Commit(c.Commit))
 			if i > 0 {
-				reason = fmt.Sprintf("x-platform.lock at %s~%d (%s)", h.Ref, i, short(c.Commit))
+				reason = fmt.Sprintf("x-platform.lock at %s~%d (%s)", h.Ref, i, shortsha.Commit(c.Commit))
 			}
 			for _, ref := range c.Images {
 				p.keepRef(ref, reason)
@@ -153,7 +154,7 @@ func (p *planner) sources() {
 	for _, src := range p.in.Sources {
 		for _, r := range p.byService[src.Service] {
 			for _, t := range src.Tags {
-				r.keep(r.byTag[t.Commit], fmt.Sprintf("git tag %s (%s)", t.Name, short(t.Commit)))
+				r.keep(r.byTag[t.Commit], fmt.Sprintf("git tag %s (%s)", t.Name, shortsha.Commit(t.Commit)))
 				if t.ImageTag != "" && r.byTag[t.ImageTag] != "" {
 					r.keep(r.byTag[t.ImageTag], fmt.Sprintf("git tag %s", t.Name))
 				}
@@ -172,7 +173,7 @@ func (p *planner) sources() {
 					}
 					if d := r.byTag[c]; d != "" {
 						n++
-						r.keep(d, fmt.Sprintf("image %d of the last %d of branch %s (%s)", n, p.in.Rules.ImagesPerBranch, b.Name, short(c)))
+						r.keep(d, fmt.Sprintf("image %d of the last %d of branch %s (%s)", n, p.in.Rules.ImagesPerBranch, b.Name, shortsha.Commit(c)))
 					}
 				}
 			}
@@ -228,13 +229,13 @@ func (p *planner) decide(r *repo) RepositoryPlan {
 			reasons, listed := r.reasons[owner]
 			switch {
 			case len(reasons) > 0:
-				d.Reasons = []string{"belongs to kept image " + short(subject)}
+				d.Reasons = []string{"belongs to kept image " + shortsha.Digest(subject)}
 				out.Keep = append(out.Keep, d)
 			case listed:
-				d.Reasons = []string{"belongs to deleted image " + short(subject)}
+				d.Reasons = []string{"belongs to deleted image " + shortsha.Digest(subject)}
 				out.Delete = append(out.Delete, d)
 			default:
-				d.Reasons = []string{"its image " + short(subject) + " is gone"}
+				d.Reasons = []string{"its image " + shortsha.Digest(subject) + " is gone"}
 				out.Delete = append(out.Delete, d)
 			}
 			continue
@@ -271,14 +272,6 @@ func subjectOf(img Image) string {
 		}
 	}
 	return img.Subject
-}
-
-func short(s string) string {
-	s = strings.TrimPrefix(s, "sha256:")
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
 }
 
 func roundAge(d time.Duration) time.Duration {

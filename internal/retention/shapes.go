@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // pins keeps the image of the commit each service is pinned to: a
@@ -11,7 +12,7 @@ import (
 func (p *planner) pins() {
 	for _, pin := range p.in.Pins {
 		for _, r := range p.byService[pin.Service] {
-			r.keep(r.byTag[pin.Commit], fmt.Sprintf("the manifest's git.reference %s (%s)", pin.Reference, short(pin.Commit)))
+			r.keep(r.byTag[pin.Commit], fmt.Sprintf("the manifest's git.reference %s (%s)", pin.Reference, shortsha.Commit(pin.Commit)))
 		}
 	}
 }
@@ -85,7 +86,7 @@ func (p *planner) uses() {
 				continue
 			}
 			was := len(dep.reasons[d]) > 0
-			dep.keep(d, fmt.Sprintf("a dependency of kept image %s@%s", it.r.in.Name, short(it.img.Digest)))
+			dep.keep(d, fmt.Sprintf("a dependency of kept image %s@%s", it.r.in.Name, shortsha.Digest(it.img.Digest)))
 			if !was {
 				for _, next := range byDigest[d] {
 					if next.r == dep {

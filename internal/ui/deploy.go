@@ -1,12 +1,13 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Actions a deploy reports per service.
@@ -90,13 +91,6 @@ func TestsSummary(tests []TestResult) string {
 		return "failed: " + strings.Join(failed, ",")
 	}
 	return "passed"
-}
-
-// WriteDocument prints any report as one indented JSON document.
-func WriteDocument(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // WriteDeployTable prints a deploy report for people: services, then objects.
@@ -190,7 +184,7 @@ func WriteHistoryTable(w io.Writer, r HistoryReport) error {
 	for _, rev := range r.Revisions {
 		var svcs []string
 		for _, s := range rev.Services {
-			svcs = append(svcs, s.Name+"@"+short(s.Commit))
+			svcs = append(svcs, s.Name+"@"+shortsha.Commit(s.Commit))
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
 			orDash(strings.Join(svcs, ",")), TestsSummary(rev.Tests), oneLine(rev.Description))

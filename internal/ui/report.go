@@ -1,12 +1,13 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Action says how a service's image came to be.
@@ -83,10 +84,7 @@ func hideSecrets(r Report) Report {
 
 // WriteJSON prints the report as one indented JSON document.
 func WriteJSON(w io.Writer, r Report) error {
-	r = hideSecrets(r)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return jsonout.Write(w, hideSecrets(r))
 }
 
 // WriteTable prints the report as an aligned table for people.
@@ -96,13 +94,13 @@ func WriteTable(w io.Writer, r Report) error {
 	if r.Command == "list" {
 		fmt.Fprintln(tw, "SERVICE\tREFERENCE\tCOMMIT\tIMAGE PRESENT\tIMAGE")
 		for _, s := range r.Services {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Reference, orDash(short(s.Commit)), yesNo(s.Present), orDash(s.Image))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Reference, orDash(shortsha.Commit(s.Commit)), yesNo(s.Present), orDash(s.Image))
 		}
 		return tw.Flush()
 	}
 	fmt.Fprintln(tw, "SERVICE\tACTION\tCOMMIT\tIMAGE\tDIGEST")
 	for _, s := range r.Services {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Action, orDash(short(s.Commit)), orDash(s.Image), orDash(s.Digest))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Action, orDash(shortsha.Commit(s.Commit)), orDash(s.Image), orDash(s.Digest))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -116,13 +114,6 @@ func WriteTable(w io.Writer, r Report) error {
 		}
 	}
 	return nil
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
 }
 
 func orDash(s string) string {
