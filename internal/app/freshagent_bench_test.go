@@ -14,7 +14,8 @@ import (
 // images another machine already built and pushed, against the command-line
 // way: per service, one after the other, git clone then docker pull of the
 // commit's image. It reports the time ratio, what the checkouts take on disk
-// against the files at the commits, and the peak RSS of x-platform.
+// against the files at the commits (and what `git clone --depth 1` takes),
+// and the peak RSS of x-platform.
 func BenchmarkFreshAgent20(b *testing.B) {
 	f := newFreshAgents(b, 20, 4, 2<<20)
 	b.Run("default", func(b *testing.B) { f.bench(b) })
@@ -27,14 +28,14 @@ const actionFound ui.Action = "found"
 
 func (f *freshAgents) bench(b *testing.B, flags ...string) {
 	var xpTime, cliTime time.Duration
-	var checkouts, gitDirs, clones, peak int64
+	var checkouts, gitDirs, clones, shallow, peak int64
 	pulled := 0
 	for b.Loop() {
 		b.StopTimer()
 		root, home := f.folders(b, "agent")
 		b.StartTimer()
 		start := time.Now()
-		code, r, stderr, ru := f.xp(b, root, home, append([]string{"build"}, flags...)...)
+		code, r, stderr, rss := f.xp(b, root, home, append([]string{"build"}, flags...)...)
 		xpTime += time.Since(start)
 		b.StopTimer()
 		if code != ExitOK && strings.Contains(stderr, "flag provided but not defined") {
@@ -51,7 +52,7 @@ func (f *freshAgents) bench(b *testing.B, flags ...string) {
 		if len(r.Services) != len(f.images) {
 			b.Fatalf("the report has %d services, want %d", len(r.Services), len(f.images))
 		}
-		peak = max(peak, ru.Maxrss)
+		peak = max(peak, rss)
 		pulled += f.localImages(b)
 		all, git := diskUsage(b, root)
 		checkouts += all
@@ -63,6 +64,12 @@ func (f *freshAgents) bench(b *testing.B, flags ...string) {
 		all, _ = diskUsage(b, root)
 		clones += all
 		f.forget(b, root, home)
+
+		root, home = f.folders(b, "shallow")
+		f.shallowClones(b, root, home)
+		all, _ = diskUsage(b, root)
+		shallow += all
+		f.forget(b, root, home)
 		b.StartTimer()
 	}
 	n, tree := float64(b.N), float64(f.treeSize)
@@ -72,6 +79,7 @@ func (f *freshAgents) bench(b *testing.B, flags ...string) {
 	b.ReportMetric(float64(checkouts)/n/tree, "checkouts/trees")
 	b.ReportMetric(float64(gitDirs)/n/tree, "git-dirs/trees")
 	b.ReportMetric(float64(clones)/n/tree, "clones/trees")
+	b.ReportMetric(float64(shallow)/n/tree, "depth1-clones/trees")
 	b.ReportMetric(float64(pulled)/n, "images-pulled")
 	b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
 }

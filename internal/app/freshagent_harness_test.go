@@ -27,6 +27,7 @@ import (
 type freshAgents struct {
 	p        *platform
 	bin      string
+	meter    testenv.RSSMeter
 	manifest []byte
 	images   map[string]string // service → registry image of its head commit
 	treeSize int64             // bytes of every file at the services' head commits
@@ -70,6 +71,7 @@ func newFreshAgents(b *testing.B, n, versions, size int) *freshAgents {
 		b.Fatal(err)
 	}
 	f.bin = buildBinary(b)
+	f.meter = testenv.NewRSSMeter(b)
 
 	root, home := f.folders(b, "builder")
 	code, r, stderr, _ := f.xp(b, root, home, "build", "--builder", daemon.Addr)
@@ -157,12 +159,13 @@ func freshEnv(home string) []string {
 }
 
 // xp runs the x-platform binary in root with HOME home and returns its exit
-// code, JSON report, stderr and resource usage.
-func (f *freshAgents) xp(b *testing.B, root, home string, args ...string) (int, ui.Report, string, *syscall.Rusage) {
+// code, JSON report, stderr and peak RSS in KiB.
+func (f *freshAgents) xp(b *testing.B, root, home string, args ...string) (int, ui.Report, string, int64) {
 	b.Helper()
 	all := append([]string{"--file", filepath.Join(root, "x-platform.yml"), "--output", "json", "-q"}, args...)
 	cmd := exec.Command(f.bin, all...)
 	cmd.Dir, cmd.Env = root, freshEnv(home)
+	peak := f.meter.Wrap(b, cmd)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -176,7 +179,7 @@ func (f *freshAgents) xp(b *testing.B, root, home string, args ...string) (int, 
 			b.Fatalf("x-platform %v: stdout is not a JSON report: %v\n%s", args, err, out.String())
 		}
 	}
-	return cmd.ProcessState.ExitCode(), r, errOut.String(), cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return cmd.ProcessState.ExitCode(), r, errOut.String(), peak()
 }
 
 // cloneAndPull is the command-line way on a fresh machine: per service, one
@@ -190,6 +193,16 @@ func (f *freshAgents) cloneAndPull(b *testing.B, root, home string) time.Duratio
 		run(b, env, "docker", "pull", "-q", f.images[name])
 	}
 	return time.Since(start)
+}
+
+// shallowClones clones every service with `git clone --depth 1`, as the
+// smallest checkout the git command line makes, to size checkouts against.
+func (f *freshAgents) shallowClones(b *testing.B, root, home string) {
+	b.Helper()
+	env := freshEnv(home)
+	for _, name := range serviceNames(len(f.images)) {
+		run(b, env, "git", "clone", "-q", "--depth", "1", f.p.urls[name], filepath.Join(root, "src", name))
+	}
 }
 
 // diskUsage is what the folders under root/src take on disk, as du counts

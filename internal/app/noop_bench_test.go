@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -83,9 +82,11 @@ func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 		remotes(p)
 	}
 	manifest := filepath.Join(p.root, "x-platform.yml")
-	xp := func(args ...string) (ui.Report, *syscall.Rusage) {
+	meter := testenv.NewRSSMeter(b)
+	xp := func(args ...string) (ui.Report, int64) {
 		b.Helper()
 		cmd := exec.Command(bin, append([]string{"--file", manifest, "--output", "json", "-q"}, args...)...)
+		peak := meter.Wrap(b, cmd)
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		if err := cmd.Run(); err != nil {
@@ -95,7 +96,7 @@ func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 			b.Fatalf("x-platform %v: %v", args, err)
 		}
-		return r, cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		return r, peak()
 	}
 
 	// A first build clones, builds and pushes every service.
@@ -110,11 +111,11 @@ func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 	b.Run("x-platform", func(b *testing.B) {
 		var peak int64
 		for b.Loop() {
-			r, ru := xp("build")
+			r, rss := xp("build")
 			if !allActions(r, ui.ActionPresent) {
 				b.Fatalf("no-op build did work: %+v", r.Services)
 			}
-			peak = max(peak, ru.Maxrss)
+			peak = max(peak, rss)
 		}
 		b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
 	})
