@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
@@ -101,23 +99,11 @@ func (c Client) do(ctx context.Context, remote string, call func(context.Context
 	case ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded):
 		// A transfer that keeps moving, or a server that answers each
 		// read just in time, is past what Idle can see.
-		err = fmt.Errorf("gave up after %s (the git server or the network is too slow; set %s to wait longer): %w", shortDuration(p.Deadline), retry.DeadlineEnv, err)
+		err = fmt.Errorf("gave up after %s (the git server or the network is too slow; set %s to wait longer): %w", retry.ShortDuration(p.Deadline), retry.DeadlineEnv, err)
 	case retry.Transient(err):
 		err = gaveUp(err, remote, p.Attempts)
 	}
 	return err
-}
-
-// shortDuration writes d as people do: 20m, not 20m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // gaveUp says a transient failure of a git remote outlasted its attempts.

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tonistiigi/fsutil"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/retry"
 )
 
 // build makes the image in one BuildKit solve — the commit's tree, the
@@ -76,7 +76,7 @@ func (p *Pipeline) solve(ctx context.Context, s *manifest.Service, spec *buildki
 		p.Progress.Stepf(s.Name, "report: %s", r)
 	}
 	if err != nil && ctx.Err() == nil && errors.Is(solveCtx.Err(), context.DeadlineExceeded) {
-		return "", fmt.Errorf("build timed out after %s (set a longer timeout: for the service in %s if it needs more)", shortDuration(s.BuildTimeout()), manifest.FileName)
+		return "", fmt.Errorf("build timed out after %s (set a longer timeout: for the service in %s if it needs more)", retry.ShortDuration(s.BuildTimeout()), manifest.FileName)
 	}
 	if err != nil {
 		return "", scriptError(s, err)
@@ -196,19 +196,6 @@ func scriptError(s *manifest.Service, err error) error {
 		line = s.Scripts.Build[n-1]
 	}
 	return fmt.Errorf("%s script line %d `%s` exited with code %d", kind, n, line, se.ExitCode)
-}
-
-// shortDuration writes 20m for 20m0s and 1h for 1h0m0s, as users write
-// timeouts.
-func shortDuration(d time.Duration) string {
-	out := d.String()
-	if strings.HasSuffix(out, "m0s") {
-		out = strings.TrimSuffix(out, "0s")
-	}
-	if strings.HasSuffix(out, "h0m") {
-		out = strings.TrimSuffix(out, "0m")
-	}
-	return out
 }
 
 // parseUser reads "uid:gid"; empty is root.

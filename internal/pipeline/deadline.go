@@ -41,7 +41,7 @@ func (i deadlineImages) bounded(ctx context.Context, fn func(context.Context) er
 	defer cancel()
 	err := fn(tctx)
 	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("gave up after %s (the registry or the network is too slow; set %s to wait longer): %w", shortDuration(i.d), retry.DeadlineEnv, err)
+		return fmt.Errorf("gave up after %s (the registry or the network is too slow; set %s to wait longer): %w", retry.ShortDuration(i.d), retry.DeadlineEnv, err)
 	}
 	return err
 }
