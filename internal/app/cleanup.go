@@ -9,7 +9,6 @@ import (
 	"github.com/x-platform/x-platform/internal/cleanup"
 	"github.com/x-platform/x-platform/internal/deploy/kube"
 	"github.com/x-platform/x-platform/internal/flock"
-	"github.com/x-platform/x-platform/internal/plan"
 )
 
 // errCleanupFailed marks a cleanup where a delete failed or was refused;
@@ -42,11 +41,7 @@ func runCleanup(c *cli.Context) error {
 	if c.Int("concurrency") < 1 {
 		return usageError{fmt.Errorf("--concurrency must be at least 1, not %d", c.Int("concurrency"))}
 	}
-	m, err := loadManifest(c)
-	if err != nil {
-		return err
-	}
-	services, err := plan.Select(m, c.StringSlice("services"))
+	m, services, err := loadSelected(c)
 	if err != nil {
 		return err
 	}

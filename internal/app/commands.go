@@ -118,11 +118,7 @@ func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline,
 			return usageError{fmt.Errorf("--%s must be at least 1", f)}
 		}
 	}
-	m, err := loadManifest(c)
-	if err != nil {
-		return err
-	}
-	sel, err := plan.Select(m, c.StringSlice("services"))
+	m, sel, err := loadSelected(c)
 	if err != nil {
 		return err
 	}

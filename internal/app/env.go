@@ -13,9 +13,23 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/ui"
 )
+
+// loadSelected loads the manifest and the services --services names.
+func loadSelected(c *cli.Context) (*manifest.Manifest, []*manifest.Service, error) {
+	m, err := loadManifest(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	sel, err := plan.Select(m, c.StringSlice("services"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, sel, nil
+}
 
 // loadManifest reads the manifest, applies XP_REGISTRY and requires a
 // registry.

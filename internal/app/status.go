@@ -17,7 +17,6 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/plan"
 )
 
 // statusFlags are the flags --fail-on takes.
@@ -51,11 +50,7 @@ func runStatus(c *cli.Context) error {
 			return usageError{fmt.Errorf("--fail-on takes %s, not %q", strings.Join(statusFlags, ", "), f)}
 		}
 	}
-	m, err := loadManifest(c)
-	if err != nil {
-		return err
-	}
-	services, err := plan.Select(m, c.StringSlice("services"))
+	m, services, err := loadSelected(c)
 	if err != nil {
 		return err
 	}

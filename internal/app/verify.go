@@ -12,7 +12,6 @@ import (
 	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/sign"
 )
 
@@ -42,11 +41,7 @@ func verifyCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return usageError{fmt.Errorf("verify takes no arguments (got %q); use --services", c.Args().Slice())}
 			}
-			m, err := loadManifest(c)
-			if err != nil {
-				return err
-			}
-			sel, err := plan.Select(m, c.StringSlice("services"))
+			m, sel, err := loadSelected(c)
 			if err != nil {
 				return err
 			}
