@@ -19,19 +19,27 @@ const HelperName = "xptest"
 // themselves another HOME, which would leave go build an empty cache.
 var startEnv = os.Environ()
 
+// buildTool builds the command in the testenv folder dir as a binary named
+// name in a temporary folder and returns its path.
+func buildTool(tb testing.TB, dir, name string) string {
+	tb.Helper()
+	_, self, _, _ := runtime.Caller(0)
+	bin := filepath.Join(tb.TempDir(), name)
+	build := exec.Command("go", "build", "-o", bin, "./"+dir)
+	build.Dir = filepath.Dir(self)
+	build.Env = startEnv
+	if out, err := build.CombinedOutput(); err != nil {
+		tb.Fatalf("building %s: %v\n%s", dir, err, out)
+	}
+	return bin
+}
+
 // CredentialHelper builds docker-credential-xptest, puts it first on PATH
 // for the rest of the test and stores creds (server → user, secret) for it.
 // It returns a function reporting the servers the helper answered for, in order.
 func CredentialHelper(t *testing.T, creds map[string][2]string) (gets func() []string) {
 	t.Helper()
-	_, self, _, _ := runtime.Caller(0)
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "docker-credential-"+HelperName), "./credhelper")
-	build.Dir = filepath.Dir(self)
-	build.Env = startEnv
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the credential helper: %v\n%s", err, out)
-	}
+	bin := filepath.Dir(buildTool(t, "credhelper", "docker-credential-"+HelperName))
 	store := map[string]map[string]string{}
 	for server, c := range creds {
 		store[server] = map[string]string{"Username": c[0], "Secret": c[1]}

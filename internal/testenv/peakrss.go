@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,15 +17,7 @@ type RSSMeter struct{ bin string }
 // NewRSSMeter builds the peakrss helper that commands are started under.
 func NewRSSMeter(tb testing.TB) RSSMeter {
 	tb.Helper()
-	_, self, _, _ := runtime.Caller(0)
-	bin := filepath.Join(tb.TempDir(), "peakrss")
-	build := exec.Command("go", "build", "-o", bin, "./peakrss")
-	build.Dir = filepath.Dir(self)
-	build.Env = startEnv
-	if out, err := build.CombinedOutput(); err != nil {
-		tb.Fatalf("building peakrss: %v\n%s", err, out)
-	}
-	return RSSMeter{bin: bin}
+	return RSSMeter{bin: buildTool(tb, "peakrss", "peakrss")}
 }
 
 // Wrap makes cmd run under the helper and returns a function that, once cmd
