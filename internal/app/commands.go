@@ -162,8 +162,6 @@ func withClients(c *cli.Context, m *manifest.Manifest, fn func(*pipeline.Pipelin
 		return err
 	}
 	defer closeFn()
-	p.Force, p.KeepGoing = c.Bool("force"), c.Bool("keep-going")
-	p.Network = c.Int("network-jobs")
 	return fn(p)
 }
 

@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/flock"
-	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/pipeline"
-	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -104,17 +100,13 @@ func resolvesImages(command string) bool {
 // deploy has read their commits.
 func syncCheckouts(c *cli.Context, m *manifest.Manifest) deploy.SyncFunc {
 	return func(ctx context.Context, services []*manifest.Service) (func(), error) {
-		policy, err := retry.FromEnv()
+		p, err := gitPipeline(c, m)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, err
 		}
 		unlock, err := lockFolders(c, m, flock.Shared, services)
 		if err != nil {
 			return nil, err
-		}
-		p := &pipeline.Pipeline{
-			Git: pipeline.Git{Client: gitsync.NewClient(policy)}, Progress: progress(c), Manifest: m, RegistryPrefix: m.Registry,
-			Jobs: runtime.NumCPU(),
 		}
 		var failed []error
 		for _, r := range p.SyncOnly(ctx, services) {

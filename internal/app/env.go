@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -85,8 +86,13 @@ func progress(c *cli.Context) *ui.Progress {
 	return ui.NewProgress(c.App.ErrWriter, level)
 }
 
-// newPipeline wires the real git, Docker, BuildKit and registry clients.
+// newPipeline wires the real git, Docker, BuildKit and registry clients
+// and the command line's options into a pipeline.
 func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func(), error) {
+	p, err := gitPipeline(c, m)
+	if err != nil {
+		return nil, nil, err
+	}
 	reg, err := newRegistry(m)
 	if err != nil {
 		return nil, nil, err
@@ -99,36 +105,41 @@ func newPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, func
 	if err != nil {
 		return nil, nil, err
 	}
-	secrets, err := secrets(c)
-	if err != nil {
+	if p.Secrets, err = secrets(c); err != nil {
 		return nil, nil, err
 	}
-	plats, err := platforms(c)
-	if err != nil {
+	if p.Platforms, err = platforms(c); err != nil {
 		return nil, nil, err
 	}
 	eng, err := docker.New(c.Context)
 	if err != nil {
 		return nil, nil, err
 	}
-	prog := progress(c)
-	pool, remote := newBuilders(eps, eng, prog)
+	pool, remote := newBuilders(eps, eng, p.Progress)
+	p.Images = pipeline.WithDeadline(eng, policy.Deadline)
+	p.Builder, p.Registry, p.PlainHTTP = pool, reg, reg.PlainHTTP
+	p.Jobs, p.RemoteBuilds = defaultJobs(c, pool, remote), remote
+	p.User, p.Pull = builderUser(), pullImages(c, m)
+	return p, func() { _ = eng.Close() }, nil
+}
+
+// gitPipeline is a pipeline whose only client is git: enough to sync
+// checkouts, which deploy does without Docker.
+func gitPipeline(c *cli.Context, m *manifest.Manifest) (*pipeline.Pipeline, error) {
+	policy, err := retry.FromEnv()
+	if err != nil {
+		return nil, usageError{err}
+	}
 	return &pipeline.Pipeline{
 		Git:            pipeline.Git{Client: gitsync.NewClient(policy)},
-		Images:         pipeline.WithDeadline(eng, policy.Deadline),
-		Builder:        pool,
-		Registry:       reg,
-		Progress:       prog,
+		Progress:       progress(c),
 		Manifest:       m,
 		RegistryPrefix: m.Registry,
-		Jobs:           defaultJobs(c, pool, remote),
-		User:           builderUser(),
-		Secrets:        secrets,
-		Platforms:      plats,
-		PlainHTTP:      reg.PlainHTTP,
-		RemoteBuilds:   remote,
-		Pull:           pullImages(c, m),
-	}, func() { _ = eng.Close() }, nil
+		Jobs:           runtime.NumCPU(),
+		Network:        c.Int("network-jobs"),
+		Force:          c.Bool("force"),
+		KeepGoing:      c.Bool("keep-going"),
+	}, nil
 }
 
 // builderUser is who scripts run as: XP_USER (set by bin/x-platform to the

@@ -13,7 +13,6 @@ import (
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
-	"github.com/x-platform/x-platform/internal/cachekey"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
@@ -21,30 +20,31 @@ import (
 	"github.com/x-platform/x-platform/internal/retry"
 )
 
-// build makes the image in one BuildKit solve — the commit's tree, the
-// scripts, the Dockerfile — and puts it in the registry under the commit's
-// tag and its key's tag. It returns the image's digest and, when the tree
-// holds LFS pointers or submodules, a note saying so for the report.
-func (p *Pipeline) build(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) (string, string, error) {
-	if err := p.ensureBuilder(ctx, s); err != nil {
+// build makes the image in one BuildKit solve — the source's tree, the
+// scripts, the Dockerfile — and puts it in the registry under the job's
+// tags. It returns the image's digest and, when the tree holds LFS
+// pointers or submodules, a note saying so for the report.
+func (j *job) build(ctx context.Context) (string, string, error) {
+	if err := j.builders.Ready(ctx, j.s.Name, j.s.DockerBuilder.Image); err != nil {
 		return "", "", err
 	}
-	spec, err := p.spec(s, res, ref, in)
+	src, err := j.src.files()
+	if err != nil {
+		return "", "", err
+	}
+	spec, err := j.spec(src)
 	if err != nil {
 		return "", "", err
 	}
 	note := unfetched(spec.Source)
 	if note != "" {
-		p.Progress.Stepf(s.Name, "warning: %s", note)
+		j.Progress.Stepf(j.s.Name, "warning: %s", note)
 	}
-	digest, err := p.solve(ctx, s, spec, ref)
-	if err != nil {
-		return "", note, err
+	digest, err := j.solve(ctx, spec)
+	if err != nil || j.tags.Key == "" {
+		return digest, note, err
 	}
-	if err := p.Registry.Tag(ctx, ref, image.KeyTag(in.Key())); err != nil {
-		return "", note, fmt.Errorf("tagging %s with its cache key: %w", ref, err)
-	}
-	return digest, note, nil
+	return digest, note, j.Registry.Tag(ctx, j.image(), j.tags.Key)
 }
 
 // unfetched says what of the commit's tree src a build gets only as a
@@ -59,21 +59,22 @@ func unfetched(src fsutil.FS) string {
 }
 
 // solve runs the build spec describes and leaves its image in the registry
-// under ref; it returns the image's digest.
-func (p *Pipeline) solve(ctx context.Context, s *manifest.Service, spec *buildkit.Spec, ref string) (string, error) {
-	spec.CacheFrom = p.existing(ctx, spec.CacheFrom)
-	out := p.Progress.Output(s.Name)
+// under the job's image reference; it returns the image's digest.
+func (j *job) solve(ctx context.Context, spec *buildkit.Spec) (string, error) {
+	s := j.s
+	spec.CacheFrom = j.existing(ctx, spec.CacheFrom)
+	out := j.Progress.Output(s.Name)
 	defer out.Close()
 	spec.Log = out
-	if p.live {
-		spec.Console = p.Progress.Terminal()
+	if j.live {
+		spec.Console = j.Progress.Terminal()
 	}
-	p.Progress.Stepf(s.Name, "building: %d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
+	j.Progress.Stepf(s.Name, "building: %d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
 	solveCtx, cancel := context.WithTimeout(ctx, s.BuildTimeout())
 	defer cancel()
-	built, err := p.Builder.Build(solveCtx, spec)
+	built, err := j.Builder.Build(solveCtx, spec)
 	for _, r := range built.Reports {
-		p.Progress.Stepf(s.Name, "report: %s", r)
+		j.Progress.Stepf(s.Name, "report: %s", r)
 	}
 	if err != nil && ctx.Err() == nil && errors.Is(solveCtx.Err(), context.DeadlineExceeded) {
 		return "", fmt.Errorf("build timed out after %s (set a longer timeout: for the service in %s if it needs more)", retry.ShortDuration(s.BuildTimeout()), manifest.FileName)
@@ -81,50 +82,35 @@ func (p *Pipeline) solve(ctx context.Context, s *manifest.Service, spec *buildki
 	if err != nil {
 		return "", scriptError(s, err)
 	}
-	digest := built.Digest
-	if digest == "" {
+	if built.Digest == "" {
 		// The engine's BuildKit put the image among the engine's images.
-		p.Progress.Stepf(s.Name, "pushing %s", ref)
-		if digest, err = p.Images.Push(ctx, ref, out); err != nil {
-			return "", fmt.Errorf("pushing %s: %w", ref, err)
-		}
-	} else if err := p.Registry.Tag(ctx, image.Cut(ref).WithDigest(digest).String(), image.Cut(ref).Tag()); err != nil {
-		return "", fmt.Errorf("tagging %s: %w", ref, err)
+		j.Progress.Stepf(s.Name, "pushing %s", j.ref)
+		return j.Images.Push(ctx, j.image(), out)
 	}
-	return digest, nil
+	return built.Digest, j.Registry.Tag(ctx, j.ref.WithDigest(built.Digest).String(), j.ref.Tag())
 }
 
-// spec is the service's build at commit: paths are relative to the tree
-// that the key covers (treePath), which is placed so that the scripts run
-// where they always have, workdir/<git.path>.
-func (p *Pipeline) spec(s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs) (*buildkit.Spec, error) {
-	commit := res.Commit
-	root := treePath(s)
-	src, err := p.Git.TreeFS(s.AbsDir, commit, root)
-	if err != nil {
-		return nil, fmt.Errorf("reading the commit's tree: %w", err)
-	}
-	return p.specOf(s, src, res, ref, in)
-}
-
-// specOf is the service's build from the tree src, as spec places it.
-func (p *Pipeline) specOf(s *manifest.Service, src fsutil.FS, res gitsync.Result, ref string, in cachekey.Inputs) (*buildkit.Spec, error) {
-	commit, root := res.Commit, treePath(s)
-	uid, gid, err := parseUser(p.User)
+// spec is the service's build from the tree src: paths are relative to the
+// tree that the key covers (treePath), which is placed so that the scripts
+// run where they always have, workdir/<git.path>. A folder's build is
+// named by its dirty- tag alone and writes no registry cache, so no
+// committed build ever takes it.
+func (j *job) spec(src fsutil.FS) (*buildkit.Spec, error) {
+	s, root := j.s, treePath(j.s)
+	uid, gid, err := parseUser(j.User)
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := p.secrets(s)
+	secrets, err := j.secrets(s)
 	if err != nil {
 		return nil, err
 	}
-	labels := labels(s, commit)
-	maps.Copy(labels, in.Labels())
-	env := map[string]string{"XP_SERVICE": s.Name, "XP_COMMIT": commit}
+	labels := j.labels()
+	maps.Copy(labels, j.in.Labels())
+	env := map[string]string{"XP_SERVICE": s.Name, "XP_COMMIT": j.commit}
 	maps.Copy(env, s.DockerBuilder.Env)
 	rel := func(p string) string { return relTo(root, path.Clean(path.Join(s.Git.Path, filepath.ToSlash(p)))) }
-	repo := image.Cut(ref)
-	tags := image.NewTags(commit, in.Key(), res.Name, res.Kind == gitsync.Commit)
+	cache := j.ref.WithTag(image.CacheTag).String()
 	spec := &buildkit.Spec{
 		Name:       s.Name,
 		Source:     src,
@@ -139,32 +125,52 @@ func (p *Pipeline) specOf(s *manifest.Service, src fsutil.FS, res gitsync.Result
 		Caches:     s.DockerBuilder.Caches,
 		Secrets:    secrets,
 		Reports:    s.Scripts.Reports,
-		ReportsTo:  filepath.Join(p.Manifest.Root, ".x-platform", "reports", s.Name),
+		ReportsTo:  filepath.Join(j.Manifest.Root, ".x-platform", "reports", s.Name),
 		Dockerfile: rel(s.Docker.Dockerfile),
 		Context:    rel(s.Docker.Context),
 		Target:     s.Docker.Target,
-		BuildArgs:  in.BuildArgs,
+		BuildArgs:  j.in.BuildArgs,
 		Labels:     labels,
-		Platforms:  p.platforms(s),
-		Names:      []string{ref, repo.WithTag(tags.Key).String()},
-		Insecure:   p.PlainHTTP != nil && p.PlainHTTP(ref),
-		CacheFrom:  []string{repo.WithTag(tags.Cache()).String()},
-		CacheTo:    repo.WithTag(tags.Cache()).String(),
+		Platforms:  j.platforms(s),
+		Names:      []string{j.image()},
+		Insecure:   j.PlainHTTP != nil && j.PlainHTTP(j.image()),
+		CacheFrom:  []string{cache},
 		ByDigest:   true,
 	}
-	if tags.Branch != "" {
+	if j.folder != "" {
+		return spec, nil // the cache may be read, never written from a folder
+	}
+	spec.Names = append(spec.Names, j.ref.WithTag(j.tags.Key).String())
+	spec.CacheTo = cache
+	if j.tags.Branch != "" {
 		// The last image of the branch carries its layers' cache inline.
-		spec.CacheFrom = append(spec.CacheFrom, repo.WithTag(tags.Branch).String())
+		spec.CacheFrom = append(spec.CacheFrom, j.ref.WithTag(j.tags.Branch).String())
 	}
 	return spec, nil
 }
 
+// labels say where the image comes from: a commit of the service's
+// repository, or a working folder and its dirty- tag.
+func (j *job) labels() map[string]string {
+	l := map[string]string{
+		"org.opencontainers.image.source": redact.Source(j.s.Git.Remote),
+		"io.x-platform.service":           j.s.Name,
+		"io.x-platform.reference":         j.res.Reference,
+	}
+	if j.folder != "" {
+		l[LabelLocal] = j.ref.Tag()
+	} else {
+		l["org.opencontainers.image.revision"] = j.commit
+	}
+	return l
+}
+
 // existing keeps the references that are in their registry: BuildKit
 // reports a cache it cannot import as an error block in the log.
-func (p *Pipeline) existing(ctx context.Context, refs []string) []string {
+func (j *job) existing(ctx context.Context, refs []string) []string {
 	var out []string
 	for _, r := range refs {
-		if _, err := p.Registry.Digest(ctx, r); err == nil {
+		if _, err := j.Registry.Digest(ctx, r); err == nil {
 			out = append(out, r)
 		}
 	}
@@ -213,13 +219,4 @@ func parseUser(u string) (int, int, error) {
 		return 0, 0, &UsageError{fmt.Sprintf("the user scripts run as must be uid:gid in numbers, not %q (XP_USER)", u)}
 	}
 	return uid, gid, nil
-}
-
-func labels(s *manifest.Service, commit string) map[string]string {
-	return map[string]string{
-		"org.opencontainers.image.revision": commit,
-		"org.opencontainers.image.source":   redact.Source(s.Git.Remote),
-		"io.x-platform.service":             s.Name,
-		"io.x-platform.reference":           s.Git.Reference,
-	}
 }

@@ -8,15 +8,14 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
-
 	"github.com/tonistiigi/fsutil"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // BuilderName is the folder under builders/ that makes a builder image: the
@@ -37,71 +36,166 @@ func remoteImage(img string) bool {
 	return ok && (strings.ContainsAny(first, ".:") || first == "localhost")
 }
 
-// ensureBuilder makes sure a service's builder image is where builds take
-// it from: the local engine (pulled from its registry), or, for BuildKit
-// daemons, its registry; else it is built from builders/<name>/ when that
-// exists. Services sharing a builder wait for one another instead of racing.
-func (p *Pipeline) ensureBuilder(ctx context.Context, s *manifest.Service) error {
-	img := s.DockerBuilder.Image
-	_, err, _ := p.builders.Do(img, func() (any, error) {
-		found, err := p.findBuilder(ctx, s.Name, img)
-		if err != nil || found {
-			return nil, err
+var errNoBuilder = errors.New("builder image missing")
+
+// builderImages finds each builder image of a run once, however many
+// services share it: the ID the cache keys cover (Resolve), and the image
+// where builds take it from (Ready). One found nowhere is built from
+// builders/<name>/.
+type builderImages struct {
+	r  *run
+	mu sync.Mutex
+	by map[string]*builderImage
+}
+
+// builderImage is what a run learnt of one builder image.
+type builderImage struct {
+	resolve sync.Once
+	id      string
+	// local says the engine holds the image the registry has (or the only
+	// one, for an image that names no registry); remote that the registry has it.
+	local, remote bool
+	err           error
+
+	ready    sync.Once
+	readyErr error
+}
+
+func newBuilderImages(r *run) *builderImages {
+	return &builderImages{r: r, by: map[string]*builderImage{}}
+}
+
+func (b *builderImages) get(img string) *builderImage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bi, ok := b.by[img]
+	if !ok {
+		bi = &builderImage{}
+		b.by[img] = bi
+	}
+	return bi
+}
+
+// Resolve is the builder image's ID. One that names a registry is taken
+// as the registry has it now — pulled when the engine's copy differs, so
+// a builder refreshed from another machine is used, and keyed, here too;
+// one that names none is the engine's. One that is nowhere is built from
+// builders/<name>/ first, except in a dry run. service names whose
+// progress shows the work.
+func (b *builderImages) Resolve(ctx context.Context, service, img string) (string, error) {
+	bi := b.get(img)
+	bi.resolve.Do(func() {
+		bi.err = b.look(ctx, service, img, bi)
+		if bi.err != nil || bi.found(b.r.RemoteBuilds) {
+			return
 		}
-		name := BuilderName(img)
-		if _, err := os.Stat(p.builderDockerfile(name)); err != nil {
-			return nil, fmt.Errorf("builder image %s is missing: run bin/x-update-builder %s", img, name)
+		if b.r.dry {
+			bi.err = fmt.Errorf("%w: %s (build would make it from builders/%s)", errNoBuilder, img, BuilderName(img))
+			return
 		}
-		p.Progress.Stepf(s.Name, "builder image %s is missing: building it from builders/%s", img, name)
-		_, err = p.buildBuilder(ctx, s.Name, name, []string{img}, nil)
-		return nil, err
+		if err := b.make(ctx, service, img); err != nil {
+			bi.err = fmt.Errorf("preparing builder: %w", err)
+			return
+		}
+		bi.err = b.look(ctx, service, img, bi)
 	})
+	return bi.id, bi.err
+}
+
+// found says whether builds can take the image from where it is: BuildKit
+// daemons take it from registries only.
+func (bi *builderImage) found(remoteBuilds bool) bool {
+	return bi.remote || bi.local && !remoteBuilds
+}
+
+// look finds img in the engine and its registry, pulling a stale copy.
+func (b *builderImages) look(ctx context.Context, service, img string, bi *builderImage) error {
+	r := b.r
+	info, err := r.Images.Inspect(ctx, img)
 	if err != nil {
-		return fmt.Errorf("preparing builder: %w", err)
+		return err
+	}
+	bi.id, bi.local = info.ID, info.Present
+	if !remoteImage(img) {
+		return nil
+	}
+	cfg, err := r.Registry.Config(ctx, img)
+	switch {
+	case errors.Is(err, image.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	bi.remote = true
+	if info.Present && cfg.ID != info.ID {
+		bi.local = false
+		if !r.dry && !r.RemoteBuilds {
+			r.Progress.Stepf(service, "pulling builder image %s (the registry has %s)", img, shortsha.Digest(cfg.ID))
+			if err := r.Images.Pull(ctx, img, r.Progress.Output(service)); err != nil {
+				return err
+			}
+			bi.local = true
+		}
+	}
+	bi.id = cfg.ID
+	return nil
+}
+
+// Ready makes sure the resolved builder image is where builds take it
+// from: the local engine (pulled from its registry), or, for BuildKit
+// daemons, its registry.
+func (b *builderImages) Ready(ctx context.Context, service, img string) error {
+	if _, err := b.Resolve(ctx, service, img); err != nil {
+		return err
+	}
+	bi := b.get(img)
+	bi.ready.Do(func() {
+		r := b.r
+		switch {
+		case r.RemoteBuilds:
+			bi.readyErr = r.localBuilders([]string{img})
+		case !bi.local:
+			r.Progress.Stepf(service, "pulling builder image %s", img)
+			bi.readyErr = r.Images.Pull(ctx, img, r.Progress.Output(service))
+		}
+	})
+	if bi.readyErr != nil {
+		return fmt.Errorf("preparing builder: %w", bi.readyErr)
 	}
 	return nil
 }
 
-// findBuilder looks for the builder image where builds take it from,
-// pulling it into the local engine from its registry when needed.
-func (p *Pipeline) findBuilder(ctx context.Context, service, img string) (bool, error) {
-	if p.RemoteBuilds {
-		if err := p.localBuilders([]string{img}); err != nil {
-			return false, err
-		}
-	} else if info, err := p.Images.Inspect(ctx, img); err != nil || info.Present {
-		return info.Present, err
+// make builds a builder image that is nowhere from builders/<name>/.
+func (b *builderImages) make(ctx context.Context, service, img string) error {
+	r := b.r
+	if err := r.localBuilders([]string{img}); err != nil {
+		return err
 	}
-	if !remoteImage(img) {
-		return false, nil
+	name := BuilderName(img)
+	if _, err := os.Stat(b.dockerfile(name)); err != nil {
+		return fmt.Errorf("builder image %s is missing: run bin/x-update-builder %s", img, name)
 	}
-	_, err := p.Registry.Digest(ctx, img)
-	switch {
-	case errors.Is(err, image.ErrNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("looking up builder image %s: %w", img, err)
-	case p.RemoteBuilds:
-		return true, nil
-	}
-	p.Progress.Stepf(service, "pulling builder image %s", img)
-	return true, p.Images.Pull(ctx, img, p.Progress.Output(service))
+	r.Progress.Stepf(service, "builder image %s is missing: building it from builders/%s", img, name)
+	_, err := b.build(ctx, service, name, []string{img}, nil)
+	return err
 }
 
-func (p *Pipeline) builderDockerfile(name string) string {
-	return filepath.Join(p.Manifest.Root, "builders", name, "Dockerfile")
+// dockerfile is the Dockerfile of builders/<name>.
+func (b *builderImages) dockerfile(name string) string {
+	return filepath.Join(b.r.Manifest.Root, "builders", name, "Dockerfile")
 }
 
 // buildBuilder builds builders/<name> as images and says whether the
 // daemon pushed them (else they are in the engine's images); what it
 // pushed is signed.
-func (p *Pipeline) buildBuilder(ctx context.Context, service, name string, images []string, args map[string]string) (bool, error) {
+func (b *builderImages) build(ctx context.Context, service, name string, images []string, args map[string]string) (bool, error) {
+	p := b.r
 	if err := p.localBuilders(images); err != nil {
 		return false, err
 	}
 	out := p.Progress.Output(service)
 	defer out.Close()
-	dir := filepath.Dir(p.builderDockerfile(name))
+	dir := filepath.Dir(b.dockerfile(name))
 	src, err := fsutil.NewFS(dir)
 	if err != nil {
 		return false, fmt.Errorf("reading builders/%s: %w", name, err)
@@ -124,120 +218,9 @@ func (p *Pipeline) buildBuilder(ctx context.Context, service, name string, image
 		return false, nil
 	}
 	for _, img := range images {
-		if err := p.signBuilder(ctx, service, name, img, res.Digest); err != nil {
+		if err := b.sign(ctx, service, name, img, res.Digest); err != nil {
 			return true, err
 		}
 	}
 	return true, nil
 }
-
-// UpdateBuilders rebuilds builders/<name>/ for each name (a builder folder or
-// a service name) and tags it as the builder image of every service that
-// uses it, pushing the tags that name a registry.
-func (p *Pipeline) UpdateBuilders(ctx context.Context, names []string, args map[string]string) ([]ui.ServiceResult, error) {
-	targets, err := p.builderTargets(names)
-	if err != nil {
-		return nil, err
-	}
-	var results []ui.ServiceResult
-	for _, t := range targets {
-		r := ui.ServiceResult{Name: t.name, Image: strings.Join(t.images, ",")}
-		if err := p.updateBuilder(ctx, t, args); err != nil {
-			results = append(results, p.fail(r, err))
-			continue
-		}
-		r.Action = ui.ActionBuilt
-		p.Progress.Donef(t.name, true, "builder %s ready", r.Image)
-		results = append(results, r)
-	}
-	return results, nil
-}
-
-type builderTarget struct {
-	name   string
-	images []string
-}
-
-// builderTargets maps names to builder folders and the images made from them.
-func (p *Pipeline) builderTargets(names []string) ([]builderTarget, error) {
-	var out []builderTarget
-	for _, n := range names {
-		name := n
-		if s := p.Manifest.Service(n); s != nil {
-			name = BuilderName(s.DockerBuilder.Image)
-		}
-		if _, err := os.Stat(p.builderDockerfile(name)); err != nil {
-			return nil, &UsageError{fmt.Sprintf("no builders/%s/Dockerfile for %q (builders are folders under %s)", name, n, filepath.Join(p.Manifest.Root, "builders"))}
-		}
-		t := builderTarget{name: name}
-		seen := map[string]bool{}
-		for _, s := range p.Manifest.Services {
-			img := s.DockerBuilder.Image
-			if BuilderName(img) == name && !seen[img] {
-				seen[img] = true
-				t.images = append(t.images, img)
-			}
-		}
-		if len(t.images) == 0 {
-			return nil, &UsageError{fmt.Sprintf("no service in %s uses builder %q", p.Manifest.Path, name)}
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-func (p *Pipeline) updateBuilder(ctx context.Context, t builderTarget, args map[string]string) error {
-	p.Progress.Stepf(t.name, "building builders/%s as %s", t.name, strings.Join(t.images, ", "))
-	pushed, err := p.buildBuilder(ctx, t.name, t.name, t.images, args)
-	if err != nil || pushed {
-		return err
-	}
-	out := p.Progress.Output(t.name)
-	defer out.Close()
-	for _, img := range t.images {
-		if !remoteImage(img) {
-			p.Progress.Stepf(t.name, "%s names no registry: kept in the local engine only", img)
-			continue
-		}
-		digest, err := p.Images.Push(ctx, img, out)
-		if err != nil {
-			return fmt.Errorf("pushing %s: %w", img, err)
-		}
-		if err := p.signBuilder(ctx, t.name, t.name, img, digest); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// CheckBuilders refuses, before anything is built, builder images that the
-// daemons builds run on cannot take.
-func (p *Pipeline) CheckBuilders(services []*manifest.Service) error {
-	var images []string
-	for _, s := range services {
-		images = append(images, s.DockerBuilder.Image)
-	}
-	return p.localBuilders(images)
-}
-
-// localBuilders refuses builder images that name no registry when builds
-// run on BuildKit daemons, which see registries only.
-func (p *Pipeline) localBuilders(images []string) error {
-	if !p.RemoteBuilds {
-		return nil
-	}
-	for _, img := range images {
-		if !remoteImage(img) {
-			return &UsageError{fmt.Sprintf("builder image %s names no registry, and the BuildKit daemons in builders: pull images from registries only: name it <registry>/%s in %s", img, img, p.Manifest.Path)}
-		}
-	}
-	return nil
-}
-
-// UsageError is a mistake in what the user asked for (exit code 2).
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
-
-// UsageError says the mistake is the user's to fix (exit code 2).
-func (*UsageError) UsageError() bool { return true }

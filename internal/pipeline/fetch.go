@@ -25,15 +25,15 @@ func (p *Pipeline) network() int {
 // service's sync then waits only for its own fetch. Fetching moves only
 // remote-tracking refs, so a service later skipped loses nothing. The
 // returned function cancels what is still running and waits for it.
-func (p *Pipeline) prefetch(ctx context.Context, services []*manifest.Service) (stop func()) {
+func (r *run) prefetch(ctx context.Context, services []*manifest.Service) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	sem := make(chan struct{}, p.network())
+	sem := make(chan struct{}, r.network())
 	var wg sync.WaitGroup
 	for _, s := range services {
-		if _, ok := p.Local[s.Name]; ok {
+		if _, ok := r.Local[s.Name]; ok {
 			continue // built from a working folder: its checkout is not fetched
 		}
-		v, loaded := p.checkouts.LoadOrStore(s.AbsDir, newCheckout())
+		v, loaded := r.checkouts.LoadOrStore(s.AbsDir, newCheckout())
 		if loaded {
 			continue // one fetch per folder, however many services share it
 		}
@@ -49,7 +49,7 @@ func (p *Pipeline) prefetch(ctx context.Context, services []*manifest.Service) (
 				return
 			}
 			defer func() { <-sem }()
-			c.fetched, c.fetchErr = p.Git.Fetch(ctx, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth, Notes: p.notes(s)})
+			c.fetched, c.fetchErr = r.Git.Fetch(ctx, gitsync.Request{Remote: s.Git.URL, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth, Notes: r.notes(s)})
 		}()
 	}
 	return func() {

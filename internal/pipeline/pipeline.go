@@ -2,20 +2,15 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"path/filepath"
-	"sync"
 
 	"github.com/tonistiigi/fsutil"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/redact"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -124,208 +119,34 @@ type Pipeline struct {
 	// Local builds these services (by name) from working folders as they
 	// are, instead of from their checkouts (see buildLocal).
 	Local map[string]string
-
-	// dry forbids side effects: Plan sets it.
-	dry bool
-	// live draws BuildKit's live display on a terminal: one build at a time.
-	live bool
-
-	// Per run: what is learnt once and shared by the run's services.
-	builders   singleflight.Group
-	builderIDs *sync.Map // builder image → ID
-	checkouts  *sync.Map // AbsDir → *checkout, shared by services of one repository
 }
-
-// step is the work done for one service, given its dependencies' results.
-type step func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult
 
 // Build syncs and builds (or reuses) every service given; services must come
 // with their dependencies (plan.WithDeps).
 func (p *Pipeline) Build(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
-	p.live = len(services) == 1 || p.Jobs == 1
-	return p.each(ctx, services, p.buildOne)
+	r := p.newRun(false)
+	r.live = len(services) == 1 || p.Jobs == 1
+	return r.each(ctx, services, r.buildOne)
 }
 
 // SyncOnly brings every checkout to its reference and nothing more.
 func (p *Pipeline) SyncOnly(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
-	return p.each(ctx, services, func(ctx context.Context, s *manifest.Service, _ map[string]ui.ServiceResult) ui.ServiceResult {
-		r := p.newResult(s)
-		res, err := p.sync(ctx, s)
+	r := p.newRun(false)
+	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, _ map[string]ui.ServiceResult) ui.ServiceResult {
+		j, err := r.checkoutJob(ctx, s)
 		if err != nil {
-			return p.fail(r, err)
+			return r.fail(j.res, err)
 		}
-		r.Commit, r.Saved, r.Action = res.Commit, res.Saved, ui.ActionSynced
-		p.Progress.Donef(s.Name, true, "at %s", res.Commit)
-		return r
+		j.res.Action = ui.ActionSynced
+		r.Progress.Donef(s.Name, true, "at %s", j.commit)
+		return j.res
 	})
 }
 
-// each runs fn for every service, at most Jobs at once, each only once the
-// services it depends on succeeded; among services ready to start, the one
-// listed first starts first. Results keep the services' order. Once a
-// service fails, services not yet started are skipped unless KeepGoing is
-// set; a service whose dependency did not succeed is always skipped.
-//
-// Remotes are looked up apart from that bound: Build and the other
-// commands that sync fetch every checkout ahead, network() at once, and
-// Plan, whose steps are all look-ups, runs network() services at once.
-func (p *Pipeline) each(ctx context.Context, services []*manifest.Service, fn step) []ui.ServiceResult {
-	p.builderIDs, p.checkouts = &sync.Map{}, &sync.Map{}
-	jobs := max(p.Jobs, 1)
-	if p.dry {
-		jobs = max(jobs, p.network())
-	} else {
-		defer p.prefetch(ctx, services)()
+// platforms are the platforms s is built for: --platform, else its own.
+func (p *Pipeline) platforms(s *manifest.Service) []string {
+	if len(p.Platforms) > 0 {
+		return p.Platforms
 	}
-	results := make([]ui.ServiceResult, len(services))
-	index := map[string]int{}
-	for i, s := range services {
-		index[s.Name] = i
-	}
-	state := make([]int, len(services)) // 0 waiting, 1 running, 2 finished
-	finished := make(chan int)
-	running, left, failed := 0, len(services), false
-	for left > 0 {
-		for i, s := range services {
-			if state[i] != 0 || running >= jobs && !p.settled(ctx, failed) {
-				continue
-			}
-			deps, why, ready := p.depsOf(s, index, state, results)
-			switch {
-			case !ready:
-				continue
-			case why != "":
-				results[i] = p.skipped(s, why)
-			case ctx.Err() != nil:
-				results[i] = p.skipped(s, ctx.Err().Error())
-			case failed && !p.KeepGoing:
-				results[i] = p.skipped(s, "another service failed (use --keep-going to build the rest)")
-			default:
-				state[i], running = 1, running+1
-				go func() {
-					results[i] = fn(ctx, s, deps)
-					finished <- i
-				}()
-				continue
-			}
-			state[i], left = 2, left-1
-		}
-		if running == 0 {
-			continue
-		}
-		i := <-finished
-		state[i], running, left = 2, running-1, left-1
-		if results[i].Action == ui.ActionFailed {
-			failed = true
-		}
-	}
-	return results
-}
-
-// settled says whether services that are waiting will be skipped rather
-// than run, so they need no free slot.
-func (p *Pipeline) settled(ctx context.Context, failed bool) bool {
-	return ctx.Err() != nil || failed && !p.KeepGoing
-}
-
-// depsOf tells whether all of s's dependencies finished, their results, and
-// why s cannot run when one of them did not succeed.
-func (p *Pipeline) depsOf(s *manifest.Service, index map[string]int, state []int, results []ui.ServiceResult) (map[string]ui.ServiceResult, string, bool) {
-	deps := map[string]ui.ServiceResult{}
-	for _, d := range s.Deps {
-		j, ok := index[d]
-		if !ok {
-			continue
-		}
-		if state[j] != 2 {
-			return nil, "", false
-		}
-		deps[d] = results[j]
-		if a := results[j].Action; a == ui.ActionFailed || a == ui.ActionSkipped {
-			return nil, "dependency " + d + " did not succeed", true
-		}
-	}
-	return deps, "", true
-}
-
-func (p *Pipeline) newResult(s *manifest.Service) ui.ServiceResult {
-	return ui.ServiceResult{Name: s.Name, Reference: s.Git.Reference}
-}
-
-func (p *Pipeline) fail(r ui.ServiceResult, err error) ui.ServiceResult {
-	r.Action, r.Error = ui.ActionFailed, err.Error()
-	p.Progress.Donef(r.Name, false, "%v", err)
-	return r
-}
-
-func (p *Pipeline) skipped(s *manifest.Service, why string) ui.ServiceResult {
-	r := p.newResult(s)
-	r.Action, r.Error = ui.ActionSkipped, "not started: "+why
-	return r
-}
-
-// checkout is one fetch and one sync of a folder that several services may
-// share.
-type checkout struct {
-	fetchDone chan struct{} // closed once prefetch is done with the folder
-	fetched   bool          // prefetch brought an existing checkout up to date
-	fetchErr  error
-
-	once sync.Once
-	res  gitsync.Result
-	err  error
-}
-
-func newCheckout() *checkout {
-	return &checkout{fetchDone: make(chan struct{})}
-}
-
-// sync brings the service's checkout to its reference once per run, however
-// many services of one repository share it.
-func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Result, error) {
-	v, loaded := p.checkouts.LoadOrStore(s.AbsDir, newCheckout())
-	c := v.(*checkout)
-	if !loaded {
-		close(c.fetchDone) // no prefetch for this folder: Sync fetches
-	}
-	c.once.Do(func() {
-		select {
-		case <-c.fetchDone:
-		case <-ctx.Done():
-			c.err = ctx.Err()
-			return
-		}
-		if c.fetchErr != nil {
-			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.fetchErr)
-			return
-		}
-		p.Progress.Debugf(s.Name, "syncing %s at %s", redact.URL(s.Git.Remote), s.Git.Reference)
-		c.res, c.err = p.Git.Sync(ctx, gitsync.Request{
-			Remote:    s.Git.URL,
-			Dir:       s.AbsDir,
-			Reference: s.Git.Reference,
-			Depth:     s.Git.Depth,
-			Force:     p.Force,
-			BackupDir: p.backupDir(s),
-			Fetched:   c.fetched,
-			Notes:     p.notes(s),
-		})
-		if c.err != nil {
-			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.err)
-			return
-		}
-		for _, line := range c.res.Saved {
-			p.Progress.Stepf(s.Name, "saved local work: %s", line)
-		}
-	})
-	return c.res, c.err
-}
-
-// notes shows what syncing a service's checkout has to say.
-func (p *Pipeline) notes(s *manifest.Service) func(string) {
-	return func(msg string) { p.Progress.Stepf(s.Name, "%s", msg) }
-}
-
-func (p *Pipeline) backupDir(s *manifest.Service) string {
-	return filepath.Join(p.Manifest.Root, ".x-platform", "backups", filepath.Clean(s.Dir))
+	return s.Docker.Platforms
 }

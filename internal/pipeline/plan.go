@@ -8,8 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tonistiigi/fsutil"
 	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -21,49 +21,48 @@ const ActionUnknown ui.Action = "unknown"
 
 // Plan says what Build would do for each service, and why, changing
 // nothing: references are resolved by listing the remote, a commit the
-// checkout does not hold is read into memory, and images are only inspected.
+// checkout does not hold is read into memory, and images are only
+// inspected. Each service's job stops after deciding.
 func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
-	p.dry = true
-	defer func() { p.dry = false }()
-	sources := p.lookAll(ctx, services)
-	return p.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
-		r := p.newResult(s)
+	r := p.newRun(true)
+	sources := r.lookAll(ctx, services)
+	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
+		j := r.newJob(s)
 		sp := sources[s.Name]
-		commit, src, syncWhy, err := sp.commit, sp.src, sp.why, sp.err
-		if err != nil {
-			return p.fail(r, err)
+		if sp.err != nil {
+			return r.fail(j.res, sp.err)
 		}
-		r.Commit = commit
-		r.Image = image.Name(p.RegistryPrefix, s.Docker.Image, commit)
-		why := []string{syncWhy}
+		j.at(sp.commit, sp.src)
+		j.name, j.byCommit = planName(s), len(s.Git.Reference) == 40
+		why := []string{sp.why}
 		for _, d := range s.Deps {
 			if dep, ok := deps[d]; ok && dep.Digest == "" {
-				r.Action, r.Reason = ui.ActionBuilt, strings.Join(append(why, "dependency "+d+" will be built first"), "; ")
-				return r
+				j.res.Action, j.res.Reason = ui.ActionBuilt, strings.Join(append(why, "dependency "+d+" will be built first"), "; ")
+				return j.res
 			}
 		}
-		if src == nil {
-			r.Action, r.Reason = ActionUnknown, strings.Join(append(why, "its inputs are known once it is fetched (x-platform sync)"), "; ")
-			return r
+		if sp.src == nil {
+			j.res.Action, j.res.Reason = ActionUnknown, strings.Join(append(why, "its inputs are known once it is fetched (x-platform sync)"), "; ")
+			return j.res
 		}
-		in, err := p.inputs(ctx, s, src, deps)
+		err := j.gather(ctx, deps)
 		if errors.Is(err, errNoBuilder) {
-			r.Action, r.Reason = ui.ActionBuilt, strings.Join(append(why, err.Error()), "; ")
-			return r
+			j.res.Action, j.res.Reason = ui.ActionBuilt, strings.Join(append(why, err.Error()), "; ")
+			return j.res
 		}
 		if err != nil {
-			return p.fail(r, err)
+			return r.fail(j.res, err)
 		}
-		out, err := p.decide(ctx, s, r.Image, in, planName(s))
+		out, err := j.decide(ctx)
 		if err != nil {
-			return p.fail(r, err)
+			return r.fail(j.res, err)
 		}
 		if out.unpushed {
 			out.why = append(out.why, "the local image was never pushed: build pushes it")
 		}
-		r.Key, r.Action, r.Digest = in.Key(), out.action, out.digest
-		r.Reason = strings.Join(append(why, out.why...), "; ")
-		return r
+		j.res.Action, j.res.Digest = out.action, out.digest
+		j.res.Reason = strings.Join(append(why, out.why...), "; ")
+		return j.res
 	})
 }
 
@@ -79,7 +78,7 @@ type sourcePlan struct {
 // lookAll asks each remote of services once, network() remotes at once:
 // one session lists its references and fetches into memory the commits
 // of its services whose checkout is elsewhere.
-func (p *Pipeline) lookAll(ctx context.Context, services []*manifest.Service) map[string]sourcePlan {
+func (r *run) lookAll(ctx context.Context, services []*manifest.Service) map[string]sourcePlan {
 	byRemote := map[string][]*manifest.Service{}
 	var remotes []string
 	for _, s := range services {
@@ -91,14 +90,14 @@ func (p *Pipeline) lookAll(ctx context.Context, services []*manifest.Service) ma
 	out := map[string]sourcePlan{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, p.network())
+	sem := make(chan struct{}, r.network())
 	for _, url := range remotes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			plans := p.lookRemote(ctx, url, byRemote[url])
+			plans := r.lookRemote(ctx, url, byRemote[url])
 			mu.Lock()
 			maps.Copy(out, plans)
 			mu.Unlock()
@@ -109,7 +108,7 @@ func (p *Pipeline) lookAll(ctx context.Context, services []*manifest.Service) ma
 }
 
 // lookRemote plans the sources of services of one remote, by name.
-func (p *Pipeline) lookRemote(ctx context.Context, url string, services []*manifest.Service) map[string]sourcePlan {
+func (r *run) lookRemote(ctx context.Context, url string, services []*manifest.Service) map[string]sourcePlan {
 	out := map[string]sourcePlan{}
 	heads := map[string]string{}
 	for _, s := range services {
@@ -119,11 +118,11 @@ func (p *Pipeline) lookRemote(ctx context.Context, url string, services []*manif
 	}
 	if gitsync.Offline(ctx) {
 		for _, s := range services {
-			out[s.Name] = p.offlineSource(s, heads[s.Name])
+			out[s.Name] = r.offlineSource(s, heads[s.Name])
 		}
 		return out
 	}
-	look, err := p.Git.Look(ctx, url, func(refs map[string]string) []string {
+	look, err := r.Git.Look(ctx, url, func(refs map[string]string) []string {
 		var want []string
 		for _, s := range services {
 			if commit, _, err := gitsync.CheckReference(refs, s.Git.Reference); err == nil && commit != heads[s.Name] {
@@ -137,7 +136,7 @@ func (p *Pipeline) lookRemote(ctx context.Context, url string, services []*manif
 			out[s.Name] = sourcePlan{err: err} // it names the remote, without its secrets
 			continue
 		}
-		out[s.Name] = p.planSource(look, s, heads[s.Name])
+		out[s.Name] = r.planSource(look, s, heads[s.Name])
 	}
 	return out
 }
@@ -145,7 +144,7 @@ func (p *Pipeline) lookRemote(ctx context.Context, url string, services []*manif
 // planSource resolves the service's reference against the look at its
 // remote, whose session fetched the commit when the checkout (at head)
 // is elsewhere.
-func (p *Pipeline) planSource(look *gitsync.Looked, s *manifest.Service, head string) sourcePlan {
+func (r *run) planSource(look *gitsync.Looked, s *manifest.Service, head string) sourcePlan {
 	commit, _, err := gitsync.CheckReference(look.Refs, s.Git.Reference)
 	notTip := errors.Is(err, gitsync.ErrCommitNotAdvertised)
 	if err != nil && !notTip {
@@ -153,7 +152,7 @@ func (p *Pipeline) planSource(look *gitsync.Looked, s *manifest.Service, head st
 	}
 	switch {
 	case head == commit:
-		return sourcePlan{commit: commit, src: checkoutSource{p, s, commit}, why: "checkout is at " + shortsha.Commit(commit)}
+		return sourcePlan{commit: commit, src: checkoutSource{r.Git, s, commit}, why: "checkout is at " + shortsha.Commit(commit)}
 	case notTip:
 		return sourcePlan{commit: commit, why: "checkout moves to " + shortsha.Commit(commit)}
 	}
@@ -171,7 +170,7 @@ func (p *Pipeline) planSource(look *gitsync.Looked, s *manifest.Service, head st
 
 // offlineSource resolves the service's reference against the refs its
 // checkout (at head) last fetched, asking no remote.
-func (p *Pipeline) offlineSource(s *manifest.Service, head string) sourcePlan {
+func (r *run) offlineSource(s *manifest.Service, head string) sourcePlan {
 	if head == "" {
 		return sourcePlan{err: fmt.Errorf("%s has no checkout: %w; run once without it (x-platform sync) to clone it", s.Dir, gitsync.ErrOffline)}
 	}
@@ -183,7 +182,7 @@ func (p *Pipeline) offlineSource(s *manifest.Service, head string) sourcePlan {
 	if head != commit {
 		why = fmt.Sprintf("offline: checkout moves %s → %s", shortsha.Commit(head), shortsha.Commit(commit))
 	}
-	return sourcePlan{commit: commit, src: checkoutSource{p, s, commit}, why: why}
+	return sourcePlan{commit: commit, src: checkoutSource{r.Git, s, commit}, why: why}
 }
 
 // planName is the branch or tag a reference names, for comparing with the
@@ -209,4 +208,8 @@ func (s snapshotSource) dockerfile() ([]byte, error) {
 		return nil, fmt.Errorf("commit %s has no %s", shortsha.Commit(s.snap.Commit), s.file)
 	}
 	return b, nil
+}
+
+func (s snapshotSource) files() (fsutil.FS, error) {
+	return nil, fmt.Errorf("commit %s is only read, never built, by a plan", shortsha.Commit(s.snap.Commit))
 }

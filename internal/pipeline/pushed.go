@@ -3,13 +3,12 @@ package pipeline
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/x-platform/x-platform/internal/atomicfile"
+	"github.com/x-platform/x-platform/internal/manifest"
 )
 
 // A finished run leaves a record per service of the tags it completed in
@@ -26,17 +25,29 @@ func pushedKey(digest string, refs []string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func (p *Pipeline) pushedPath(service string) string {
-	if p.Manifest == nil || p.Manifest.Root == "" {
+// tagRecords is the folder of the records, one file per service; "" keeps
+// none.
+type tagRecords string
+
+// recordsOf is where runs over m keep their records of finished tags.
+func recordsOf(m *manifest.Manifest) tagRecords {
+	if m == nil || m.Root == "" {
 		return ""
 	}
-	return filepath.Join(p.Manifest.Root, ".x-platform", "pushed", service)
+	return tagRecords(filepath.Join(m.Root, ".x-platform", "pushed"))
 }
 
-// tagsDone reports whether a finished run recorded exactly these tags at
+func (t tagRecords) path(service string) string {
+	if t == "" {
+		return ""
+	}
+	return filepath.Join(string(t), service)
+}
+
+// done reports whether a finished run recorded exactly these tags at
 // digest for the service.
-func (p *Pipeline) tagsDone(service, digest string, refs []string) bool {
-	path := p.pushedPath(service)
+func (t tagRecords) done(service, digest string, refs []string) bool {
+	path := t.path(service)
 	if path == "" || digest == "" {
 		return false
 	}
@@ -44,11 +55,11 @@ func (p *Pipeline) tagsDone(service, digest string, refs []string) bool {
 	return err == nil && strings.TrimSpace(string(b)) == pushedKey(digest, refs)
 }
 
-// markTagsDone records that the registry holds refs at digest. The record
-// is only an optimisation: failing to write it costs the next run a few
-// look-ups, so the error is not the run's.
-func (p *Pipeline) markTagsDone(service, digest string, refs []string) {
-	path := p.pushedPath(service)
+// mark records that the registry holds refs at digest. The record is only
+// an optimisation: failing to write it costs the next run a few look-ups,
+// so the error is not the run's.
+func (t tagRecords) mark(service, digest string, refs []string) {
+	path := t.path(service)
 	if path == "" || digest == "" {
 		return
 	}
@@ -58,11 +69,10 @@ func (p *Pipeline) markTagsDone(service, digest string, refs []string) {
 	_ = atomicfile.Write(path, []byte(pushedKey(digest, refs)+"\n"), 0o600)
 }
 
-// forgetTags drops a service's record before its tags change.
-func (p *Pipeline) forgetTags(service string) {
-	if path := p.pushedPath(service); path != "" {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return
-		}
+// forget drops a service's record before its tags change.
+func (t tagRecords) forget(service string) {
+	if path := t.path(service); path != "" {
+		// A record left behind names another digest than the new image's.
+		_ = os.Remove(path)
 	}
 }

@@ -5,9 +5,7 @@ import (
 	"fmt"
 
 	"github.com/x-platform/x-platform/internal/cachekey"
-	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/redact"
 )
 
@@ -40,34 +38,47 @@ type Provenance struct {
 // signed adds the signer's identity to the refs recorded for a finished
 // service, so that turning signing on (or changing the key) makes the next
 // run sign images it would otherwise trust as done.
-func (p *Pipeline) signed(refs []string) []string {
-	if p.Signer == nil {
+func (j *job) signed(refs []string) []string {
+	if j.Signer == nil {
 		return refs
 	}
-	return append(refs, "signed-by:"+p.Signer.Identity())
+	return append(refs, "signed-by:"+j.Signer.Identity())
 }
 
 // sign signs the service's image at its final digest.
-func (p *Pipeline) sign(ctx context.Context, s *manifest.Service, res gitsync.Result, ref string, in cachekey.Inputs, digest string) error {
-	if p.Signer == nil {
+func (j *job) sign(ctx context.Context, digest string) error {
+	if j.Signer == nil {
 		return nil
 	}
 	if digest == "" {
-		return fmt.Errorf("signing %s: the registry gave no digest for it", ref)
+		return fmt.Errorf("signing %s: the registry gave no digest for it", j.ref)
 	}
-	parts := in.Labels()
+	j.Progress.Stepf(j.s.Name, "signing %s", j.ref.WithDigest(digest))
+	return j.Signer.Sign(ctx, j.image(), digest, j.provenance())
+}
+
+// provenance says what the image was made from: a commit, with the parts
+// of its key, or a working folder, with no commit.
+func (j *job) provenance() Provenance {
+	s := j.s
+	prov := Provenance{
+		Service: s.Name, Path: s.Git.Path, Reference: j.res.Reference,
+		Builder: s.DockerBuilder.Image, BuilderDigest: j.in.Builder,
+	}
+	if j.folder != "" {
+		return prov
+	}
+	parts := j.in.Labels()
 	delete(parts, cachekey.LabelKey)
-	p.Progress.Stepf(s.Name, "signing %s", image.Cut(ref).WithDigest(digest))
-	return p.Signer.Sign(ctx, ref, digest, Provenance{
-		Service: s.Name, Repo: redact.URL(s.Git.Remote), Path: s.Git.Path, Reference: s.Git.Reference, Commit: res.Commit,
-		Builder: s.DockerBuilder.Image, BuilderDigest: in.Builder, Key: in.Key(), KeyParts: parts,
-	})
+	prov.Repo, prov.Commit, prov.Key, prov.KeyParts = redact.URL(s.Git.Remote), j.commit, j.in.Key(), parts
+	return prov
 }
 
 // signBuilder signs a builder image the run pushed. Its provenance names
 // the folder builders/<name> it was made from; no commit pins that folder,
 // so it names no source commit.
-func (p *Pipeline) signBuilder(ctx context.Context, service, name, img, digest string) error {
+func (b *builderImages) sign(ctx context.Context, service, name, img, digest string) error {
+	p := b.r
 	if p.Signer == nil {
 		return nil
 	}
@@ -75,8 +86,5 @@ func (p *Pipeline) signBuilder(ctx context.Context, service, name, img, digest s
 		return fmt.Errorf("signing %s: the registry gave no digest for it", img)
 	}
 	p.Progress.Stepf(service, "signing %s", image.Cut(img).WithDigest(digest))
-	if err := p.Signer.Sign(ctx, img, digest, Provenance{Service: "builders/" + name, Path: "builders/" + name}); err != nil {
-		return fmt.Errorf("signing builder image %s: %w", img, err)
-	}
-	return nil
+	return p.Signer.Sign(ctx, img, digest, Provenance{Service: "builders/" + name, Path: "builders/" + name})
 }

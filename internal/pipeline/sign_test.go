@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,11 @@ func (s *fakeSigner) Sign(_ context.Context, ref, digest string, prov Provenance
 	defer s.mu.Unlock()
 	s.signs = append(s.signs, ref+"@"+digest)
 	s.provs = append(s.provs, prov)
-	return s.fail
+	if s.fail != nil {
+		// As sign.Signer does, the signer names what it signs.
+		return fmt.Errorf("signing %s@%s: %w", ref, digest, s.fail)
+	}
+	return nil
 }
 
 func (s *fakeSigner) Identity() string { return s.id }
@@ -112,7 +117,7 @@ func TestUpdateBuilderSignsWhatItPushes(t *testing.T) {
 
 	signer.fail = errors.New("registry said no")
 	res, err := p.UpdateBuilders(context.Background(), []string{"go"}, nil)
-	if err != nil || len(res) != 1 || res[0].Action != ui.ActionFailed || !strings.Contains(res[0].Error, "signing builder image reg.test/b/go:1") {
+	if err != nil || len(res) != 1 || res[0].Action != ui.ActionFailed || !strings.HasPrefix(res[0].Error, "signing reg.test/b/go:1@") || strings.Count(res[0].Error, "signing") != 1 {
 		t.Errorf("update-builder with a failing signer: %+v, %v", res, err)
 	}
 }

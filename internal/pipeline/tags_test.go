@@ -17,7 +17,7 @@ func TestPresentImageLostFromTheRegistryIsPushedAndTagged(t *testing.T) {
 	ctx := context.Background()
 	first := p.Build(ctx, svcs)[0]
 	clear(f.remote)
-	p.forgetTags("svc")
+	recordsOf(p.Manifest).forget("svc")
 
 	f.calls = nil
 	r := p.Build(ctx, svcs)[0]
@@ -44,7 +44,7 @@ func TestFinishedTagsAreNotLookedUpAgain(t *testing.T) {
 	p, svcs := testPipeline(t, f, nil, "svc")
 	ctx := context.Background()
 	first := p.Build(ctx, svcs)[0]
-	if _, err := os.Stat(p.pushedPath("svc")); err != nil {
+	if _, err := os.Stat(recordsOf(p.Manifest).path("svc")); err != nil {
 		t.Fatalf("no record after a finished run: %v", err)
 	}
 
@@ -53,7 +53,7 @@ func TestFinishedTagsAreNotLookedUpAgain(t *testing.T) {
 		t.Fatalf("rerun = %+v with %d registry look-ups, want present with none", r, f.lookups)
 	}
 
-	if err := os.WriteFile(p.pushedPath("svc"), []byte(pushedKey("sha256:another", []string{first.Image})), 0o644); err != nil {
+	if err := os.WriteFile(recordsOf(p.Manifest).path("svc"), []byte(pushedKey("sha256:another", []string{first.Image})), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.lookups == 0 {
