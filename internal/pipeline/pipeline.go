@@ -78,7 +78,8 @@ type Registry interface {
 	Tag(ctx context.Context, src, newTag string) error
 }
 
-// Pipeline holds the clients and options of one run.
+// Pipeline holds the clients and options of a command, wired once; what
+// one run learns and shares lives in its run.
 type Pipeline struct {
 	Git      Source
 	Images   Images
@@ -117,7 +118,7 @@ type Pipeline struct {
 	// Signer, when set, signs every image once it is final in the registry.
 	Signer Signer
 	// Local builds these services (by name) from working folders as they
-	// are, instead of from their checkouts (see buildLocal).
+	// are, instead of from their checkouts (see folderJob).
 	Local map[string]string
 }
 
