@@ -8,6 +8,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // tagSpec fetches the remote's tags beside its branches, into refs of their
@@ -65,7 +66,7 @@ func followTags(repo *git.Repository, before refs, note func(string)) (refs, err
 		mine, ok := after[local]
 		if ok && mine != theirs && mine != before[n] {
 			note(fmt.Sprintf("keeping local tag %s at %s; the remote's %s is at %s (%s)",
-				name, mine.String()[:7], name, theirs.String()[:7], n))
+				name, shortsha.Git(mine.String()), name, shortsha.Git(theirs.String()), n))
 			continue
 		}
 		if err := setRef(repo, local, theirs); err != nil {

@@ -13,6 +13,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 const (
@@ -99,7 +100,7 @@ func refusedOnce(req Request, err error) {
 	}
 	what := "a shallow fetch"
 	if isFullSHA(req.Reference) {
-		what = "a shallow fetch of commit " + req.Reference[:12]
+		what = "a shallow fetch of commit " + shortsha.Commit(req.Reference)
 	}
 	req.note(fmt.Sprintf("note: the remote refused %s (%v); fetching the whole history instead of %s", what, err, depthSetting))
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -68,7 +69,7 @@ func (j *job) decide(ctx context.Context) (outcome, error) {
 	}
 	src := "another commit"
 	if rev := j.revisionOf(ctx, keyRef); rev != "" {
-		src = "commit " + rev[:min(12, len(rev))]
+		src = "commit " + shortsha.Commit(rev)
 	}
 	return outcome{action: ui.ActionReused, digest: digest, keyRef: keyRef, why: []string{"same inputs as the image of " + src}}, nil
 }
@@ -89,7 +90,7 @@ func (j *job) sinceLast(ctx context.Context) []string {
 	if rev == "" || changed == nil {
 		return why
 	}
-	return append(why, fmt.Sprintf("since %s (commit %s): %s", j.tags.Branch, rev[:min(12, len(rev))], strings.Join(changed, ", ")))
+	return append(why, fmt.Sprintf("since %s (commit %s): %s", j.tags.Branch, shortsha.Commit(rev), strings.Join(changed, ", ")))
 }
 
 func (j *job) revisionOf(ctx context.Context, ref string) string {
