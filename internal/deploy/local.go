@@ -30,15 +30,32 @@ type LocalFolder struct {
 }
 
 // ProtectedError refuses images built from working folders in an
-// environment marked protected.
+// environment marked protected, or one that requires signatures: such an
+// image's provenance names no commit to check it against.
 type ProtectedError struct {
 	Env      string
 	Services []string
+	// Signatures says the environment requires signatures (and may not be
+	// marked protected).
+	Signatures bool
 }
 
 func (e *ProtectedError) Error() string {
-	return fmt.Sprintf("environment %s is protected: it takes no image built from a working folder (%s); deploy committed builds instead, without --local or %s",
-		e.Env, strings.Join(e.Services, ", "), manifest.LocalFileName)
+	why := "is protected"
+	if e.Signatures {
+		why = "requires signatures"
+	}
+	return fmt.Sprintf("environment %s %s: it takes no image built from a working folder (%s); deploy committed builds instead, without --local or %s",
+		e.Env, why, strings.Join(e.Services, ", "), manifest.LocalFileName)
+}
+
+// refusesLocal says why the environment takes no image built from a
+// working folder, or nil when it takes them.
+func (e *Environment) refusesLocal(services []string) error {
+	if !e.Settings.Protected && !e.Settings.RequireSignatures {
+		return nil
+	}
+	return &ConfigError{&ProtectedError{Env: e.Name, Services: services, Signatures: !e.Settings.Protected}}
 }
 
 // resolveLocal takes the services of e.Local out of services and finds
@@ -56,12 +73,12 @@ func (e *Environment) resolveLocal(ctx context.Context, services []*manifest.Ser
 	if len(local) == 0 {
 		return nil, services, nil
 	}
-	if e.Settings.Protected {
-		names := make([]string, len(local))
-		for i, s := range local {
-			names[i] = s.Name
-		}
-		return nil, nil, &ConfigError{&ProtectedError{Env: e.Name, Services: names}}
+	names := make([]string, len(local))
+	for i, s := range local {
+		names[i] = s.Name
+	}
+	if err := e.refusesLocal(names); err != nil {
+		return nil, nil, err
 	}
 	if e.Images == nil {
 		return nil, nil, errors.New("resolving images: no registry to ask")
@@ -106,13 +123,10 @@ func inOrder(services []*manifest.Service, local map[string]Version, rest []Vers
 	return out
 }
 
-// refuseLocal stops a deploy to a protected environment that would keep a
-// service on an image built from a working folder (one deployed before the
-// environment was protected).
+// refuseLocal stops a deploy to a protected environment, or one that
+// requires signatures, that would keep a service on an image built from a
+// working folder (one deployed before the environment was protected).
 func (e *Environment) refuseLocal(versions []Version) error {
-	if !e.Settings.Protected {
-		return nil
-	}
 	var names []string
 	for _, v := range versions {
 		if IsLocal(v.Service) {
@@ -122,5 +136,5 @@ func (e *Environment) refuseLocal(versions []Version) error {
 	if len(names) == 0 {
 		return nil
 	}
-	return &ConfigError{&ProtectedError{Env: e.Name, Services: names}}
+	return e.refusesLocal(names)
 }

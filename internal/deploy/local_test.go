@@ -109,4 +109,25 @@ func TestRefuseLocalKeptByAProtectedEnvironment(t *testing.T) {
 	if err := e.refuseLocal([]Version{kept}); err != nil {
 		t.Errorf("unprotected environment refused a local version: %v", err)
 	}
+	// An environment that requires signatures refuses it too: its
+	// provenance names no commit to check the release against.
+	e.Settings.RequireSignatures = true
+	if err := e.refuseLocal([]Version{kept}); !errors.As(err, &pe) || !pe.Signatures || !IsConfigError(err) || !strings.Contains(err.Error(), "requires signatures") {
+		t.Errorf("refuseLocal where signatures are required = %v, want b refused", err)
+	}
+}
+
+func TestResolveLocalWhereSignaturesAreRequired(t *testing.T) {
+	t.Parallel()
+	reg := &countingRegistry{registry: registry{}}
+	e := localEnv(false, reg)
+	e.Settings.RequireSignatures = true
+	_, err := e.Resolve(t.Context(), e.Manifest.Services)
+	var pe *ProtectedError
+	if !errors.As(err, &pe) || !pe.Signatures || !IsConfigError(err) || !strings.Contains(err.Error(), "environment "+e.Name+" requires signatures: it takes no image built from a working folder (a") {
+		t.Fatalf("err = %v, want a configuration error naming the requirement", err)
+	}
+	if n := reg.n.Load(); n != 0 {
+		t.Errorf("%d registry look-ups before refusing", n)
+	}
 }
