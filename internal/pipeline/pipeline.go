@@ -309,6 +309,8 @@ func (p *Pipeline) sync(ctx context.Context, s *manifest.Service) (gitsync.Resul
 			BackupDir: p.backupDir(s),
 			Fetched:   c.fetched,
 			Notes:     p.notes(s),
+
+			NoCheckout: s.Git.NoCheckout,
 		})
 		if c.err != nil {
 			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.err)
