@@ -207,3 +207,21 @@ func TestIntegrationNoCheckoutShallow(t *testing.T) {
 		t.Error("data.bin is not the newest version once written")
 	}
 }
+
+// TestIntegrationNoCheckoutRepairsUnreadableIndex: an index cut short in a
+// checkout without files is rebuilt as one without files, so the files
+// never written are not taken for deletions.
+func TestIntegrationNoCheckoutRepairsUnreadableIndex(t *testing.T) {
+	r := noCheckoutRemote(t)
+	req := Request{Remote: r.URL, Dir: checkoutDir(t), Reference: "master", NoCheckout: true}
+	mustSync(t, req)
+	next := r.Commit(t, "master", map[string]string{"a.txt": "a2\n"}, "a2")
+	idx := filepath.Join(req.Dir, ".git", "index")
+	data, err := os.ReadFile(idx)
+	fatalIf(t, err)
+	fatalIf(t, os.WriteFile(idx, data[:len(data)/2], 0o644))
+	if res := mustSync(t, req); res.Commit != next || len(res.Saved) != 0 {
+		t.Fatalf("Sync with a broken index = %+v, want a move to %s", res, next)
+	}
+	assertNoFiles(t, req.Dir, next)
+}
