@@ -45,7 +45,7 @@ func buildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "build",
 		Usage: "sync, build, test, tag and push services, reusing images that already exist for their commits",
-		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), forceFlag(), builderFlag(), secretFlag(), platformFlag(), localFlag(), pullFlag(),
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), noCheckoutFlag(), forceFlag(), builderFlag(), secretFlag(), platformFlag(), localFlag(), pullFlag(),
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
 			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
 			&cli.BoolFlag{Name: "locked", Usage: "take exactly the commits and image digests of " + lock.FileName + "; build nothing"},
@@ -85,7 +85,7 @@ func syncCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sync",
 		Usage: "bring service checkouts to their pinned references",
-		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), forceFlag()},
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), noCheckoutFlag(), forceFlag()},
 		Action: func(c *cli.Context) error {
 			return runPipeline(c, "sync", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
 				return p.SyncOnly(c.Context, sel)

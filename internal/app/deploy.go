@@ -40,7 +40,7 @@ func deployCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "deploy",
 		Usage: "render the environment's overlay with the services' images pinned by digest, apply it, track the rollout, record the release",
-		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), lockedFlag(), localFlag()), append(rolloutFlags(), previewFlags()...)...),
+		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag()), append(rolloutFlags(), previewFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.IsSet("preview") || c.IsSet("ttl") {
 				return deployPreview(c)
@@ -69,7 +69,7 @@ func renderCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "render",
 		Usage: "print the environment's final YAML, images pinned by digest, without touching the cluster",
-		Flags: []cli.Flag{envFlags()[0], syncFlag(), depthFlag(), lockedFlag(), localFlag()},
+		Flags: []cli.Flag{envFlags()[0], syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag()},
 		Action: func(c *cli.Context) error {
 			e, err := openEnv(c, "render")
 			if err != nil {

@@ -14,7 +14,7 @@ func diffCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "diff",
 		Usage: "show the objects a deploy would change, by a server-side dry run against the live cluster; changes nothing. Secret values are masked. Exits 0 without changes, 1 with changes, 2 when it cannot tell",
-		Flags: append(envFlags(), syncFlag(), depthFlag(), lockedFlag(), localFlag()),
+		Flags: append(envFlags(), syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag()),
 		Action: func(c *cli.Context) error {
 			// Like kubectl diff and diff(1), so a pipeline can gate on
 			// changes: 1 means changes, never an error.

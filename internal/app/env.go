@@ -49,6 +49,7 @@ func loadManifest(c *cli.Context) (*manifest.Manifest, error) {
 	if err := applyDepth(c, m); err != nil {
 		return nil, err
 	}
+	applyNoCheckout(c, m)
 	if m.Registry == "" {
 		return nil, usageError{fmt.Errorf("%s sets no registry: add `registry: host/prefix` or set XP_REGISTRY", m.Path)}
 	}

@@ -15,11 +15,14 @@ import (
 // way: per service, one after the other, git clone then docker pull of the
 // commit's image. It reports the time ratio, what the checkouts take on disk
 // against the files at the commits (and what `git clone --depth 1` takes),
-// and the peak RSS of x-platform.
+// and the peak RSS of x-platform; by default, at depth 1 (--depth 1), and
+// at depth 1 without the files (--no-checkout).
 func BenchmarkFreshAgent20(b *testing.B) {
 	f := newFreshAgents(b, 20, 4, 2<<20)
 	b.Run("default", func(b *testing.B) { f.bench(b) })
 	b.Run("depth1", func(b *testing.B) { f.bench(b, "--depth", "1") })
+	// What a machine that builds once needs: the commit's objects, no files.
+	b.Run("depth1-nocheckout", func(b *testing.B) { f.bench(b, "--depth", "1", "--no-checkout") })
 }
 
 // actionFound is what a build reports for an image it knows to be in the

@@ -18,7 +18,7 @@ func planCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "plan",
 		Usage: "say what build would sync, reuse, find, pull or build for each service, and why, changing nothing",
-		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), pullFlag()},
+		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), noCheckoutFlag(), pullFlag()},
 		Action: func(c *cli.Context) error {
 			return runPipeline(c, "plan", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
 				return p.Plan(c.Context, plan.WithDeps(p.Manifest, sel))
@@ -31,7 +31,7 @@ func lockCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "lock",
 		Usage: "write " + lock.FileName + ": per service the commit, cache key and image digest (builds nothing)",
-		Flags: []cli.Flag{jobsFlag(), networkJobsFlag(), depthFlag(), forceFlag()},
+		Flags: []cli.Flag{jobsFlag(), networkJobsFlag(), depthFlag(), noCheckoutFlag(), forceFlag()},
 		Action: func(c *cli.Context) error {
 			return withPipeline(c, func(p *pipeline.Pipeline) error {
 				m := p.Manifest

@@ -32,7 +32,7 @@ func statusCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "fail-on", Usage: "exit 1 when a service carries this flag: " + strings.Join(statusFlags, ", ") + "; repeatable"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "also find drift by a server-side dry run of each release's manifest (two requests per object instead of one list per kind)"},
 			&cli.BoolFlag{Name: "fetch", Usage: "fetch the services' remotes first, so behind sees their newest commits (default: the checkouts' remote-tracking refs as they are)"},
-			depthFlag(),
+			depthFlag(), noCheckoutFlag(),
 			kubeconfigFlag(),
 		},
 		Action: runStatus,

@@ -27,7 +27,10 @@ import (
 // index is replaced the same way: however the run ends, the next one finds
 // every file old or new, and finishes the checkout instead of taking its
 // writes for local work.
-func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.Hash, st *status) error {
+//
+// all writes the files the index marks skip-worktree too: the checkout of
+// a folder made without files (see place).
+func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.Hash, st *status, all bool) error {
 	files, err := treeFiles(repo.Storer, h)
 	if err != nil {
 		return err
@@ -54,7 +57,7 @@ func checkout(ctx context.Context, repo *git.Repository, dir string, h plumbing.
 	entries := make([]*index.Entry, len(files))
 	written := map[string]int{} // file's place in entries
 	for i, f := range files {
-		if e, ok := old[f.name]; ok && e.Hash == f.hash && e.Mode == f.mode && !dirty[f.name] {
+		if e, ok := old[f.name]; ok && e.Hash == f.hash && e.Mode == f.mode && !dirty[f.name] && !(all && e.SkipWorktree) {
 			entries[i] = e
 			continue
 		}
@@ -126,6 +129,11 @@ func commitCheckout(repo *git.Repository, dotGit string, h plumbing.Hash, entrie
 // and writes in place, so a run killed meanwhile left an index no later
 // run could read, and it ignored a git command writing the same file.
 func writeIndex(repo *git.Repository, idx *index.Index, lk *indexLock) error {
+	for _, e := range idx.Entries {
+		if (e.SkipWorktree || e.IntentToAdd) && idx.Version < 3 {
+			idx.Version = 3 // git reads extended flags from version 3 on
+		}
+	}
 	dotGit := gitDir(repo)
 	if dotGit == "" {
 		return repo.Storer.SetIndex(idx)

@@ -139,7 +139,8 @@ func isEmptyDir(p string) bool {
 // repairIndex rebuilds an index that cannot be read from HEAD's tree, with
 // no timestamps, so the next scan hashes every file: what differs from
 // HEAD is then reported as local work rather than failing every sync.
-func repairIndex(repo *git.Repository, head plumbing.Hash) (bool, error) {
+// skip marks every entry skip-worktree, for a checkout made without files.
+func repairIndex(repo *git.Repository, head plumbing.Hash, skip bool) (bool, error) {
 	if _, err := repo.Storer.Index(); err == nil {
 		return false, nil
 	}
@@ -150,7 +151,7 @@ func repairIndex(repo *git.Repository, head plumbing.Hash) (bool, error) {
 			return false, err
 		}
 		for _, f := range files {
-			idx.Entries = append(idx.Entries, &index.Entry{Name: f.name, Hash: f.hash, Mode: f.mode})
+			idx.Entries = append(idx.Entries, &index.Entry{Name: f.name, Hash: f.hash, Mode: f.mode, SkipWorktree: skip})
 		}
 	}
 	return true, writeIndex(repo, idx, nil)

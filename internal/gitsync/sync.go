@@ -31,6 +31,10 @@ type Request struct {
 	// Fetched says Fetch brought Dir up to date with Remote in this run, so
 	// Sync need not ask the remote again.
 	Fetched bool
+	// NoCheckout leaves the files of the tree out of a fresh clone, and
+	// of a checkout an earlier Sync made without them: only .git is at
+	// the commit (see nocheckout.go). A checkout with files keeps them.
+	NoCheckout bool
 }
 
 // note passes msg to Notes, else to Progress.
@@ -121,6 +125,7 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	}
 	dotGit := gitDir(repo)
 	last := readState(dotGit)
+	noFiles := hasNoFiles(dotGit)
 	t, err := resolveFast(repo, refs, req, last)
 	if errors.Is(err, ErrUnknownReference) && isFullSHA(req.Reference) && isShallow(repo) {
 		// The commit may be below the shallow boundary, or its branch
@@ -138,7 +143,7 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	if ref, err := repo.Head(); err == nil {
 		head = ref.Hash()
 	}
-	if _, err := repairIndex(repo, head); err != nil {
+	if _, err := repairIndex(repo, head, noFiles); err != nil {
 		return Result{}, fmt.Errorf("rebuilding the unreadable index of %s: %w", req.Dir, err)
 	}
 	// The index still holds what the last Sync wrote for HEAD: no need to
@@ -171,8 +176,8 @@ func syncCheckout(ctx context.Context, req Request) (Result, error) {
 	}
 
 	switch {
-	case head != t.hash || !work.empty():
-		if err := checkout(ctx, repo, req.Dir, t.hash, work.status); err != nil {
+	case head != t.hash || !work.empty() || noFiles && !req.NoCheckout:
+		if err := place(ctx, repo, req.Dir, t.hash, work.status, head.IsZero(), noFiles, req.NoCheckout); err != nil {
 			return Result{}, fmt.Errorf("checking out %s: %w", t.hash, err)
 		}
 		if err := dropBranches(repo, work.branches); err != nil {

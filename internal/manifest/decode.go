@@ -50,10 +50,10 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 		d.report(f.val, "services", "must be a mapping of service names to services, got %s", describe(f.val))
 		return
 	}
-	m.Depth = d.gitDefaults(top)
+	m.Depth, m.NoCheckout = d.gitDefaults(top)
 	var all []placed
 	for _, sf := range d.fields(f.val, "services", true) {
-		if p, ok := d.service(sf, m.Root, m.Depth); ok {
+		if p, ok := d.service(sf, m.Root, Git{Depth: m.Depth, NoCheckout: m.NoCheckout}); ok {
 			m.Services = append(m.Services, p.svc)
 			all = append(all, p)
 		}
@@ -63,7 +63,7 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 	m.Tests = d.tests(top, m)
 }
 
-func (d *decoder) service(f field, root string, depth int) (placed, bool) {
+func (d *decoder) service(f field, root string, defaults Git) (placed, bool) {
 	path := join("services", f.name)
 	if p := serviceNameProblem(f.name); p != "" {
 		d.report(f.key, path, "%s", p)
@@ -99,11 +99,9 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 	s.Dir, s.AbsDir = dir, filepath.Join(root, dir)
 
 	srcDir := dir
-	s.Git.Depth = depth
-	if g := d.child(o, "git", true, "remote", "reference", "path", "depth"); g != nil {
-		if n, ok := d.depth(g); ok {
-			s.Git.Depth = n
-		}
+	s.Git = defaults
+	if g := d.child(o, "git", true, append([]string{"remote", "reference", "path"}, gitKeys...)...); g != nil {
+		d.serviceGit(g, &s.Git)
 		s.Git.Remote, _ = d.str(g, "remote", true)
 		s.Git.URL = remoteURL(root, s.Git.Remote)
 		ref, at := d.str(g, "reference", true)

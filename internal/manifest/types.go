@@ -34,6 +34,9 @@ type Manifest struct {
 	// Depth is the top-level git.depth: the history a checkout of a
 	// service that sets no git.depth fetches, in commits; 0 for all of it.
 	Depth int
+	// NoCheckout is the top-level git.checkout: false, the NoCheckout of
+	// every service that sets no git.checkout.
+	NoCheckout bool
 	// Tests are the post-deploy tests of environments and services, in
 	// file order; see tests.go and TestsFor.
 	Tests []Test
@@ -103,6 +106,10 @@ type Git struct {
 	// Depth is how many commits of history the checkout fetches: the
 	// service's git.depth, else the manifest's; 0 fetches all of it.
 	Depth int
+	// NoCheckout keeps the files of the tree out of the checkout folder,
+	// which then holds only its .git at the commit: the service's
+	// git.checkout: false, else the manifest's.
+	NoCheckout bool
 }
 
 // Builder is the image the build and test scripts run in.

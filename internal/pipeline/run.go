@@ -192,6 +192,8 @@ func (r *run) sync(ctx context.Context, s *manifest.Service) (gitsync.Result, er
 			BackupDir: filepath.Join(r.Manifest.Root, ".x-platform", "backups", filepath.Clean(s.Dir)),
 			Fetched:   c.fetched,
 			Notes:     r.notes(s),
+
+			NoCheckout: s.Git.NoCheckout,
 		})
 		if c.err != nil {
 			c.err = fmt.Errorf("syncing %s: %w", s.Dir, c.err)
