@@ -30,8 +30,9 @@ type Stored struct {
 	Labels map[string]string
 }
 
-// Tags lists every tag of repo ("host/path"), following the registry's
-// pages. A repository the registry does not know has none.
+// Tags lists every tag of repo's repository (a tag or digest of repo is
+// ignored), following the registry's pages. A repository the registry does
+// not know has none.
 func (r *Registry) Tags(ctx context.Context, repo Ref) ([]string, error) {
 	parsed, err := r.repository(repo)
 	if err != nil {
@@ -46,7 +47,7 @@ func (r *Registry) Tags(ctx context.Context, repo Ref) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, classify("listing the tags of "+repo.String(), err)
+		return nil, classify("listing the tags of "+repo.Repository(), err)
 	}
 	slices.Sort(tags)
 	return tags, nil
