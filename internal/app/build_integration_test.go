@@ -30,7 +30,7 @@ func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
 			t.Fatalf("%s first build = %+v, want built at %s", name, r, sha)
 		}
 		for _, tag := range []string{sha, "master"} {
-			d, err := reg.Digest(ctx, p.ref(name, tag))
+			d, err := reg.Digest(ctx, image.Cut(p.ref(name, tag)))
 			if err != nil || d != r.Digest {
 				t.Fatalf("registry %s = %q, %v; want %s", p.ref(name, tag), d, err, r.Digest)
 			}
@@ -68,7 +68,7 @@ func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
 	if r := third["zfrontend"]; r.Action != ui.ActionFound {
 		t.Fatalf("zfrontend after zbackend's commit = %+v, want found", r)
 	}
-	if d, err := reg.Digest(ctx, p.ref("zbackend", "master")); err != nil || d != third["zbackend"].Digest {
+	if d, err := reg.Digest(ctx, image.Cut(p.ref("zbackend", "master"))); err != nil || d != third["zbackend"].Digest {
 		t.Fatalf("branch tag after rebuild = %q, %v; want %s", d, err, third["zbackend"].Digest)
 	}
 }
@@ -92,10 +92,10 @@ func TestIntegrationBuildPins(t *testing.T) {
 		t.Fatalf("SHA pin = %+v, want built at %s", r, pinned)
 	}
 	reg := image.NewRegistry()
-	if _, err := reg.Digest(t.Context(), p.ref("tagged", "v1.2.3")); err != nil {
+	if _, err := reg.Digest(t.Context(), image.Cut(p.ref("tagged", "v1.2.3"))); err != nil {
 		t.Fatalf("tag name not pushed: %v", err)
 	}
-	if _, err := reg.Digest(t.Context(), p.ref("pinned", "master")); !errorsIsNotFound(err) {
+	if _, err := reg.Digest(t.Context(), image.Cut(p.ref("pinned", "master"))); !errorsIsNotFound(err) {
 		t.Fatalf("a SHA pin pushed a branch tag: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(p.root, "src/tagged/later.txt")); !os.IsNotExist(err) {
@@ -116,7 +116,7 @@ func TestIntegrationBuildFailingTestPushesNothing(t *testing.T) {
 	if !strings.Contains(stderr, "failing") || strings.Contains(stderr, "touch never-runs") {
 		t.Fatalf("the failing line's output is missing, or a line after it started:\n%s", stderr)
 	}
-	if _, err := image.NewRegistry().Digest(t.Context(), p.ref("broken", r.Commit)); !errorsIsNotFound(err) {
+	if _, err := image.NewRegistry().Digest(t.Context(), image.Cut(p.ref("broken", r.Commit))); !errorsIsNotFound(err) {
 		t.Fatalf("image pushed after a failing test: %v", err)
 	}
 }

@@ -90,7 +90,7 @@ func (e *cleanupEnv) cleanup(want int, args ...string) cleanup.Document {
 
 func (e *cleanupEnv) tags(service string) []string {
 	e.t.Helper()
-	tags, err := image.NewRegistry().Tags(e.t.Context(), e.registry+"/"+service)
+	tags, err := image.NewRegistry().Tags(e.t.Context(), image.Repo(e.registry+"/"+service))
 	if err != nil {
 		e.t.Fatal(err)
 	}

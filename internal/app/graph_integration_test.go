@@ -48,7 +48,7 @@ func TestIntegrationImageChainPassesDigests(t *testing.T) {
 		}
 	}
 	for consumer, dep := range map[string]string{"zbackend": "zfrontend", "zgateway": "zbackend"} {
-		pushed, err := image.NewRegistry().Digest(t.Context(), p.ref(dep, sha[dep]))
+		pushed, err := image.NewRegistry().Digest(t.Context(), image.Cut(p.ref(dep, sha[dep])))
 		if err != nil || pushed != got[dep].Digest {
 			t.Fatalf("registry digest of %s = %q, %v; report says %s", dep, pushed, err, got[dep].Digest)
 		}
@@ -91,7 +91,7 @@ func TestIntegrationChangedDependencyRebuildsConsumers(t *testing.T) {
 			!strings.Contains(r.Reason, "dependency "+dep+" changed") {
 			t.Fatalf("%s = %+v, want rebuilt at the same commit because %s changed", consumer, r, dep)
 		}
-		if d, err := reg.Digest(t.Context(), r.Image); err != nil || d != r.Digest {
+		if d, err := reg.Digest(t.Context(), image.Cut(r.Image)); err != nil || d != r.Digest {
 			t.Fatalf("registry %s = %q, %v; want the rebuilt %s", r.Image, d, err, r.Digest)
 		}
 	}
@@ -113,7 +113,7 @@ func TestIntegrationChangedDependencyRebuildsConsumers(t *testing.T) {
 		t.Fatalf("zbackend = %+v, want rebuilt on the new zfrontend", r)
 	}
 	gw := second["zgateway"]
-	if d, err := reg.Digest(t.Context(), gw.Image); err != nil || d != gw.Digest {
+	if d, err := reg.Digest(t.Context(), image.Cut(gw.Image)); err != nil || d != gw.Digest {
 		t.Fatalf("zgateway was touched: registry %s = %q, %v; want %s", gw.Image, d, err, gw.Digest)
 	}
 }
@@ -208,7 +208,7 @@ func TestIntegrationDocsOnlyCommitReusesByKey(t *testing.T) {
 			t.Fatalf("%s after a docs-only commit = %+v, want reused from %s", name, r, was.Commit)
 		}
 		for _, tag := range []string{sha, "master"} {
-			if d, err := reg.Digest(t.Context(), p.ref(name, tag)); err != nil || d != was.Digest {
+			if d, err := reg.Digest(t.Context(), image.Cut(p.ref(name, tag))); err != nil || d != was.Digest {
 				t.Fatalf("registry %s = %q, %v; want %s", p.ref(name, tag), d, err, was.Digest)
 			}
 		}

@@ -213,7 +213,7 @@ func (p *platform) labels(ref string) map[string]string {
 // remoteDigest is the digest ref has in its registry, or "".
 func (p *platform) remoteDigest(t *testing.T, ref string) string {
 	t.Helper()
-	d, err := xpimage.NewRegistry().Digest(t.Context(), ref)
+	d, err := xpimage.NewRegistry().Digest(t.Context(), xpimage.Cut(ref))
 	if err != nil {
 		return ""
 	}

@@ -55,7 +55,7 @@ func TestIntegrationBuildLocal(t *testing.T) {
 	if r.Action != ui.ActionBuilt || r.Image != ref || r.Reference != "local:"+dir || r.Commit != "" {
 		t.Fatalf("build --local: %+v, want built %s from local:%s", r, ref, dir)
 	}
-	tags, err := xpimage.NewRegistry().Tags(t.Context(), p.registry+"/zbackend")
+	tags, err := xpimage.NewRegistry().Tags(t.Context(), xpimage.Repo(p.registry+"/zbackend"))
 	if err != nil {
 		t.Fatal(err)
 	}

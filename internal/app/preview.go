@@ -12,6 +12,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -155,11 +156,11 @@ func buildBranch(c *cli.Context, m *manifest.Manifest, branch string) ([]deploy.
 // branchVersion is the version of a service the pipeline built (or
 // reused) from the branch.
 func branchVersion(ctx context.Context, s *manifest.Service, r ui.ServiceResult, reg interface {
-	Digest(ctx context.Context, ref string) (string, error)
+	Digest(ctx context.Context, ref image.Ref) (string, error)
 }) (deploy.Version, error) {
 	digest := r.Digest
 	if digest == "" {
-		d, err := reg.Digest(ctx, r.Image)
+		d, err := reg.Digest(ctx, image.Cut(r.Image))
 		if err != nil {
 			return deploy.Version{}, fmt.Errorf("looking up %s: %w", r.Image, err)
 		}

@@ -103,7 +103,7 @@ func TestIntegrationBuildTLSRegistriesWithLoginAndHelper(t *testing.T) {
 		t.Fatalf("build: exit %d, %+v\n%s", code, r.Services, stderr)
 	}
 	got := r.Services[0]
-	d, err := xpimage.NewRegistry().Digest(t.Context(), got.Image)
+	d, err := xpimage.NewRegistry().Digest(t.Context(), xpimage.Cut(got.Image))
 	if err != nil || d != got.Digest {
 		t.Fatalf("%s in the TLS registry = %q, %v; want %s", got.Image, d, err, got.Digest)
 	}

@@ -36,7 +36,7 @@ type pipelineSigner struct{ *sign.Signer }
 
 var _ pipeline.Signer = pipelineSigner{}
 
-func (s pipelineSigner) Sign(ctx context.Context, ref, digest string, prov pipeline.Provenance) error {
+func (s pipelineSigner) Sign(ctx context.Context, ref image.Ref, digest string, prov pipeline.Provenance) error {
 	return s.Signer.Sign(ctx, ref, digest, provenanceOf(prov))
 }
 
@@ -60,7 +60,7 @@ type previewSigner struct {
 
 var _ pipeline.Signer = previewSigner{}
 
-func (s previewSigner) Sign(ctx context.Context, ref, digest string, prov pipeline.Provenance) error {
+func (s previewSigner) Sign(ctx context.Context, ref image.Ref, digest string, prov pipeline.Provenance) error {
 	p := provenanceOf(prov)
 	if s.services[prov.Service] {
 		p.Preview = s.branch
@@ -141,7 +141,7 @@ func signatureCheck(m *manifest.Manifest, env string, previews bool, reg *image.
 	return func(ctx context.Context, versions []deploy.Version) error {
 		var unsigned []UnsignedImage
 		for _, s := range versions {
-			err := v.Check(ctx, s.Image, s.Digest, sign.Expected{Service: s.Name, Commit: s.Commit, Previews: previews})
+			err := v.Check(ctx, image.Cut(s.Image), s.Digest, sign.Expected{Service: s.Name, Commit: s.Commit, Previews: previews})
 			switch {
 			case sign.Refused(err):
 				unsigned = append(unsigned, UnsignedImage{Service: s.Name, Image: s.Image, Err: err})

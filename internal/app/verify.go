@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
@@ -62,7 +63,7 @@ func verifyCommand() *cli.Command {
 			for _, ver := range versions {
 				s := VerifyService{Name: ver.Name, Image: ver.Pin().NewName, Digest: ver.Digest}
 				p.Stepf(ver.Name, "checking %s@%s", ver.Image, ver.Digest)
-				r, err := v.Verify(c.Context, ver.Image, ver.Digest, sign.Expected{Service: ver.Name, Commit: ver.Commit})
+				r, err := v.Verify(c.Context, image.Cut(ver.Image), ver.Digest, sign.Expected{Service: ver.Name, Commit: ver.Commit})
 				s.Signature, s.Attestation, s.Error = r.Signature, r.Attestation, r.Problem
 				if err != nil {
 					s.Error = err.Error()

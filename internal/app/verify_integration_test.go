@@ -41,7 +41,7 @@ func (c *cluster) signImage(key, passwordEnv, service, commit string) {
 		c.t.Fatal(err)
 	}
 	ref := c.registry + "/" + service + ":" + commit
-	if err := s.Sign(c.t.Context(), ref, c.digests[ref], sign.Provenance{Service: service, Commit: commit}); err != nil {
+	if err := s.Sign(c.t.Context(), image.Cut(ref), c.digests[ref], sign.Provenance{Service: service, Commit: commit}); err != nil {
 		c.t.Fatal(err)
 	}
 }

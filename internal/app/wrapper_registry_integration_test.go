@@ -40,7 +40,7 @@ func TestIntegrationWrapperTLSAndCredentialHelper(t *testing.T) {
 	if !slices.Contains(s.helperGets(), s.builders.Addr) {
 		t.Errorf("the host's credential helper was not asked for %s (asked: %v)", s.builders.Addr, s.helperGets())
 	}
-	d, err := xpimage.NewRegistry().Digest(t.Context(), r.Services[0].Image)
+	d, err := xpimage.NewRegistry().Digest(t.Context(), xpimage.Cut(r.Services[0].Image))
 	if err != nil || d != r.Services[0].Digest {
 		t.Fatalf("%s in the TLS registry = %q, %v; want %s", r.Services[0].Image, d, err, r.Services[0].Digest)
 	}

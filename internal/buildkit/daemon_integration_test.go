@@ -65,15 +65,15 @@ func TestIntegrationDaemonPushesByDigestAndSharesCache(t *testing.T) {
 	if !strings.HasPrefix(res.Digest, "sha256:") {
 		t.Fatalf("digest = %q", res.Digest)
 	}
-	repo := image.Cut(spec.Names[0]).Repository()
+	named := image.Cut(spec.Names[0])
 	r := image.NewRegistry()
-	if d, err := r.Digest(ctx, repo+"@"+res.Digest); err != nil || d != res.Digest {
+	if d, err := r.Digest(ctx, named.WithDigest(res.Digest)); err != nil || d != res.Digest {
 		t.Fatalf("the pushed image: %q, %v", d, err)
 	}
-	if _, err := r.Digest(ctx, spec.Names[0]); err == nil {
+	if _, err := r.Digest(ctx, named); err == nil {
 		t.Fatal("a push by digest made a tag")
 	}
-	if _, err := r.Digest(ctx, repo+":buildcache"); err != nil {
+	if _, err := r.Digest(ctx, named.WithTag("buildcache")); err != nil {
 		t.Fatalf("no registry cache: %v", err)
 	}
 

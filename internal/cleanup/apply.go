@@ -75,7 +75,7 @@ func Apply(ctx context.Context, res *Result, o Options) *Report {
 	return rep
 }
 
-func (o *Options) applyRepository(ctx context.Context, g *guard, repo string, rp retention.RepositoryPlan, rep *Report) []Outcome {
+func (o *Options) applyRepository(ctx context.Context, g *guard, repo image.Ref, rp retention.RepositoryPlan, rep *Report) []Outcome {
 	outs := make([]Outcome, len(rp.Delete))
 	for i, d := range rp.Delete {
 		outs[i] = Outcome{Service: rp.Service, Repository: rp.Repository, Digest: d.Digest}
@@ -98,7 +98,7 @@ func (o *Options) applyRepository(ctx context.Context, g *guard, repo string, rp
 	t := &applier{o: o, g: g, repo: repo, rp: rp, pointing: now}
 	t.unsupported = func() {
 		t.byDigest.Store(true)
-		noTagDeletes.Do(func() { rep.NoTagDeletes = append(rep.NoTagDeletes, repo) })
+		noTagDeletes.Do(func() { rep.NoTagDeletes = append(rep.NoTagDeletes, repo.String()) })
 	}
 	// Images first, then what belongs to them, so that a signature never
 	// outlives a check that kept its image.
@@ -122,7 +122,7 @@ func (o *Options) applyRepository(ctx context.Context, g *guard, repo string, rp
 
 // untagged looks at repo again after its tag deletes: an image a tag
 // outside the plan points at now is not deleted, whatever its planned tags.
-func (o *Options) untagged(ctx context.Context, repo string, rp retention.RepositoryPlan, artifacts bool, outs []Outcome) {
+func (o *Options) untagged(ctx context.Context, repo image.Ref, rp retention.RepositoryPlan, artifacts bool, outs []Outcome) {
 	var untagged []int
 	for i, d := range rp.Delete {
 		if (d.Subject != "") == artifacts && outs[i].Done && !outs[i].ManifestDeleted {
@@ -149,7 +149,7 @@ func (o *Options) untagged(ctx context.Context, repo string, rp retention.Reposi
 }
 
 // pointing lists which tags point at each digest of repo now.
-func (o *Options) pointing(ctx context.Context, repo string) (map[string][]string, error) {
+func (o *Options) pointing(ctx context.Context, repo image.Ref) (map[string][]string, error) {
 	tags, err := o.Registry.Tags(ctx, repo)
 	if err != nil {
 		return nil, err
@@ -171,7 +171,7 @@ func (o *Options) pointing(ctx context.Context, repo string) (map[string][]strin
 type applier struct {
 	o           *Options
 	g           *guard
-	repo        string
+	repo        image.Ref
 	rp          retention.RepositoryPlan
 	pointing    map[string][]string
 	unsupported func()

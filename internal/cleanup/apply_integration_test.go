@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 func sigTag(digest string) string { return strings.Replace(digest, ":", "-", 1) + ".sig" }
@@ -78,7 +79,7 @@ func TestIntegrationApplyChecksAgain(t *testing.T) {
 	// A deploy starts with gone1, a build points a new tag at gone3.
 	f.record(2, release.InProgress, strings.Repeat("1", 40), gone1)
 	f.push(old(), "moved")
-	if err := f.reg.Tag(ctx, f.registry+"/a@"+gone3, "moved"); err != nil {
+	if err := f.reg.Tag(ctx, image.Cut(f.registry+"/a@"+gone3), "moved"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -133,7 +133,7 @@ func (f *fixture) options() Options {
 // tags lists repository a's tags now.
 func (f *fixture) tags() string {
 	f.t.Helper()
-	tags, err := f.reg.Tags(f.t.Context(), f.registry+"/a")
+	tags, err := f.reg.Tags(f.t.Context(), image.Repo(f.registry+"/a"))
 	if err != nil {
 		f.t.Fatal(err)
 	}

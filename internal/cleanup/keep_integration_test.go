@@ -18,6 +18,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/cachekey"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // pushImage writes img under tags of repository repo of the fixture's
@@ -215,7 +216,7 @@ func TestIntegrationPlanKeepsOtherSignersArtifacts(t *testing.T) {
 // digest is the digest of the referrers fallback index of subject.
 func (f *fixture) digest(subject string) string {
 	f.t.Helper()
-	d, err := f.reg.Digest(f.t.Context(), f.registry+"/a:"+strings.Replace(subject, ":", "-", 1))
+	d, err := f.reg.Digest(f.t.Context(), image.NewRef(f.registry, "a", strings.Replace(subject, ":", "-", 1)))
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -18,11 +18,11 @@ import (
 
 // Registry is what a cleanup asks of the registry; *image.Registry has it.
 type Registry interface {
-	Inventory(ctx context.Context, repos []string, concurrency int) (map[string][]image.Stored, error)
-	Tags(ctx context.Context, repo string) ([]string, error)
-	Digests(ctx context.Context, repo string, tags []string, concurrency int) (map[string]string, error)
-	DeleteTag(ctx context.Context, repo, tag string) error
-	DeleteManifest(ctx context.Context, repo, digest string) error
+	Inventory(ctx context.Context, repos []image.Ref, concurrency int) (map[image.Ref][]image.Stored, error)
+	Tags(ctx context.Context, repo image.Ref) ([]string, error)
+	Digests(ctx context.Context, repo image.Ref, tags []string, concurrency int) (map[string]string, error)
+	DeleteTag(ctx context.Context, repo image.Ref, tag string) error
+	DeleteManifest(ctx context.Context, repo image.Ref, digest string) error
 }
 
 var _ Registry = (*image.Registry)(nil)
@@ -199,7 +199,7 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 // inventory lists the selected services' repositories, with up to
 // o.Concurrency requests in flight over all of them.
 func (o *Options) inventory(ctx context.Context) ([]retention.Repository, error) {
-	var repos []string
+	var repos []image.Ref
 	for _, s := range o.Services {
 		repos = append(repos, repository(o.Manifest.Registry, s.Docker.Image))
 	}

@@ -22,19 +22,19 @@ var oldTag = strings.Repeat("1", 40)
 // memRegistry holds one old image per repository, tagged oldTag.
 type memRegistry struct{}
 
-func (memRegistry) Inventory(_ context.Context, repos []string, _ int) (map[string][]image.Stored, error) {
-	out := map[string][]image.Stored{}
+func (memRegistry) Inventory(_ context.Context, repos []image.Ref, _ int) (map[image.Ref][]image.Stored, error) {
+	out := map[image.Ref][]image.Stored{}
 	for _, r := range repos {
 		out[r] = []image.Stored{{Digest: "sha256:" + strings.Repeat("0", 64), Tags: []string{oldTag}, Created: time.Unix(0, 0)}}
 	}
 	return out, nil
 }
-func (memRegistry) Tags(context.Context, string) ([]string, error) { return []string{oldTag}, nil }
-func (memRegistry) Digests(context.Context, string, []string, int) (map[string]string, error) {
+func (memRegistry) Tags(context.Context, image.Ref) ([]string, error) { return []string{oldTag}, nil }
+func (memRegistry) Digests(context.Context, image.Ref, []string, int) (map[string]string, error) {
 	return nil, nil
 }
-func (memRegistry) DeleteTag(context.Context, string, string) error      { return nil }
-func (memRegistry) DeleteManifest(context.Context, string, string) error { return nil }
+func (memRegistry) DeleteTag(context.Context, image.Ref, string) error      { return nil }
+func (memRegistry) DeleteManifest(context.Context, image.Ref, string) error { return nil }
 
 type noRecords struct{}
 
@@ -147,7 +147,7 @@ type byDigestOnly struct {
 	deleted []string
 }
 
-func (r *byDigestOnly) Digests(_ context.Context, _ string, tags []string, _ int) (map[string]string, error) {
+func (r *byDigestOnly) Digests(_ context.Context, _ image.Ref, tags []string, _ int) (map[string]string, error) {
 	out := map[string]string{}
 	for _, t := range tags {
 		out[t] = "sha256:" + strings.Repeat("0", 64)
@@ -155,12 +155,12 @@ func (r *byDigestOnly) Digests(_ context.Context, _ string, tags []string, _ int
 	return out, nil
 }
 
-func (r *byDigestOnly) DeleteTag(context.Context, string, string) error {
+func (r *byDigestOnly) DeleteTag(context.Context, image.Ref, string) error {
 	return image.ErrUnsupported
 }
 
-func (r *byDigestOnly) DeleteManifest(_ context.Context, repo, digest string) error {
-	r.deleted = append(r.deleted, repo+"@"+digest)
+func (r *byDigestOnly) DeleteManifest(_ context.Context, repo image.Ref, digest string) error {
+	r.deleted = append(r.deleted, repo.WithDigest(digest).String())
 	return nil
 }
 

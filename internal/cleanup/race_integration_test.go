@@ -36,12 +36,12 @@ func (r *tagging) build(ctx context.Context) {
 	})
 }
 
-func (r *tagging) DeleteTag(ctx context.Context, repo, tag string) error {
+func (r *tagging) DeleteTag(ctx context.Context, repo image.Ref, tag string) error {
 	r.build(ctx)
 	return r.Registry.DeleteTag(ctx, repo, tag)
 }
 
-func (r *tagging) DeleteManifest(ctx context.Context, repo, digest string) error {
+func (r *tagging) DeleteManifest(ctx context.Context, repo image.Ref, digest string) error {
 	r.build(ctx)
 	return r.Registry.DeleteManifest(ctx, repo, digest)
 }
@@ -66,10 +66,10 @@ func TestIntegrationApplyKeepsATagAddedDuringDeletes(t *testing.T) {
 		t.Fatalf("plan deletes %v, want the two old images", del)
 	}
 	o.Registry = &tagging{Registry: f.reg, t: t, tag: func(ctx context.Context) error {
-		return f.reg.Tag(ctx, f.registry+"/a@"+target, newSHA)
+		return f.reg.Tag(ctx, image.Cut(f.registry+"/a@"+target), newSHA)
 	}}
 	rep := Apply(ctx, res, o)
-	if d, err := f.reg.Digest(ctx, f.registry+"/a:"+newSHA); err != nil || d != target {
+	if d, err := f.reg.Digest(ctx, image.Cut(f.registry+"/a:"+newSHA)); err != nil || d != target {
 		t.Fatalf("the build's tag %s after cleanup: %s, %v; want it on %s", newSHA, d, err, target)
 	}
 	got := outcomes(rep)
@@ -106,10 +106,10 @@ func TestIntegrationApplyWithoutTagDeletesListsAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Registry = &tagging{Registry: f.reg, t: t, tag: func(ctx context.Context) error {
-		return f.reg.Tag(ctx, upstream+"/a@"+target, newSHA)
+		return f.reg.Tag(ctx, image.Cut(upstream+"/a@"+target), newSHA)
 	}}
 	rep := Apply(ctx, res, o)
-	if d, err := f.reg.Digest(ctx, upstream+"/a:"+newSHA); err != nil || d != target {
+	if d, err := f.reg.Digest(ctx, image.Cut(upstream+"/a:"+newSHA)); err != nil || d != target {
 		t.Fatalf("the build's tag %s after cleanup: %s, %v; want it on %s", newSHA, d, err, target)
 	}
 	got := outcomes(rep)
@@ -119,7 +119,7 @@ func TestIntegrationApplyWithoutTagDeletesListsAgain(t *testing.T) {
 	if o := got[other]; !o.Done || !o.ManifestDeleted || o.Error != "" || strings.Join(o.Deleted, " ") != strings.Repeat("2", 40)+" key-2" {
 		t.Errorf("other image: %+v, want its manifest deleted with its two tags", o)
 	}
-	if _, err := f.reg.Digest(ctx, upstream+"/a@"+other); !errors.Is(err, image.ErrNotFound) {
+	if _, err := f.reg.Digest(ctx, image.Cut(upstream+"/a@"+other)); !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("other image's manifest after apply: err = %v, want it gone", err)
 	}
 	if want := strings.Repeat("1", 40) + " " + newSHA + " key-1"; f.tags() != want {

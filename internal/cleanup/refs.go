@@ -9,8 +9,8 @@ import (
 
 // repository is the registry repository of an image name below registry,
 // as references to it are written: "<registry>/<name>".
-func repository(registry, name string) string {
-	return image.NewRef(registry, name, "").Repository()
+func repository(registry, name string) image.Ref {
+	return image.NewRef(registry, name, "")
 }
 
 // refIn turns an image reference into a retention.Ref when it names a

@@ -18,11 +18,11 @@ import (
 
 type registry map[string]string
 
-func (r registry) Digest(_ context.Context, ref string) (string, error) {
-	if d, ok := r[ref]; ok {
+func (r registry) Digest(_ context.Context, ref image.Ref) (string, error) {
+	if d, ok := r[ref.String()]; ok {
 		return d, nil
 	}
-	if strings.Contains(ref, "down") {
+	if strings.Contains(ref.String(), "down") {
 		return "", errors.New("connection refused")
 	}
 	return "", fmt.Errorf("looking up %s: %w", ref, image.ErrNotFound)

@@ -33,7 +33,7 @@ func (v Version) Pin() render.Image {
 
 // DigestLookup finds the digest a tagged image has in its registry.
 type DigestLookup interface {
-	Digest(ctx context.Context, ref string) (string, error)
+	Digest(ctx context.Context, ref image.Ref) (string, error)
 }
 
 // CommitResolver says which commit a service's reference names in its
@@ -82,8 +82,9 @@ func ResolveImages(ctx context.Context, m *manifest.Manifest, services []*manife
 				missing[i] = &Missing{Service: s.Name, Reason: fmt.Sprintf("resolving %s in %s: %v (run x-platform sync --services %s, or deploy --sync)", s.Git.Reference, s.Dir, err, s.Name)}
 				return nil
 			}
-			v.Commit, v.Tag, v.Image = commit, commit, image.Name(m.Registry, s.Docker.Image, commit)
-			digest, err := digests.Digest(ctx, v.Image)
+			ref := image.NewRef(m.Registry, s.Docker.Image, commit)
+			v.Commit, v.Tag, v.Image = commit, commit, ref.String()
+			digest, err := digests.Digest(ctx, ref)
 			switch {
 			case errors.Is(err, image.ErrNotFound):
 				missing[i] = &Missing{Service: s.Name, Image: v.Image, Reason: v.Image + " is not in the registry"}

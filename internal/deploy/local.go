@@ -87,10 +87,11 @@ func (e *Environment) resolveLocal(ctx context.Context, services []*manifest.Ser
 	var me MissingImagesError
 	for _, s := range local {
 		f := e.Local[s.Name]
+		ref := image.NewRef(e.Manifest.Registry, s.Docker.Image, f.Tag)
 		v := Version{ImageName: s.Docker.Image, Service: release.Service{
-			Name: s.Name, Reference: localPrefix + f.Dir, Tag: f.Tag, Image: image.Name(e.Manifest.Registry, s.Docker.Image, f.Tag),
+			Name: s.Name, Reference: localPrefix + f.Dir, Tag: f.Tag, Image: ref.String(),
 		}}
-		digest, err := e.Images.Digest(ctx, v.Image)
+		digest, err := e.Images.Digest(ctx, ref)
 		switch {
 		case errors.Is(err, image.ErrNotFound):
 			me.Missing = append(me.Missing, Missing{Service: s.Name, Image: v.Image,

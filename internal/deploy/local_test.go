@@ -9,6 +9,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -18,7 +19,7 @@ type countingRegistry struct {
 	n atomic.Int32
 }
 
-func (r *countingRegistry) Digest(ctx context.Context, ref string) (string, error) {
+func (r *countingRegistry) Digest(ctx context.Context, ref image.Ref) (string, error) {
 	r.n.Add(1)
 	return r.registry.Digest(ctx, ref)
 }

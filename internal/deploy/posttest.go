@@ -72,7 +72,7 @@ func imageTestJob(t manifest.Test, versions []Version) *batchv1.Job {
 	img := t.Image
 	for _, v := range versions {
 		if v.Name == t.Image {
-			img = v.Pin().Pinned()
+			img = v.Pin().Pinned().String()
 		}
 	}
 	return &batchv1.Job{
@@ -125,7 +125,7 @@ func pinJob(j *batchv1.Job, versions []Version) {
 		for i := range list {
 			for _, v := range versions {
 				if v.ImageName != "" && image.Cut(list[i].Image).Repository() == v.ImageName {
-					list[i].Image = v.Pin().Pinned()
+					list[i].Image = v.Pin().Pinned().String()
 				}
 			}
 		}

@@ -141,11 +141,11 @@ func (d *Deployer) checkImages(ctx context.Context, rec *release.Record) error {
 	}
 	var missing []string
 	for _, s := range rec.Services {
-		ref := image.Cut(s.Image).WithDigest(s.Digest).String()
+		ref := image.Cut(s.Image).WithDigest(s.Digest)
 		_, err := d.Images.Digest(ctx, ref)
 		switch {
 		case errors.Is(err, image.ErrNotFound):
-			missing = append(missing, ref)
+			missing = append(missing, ref.String())
 		case err != nil:
 			d.step("warning: cannot check that %s is still in its registry: %v", ref, err)
 		}

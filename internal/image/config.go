@@ -19,7 +19,7 @@ type Config struct {
 
 // Config reads ref's manifest and config blob; a missing image yields an
 // error matching ErrNotFound. An index is resolved to this platform's image.
-func (r *Registry) Config(ctx context.Context, ref string) (Config, error) {
+func (r *Registry) Config(ctx context.Context, ref Ref) (Config, error) {
 	parsed, err := r.parse(ref)
 	if err != nil {
 		return Config{}, err
@@ -31,7 +31,7 @@ func (r *Registry) Config(ctx context.Context, ref string) (Config, error) {
 		return err
 	})
 	if err != nil {
-		return Config{}, classify("looking up "+ref, err)
+		return Config{}, classify("looking up "+ref.String(), err)
 	}
 	return c, nil
 }

@@ -37,14 +37,14 @@ func TestIntegrationRegistryConfig(t *testing.T) {
 	wantDigest, _ := img.Digest()
 	wantID, _ := img.ConfigName()
 
-	got, err := NewRegistry().Config(t.Context(), ref)
+	got, err := NewRegistry().Config(t.Context(), Cut(ref))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Digest != wantDigest.String() || got.ID != wantID.String() || got.Labels["io.x-platform.key"] != "abc" {
 		t.Fatalf("Config = %+v, want digest %s, id %s and the label", got, wantDigest, wantID)
 	}
-	if _, err := NewRegistry().Config(t.Context(), testenv.Registry(t)+"/labels/app:missing"); !errors.Is(err, ErrNotFound) {
+	if _, err := NewRegistry().Config(t.Context(), Cut(testenv.Registry(t)+"/labels/app:missing")); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing image: %v", err)
 	}
 }

@@ -17,17 +17,17 @@ var ErrUnsupported = errors.New("the registry does not support this delete")
 // DeleteTag removes tag from repo ("host/path") and leaves the manifest it
 // pointed at. A tag already gone counts as deleted. A registry that deletes
 // manifests only by digest answers ErrUnsupported.
-func (r *Registry) DeleteTag(ctx context.Context, repo, tag string) error {
-	return r.delete(ctx, repo+":"+tag)
+func (r *Registry) DeleteTag(ctx context.Context, repo Ref, tag string) error {
+	return r.delete(ctx, repo.WithTag(tag))
 }
 
 // DeleteManifest removes the manifest digest from repo, and with it every
 // tag still pointing at it. A manifest already gone counts as deleted.
-func (r *Registry) DeleteManifest(ctx context.Context, repo, digest string) error {
-	return r.delete(ctx, repo+"@"+digest)
+func (r *Registry) DeleteManifest(ctx context.Context, repo Ref, digest string) error {
+	return r.delete(ctx, repo.WithDigest(digest))
 }
 
-func (r *Registry) delete(ctx context.Context, ref string) error {
+func (r *Registry) delete(ctx context.Context, ref Ref) error {
 	parsed, err := r.parse(ref)
 	if err != nil {
 		return err
@@ -43,7 +43,7 @@ func (r *Registry) delete(ctx context.Context, ref string) error {
 	case isUnsupported(err):
 		return fmt.Errorf("deleting %s: %w (%w)", ref, ErrUnsupported, redact(err))
 	}
-	return classify("deleting "+ref, err)
+	return classify("deleting "+ref.String(), err)
 }
 
 // isUnsupported tells a registry that does not delete this way from one

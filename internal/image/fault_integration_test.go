@@ -24,7 +24,7 @@ func TestIntegrationRegistryFaults(t *testing.T) {
 	fault := testenv.StartHTTPFault(t, reg)
 	repo := testenv.UniqueName(t, "faults")
 	want := testenv.PushRandomImage(t, reg+"/"+repo+":v1")
-	ref := fault.Addr + "/" + repo + ":v1"
+	ref := image.Cut(fault.Addr + "/" + repo + ":v1")
 
 	calls := []struct {
 		name string
@@ -39,7 +39,7 @@ func TestIntegrationRegistryFaults(t *testing.T) {
 			if err := r.Tag(ctx, ref, "again"); err != nil {
 				return "", err
 			}
-			return r.Digest(ctx, fault.Addr+"/"+repo+":again")
+			return r.Digest(ctx, ref.WithTag("again"))
 		}},
 	}
 	faults := []struct {

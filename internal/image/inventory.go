@@ -3,7 +3,6 @@ package image
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -31,9 +30,10 @@ type Stored struct {
 	Labels map[string]string
 }
 
-// Tags lists every tag of repo ("host/path"), following the registry's
-// pages. A repository the registry does not know has none.
-func (r *Registry) Tags(ctx context.Context, repo string) ([]string, error) {
+// Tags lists every tag of repo's repository (a tag or digest of repo is
+// ignored), following the registry's pages. A repository the registry does
+// not know has none.
+func (r *Registry) Tags(ctx context.Context, repo Ref) ([]string, error) {
 	parsed, err := r.repository(repo)
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func (r *Registry) Tags(ctx context.Context, repo string) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, classify("listing the tags of "+repo, err)
+		return nil, classify("listing the tags of "+repo.Repository(), err)
 	}
 	slices.Sort(tags)
 	return tags, nil
@@ -58,7 +58,7 @@ func (r *Registry) Tags(ctx context.Context, repo string) ([]string, error) {
 // concurrency requests run at once over all repositories, and the look-ups
 // of one repository start as soon as its tags are listed. A tag deleted
 // while this runs is left out.
-func (r *Registry) Inventory(ctx context.Context, repos []string, concurrency int) (map[string][]Stored, error) {
+func (r *Registry) Inventory(ctx context.Context, repos []Ref, concurrency int) (map[Ref][]Stored, error) {
 	sem := make(chan struct{}, max(concurrency, 1))
 	bounded := func(ctx context.Context, fn func() error) error {
 		select {
@@ -70,7 +70,7 @@ func (r *Registry) Inventory(ctx context.Context, repos []string, concurrency in
 		return fn()
 	}
 	var mu sync.Mutex
-	out := make(map[string][]Stored, len(repos))
+	out := make(map[Ref][]Stored, len(repos))
 	g, gctx := errgroup.WithContext(ctx)
 	for _, repo := range repos {
 		g.Go(func() error {
@@ -92,7 +92,7 @@ func (r *Registry) Inventory(ctx context.Context, repos []string, concurrency in
 
 // inventory is Inventory of one repository; bounded runs a request when
 // the shared bound lets it.
-func (r *Registry) inventory(ctx context.Context, repo string, bounded func(context.Context, func() error) error) ([]Stored, error) {
+func (r *Registry) inventory(ctx context.Context, repo Ref, bounded func(context.Context, func() error) error) ([]Stored, error) {
 	var tags []string
 	err := bounded(ctx, func() (err error) {
 		tags, err = r.Tags(ctx, repo)
@@ -106,7 +106,7 @@ func (r *Registry) inventory(ctx context.Context, repo string, bounded func(cont
 	for i, t := range tags {
 		g.Go(func() error {
 			return bounded(gctx, func() error {
-				d, err := r.Digest(gctx, repo+":"+t)
+				d, err := r.Digest(gctx, repo.WithTag(t))
 				if isGone(err) {
 					return nil
 				}
@@ -138,7 +138,7 @@ func (r *Registry) inventory(ctx context.Context, repo string, bounded func(cont
 		s := byDigest[d]
 		g.Go(func() error {
 			return bounded(gctx, func() (err error) {
-				return r.describe(gctx, repo+"@"+d, s)
+				return r.describe(gctx, repo.WithDigest(d), s)
 			})
 		})
 	}
@@ -154,14 +154,14 @@ func (r *Registry) inventory(ctx context.Context, repo string, bounded func(cont
 
 // Digests looks up the digest of each tag of repo, at most concurrency at
 // once; a tag that is gone is missing from the result.
-func (r *Registry) Digests(ctx context.Context, repo string, tags []string, concurrency int) (map[string]string, error) {
+func (r *Registry) Digests(ctx context.Context, repo Ref, tags []string, concurrency int) (map[string]string, error) {
 	var mu sync.Mutex
 	out := make(map[string]string, len(tags))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(concurrency, 1))
 	for _, t := range tags {
 		g.Go(func() error {
-			d, err := r.Digest(gctx, repo+":"+t)
+			d, err := r.Digest(gctx, repo.WithTag(t))
 			if isGone(err) {
 				return nil
 			}
@@ -183,7 +183,7 @@ func (r *Registry) Digests(ctx context.Context, repo string, tags []string, conc
 // describe reads into s when the image ref names was created, its labels,
 // the subject it refers to and, for an index, which manifests it lists;
 // the creation time and labels of an index are its first platform image's.
-func (r *Registry) describe(ctx context.Context, ref string, s *Stored) error {
+func (r *Registry) describe(ctx context.Context, ref Ref, s *Stored) error {
 	parsed, err := r.parse(ref)
 	if err != nil {
 		return err
@@ -231,7 +231,7 @@ func (r *Registry) describe(ctx context.Context, ref string, s *Stored) error {
 		return err
 	})
 	if err != nil {
-		return classify("reading "+ref, err)
+		return classify("reading "+ref.String(), err)
 	}
 	return nil
 }
@@ -260,14 +260,10 @@ func configOf(desc *remote.Descriptor) (time.Time, map[string]string, error) {
 	return cf.Created.Time, cf.Config.Labels, nil
 }
 
-func (r *Registry) repository(repo string) (name.Repository, error) {
-	var opts []name.Option
-	if r.transport.plainHTTPAllowed(hostOf(repo)) {
-		opts = append(opts, name.Insecure)
-	}
-	parsed, err := name.NewRepository(repo, opts...)
+func (r *Registry) repository(repo Ref) (name.Repository, error) {
+	parsed, err := r.parse(Repo(repo.Repository()))
 	if err != nil {
-		return name.Repository{}, fmt.Errorf("parsing repository %q: %w", repo, err)
+		return name.Repository{}, err
 	}
-	return parsed, nil
+	return parsed.Context(), nil
 }

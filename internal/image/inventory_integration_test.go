@@ -68,12 +68,13 @@ func TestIntegrationRegistryInventoryAndDelete(t *testing.T) {
 
 	r := image.NewRegistry()
 	ctx := t.Context()
-	all, err := r.Inventory(ctx, []string{repo, reg + "/never-pushed"}, 4)
+	repoRef, never := image.Repo(repo), image.Repo(reg+"/never-pushed")
+	all, err := r.Inventory(ctx, []image.Ref{repoRef, never}, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := all[repo]
-	if len(all) != 2 || len(all[reg+"/never-pushed"]) != 0 {
+	got := all[repoRef]
+	if len(all) != 2 || len(all[never]) != 0 {
 		t.Errorf("inventory of an unknown repository: %v, want it empty", all)
 	}
 	byDigest := map[string]image.Stored{}
@@ -95,30 +96,30 @@ func TestIntegrationRegistryInventoryAndDelete(t *testing.T) {
 
 	// A tag goes alone; deleting it again is no error.
 	for range 2 {
-		if err := r.DeleteTag(ctx, repo, "a"); err != nil {
+		if err := r.DeleteTag(ctx, repoRef, "a"); err != nil {
 			t.Fatalf("deleting tag a: %v", err)
 		}
 	}
-	if d, err := r.Digest(ctx, repo+":b"); err != nil || d != first {
+	if d, err := r.Digest(ctx, repoRef.WithTag("b")); err != nil || d != first {
 		t.Errorf("tag b after deleting a: %s, %v; want %s", d, err, first)
 	}
-	if _, err := r.Digest(ctx, repo+":a"); !errors.Is(err, image.ErrNotFound) {
+	if _, err := r.Digest(ctx, repoRef.WithTag("a")); !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("tag a after its delete: err = %v, want ErrNotFound", err)
 	}
 	// The manifest goes with the tags left on it.
 	for range 2 {
-		if err := r.DeleteManifest(ctx, repo, first); err != nil {
+		if err := r.DeleteManifest(ctx, repoRef, first); err != nil {
 			t.Fatalf("deleting %s: %v", first, err)
 		}
 	}
-	tags, err := r.Tags(ctx, repo)
+	tags, err := r.Tags(ctx, repoRef)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(tags, []string{"c", "multi"}) {
 		t.Errorf("tags after the deletes = %v, want c, multi", tags)
 	}
-	if tags, err := r.Tags(ctx, reg+"/never-pushed"); err != nil || len(tags) != 0 {
+	if tags, err := r.Tags(ctx, never); err != nil || len(tags) != 0 {
 		t.Errorf("tags of an unknown repository = %v, %v; want none", tags, err)
 	}
 }
@@ -142,7 +143,7 @@ func TestIntegrationRegistryDeleteTagUnsupported(t *testing.T) {
 		proxy.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
-	repo := strings.TrimPrefix(srv.URL, "http://") + "/" + name
+	repo := image.Repo(strings.TrimPrefix(srv.URL, "http://") + "/" + name)
 
 	r := image.NewRegistry()
 	if err := r.DeleteTag(t.Context(), repo, "v1"); !errors.Is(err, image.ErrUnsupported) {
@@ -151,7 +152,7 @@ func TestIntegrationRegistryDeleteTagUnsupported(t *testing.T) {
 	if err := r.DeleteManifest(t.Context(), repo, digest); err != nil {
 		t.Fatalf("deleting by digest: %v", err)
 	}
-	if _, err := r.Digest(t.Context(), repo+":v1"); !errors.Is(err, image.ErrNotFound) {
+	if _, err := r.Digest(t.Context(), repo.WithTag("v1")); !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("v1 after its manifest's delete: err = %v, want ErrNotFound", err)
 	}
 }

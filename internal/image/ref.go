@@ -113,7 +113,7 @@ func (r Ref) Name(opts ...name.Option) (name.Reference, error) {
 	}
 	ref, err := name.ParseReference(s, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("parsing image reference %q: %w", s, err)
+		return nil, fmt.Errorf("parsing image reference %q: %w", r, err)
 	}
 	return ref, nil
 }

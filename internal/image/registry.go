@@ -68,7 +68,7 @@ func NewRegistry(opts ...Option) *Registry {
 
 // Digest returns the manifest digest ("sha256:…") that ref points to in its
 // registry. A missing tag or repository yields an error matching ErrNotFound.
-func (r *Registry) Digest(ctx context.Context, ref string) (string, error) {
+func (r *Registry) Digest(ctx context.Context, ref Ref) (string, error) {
 	parsed, err := r.parse(ref)
 	if err != nil {
 		return "", err
@@ -92,14 +92,14 @@ func (r *Registry) Digest(ctx context.Context, ref string) (string, error) {
 		return err
 	})
 	if err != nil {
-		return "", classify("looking up "+ref, err)
+		return "", classify("looking up "+ref.String(), err)
 	}
 	return digest, nil
 }
 
 // Tag gives the manifest that src points to the additional tag newTag in
 // src's repository, without moving any layers.
-func (r *Registry) Tag(ctx context.Context, src, newTag string) error {
+func (r *Registry) Tag(ctx context.Context, src Ref, newTag string) error {
 	parsed, err := r.parse(src)
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func (r *Registry) Tag(ctx context.Context, src, newTag string) error {
 		return err
 	})
 	if err != nil {
-		return classify("fetching manifest of "+src, err)
+		return classify("fetching manifest of "+src.String(), err)
 	}
 	dst := parsed.Context().Tag(newTag)
 	// Putting a manifest under a tag is idempotent, so a retry is safe.
@@ -123,18 +123,14 @@ func (r *Registry) Tag(ctx context.Context, src, newTag string) error {
 	return nil
 }
 
-func (r *Registry) parse(ref string) (name.Reference, error) {
+func (r *Registry) parse(ref Ref) (name.Reference, error) {
 	// name.Insecure only lets go-containerregistry try plain HTTP after
 	// HTTPS; the transport decides whether it may.
 	var opts []name.Option
-	if host := hostOf(ref); r.transport.plainHTTPAllowed(host) {
+	if r.transport.plainHTTPAllowed(ref.Registry()) {
 		opts = append(opts, name.Insecure)
 	}
-	parsed, err := name.ParseReference(ref, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("parsing image reference %q: %w", ref, err)
-	}
-	return parsed, nil
+	return ref.Name(opts...)
 }
 
 func (r *Registry) options(ctx context.Context) []remote.Option {
@@ -211,6 +207,6 @@ func classify(doing string, err error) error {
 // PlainHTTP says whether ref's registry is spoken to over plain HTTP: a
 // loopback registry, or one listed as insecure. Builds hand the same answer
 // to BuildKit, which pushes and reads its cache there.
-func (r *Registry) PlainHTTP(ref string) bool {
-	return r.transport.plainHTTPAllowed(hostOf(ref))
+func (r *Registry) PlainHTTP(ref Ref) bool {
+	return r.transport.plainHTTPAllowed(ref.Registry())
 }

@@ -38,7 +38,7 @@ func TestIntegrationRegistryDigest(t *testing.T) {
 	r := image.NewRegistry()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := r.Digest(t.Context(), tt.ref)
+			got, err := r.Digest(t.Context(), image.Cut(tt.ref))
 			switch {
 			case tt.wantNotFound:
 				if !errors.Is(err, image.ErrNotFound) {
@@ -65,17 +65,17 @@ func TestIntegrationRegistryTag(t *testing.T) {
 
 	r := image.NewRegistry(image.WithInsecureRegistries("", " registry.internal:5000 "))
 	ctx := t.Context()
-	if err := r.Tag(ctx, repo+":0123456789abcdef0123456789abcdef01234567", "feature-x"); err != nil {
+	if err := r.Tag(ctx, image.Cut(repo+":0123456789abcdef0123456789abcdef01234567"), "feature-x"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := r.Digest(ctx, repo+":feature-x")
+	got, err := r.Digest(ctx, image.Cut(repo+":feature-x"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != want {
 		t.Errorf("retagged digest = %s, want %s", got, want)
 	}
-	if err := r.Tag(ctx, repo+":absent", "other"); !errors.Is(err, image.ErrNotFound) {
+	if err := r.Tag(ctx, image.Cut(repo+":absent"), "other"); !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("Tag of a missing source: err = %v, want ErrNotFound", err)
 	}
 }
@@ -105,14 +105,14 @@ func TestIntegrationRegistryDigestWithoutHead(t *testing.T) {
 	host := strings.TrimPrefix(srv.URL, "http://")
 
 	r := image.NewRegistry()
-	got, err := r.Digest(t.Context(), host+"/"+name+":v1")
+	got, err := r.Digest(t.Context(), image.NewRef(host, name, "v1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != want || heads.Load() != 1 || gets.Load() != 1 {
 		t.Errorf("Digest = %s after %d HEAD and %d GET, want %s after one of each", got, heads.Load(), gets.Load(), want)
 	}
-	if _, err := r.Digest(t.Context(), host+"/"+name+":absent"); !errors.Is(err, image.ErrNotFound) {
+	if _, err := r.Digest(t.Context(), image.NewRef(host, name, "absent")); !errors.Is(err, image.ErrNotFound) {
 		t.Errorf("missing tag through the proxy: err = %v, want ErrNotFound", err)
 	}
 }

@@ -17,6 +17,6 @@ func (r *Registry) RemoteOptions(ctx context.Context) []remote.Option {
 
 // ParseReference parses ref as this Registry's calls do: plain HTTP is
 // tried only for loopback and insecure registries.
-func (r *Registry) ParseReference(ref string) (name.Reference, error) {
+func (r *Registry) ParseReference(ref Ref) (name.Reference, error) {
 	return r.parse(ref)
 }

@@ -79,7 +79,7 @@ func TestIntegrationRegistryTLSPrivateCA(t *testing.T) {
 			isolate(t)
 			testenv.DockerConfig(t, login, nil)
 			tt.trust(t)
-			got, err := image.NewRegistry().Digest(t.Context(), ref)
+			got, err := image.NewRegistry().Digest(t.Context(), image.Cut(ref))
 			if err != nil || got != want {
 				t.Fatalf("Digest = %q, %v; want %s", got, err, want)
 			}
@@ -89,7 +89,7 @@ func TestIntegrationRegistryTLSPrivateCA(t *testing.T) {
 	t.Run("untrusted CA", func(t *testing.T) {
 		isolate(t)
 		testenv.DockerConfig(t, login, nil)
-		_, err := image.NewRegistry().Digest(t.Context(), ref)
+		_, err := image.NewRegistry().Digest(t.Context(), image.Cut(ref))
 		// Loopback may be tried over plain HTTP, but a TLS server does not
 		// answer it, so no downgrade hides the certificate error.
 		if err == nil || errors.Is(err, image.ErrNotFound) || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
@@ -102,7 +102,7 @@ func TestIntegrationRegistryTLSPrivateCA(t *testing.T) {
 		wrong := "not-" + reg.Password
 		testenv.DockerConfig(t, map[string][2]string{reg.Addr: {reg.User, wrong}}, nil)
 		t.Setenv(image.CertsDirsEnv, reg.CertsDir(t))
-		_, err := image.NewRegistry().Digest(t.Context(), ref)
+		_, err := image.NewRegistry().Digest(t.Context(), image.Cut(ref))
 		var aerr *image.AuthError
 		if !errors.As(err, &aerr) || aerr.Registry != reg.Addr {
 			t.Fatalf("Digest with a wrong password: %v, want an AuthError for %s", err, reg.Addr)
@@ -131,7 +131,7 @@ func TestIntegrationRegistryTLSPrivateCA(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Setenv(image.CredentialsDirEnv, dir)
-		got, err := image.NewRegistry().Digest(t.Context(), ref)
+		got, err := image.NewRegistry().Digest(t.Context(), image.Cut(ref))
 		if err != nil || got != want {
 			t.Fatalf("Digest = %q, %v; want %s", got, err, want)
 		}
@@ -159,14 +159,14 @@ func TestIntegrationRegistryNoSilentHTTP(t *testing.T) {
 	}
 	want, _ := img.Digest()
 
-	_, err = image.NewRegistry().Digest(t.Context(), ref)
+	_, err = image.NewRegistry().Digest(t.Context(), image.Cut(ref))
 	if !errors.Is(err, image.ErrPlainHTTP) {
 		t.Fatalf("Digest of an undeclared plain-HTTP registry: %v, want ErrPlainHTTP", err)
 	}
 	if !strings.Contains(err.Error(), image.InsecureEnv) {
 		t.Errorf("error %q does not say how to declare the registry insecure", err)
 	}
-	got, err := image.NewRegistry(image.WithInsecureRegistries(addr)).Digest(t.Context(), ref)
+	got, err := image.NewRegistry(image.WithInsecureRegistries(addr)).Digest(t.Context(), image.Cut(ref))
 	if err != nil || got != want.String() {
 		t.Fatalf("Digest of a declared insecure registry = %q, %v; want %s", got, err, want)
 	}

@@ -56,14 +56,14 @@ func (j *job) carryOut(ctx context.Context, out outcome) (outcome, error) {
 		_, err := j.completeTags(ctx, true)
 		return out, err
 	case ui.ActionReused:
-		if out.keyRef == "" {
+		if out.keyRef.IsZero() {
 			return out, nil // the folder's own image
 		}
 		if err := j.Registry.Tag(ctx, out.keyRef, j.ref.Tag()); err != nil {
 			return out, err
 		}
-		if local, err := j.Images.Inspect(ctx, out.keyRef); err == nil && local.Present {
-			if err := j.Images.Tag(ctx, out.keyRef, j.image()); err != nil {
+		if local, err := j.Images.Inspect(ctx, out.keyRef.String()); err == nil && local.Present {
+			if err := j.Images.Tag(ctx, out.keyRef.String(), j.image()); err != nil {
 				return out, err
 			}
 		}
@@ -87,7 +87,7 @@ func (j *job) pushName(ctx context.Context) error {
 	if j.tags.Branch == "" {
 		return nil
 	}
-	return j.Registry.Tag(ctx, j.image(), j.tags.Branch)
+	return j.Registry.Tag(ctx, j.ref, j.tags.Branch)
 }
 
 // takeLocked makes the locked image at hand as decided: pulled by its

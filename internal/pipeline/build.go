@@ -44,7 +44,7 @@ func (j *job) build(ctx context.Context) (string, string, error) {
 	if err != nil || j.tags.Key == "" {
 		return digest, note, err
 	}
-	return digest, note, j.Registry.Tag(ctx, j.image(), j.tags.Key)
+	return digest, note, j.Registry.Tag(ctx, j.ref, j.tags.Key)
 }
 
 // unfetched says what of the commit's tree src a build gets only as a
@@ -87,7 +87,7 @@ func (j *job) solve(ctx context.Context, spec *buildkit.Spec) (string, error) {
 		j.Progress.Stepf(s.Name, "pushing %s", j.ref)
 		return j.Images.Push(ctx, j.image(), out)
 	}
-	return built.Digest, j.Registry.Tag(ctx, j.ref.WithDigest(built.Digest).String(), j.ref.Tag())
+	return built.Digest, j.Registry.Tag(ctx, j.ref.WithDigest(built.Digest), j.ref.Tag())
 }
 
 // spec is the service's build from the tree src: paths are relative to the
@@ -133,7 +133,7 @@ func (j *job) spec(src fsutil.FS) (*buildkit.Spec, error) {
 		Labels:     labels,
 		Platforms:  j.platforms(s),
 		Names:      []string{j.image()},
-		Insecure:   j.PlainHTTP != nil && j.PlainHTTP(j.image()),
+		Insecure:   j.PlainHTTP != nil && j.PlainHTTP(j.ref),
 		CacheFrom:  []string{cache},
 		ByDigest:   true,
 	}
@@ -170,7 +170,7 @@ func (j *job) labels() map[string]string {
 func (j *job) existing(ctx context.Context, refs []string) []string {
 	var out []string
 	for _, r := range refs {
-		if _, err := j.Registry.Digest(ctx, r); err == nil {
+		if _, err := j.Registry.Digest(ctx, image.Cut(r)); err == nil {
 			out = append(out, r)
 		}
 	}

@@ -119,7 +119,7 @@ func (b *builderImages) look(ctx context.Context, service, img string, bi *build
 	if !remoteImage(img) {
 		return nil
 	}
-	cfg, err := r.Registry.Config(ctx, img)
+	cfg, err := r.Registry.Config(ctx, image.Cut(img))
 	switch {
 	case errors.Is(err, image.ErrNotFound):
 		return nil
@@ -208,7 +208,7 @@ func (b *builderImages) build(ctx context.Context, service, name string, images 
 		BuildArgs:  args,
 		Labels:     map[string]string{"io.x-platform.builder": name},
 		Names:      images,
-		Insecure:   p.PlainHTTP != nil && p.PlainHTTP(images[0]),
+		Insecure:   p.PlainHTTP != nil && p.PlainHTTP(image.Cut(images[0])),
 		Log:        out,
 	})
 	if err != nil {

@@ -17,7 +17,7 @@ type outcome struct {
 	digest string
 	why    []string
 	// keyRef is the image another commit made from the same inputs (reused).
-	keyRef string
+	keyRef image.Ref
 	// unpushed marks a present image whose push never finished.
 	unpushed bool
 }
@@ -46,7 +46,7 @@ func (j *job) decide(ctx context.Context) (outcome, error) {
 		}
 		return outcome{action: ui.ActionPresent, digest: local.Digest, unpushed: local.Digest == ""}, nil
 	}
-	remote, err := j.Registry.Config(ctx, j.image())
+	remote, err := j.Registry.Config(ctx, j.ref)
 	switch {
 	case err == nil:
 		if why := j.in.Explain(remote.Labels); why != nil {
@@ -59,7 +59,7 @@ func (j *job) decide(ctx context.Context) (outcome, error) {
 	case !errors.Is(err, image.ErrNotFound):
 		return outcome{}, err
 	}
-	keyRef := j.ref.WithTag(j.tags.Key).String()
+	keyRef := j.ref.WithTag(j.tags.Key)
 	digest, err := j.Registry.Digest(ctx, keyRef)
 	switch {
 	case errors.Is(err, image.ErrNotFound):
@@ -81,7 +81,7 @@ func (j *job) sinceLast(ctx context.Context) []string {
 	if j.tags.Branch == "" {
 		return why
 	}
-	last, err := j.Registry.Config(ctx, j.ref.WithTag(j.tags.Branch).String())
+	last, err := j.Registry.Config(ctx, j.ref.WithTag(j.tags.Branch))
 	if err != nil {
 		return why
 	}
@@ -93,7 +93,7 @@ func (j *job) sinceLast(ctx context.Context) []string {
 	return append(why, fmt.Sprintf("since %s (commit %s): %s", j.tags.Branch, shortsha.Commit(rev), strings.Join(changed, ", ")))
 }
 
-func (j *job) revisionOf(ctx context.Context, ref string) string {
+func (j *job) revisionOf(ctx context.Context, ref image.Ref) string {
 	cfg, err := j.Registry.Config(ctx, ref)
 	if err != nil {
 		return ""
@@ -104,7 +104,7 @@ func (j *job) revisionOf(ctx context.Context, ref string) string {
 // decideFolder takes the folder's image when the registry has it with the
 // same inputs; else it is built.
 func (j *job) decideFolder(ctx context.Context) (outcome, error) {
-	cfg, err := j.Registry.Config(ctx, j.image())
+	cfg, err := j.Registry.Config(ctx, j.ref)
 	switch {
 	case err == nil && j.in.Explain(cfg.Labels) == nil:
 		return outcome{action: ui.ActionReused, digest: cfg.Digest, why: []string{"the folder's image is in the registry"}}, nil
@@ -131,7 +131,7 @@ func (j *job) decideLocked(ctx context.Context) (outcome, error) {
 		return out, nil
 	}
 	pinned := j.ref.WithDigest(j.locked)
-	_, err = j.Registry.Digest(ctx, pinned.String())
+	_, err = j.Registry.Digest(ctx, pinned)
 	switch {
 	case errors.Is(err, image.ErrNotFound):
 		return out, fmt.Errorf("the registry no longer has the locked image %s: run x-platform lock to lock images that exist", pinned)

@@ -165,20 +165,20 @@ func (f *fake) Build(_ context.Context, spec *buildkit.Spec) (buildkit.Result, e
 	return buildkit.Result{}, nil
 }
 
-func (f *fake) Digest(_ context.Context, ref string) (string, error) {
+func (f *fake) Digest(_ context.Context, ref image.Ref) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lookups++
-	if img, ok := f.remote[ref]; ok {
+	if img, ok := f.remote[ref.String()]; ok {
 		return img.digest, nil
 	}
 	return "", image.ErrNotFound
 }
 
-func (f *fake) Config(_ context.Context, ref string) (image.Config, error) {
+func (f *fake) Config(_ context.Context, ref image.Ref) (image.Config, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if img, ok := f.remote[ref]; ok {
+	if img, ok := f.remote[ref.String()]; ok {
 		return image.Config{Digest: img.digest, ID: img.id, Labels: img.labels}, nil
 	}
 	return image.Config{}, image.ErrNotFound
@@ -188,15 +188,15 @@ func (f *fake) Config(_ context.Context, ref string) (image.Config, error) {
 // role, so the registry is a thin view onto the same state.
 type fakeRegistry struct{ *fake }
 
-func (r fakeRegistry) Tag(_ context.Context, src, tag string) error {
+func (r fakeRegistry) Tag(_ context.Context, src image.Ref, tag string) error {
 	r.record("rtag %s %s", src, tag)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	img, ok := r.remote[src]
+	img, ok := r.remote[src.String()]
 	if !ok {
 		return image.ErrNotFound
 	}
-	r.remote[image.Cut(src).WithTag(tag).String()] = img
+	r.remote[src.WithTag(tag).String()] = img
 	return nil
 }
 

@@ -73,9 +73,9 @@ type Builder interface {
 
 // Registry answers for images in the registry without pulling them.
 type Registry interface {
-	Digest(ctx context.Context, ref string) (string, error)
-	Config(ctx context.Context, ref string) (image.Config, error)
-	Tag(ctx context.Context, src, newTag string) error
+	Digest(ctx context.Context, ref image.Ref) (string, error)
+	Config(ctx context.Context, ref image.Ref) (image.Config, error)
+	Tag(ctx context.Context, src image.Ref, newTag string) error
 }
 
 // Pipeline holds the clients and options of a command, wired once; what
@@ -105,7 +105,7 @@ type Pipeline struct {
 	Secrets map[string][]byte
 	// PlainHTTP says whether an image's registry is spoken to over plain
 	// HTTP (loopback, or listed as insecure).
-	PlainHTTP func(ref string) bool
+	PlainHTTP func(ref image.Ref) bool
 	// Platforms, when set, replace every service's docker.platforms.
 	Platforms []string
 	// RemoteBuilds says the builds run on BuildKit daemons that take images

@@ -238,11 +238,11 @@ type vanishing struct {
 	ref string
 }
 
-func (v vanishing) Config(ctx context.Context, ref string) (image.Config, error) {
+func (v vanishing) Config(ctx context.Context, ref image.Ref) (image.Config, error) {
 	cfg, err := v.fakeRegistry.Config(ctx, ref)
-	if ref == v.ref {
+	if ref.String() == v.ref {
 		v.mu.Lock()
-		delete(v.remote, ref)
+		delete(v.remote, v.ref)
 		v.mu.Unlock()
 	}
 	return cfg, err

@@ -13,7 +13,7 @@ import (
 // image is final in the registry. Signing what is already signed by the
 // same key adds nothing.
 type Signer interface {
-	Sign(ctx context.Context, ref, digest string, prov Provenance) error
+	Sign(ctx context.Context, ref image.Ref, digest string, prov Provenance) error
 	// Identity names the key, so that a record of finished tags made
 	// without signing (or with another key) is not taken as signed.
 	Identity() string
@@ -35,14 +35,18 @@ type Provenance struct {
 	KeyParts map[string]string
 }
 
-// signed adds the signer's identity to the refs recorded for a finished
-// service, so that turning signing on (or changing the key) makes the next
-// run sign images it would otherwise trust as done.
-func (j *job) signed(refs []string) []string {
-	if j.Signer == nil {
-		return refs
+// signed spells the refs recorded for a finished service and adds the
+// signer's identity to them, so that turning signing on (or changing the
+// key) makes the next run sign images it would otherwise trust as done.
+func (j *job) signed(refs []image.Ref) []string {
+	out := make([]string, 0, len(refs)+1)
+	for _, r := range refs {
+		out = append(out, r.String())
 	}
-	return append(refs, "signed-by:"+j.Signer.Identity())
+	if j.Signer == nil {
+		return out
+	}
+	return append(out, "signed-by:"+j.Signer.Identity())
 }
 
 // sign signs the service's image at its final digest.
@@ -54,7 +58,7 @@ func (j *job) sign(ctx context.Context, digest string) error {
 		return fmt.Errorf("signing %s: the registry gave no digest for it", j.ref)
 	}
 	j.Progress.Stepf(j.s.Name, "signing %s", j.ref.WithDigest(digest))
-	return j.Signer.Sign(ctx, j.image(), digest, j.provenance())
+	return j.Signer.Sign(ctx, j.ref, digest, j.provenance())
 }
 
 // provenance says what the image was made from: a commit, with the parts
@@ -86,5 +90,5 @@ func (b *builderImages) sign(ctx context.Context, service, name, img, digest str
 		return fmt.Errorf("signing %s: the registry gave no digest for it", img)
 	}
 	p.Progress.Stepf(service, "signing %s", image.Cut(img).WithDigest(digest))
-	return p.Signer.Sign(ctx, img, digest, Provenance{Service: "builders/" + name, Path: "builders/" + name})
+	return p.Signer.Sign(ctx, image.Cut(img), digest, Provenance{Service: "builders/" + name, Path: "builders/" + name})
 }

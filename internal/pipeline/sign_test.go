@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/cachekey"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -26,10 +27,10 @@ type fakeSigner struct {
 
 var _ Signer = (*fakeSigner)(nil)
 
-func (s *fakeSigner) Sign(_ context.Context, ref, digest string, prov Provenance) error {
+func (s *fakeSigner) Sign(_ context.Context, ref image.Ref, digest string, prov Provenance) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.signs = append(s.signs, ref+"@"+digest)
+	s.signs = append(s.signs, ref.String()+"@"+digest)
 	s.provs = append(s.provs, prov)
 	if s.fail != nil {
 		// As sign.Signer does, the signer names what it signs.
@@ -104,7 +105,7 @@ func TestUpdateBuilderSignsWhatItPushes(t *testing.T) {
 	if _, err := p.UpdateBuilders(context.Background(), []string{"go"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	digest, err := f.Digest(context.Background(), "reg.test/b/go:1")
+	digest, err := f.Digest(context.Background(), image.Cut("reg.test/b/go:1"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func (j *job) completeTags(ctx context.Context, local bool) (string, error) {
 	// one is added.
 	if errs[1] != nil {
 		j.Progress.Stepf(j.s.Name, "adding the missing tag %s", j.tags.Key)
-		if err := j.Registry.Tag(ctx, j.image(), j.tags.Key); err != nil {
+		if err := j.Registry.Tag(ctx, j.ref, j.tags.Key); err != nil {
 			return "", err
 		}
 	}
@@ -54,19 +54,19 @@ func (j *job) completeTags(ctx context.Context, local bool) (string, error) {
 // tagRefs are the references a finished run leaves for the image: <sha>,
 // the key's tag and the branch or git tag name, if any; a folder's image
 // has its dirty- tag only.
-func (j *job) tagRefs() []string {
+func (j *job) tagRefs() []image.Ref {
 	if j.folder != "" {
-		return []string{j.image()}
+		return []image.Ref{j.ref}
 	}
-	refs := make([]string, 0, 3)
+	refs := make([]image.Ref, 0, 3)
 	for _, t := range j.tags.Image() {
-		refs = append(refs, j.ref.WithTag(t).String())
+		refs = append(refs, j.ref.WithTag(t))
 	}
 	return refs
 }
 
 // lookup asks the registry for the digests of refs, all at once.
-func (j *job) lookup(ctx context.Context, refs []string) ([]string, []error) {
+func (j *job) lookup(ctx context.Context, refs []image.Ref) ([]string, []error) {
 	digests, errs := make([]string, len(refs)), make([]error, len(refs))
 	var wg sync.WaitGroup
 	for i, r := range refs {

@@ -73,13 +73,13 @@ func TestIntegrationRerunAddsTagsAPushLeftOut(t *testing.T) {
 		t.Fatalf("first run with the push cut = %+v, want failed with the 503", first)
 	}
 	direct := image.NewRegistry()
-	repo := strings.Replace(image.Cut(first.Image).Repository(), fault.Addr, reg, 1)
-	sha, err := direct.Digest(ctx, repo+":"+image.Cut(first.Image).Tag())
+	repo := image.Repo(strings.Replace(image.Cut(first.Image).Repository(), fault.Addr, reg, 1))
+	sha, err := direct.Digest(ctx, repo.WithTag(image.Cut(first.Image).Tag()))
 	if err != nil {
 		t.Fatalf("the <sha> tag should be in the registry after the cut push: %v", err)
 	}
 	for _, tag := range []string{"key-" + first.Key, "master"} {
-		if _, err := direct.Digest(ctx, repo+":"+tag); !errors.Is(err, image.ErrNotFound) {
+		if _, err := direct.Digest(ctx, repo.WithTag(tag)); !errors.Is(err, image.ErrNotFound) {
 			t.Fatalf("tag %s after the cut push: %v, want not found", tag, err)
 		}
 	}
@@ -90,7 +90,7 @@ func TestIntegrationRerunAddsTagsAPushLeftOut(t *testing.T) {
 		t.Fatalf("rerun = %+v, calls %q; want the image taken as it is", second, f.calls)
 	}
 	for _, tag := range []string{"key-" + first.Key, "master"} {
-		got, err := direct.Digest(ctx, repo+":"+tag)
+		got, err := direct.Digest(ctx, repo.WithTag(tag))
 		if err != nil || got != sha {
 			t.Errorf("tag %s after the rerun = %s, %v; want %s", tag, got, err, sha)
 		}

@@ -21,7 +21,7 @@ func TestIntegrationCosignVerifiesOurs(t *testing.T) {
 	repo := testenv.Registry(t) + "/" + testenv.UniqueName(t, "ours")
 	digest := testenv.PushRandomImage(t, repo+":v1")
 	k := newKeys(t, reg, "pw")
-	if err := k.signer.Sign(t.Context(), repo+":v1", digest, provenance()); err != nil {
+	if err := k.signer.Sign(t.Context(), image.Cut(repo+":v1"), digest, provenance()); err != nil {
 		t.Fatal(err)
 	}
 	img := repo + "@" + digest
@@ -37,7 +37,7 @@ func TestIntegrationCosignVerifiesOurs(t *testing.T) {
 	// the first; cosign checks both.
 	preview := provenance()
 	preview.Commit, preview.Preview = "89abcdef0123456789abcdef0123456789abcdef", "feature/x"
-	if err := k.signer.Sign(t.Context(), repo+":v1", digest, preview); err != nil {
+	if err := k.signer.Sign(t.Context(), image.Cut(repo+":v1"), digest, preview); err != nil {
 		t.Fatal(err)
 	}
 	out, err = testenv.Cosign(t, k.dir, "", "verify-attestation", "--key", k.pub, "--type", "slsaprovenance1",
@@ -91,10 +91,10 @@ func TestIntegrationWeVerifyCosigns(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := sign.NewVerifier(pub, reg)
-	if err := v.CheckSignature(t.Context(), repo+":v1", digest); err != nil {
+	if err := v.CheckSignature(t.Context(), image.Cut(repo+":v1"), digest); err != nil {
 		t.Fatalf("the CLI's signature: %v", err)
 	}
-	got, err := v.Verify(t.Context(), repo+":v1", digest, expected())
+	got, err := v.Verify(t.Context(), image.Cut(repo+":v1"), digest, expected())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,20 +103,20 @@ func TestIntegrationWeVerifyCosigns(t *testing.T) {
 	}
 	// A signature alone does not say which service and commit it is.
 	var pe *sign.ProvenanceError
-	if err := v.Check(t.Context(), repo+":v1", digest, expected()); !errors.As(err, &pe) || pe.Status != sign.Missing {
+	if err := v.Check(t.Context(), image.Cut(repo+":v1"), digest, expected()); !errors.As(err, &pe) || pe.Status != sign.Missing {
 		t.Errorf("Check of an image with a signature alone: %v, want its provenance missing", err)
 	}
 	signer, err := sign.NewSigner(sv, reg, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := signer.Sign(t.Context(), repo+":v1", digest, provenance()); err != nil {
+	if err := signer.Sign(t.Context(), image.Cut(repo+":v1"), digest, provenance()); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := v.Verify(t.Context(), repo+":v1", digest, expected()); err != nil || !got.OK() {
+	if got, err := v.Verify(t.Context(), image.Cut(repo+":v1"), digest, expected()); err != nil || !got.OK() {
 		t.Errorf("after our signing with the CLI's key: %+v, %v; want both ok", got, err)
 	}
-	if err := v.Check(t.Context(), repo+":v1", digest, expected()); err != nil {
+	if err := v.Check(t.Context(), image.Cut(repo+":v1"), digest, expected()); err != nil {
 		t.Errorf("Check after our signing with the CLI's key: %v", err)
 	}
 	if n := layers(t, repo+":"+cosignTag(digest, "sig")); n != 1 {

@@ -29,7 +29,7 @@ func TestIntegrationProvenanceNamesTheBuild(t *testing.T) {
 	ctx := t.Context()
 	frontBuild := sign.Provenance{Service: "zfront", Repo: "file:///srv/git/zfront.git", Reference: "origin/feature/x",
 		Commit: "89abcdef0123456789abcdef0123456789abcdef", Preview: "feature/x"}
-	if err := k.signer.Sign(ctx, front+":v1", digest, frontBuild); err != nil {
+	if err := k.signer.Sign(ctx, image.Cut(front+":v1"), digest, frontBuild); err != nil {
 		t.Fatal(err)
 	}
 	want := expected()
@@ -39,7 +39,7 @@ func TestIntegrationProvenanceNamesTheBuild(t *testing.T) {
 	for _, kind := range []string{"sig", "att"} {
 		copyImage(t, front+":"+cosignTag(digest, kind), backend+":"+cosignTag(digest, kind))
 	}
-	got, err := k.verifier.Verify(ctx, backend+":"+want.Commit, digest, want)
+	got, err := k.verifier.Verify(ctx, image.Cut(backend+":"+want.Commit), digest, want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,27 +48,27 @@ func TestIntegrationProvenanceNamesTheBuild(t *testing.T) {
 	if got.Signature != sign.OK || got.Attestation != sign.Mismatch || got.Problem != copied {
 		t.Errorf("copied into another repository: %+v\nwant the signature ok, the provenance a mismatch: %s", got, copied)
 	}
-	err = k.verifier.Check(ctx, backend+":"+want.Commit, digest, want)
+	err = k.verifier.Check(ctx, image.Cut(backend+":"+want.Commit), digest, want)
 	var pe *sign.ProvenanceError
 	if !errors.As(err, &pe) || err.Error() != copied || !sign.Refused(err) {
 		t.Errorf("Check of the copy: %v, want %s", err, copied)
 	}
 
 	// In its own repository, for the preview it was built for.
-	if err := k.verifier.Check(ctx, front+":v1", digest, sign.Expected{Service: "zfront", Commit: frontBuild.Commit, Previews: true}); err != nil {
+	if err := k.verifier.Check(ctx, image.Cut(front+":v1"), digest, sign.Expected{Service: "zfront", Commit: frontBuild.Commit, Previews: true}); err != nil {
 		t.Errorf("Check of the preview's build in a preview: %v", err)
 	}
 	// Not where previews are not taken, until a release build signs it.
 	release := frontBuild
 	release.Preview, release.Reference = "", "origin/master"
 	named := sign.Expected{Service: "zfront", Commit: frontBuild.Commit}
-	if err := k.verifier.Check(ctx, front+":v1", digest, named); err == nil || !strings.HasSuffix(err.Error(), "for the preview of branch feature/x, which only previews take") {
+	if err := k.verifier.Check(ctx, image.Cut(front+":v1"), digest, named); err == nil || !strings.HasSuffix(err.Error(), "for the preview of branch feature/x, which only previews take") {
 		t.Errorf("Check of a preview's build: %v, want it refused as a preview's", err)
 	}
-	if err := k.signer.Sign(ctx, front+":v1", digest, release); err != nil {
+	if err := k.signer.Sign(ctx, image.Cut(front+":v1"), digest, release); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.verifier.Check(ctx, front+":v1", digest, named); err != nil {
+	if err := k.verifier.Check(ctx, image.Cut(front+":v1"), digest, named); err != nil {
 		t.Errorf("Check after a release build signed it: %v", err)
 	}
 	if s, a := layers(t, front+":"+cosignTag(digest, "sig")), layers(t, front+":"+cosignTag(digest, "att")); s != 1 || a != 2 {
@@ -76,7 +76,7 @@ func TestIntegrationProvenanceNamesTheBuild(t *testing.T) {
 	}
 	// A preview of the same commit later adds nothing: the release's
 	// provenance is taken in previews too.
-	if err := k.signer.Sign(ctx, front+":v1", digest, frontBuild); err != nil {
+	if err := k.signer.Sign(ctx, image.Cut(front+":v1"), digest, frontBuild); err != nil {
 		t.Fatal(err)
 	}
 	if a := layers(t, front+":"+cosignTag(digest, "att")); a != 2 {
@@ -86,16 +86,16 @@ func TestIntegrationProvenanceNamesTheBuild(t *testing.T) {
 	// The same image reused for another commit (same inputs) is refused
 	// for it until signed for it too; the first commit stays accepted.
 	next := sign.Expected{Service: "zfront", Commit: "fedcba9876543210fedcba9876543210fedcba98"}
-	if err := k.verifier.Check(ctx, front+":v1", digest, next); err == nil || !strings.Contains(err.Error(), "not service zfront at commit "+next.Commit) {
+	if err := k.verifier.Check(ctx, image.Cut(front+":v1"), digest, next); err == nil || !strings.Contains(err.Error(), "not service zfront at commit "+next.Commit) {
 		t.Errorf("Check for another commit: %v", err)
 	}
 	reused := release
 	reused.Commit = next.Commit
-	if err := k.signer.Sign(ctx, front+":v1", digest, reused); err != nil {
+	if err := k.signer.Sign(ctx, image.Cut(front+":v1"), digest, reused); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range []sign.Expected{next, named} {
-		if err := k.verifier.Check(ctx, front+":v1", digest, w); err != nil {
+		if err := k.verifier.Check(ctx, image.Cut(front+":v1"), digest, w); err != nil {
 			t.Errorf("Check for commit %s after both were signed: %v", w.Commit, err)
 		}
 	}

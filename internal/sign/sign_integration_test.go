@@ -70,35 +70,35 @@ func TestIntegrationSignVerify(t *testing.T) {
 	theirs := newKeys(t, reg, "")
 	ctx := t.Context()
 
-	before, err := ours.verifier.Verify(ctx, repo+":v1", digest, expected())
+	before, err := ours.verifier.Verify(ctx, image.Cut(repo+":v1"), digest, expected())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if before.Signature != sign.Missing || before.Attestation != sign.Missing {
 		t.Fatalf("before signing: %+v, want both missing", before)
 	}
-	if err := ours.verifier.CheckSignature(ctx, repo+":v1", digest); err == nil {
+	if err := ours.verifier.CheckSignature(ctx, image.Cut(repo+":v1"), digest); err == nil {
 		t.Fatal("CheckSignature passed an unsigned image")
 	}
 
-	if err := ours.signer.Sign(ctx, repo+":v1", digest, provenance()); err != nil {
+	if err := ours.signer.Sign(ctx, image.Cut(repo+":v1"), digest, provenance()); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ours.verifier.Verify(ctx, repo+":v1", digest, expected())
+	got, err := ours.verifier.Verify(ctx, image.Cut(repo+":v1"), digest, expected())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !got.OK() || got.Image != repo+"@"+digest {
 		t.Fatalf("after signing: %+v, want both ok for %s@%s", got, repo, digest)
 	}
-	if err := ours.verifier.CheckSignature(ctx, repo+":v1", digest); err != nil {
+	if err := ours.verifier.CheckSignature(ctx, image.Cut(repo+":v1"), digest); err != nil {
 		t.Fatal(err)
 	}
 
 	// Signing again adds nothing.
 	sigTag, attTag := repo+":"+cosignTag(digest, "sig"), repo+":"+cosignTag(digest, "att")
 	sigsBefore, attsBefore := layers(t, sigTag), layers(t, attTag)
-	if err := ours.signer.Sign(ctx, repo+":v1", digest, provenance()); err != nil {
+	if err := ours.signer.Sign(ctx, image.Cut(repo+":v1"), digest, provenance()); err != nil {
 		t.Fatal(err)
 	}
 	if s, a := layers(t, sigTag), layers(t, attTag); s != sigsBefore || a != attsBefore || s != 1 || a != 1 {
@@ -106,7 +106,7 @@ func TestIntegrationSignVerify(t *testing.T) {
 	}
 
 	// Another key's verifier finds signatures, none of them its own.
-	other, err := theirs.verifier.Verify(ctx, repo+":v1", digest, expected())
+	other, err := theirs.verifier.Verify(ctx, image.Cut(repo+":v1"), digest, expected())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,13 +123,13 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 	ours := newKeys(t, reg, "pw")
 	theirs := newKeys(t, reg, "pw2")
 	ctx := t.Context()
-	if err := ours.signer.Sign(ctx, repo+":v1", signed, provenance()); err != nil {
+	if err := ours.signer.Sign(ctx, image.Cut(repo+":v1"), signed, provenance()); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("tag moved to another image", func(t *testing.T) {
 		moved := testenv.PushRandomImage(t, repo+":v1")
-		got, err := ours.verifier.Verify(ctx, repo+":v1", moved, expected())
+		got, err := ours.verifier.Verify(ctx, image.Cut(repo+":v1"), moved, expected())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,24 +143,24 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 		for _, kind := range []string{"sig", "att"} {
 			copyTag(t, repo+":"+cosignTag(signed, kind), repo+":"+cosignTag(other, kind))
 		}
-		got, err := ours.verifier.Verify(ctx, repo+":v2", other, expected())
+		got, err := ours.verifier.Verify(ctx, image.Cut(repo+":v2"), other, expected())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.Signature != sign.Invalid || got.Attestation != sign.Invalid {
 			t.Errorf("copied signature: %+v, want both invalid", got)
 		}
-		if err := ours.verifier.CheckSignature(ctx, repo+":v2", other); err == nil {
+		if err := ours.verifier.CheckSignature(ctx, image.Cut(repo+":v2"), other); err == nil {
 			t.Error("CheckSignature passed a signature made for another digest")
 		}
 	})
 
 	t.Run("signed by another key", func(t *testing.T) {
 		third := testenv.PushRandomImage(t, repo+":v3")
-		if err := theirs.signer.Sign(ctx, repo+":v3", third, provenance()); err != nil {
+		if err := theirs.signer.Sign(ctx, image.Cut(repo+":v3"), third, provenance()); err != nil {
 			t.Fatal(err)
 		}
-		got, err := ours.verifier.Verify(ctx, repo+":v3", third, expected())
+		got, err := ours.verifier.Verify(ctx, image.Cut(repo+":v3"), third, expected())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,10 +168,10 @@ func TestIntegrationVerifyTampered(t *testing.T) {
 			t.Errorf("another key's signature: %+v, want both invalid", got)
 		}
 		// Our signer adds its own next to theirs.
-		if err := ours.signer.Sign(ctx, repo+":v3", third, provenance()); err != nil {
+		if err := ours.signer.Sign(ctx, image.Cut(repo+":v3"), third, provenance()); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := ours.verifier.Verify(ctx, repo+":v3", third, expected()); err != nil || !got.OK() {
+		if got, err := ours.verifier.Verify(ctx, image.Cut(repo+":v3"), third, expected()); err != nil || !got.OK() {
 			t.Errorf("after our signing: %+v, %v; want both ok", got, err)
 		}
 		if n := layers(t, repo+":"+cosignTag(third, "sig")); n != 2 {

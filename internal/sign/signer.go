@@ -18,13 +18,15 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature/dsse"
 	"github.com/sigstore/sigstore/pkg/signature/options"
 	"github.com/sigstore/sigstore/pkg/signature/payload"
+
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // Registry is how images are reached: the same options, trust and
 // credentials as the rest of the tool's registry traffic.
 type Registry interface {
 	RemoteOptions(ctx context.Context) []remote.Option
-	ParseReference(ref string) (name.Reference, error)
+	ParseReference(ref image.Ref) (name.Reference, error)
 }
 
 // Signer signs images with one key and attaches their provenance.
@@ -54,7 +56,7 @@ func (s *Signer) Identity() string { return s.id }
 // one names the same repository, service and commit, and is no preview's
 // unless p is: an image reused for another commit, or built for a
 // preview before a release build, gets provenance of its own.
-func (s *Signer) Sign(ctx context.Context, ref, digest string, p Provenance) error {
+func (s *Signer) Sign(ctx context.Context, ref image.Ref, digest string, p Provenance) error {
 	d, err := digestRef(s.reg, ref, digest)
 	if err != nil {
 		return err
@@ -134,7 +136,7 @@ func (s *Signer) attest(ctx context.Context, d name.Digest, p Provenance, opts [
 }
 
 // digestRef is ref's repository at digest.
-func digestRef(reg Registry, ref, digest string) (name.Digest, error) {
+func digestRef(reg Registry, ref image.Ref, digest string) (name.Digest, error) {
 	parsed, err := reg.ParseReference(ref)
 	if err != nil {
 		return name.Digest{}, err

@@ -11,6 +11,8 @@ import (
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
 	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // Status is what was found for an image: a valid signature (or
@@ -57,7 +59,7 @@ func NewVerifier(key signature.Verifier, reg Registry) *Verifier {
 // provenance attestation by the key says it is want's build (see
 // Expected). The error is for a registry that could not be asked; what
 // was found, good or bad, is in the Result.
-func (v *Verifier) Verify(ctx context.Context, ref, digest string, want Expected) (Result, error) {
+func (v *Verifier) Verify(ctx context.Context, ref image.Ref, digest string, want Expected) (Result, error) {
 	d, err := digestRef(v.reg, ref, digest)
 	if err != nil {
 		return Result{}, err
@@ -129,7 +131,7 @@ func Refused(err error) bool {
 
 // CheckSignature returns nil when the image ref at digest carries a valid
 // signature by the key, an *UnsignedError when it does not.
-func (v *Verifier) CheckSignature(ctx context.Context, ref, digest string) error {
+func (v *Verifier) CheckSignature(ctx context.Context, ref image.Ref, digest string) error {
 	d, err := digestRef(v.reg, ref, digest)
 	if err != nil {
 		return err
@@ -147,7 +149,7 @@ func (v *Verifier) CheckSignature(ctx context.Context, ref, digest string) error
 // Check returns nil when the image ref at digest carries a valid
 // signature by the key and provenance by the key saying it is want's
 // build; an *UnsignedError or a *ProvenanceError when it does not.
-func (v *Verifier) Check(ctx context.Context, ref, digest string, want Expected) error {
+func (v *Verifier) Check(ctx context.Context, ref image.Ref, digest string, want Expected) error {
 	if err := v.CheckSignature(ctx, ref, digest); err != nil {
 		return err
 	}

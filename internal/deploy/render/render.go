@@ -15,6 +15,8 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // ImagesAnnotation is set on every workload whose pod template uses a pinned
@@ -36,10 +38,10 @@ type Image struct {
 }
 
 // Tagged is the image's tagged name, as kept in ImagesAnnotation.
-func (i Image) Tagged() string { return i.NewName + ":" + i.Tag }
+func (i Image) Tagged() image.Ref { return image.Repo(i.NewName).WithTag(i.Tag) }
 
 // Pinned is the image's name by digest, as written into the manifests.
-func (i Image) Pinned() string { return i.NewName + "@" + i.Digest }
+func (i Image) Pinned() image.Ref { return image.Repo(i.NewName).WithDigest(i.Digest) }
 
 // Result is a rendered overlay.
 type Result struct {
@@ -233,10 +235,10 @@ func annotate(u *unstructured.Unstructured, images []Image, used map[string]bool
 			for _, c := range list {
 				ref, _ := c.(map[string]any)["image"].(string)
 				for _, img := range images {
-					if ref == img.Pinned() {
+					if ref == img.Pinned().String() {
 						used[img.Name] = true
-						if !slices.Contains(tagged, img.Tagged()) {
-							tagged = append(tagged, img.Tagged())
+						if tag := img.Tagged().String(); !slices.Contains(tagged, tag) {
+							tagged = append(tagged, tag)
 						}
 					}
 				}
