@@ -20,10 +20,11 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup", "git", "pull")
+	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup", "git", "pull", "version")
 	if top == nil {
 		return
 	}
+	m.Version = d.version(top)
 	m.Builders = d.builders(top, m.Root)
 	m.Signing = d.signing(top, m.Root)
 	m.Environments = d.environments(top, m.Signing)
@@ -69,7 +70,7 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 		d.report(f.key, path, "%s", p)
 	}
 	if isNull(f.val) {
-		d.report(f.key, path, "must not be empty; a service needs dir, git, dockerBuilder and docker")
+		d.report(f.key, path, "must not be empty; a service needs dir, git and docker")
 		return placed{}, false
 	}
 	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts", "secrets", "timeout", "tests")
@@ -118,7 +119,7 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 		}
 	}
 
-	if b := d.child(o, "dockerBuilder", true, "image", "workdir", "env", "caches"); b != nil {
+	if b := d.child(o, "dockerBuilder", false, "image", "workdir", "env", "caches"); b != nil {
 		image, at := d.str(b, "image", true)
 		d.check(at, join(b.path, "image"), builderImageProblem(image))
 		workdir, at := d.str(b, "workdir", true)
@@ -160,6 +161,9 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 	}
 
 	if sc := d.child(o, "scripts", false, "build", "test", "reports"); sc != nil {
+		if b, ok := o.fields["dockerBuilder"]; !ok || isNull(b.val) {
+			d.report(o.fields["scripts"].key, join(path, "scripts"), "scripts run in a builder image: add dockerBuilder (image, workdir), or remove scripts to build with the Dockerfile alone")
+		}
 		s.Scripts = Scripts{Build: d.list(sc, "build", "strings", nil), Test: d.list(sc, "test", "strings", nil)}
 		s.Scripts.Reports = d.unique(d.items(sc, "reports", "paths relative to the service's folder", reportProblem))
 	}

@@ -68,7 +68,11 @@ func (p *Pipeline) solve(ctx context.Context, s *manifest.Service, spec *buildki
 	if p.live {
 		spec.Console = p.Progress.Terminal()
 	}
-	p.Progress.Stepf(s.Name, "building: %d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
+	what := fmt.Sprintf("%d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
+	if !s.HasBuilder() {
+		what = "the Dockerfile alone"
+	}
+	p.Progress.Stepf(s.Name, "building: %s", what)
 	solveCtx, cancel := context.WithTimeout(ctx, s.BuildTimeout())
 	defer cancel()
 	built, err := p.Builder.Build(solveCtx, spec)

@@ -42,6 +42,9 @@ func remoteImage(img string) bool {
 // daemons, its registry; else it is built from builders/<name>/ when that
 // exists. Services sharing a builder wait for one another instead of racing.
 func (p *Pipeline) ensureBuilder(ctx context.Context, s *manifest.Service) error {
+	if !s.HasBuilder() {
+		return nil
+	}
 	img := s.DockerBuilder.Image
 	_, err, _ := p.builders.Do(img, func() (any, error) {
 		found, err := p.findBuilder(ctx, s.Name, img)
@@ -163,7 +166,9 @@ func (p *Pipeline) builderTargets(names []string) ([]builderTarget, error) {
 	var out []builderTarget
 	for _, n := range names {
 		name := n
-		if s := p.Manifest.Service(n); s != nil {
+		if s := p.Manifest.Service(n); s != nil && !s.HasBuilder() {
+			return nil, &UsageError{fmt.Sprintf("service %s has no builder image: it is built by its Dockerfile alone", n)}
+		} else if s != nil {
 			name = BuilderName(s.DockerBuilder.Image)
 		}
 		if _, err := os.Stat(p.builderDockerfile(name)); err != nil {
@@ -215,7 +220,9 @@ func (p *Pipeline) updateBuilder(ctx context.Context, t builderTarget, args map[
 func (p *Pipeline) CheckBuilders(services []*manifest.Service) error {
 	var images []string
 	for _, s := range services {
-		images = append(images, s.DockerBuilder.Image)
+		if s.HasBuilder() {
+			images = append(images, s.DockerBuilder.Image)
+		}
 	}
 	return p.localBuilders(images)
 }

@@ -118,6 +118,9 @@ var errNoBuilder = errors.New("builder image missing")
 // local-only builder is the engine's; one that is nowhere is built from
 // builders/<name>/ first. Services sharing a builder look it up once.
 func (p *Pipeline) builderID(ctx context.Context, s *manifest.Service) (string, error) {
+	if !s.HasBuilder() {
+		return "", nil
+	}
 	img := s.DockerBuilder.Image
 	if id, ok := p.builderIDs.Load(img); ok {
 		return id.(string), nil
