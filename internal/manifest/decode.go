@@ -20,7 +20,7 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup", "git", "pull", "version")
+	top := d.object(root, root, "", topKeys.names()...)
 	if top == nil {
 		return
 	}
@@ -73,7 +73,7 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 		d.report(f.key, path, "must not be empty; a service needs dir, git and docker")
 		return placed{}, false
 	}
-	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts", "secrets", "timeout", "tests")
+	o := d.object(f.key, f.val, path, serviceKeys.names()...)
 	if o == nil {
 		return placed{}, false
 	}
@@ -101,7 +101,7 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 
 	srcDir := dir
 	s.Git.Depth = depth
-	if g := d.child(o, "git", true, "remote", "reference", "path", "depth"); g != nil {
+	if g := d.child(o, "git", true, gitKeys.names()...); g != nil {
 		if n, ok := d.depth(g); ok {
 			s.Git.Depth = n
 		}
@@ -119,7 +119,7 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 		}
 	}
 
-	if b := d.child(o, "dockerBuilder", false, "image", "workdir", "env", "caches"); b != nil {
+	if b := d.child(o, "dockerBuilder", false, builderKeys.names()...); b != nil {
 		image, at := d.str(b, "image", true)
 		d.check(at, join(b.path, "image"), builderImageProblem(image))
 		workdir, at := d.str(b, "workdir", true)
@@ -135,7 +135,7 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 	}
 
 	s.Docker = Docker{Dockerfile: "Dockerfile", Context: "."}
-	if k := d.child(o, "docker", true, "image", "dockerfile", "context", "target", "buildArgs", "platforms"); k != nil {
+	if k := d.child(o, "docker", true, dockerKeys.names()...); k != nil {
 		image, at := d.str(k, "image", true)
 		if d.check(at, join(k.path, "image"), repositoryProblem(image)) {
 			p.imageAt = at
@@ -160,7 +160,7 @@ func (d *decoder) service(f field, root string, depth int) (placed, bool) {
 		p.depAt = d.imageDeps(k, s)
 	}
 
-	if sc := d.child(o, "scripts", false, "build", "test", "reports"); sc != nil {
+	if sc := d.child(o, "scripts", false, scriptKeys.names()...); sc != nil {
 		if b, ok := o.fields["dockerBuilder"]; !ok || isNull(b.val) {
 			d.report(o.fields["scripts"].key, join(path, "scripts"), "scripts run in a builder image: add dockerBuilder (image, workdir), or remove scripts to build with the Dockerfile alone")
 		}

@@ -28,7 +28,7 @@ func (d *decoder) depth(o *object) (int, bool) {
 // gitDefaults reads the manifest's top-level `git: {depth: N}`, the depth
 // of every service that sets none.
 func (d *decoder) gitDefaults(top *object) int {
-	g := d.child(top, "git", false, "depth")
+	g := d.child(top, "git", false, gitDefaultKeys.names()...)
 	if g == nil {
 		return 0
 	}

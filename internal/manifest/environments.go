@@ -53,7 +53,7 @@ func (d *decoder) environments(top *object, signing *Signing) []Environment {
 		d.check(ef.key, path, environmentNameProblem(ef.name))
 		env := Environment{Name: ef.name}
 		if !isNull(ef.val) {
-			o := d.object(ef.key, ef.val, path, "context", "namespace", "requireSignatures", "protected", "tests", "preview")
+			o := d.object(ef.key, ef.val, path, environmentKeys.names()...)
 			if o == nil {
 				continue
 			}
