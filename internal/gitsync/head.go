@@ -95,3 +95,16 @@ func headOf(ar *packp.AdvRefs) string {
 	}
 	return head.Target().String()
 }
+
+// OriginURL is the URL of the remote origin of the checkout at dir.
+func OriginURL(dir string) (string, error) {
+	repo, err := openRepo(dir)
+	if err != nil {
+		return "", fmt.Errorf("opening %s: %w", dir, err)
+	}
+	r, err := repo.Remote("origin")
+	if err != nil || len(r.Config().URLs) == 0 {
+		return "", fmt.Errorf("the checkout has no remote origin")
+	}
+	return r.Config().URLs[0], nil
+}
