@@ -89,3 +89,12 @@ func namespaceProblem(ns string) string {
 	}
 	return ""
 }
+
+// ValidateEnvironmentName reports whether name may name an environment,
+// for names given elsewhere than in the manifest.
+func ValidateEnvironmentName(name string) error {
+	if p := environmentNameProblem(name); p != "" {
+		return fmt.Errorf("%q: %s", name, p)
+	}
+	return nil
+}

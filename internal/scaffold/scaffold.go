@@ -195,7 +195,8 @@ func nameOf(remote string) string {
 	} else if scpLike.MatchString(remote) {
 		_, p, _ = strings.Cut(remote, ":")
 	}
-	base := strings.TrimSuffix(path.Base(filepath.ToSlash(strings.TrimRight(p, "/"))), ".git")
+	p = strings.TrimSuffix(strings.TrimRight(filepath.ToSlash(p), "/"), "/.git")
+	base := strings.TrimSuffix(path.Base(p), ".git")
 	name := strings.Trim(notLabel.ReplaceAllString(strings.ToLower(base), "-"), "-")
 	if len(name) > 50 {
 		name = strings.Trim(name[:50], "-")

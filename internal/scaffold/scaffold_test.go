@@ -32,6 +32,7 @@ func repos(t *testing.T) (api, lib *testenv.Remote) {
 		"Dockerfile":                "FROM scratch\n",
 		"deploy/api.yaml":           deployment,
 		"deploy/svc.yml":            "apiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {ports: [{port: 80}]}\n",
+		"deploy/ns.yaml":            "apiVersion: v1\nkind: Namespace\nmetadata: {name: api}\n",
 		"deploy/kustomization.yaml": "resources: [api.yaml]\n",
 		"deploy/values.yaml":        "replicas: 2\n",
 		"docs/example.yaml":         deployment,

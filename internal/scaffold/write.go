@@ -20,7 +20,8 @@ import (
 )
 
 // kubeObjects says whether data holds Kubernetes objects (YAML documents
-// with apiVersion and kind, kustomizations aside) and whether one of them is
+// with apiVersion and kind; kustomizations aside, and namespaces, which
+// the overlay sets) and whether one of them is
 // a workload: a Deployment, StatefulSet or DaemonSet.
 func kubeObjects(data []byte) (objects, workload bool) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -33,7 +34,7 @@ func kubeObjects(data []byte) (objects, workload bool) {
 			// A file that is not YAML all through is not taken.
 			return objects && errors.Is(err, io.EOF), workload && errors.Is(err, io.EOF)
 		}
-		if doc.APIVersion == "" || doc.Kind == "" || doc.Kind == "Kustomization" || doc.Kind == "Component" {
+		if doc.APIVersion == "" || doc.Kind == "" || doc.Kind == "Kustomization" || doc.Kind == "Component" || doc.Kind == "Namespace" {
 			continue
 		}
 		objects = true
