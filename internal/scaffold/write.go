@@ -149,7 +149,11 @@ func Write(root string, files Files, force bool) ([]string, error) {
 			}
 		}
 		if len(exist) > 0 {
-			return nil, &UsageError{fmt.Sprintf("%s already exists in %s: init writes nothing over it; pass --force to overwrite", strings.Join(exist, ", "), root)}
+			verb := "exists"
+			if len(exist) > 1 {
+				verb = "exist"
+			}
+			return nil, &UsageError{fmt.Sprintf("%s already %s in %s: nothing was written; move them aside, or pass --force to overwrite", strings.Join(exist, ", "), verb, root)}
 		}
 	}
 	for _, n := range names {
