@@ -166,9 +166,10 @@ func (p *Pipeline) builderTargets(names []string) ([]builderTarget, error) {
 	var out []builderTarget
 	for _, n := range names {
 		name := n
-		if s := p.Manifest.Service(n); s != nil && !s.HasBuilder() {
-			return nil, &UsageError{fmt.Sprintf("service %s has no builder image: it is built by its Dockerfile alone", n)}
-		} else if s != nil {
+		if s := p.Manifest.Service(n); s != nil {
+			if !s.HasBuilder() {
+				return nil, &UsageError{fmt.Sprintf("service %s has no builder image: it is built by its Dockerfile alone (give it a dockerBuilder in %s for one)", n, p.Manifest.Path)}
+			}
 			name = BuilderName(s.DockerBuilder.Image)
 		}
 		if _, err := os.Stat(p.builderDockerfile(name)); err != nil {
