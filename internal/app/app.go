@@ -153,6 +153,7 @@ func commands() []*cli.Command {
 	cmds = append(cmds, statusCommand())
 	cmds = append(cmds, testCommand())
 	cmds = append(cmds, previewCommand())
+	cmds = append(cmds, initCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}

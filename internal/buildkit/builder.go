@@ -27,6 +27,9 @@ func (d *Daemon) Build(ctx context.Context, spec *Spec) (Result, error) {
 	if len(spec.Names) == 0 {
 		return Result{}, fmt.Errorf("building %s: the image has no name", spec.Name)
 	}
+	if spec.Builder == "" && len(spec.Lines) > 0 {
+		return Result{}, fmt.Errorf("building %s: %d script lines but no builder image to run them in", spec.Name, len(spec.Lines))
+	}
 	if d.Moby() && len(spec.Platforms) > 1 {
 		return Result{}, fmt.Errorf("building %s for %s: the Docker engine's image store holds one platform per name; build on a BuildKit daemon (builders: or --builder) for several", spec.Name, strings.Join(spec.Platforms, ", "))
 	}

@@ -21,7 +21,9 @@ type Spec struct {
 	// working folder with its .git and ignored files).
 	Source fsutil.FS
 
-	// Builder is the image the scripts run in; Mount is where in it the
+	// Builder is the image the scripts run in, "" for a build by the
+	// Dockerfile alone, which has no Lines: the Dockerfile's context is
+	// then the tree itself. Mount is where in it the
 	// tree's root is placed (writable, owned by UID:GID), and Dir is where
 	// the lines run.
 	Builder    string

@@ -66,3 +66,22 @@ func TestExportAndAttrs(t *testing.T) {
 		t.Errorf("engine cache export = %+v", c)
 	}
 }
+
+func TestNoBuilderIsTheTreeAlone(t *testing.T) {
+	s := &Spec{Name: "web", Context: "app"}
+	st, root := s.scripts(nil)
+	if root != "/" {
+		t.Fatalf("without a builder the context's root = %q, want / (the tree)", root)
+	}
+	def, err := st.Marshal(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tree alone is one local source and nothing runs over it.
+	if n := len(def.Def); n != 2 {
+		t.Fatalf("the scripts stage of a Dockerfile-only build has %d operations, want 2 (the local source and its output)", n)
+	}
+	if _, err := (&Daemon{}).Build(t.Context(), &Spec{Name: "web", Names: []string{"r/web:1"}, Lines: []string{"make"}}); err == nil || !strings.Contains(err.Error(), "no builder image") {
+		t.Fatalf("lines without a builder: %v", err)
+	}
+}

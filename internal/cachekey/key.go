@@ -27,7 +27,9 @@ const (
 type Inputs struct {
 	// Tree is the git tree hash of the service's folder at the commit.
 	Tree string
-	// Builder is the builder image's ID (its config digest).
+	// Builder is the builder image's ID (its config digest); "" for a
+	// service built by its Dockerfile alone, which no image ID equals, so
+	// its key differs from that of any service with a builder.
 	Builder string
 	// Build and Test are the script lines.
 	Build, Test []string

@@ -77,3 +77,34 @@ func TestExplain(t *testing.T) {
 		t.Fatalf("key tag = %q", tag)
 	}
 }
+
+// TestKeyWithoutBuilder covers a service built by its Dockerfile alone: its
+// key still covers the tree, Dockerfile, build args and deps, and differs
+// from a service with the same inputs and a builder.
+func TestKeyWithoutBuilder(t *testing.T) {
+	alone := func() Inputs {
+		in := base()
+		in.Builder, in.Build, in.Test = "", nil, nil
+		return in
+	}
+	withBuilder := alone()
+	withBuilder.Builder = "sha256:b1"
+	if alone().Key() == withBuilder.Key() {
+		t.Fatal("a Dockerfile-only service has the key of one with a builder")
+	}
+	if why := alone().Explain(withBuilder.Labels()); len(why) != 1 || why[0] != "builder image changed (b1 → none)" {
+		t.Fatalf("Explain = %q", why)
+	}
+	for name, change := range map[string]func(*Inputs){
+		"tree":       func(in *Inputs) { in.Tree = "t2" },
+		"Dockerfile": func(in *Inputs) { in.Dockerfile = "sha256:d2" },
+		"build args": func(in *Inputs) { in.BuildArgs = nil },
+		"deps":       func(in *Inputs) { in.Deps = nil },
+	} {
+		in := alone()
+		change(&in)
+		if in.Key() == alone().Key() {
+			t.Errorf("changing the %s of a Dockerfile-only service kept the key", name)
+		}
+	}
+}

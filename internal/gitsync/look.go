@@ -25,7 +25,11 @@ import (
 // commits asked for with their trees, in memory.
 type Looked struct {
 	// Refs lists the references as LsRemote does.
-	Refs    map[string]string
+	Refs map[string]string
+	// Head is the branch the remote's HEAD names (refs/heads/main), as its
+	// symref says or, from an older server, as its HEAD's commit tells; ""
+	// when it names none or the listing came from a run's earlier look.
+	Head    string
 	remote  string // redacted, for messages
 	objects storer.EncodedObjectStorer
 }
@@ -100,6 +104,7 @@ func (l *Looked) ask(ctx context.Context, remote string, pick func(map[string]st
 		return wrap(err)
 	}
 	l.Refs = advertised(ar)
+	l.Head = headOf(ar)
 	var wants []plumbing.Hash
 	seen := map[string]bool{}
 	for _, commit := range pick(l.Refs) {

@@ -148,7 +148,7 @@ func (d *decoder) builders(top *object, root string) []BuildkitEndpoint {
 // endpoint decodes a builder written as a mapping, and says whether it is
 // valid; addrAt is where its address was written.
 func (d *decoder) endpoint(n *yaml.Node, at, root string) (e BuildkitEndpoint, addrAt *yaml.Node, ok bool) {
-	o := d.object(n, n, at, "address", "ca", "cert", "key", "serverName", "jobs")
+	o := d.object(n, n, at, endpointKeys.names()...)
 	if o == nil {
 		return e, nil, false
 	}

@@ -34,7 +34,7 @@ var DefaultCleanup = Cleanup{ReleasesPerEnvironment: 10, LockCommits: 20, Branch
 
 func (d *decoder) cleanup(top *object) Cleanup {
 	c := DefaultCleanup
-	o := d.child(top, "cleanup", false, "releasesPerEnvironment", "lockCommits", "branchDays", "imagesPerBranch", "recentHours", "keep")
+	o := d.child(top, "cleanup", false, cleanupKeys.names()...)
 	if o == nil {
 		return c
 	}

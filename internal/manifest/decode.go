@@ -100,7 +100,7 @@ func (d *decoder) service(f field, root string, defaults Git) (placed, bool) {
 
 	srcDir := dir
 	s.Git = defaults
-	if g := d.child(o, "git", true, append([]string{"remote", "reference", "path"}, gitKeys...)...); g != nil {
+	if g := d.child(o, "git", true, gitKeys.names()...); g != nil {
 		d.serviceGit(g, &s.Git)
 		s.Git.Remote, _ = d.str(g, "remote", true)
 		s.Git.URL = remoteURL(root, s.Git.Remote)

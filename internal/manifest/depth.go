@@ -5,10 +5,6 @@ import "gopkg.in/yaml.v3"
 // MaxDepth bounds git.depth: a deeper history is as well fetched whole.
 const MaxDepth = 1 << 20
 
-// gitKeys are the keys of the top-level git mapping: the defaults of the
-// services' own git keys of the same names.
-var gitKeys = []string{"depth", "checkout"}
-
 // depth reads an optional `depth:` of a git mapping: how many commits of
 // history a checkout fetches, 0 for all of it. It says whether the key was
 // written, so a service's `depth: 0` overrides the manifest's default.
@@ -49,7 +45,7 @@ func (d *decoder) checkout(o *object) (bool, bool) {
 // gitDefaults reads the manifest's top-level `git: {depth: N, checkout:
 // B}`, the depth and checkout of every service that sets none.
 func (d *decoder) gitDefaults(top *object) (depth int, noCheckout bool) {
-	g := d.child(top, "git", false, gitKeys...)
+	g := d.child(top, "git", false, gitDefaultKeys.names()...)
 	if g == nil {
 		return 0, false
 	}

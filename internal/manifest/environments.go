@@ -53,7 +53,7 @@ func (d *decoder) environments(top *object, signing *Signing) []Environment {
 		d.check(ef.key, path, environmentNameProblem(ef.name))
 		env := Environment{Name: ef.name}
 		if !isNull(ef.val) {
-			o := d.object(ef.key, ef.val, path, "context", "namespace", "requireSignatures", "protected", "tests", "preview")
+			o := d.object(ef.key, ef.val, path, environmentKeys.names()...)
 			if o == nil {
 				continue
 			}
@@ -88,4 +88,13 @@ func namespaceProblem(ns string) string {
 		return fmt.Sprintf("%q is not a Kubernetes namespace name: lowercase letters, digits and '-', at most 63", ns)
 	}
 	return ""
+}
+
+// ValidateEnvironmentName reports whether name may name an environment,
+// for names given elsewhere than in the manifest.
+func ValidateEnvironmentName(name string) error {
+	if p := environmentNameProblem(name); p != "" {
+		return fmt.Errorf("%q: %s", name, p)
+	}
+	return nil
 }

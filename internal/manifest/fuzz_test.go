@@ -87,6 +87,12 @@ func checkAccepted(t *testing.T, m *Manifest) {
 				t.Errorf("service %s: %q is outside the platform folder or in a folder git or x-platform keep", s.Name, p)
 			}
 		}
+		if !s.HasBuilder() {
+			if len(s.Scripts.Build)+len(s.Scripts.Test) > 0 || s.DockerBuilder.Workdir != "" {
+				t.Errorf("service %s: scripts or a workdir accepted without a builder image", s.Name)
+			}
+			continue
+		}
 		w := path.Clean(s.DockerBuilder.Workdir)
 		if !path.IsAbs(w) || w == "/" || systemDirs[w] || strings.HasPrefix(w, "/proc/") || strings.HasPrefix(w, "/sys/") || strings.HasPrefix(w, "/dev/") {
 			t.Errorf("service %s: workdir %q accepted", s.Name, s.DockerBuilder.Workdir)

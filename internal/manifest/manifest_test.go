@@ -89,6 +89,13 @@ func TestLoadValid(t *testing.T) {
 			Deps: []string{"api"},
 		}}},
 	}, {
+		file: "valid-dockerfile-only.yaml",
+		want: &Manifest{Registry: "registry.example.com", Services: []*Service{{
+			Name: "web", Dir: "src/web", AbsDir: filepath.Join(root, "src/web"),
+			Git:    Git{Remote: "file:///srv/git/web.git", URL: "file:///srv/git/web.git", Reference: "main"},
+			Docker: Docker{Image: "web", Dockerfile: "build/Dockerfile", Context: "."},
+		}}},
+	}, {
 		file: "valid-buildkit.yaml",
 		want: &Manifest{
 			Builders: []BuildkitEndpoint{
@@ -162,6 +169,9 @@ func TestLoadValid(t *testing.T) {
 			}
 			tt.want.Path = filepath.Join(root, tt.file)
 			tt.want.Root = root
+			if got.Version != Version {
+				t.Errorf("Version = %d, want %d (absent or 1)", got.Version, Version)
+			}
 			if got.Path != tt.want.Path || got.Root != tt.want.Root || got.Registry != tt.want.Registry {
 				t.Errorf("got Path %q Root %q Registry %q, want %q %q %q",
 					got.Path, got.Root, got.Registry, tt.want.Path, tt.want.Root, tt.want.Registry)

@@ -93,7 +93,7 @@ func BranchSlug(branch string, limit int) string {
 
 // preview reads an environment's optional `preview:` block.
 func (d *decoder) preview(o *object) *Preview {
-	p := d.child(o, "preview", false, "namespace", "ttl")
+	p := d.child(o, "preview", false, previewKeys.names()...)
 	if p == nil {
 		return nil
 	}

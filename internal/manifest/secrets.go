@@ -21,7 +21,7 @@ func (d *decoder) secrets(o *object, root string) []Secret {
 			d.report(n, at, "must not be empty; a secret needs id and env or file")
 			continue
 		}
-		so := d.object(n, n, at, "id", "env", "file")
+		so := d.object(n, n, at, secretKeys.names()...)
 		if so == nil {
 			continue
 		}

@@ -29,7 +29,7 @@ func (s *Signing) Signs() bool { return s != nil && s.Key != "" }
 func (s *Signing) Verifies() bool { return s != nil && (s.Key != "" || s.PublicKey != "") }
 
 func (d *decoder) signing(top *object, root string) *Signing {
-	o := d.child(top, "signing", false, "key", "passwordEnv", "publicKey")
+	o := d.child(top, "signing", false, signingKeys.names()...)
 	if o == nil {
 		return nil
 	}

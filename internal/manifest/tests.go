@@ -117,7 +117,7 @@ func (d *decoder) testList(tf field, path string, services map[string]bool, seen
 	var out []Test
 	for i, n := range tf.val.Content {
 		at := fmt.Sprintf("%s[%d]", path, i)
-		o := d.object(tf.key, resolve(n), at, "name", "kustomize", "image", "command", "timeout")
+		o := d.object(tf.key, resolve(n), at, testKeys.names()...)
 		if o == nil {
 			continue
 		}

@@ -15,6 +15,8 @@ type Manifest struct {
 	Path string
 	// Root is the absolute folder holding the manifest; every dir is inside it.
 	Root string
+	// Version is the manifest format, always Version once loaded.
+	Version int
 	// Registry prefixes service images: <Registry>/<Docker.Image>:<tag>.
 	Registry string
 	// InsecureRegistries may be reached over plain HTTP or unverified TLS.
@@ -66,8 +68,9 @@ type Service struct {
 	// Dir is the checkout folder as written in the file, relative to Root.
 	Dir string
 	// AbsDir is Dir made absolute against Root.
-	AbsDir        string
-	Git           Git
+	AbsDir string
+	Git    Git
+	// DockerBuilder is the zero Builder when the service has none.
 	DockerBuilder Builder
 	Docker        Docker
 	Scripts       Scripts
@@ -81,6 +84,10 @@ type Service struct {
 	// {{ image "name" }}, in the order first written.
 	Deps []string
 }
+
+// HasBuilder says whether the service names a builder image, in which its
+// scripts run; without one it is built by its Dockerfile alone.
+func (s *Service) HasBuilder() bool { return s.DockerBuilder.Image != "" }
 
 // SourceDir is the folder the service is made from: AbsDir, narrowed to
 // Git.Path for a service that is a subfolder of a larger repository.

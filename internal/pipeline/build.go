@@ -25,8 +25,10 @@ import (
 // tags. It returns the image's digest and, when the tree holds LFS
 // pointers or submodules, a note saying so for the report.
 func (j *job) build(ctx context.Context) (string, string, error) {
-	if err := j.builders.Ready(ctx, j.s.Name, j.s.DockerBuilder.Image); err != nil {
-		return "", "", err
+	if j.s.HasBuilder() {
+		if err := j.builders.Ready(ctx, j.s.Name, j.s.DockerBuilder.Image); err != nil {
+			return "", "", err
+		}
 	}
 	src, err := j.src.files()
 	if err != nil {
@@ -69,7 +71,11 @@ func (j *job) solve(ctx context.Context, spec *buildkit.Spec) (string, error) {
 	if j.live {
 		spec.Console = j.Progress.Terminal()
 	}
-	j.Progress.Stepf(s.Name, "building: %d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
+	what := fmt.Sprintf("%d build and %d test lines in %s, then the image", len(s.Scripts.Build), len(s.Scripts.Test), s.DockerBuilder.Image)
+	if !s.HasBuilder() {
+		what = "the Dockerfile alone"
+	}
+	j.Progress.Stepf(s.Name, "building: %s", what)
 	solveCtx, cancel := context.WithTimeout(ctx, s.BuildTimeout())
 	defer cancel()
 	built, err := j.Builder.Build(solveCtx, spec)

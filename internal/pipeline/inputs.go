@@ -65,8 +65,10 @@ func (j *job) inputs(ctx context.Context, deps map[string]ui.ServiceResult) (cac
 	if in.Tree, err = j.src.tree(treePath(s)); err != nil {
 		return in, fmt.Errorf("reading the source tree: %w", err)
 	}
-	if in.Builder, err = j.builders.Resolve(ctx, s.Name, s.DockerBuilder.Image); err != nil {
-		return in, err
+	if s.HasBuilder() {
+		if in.Builder, err = j.builders.Resolve(ctx, s.Name, s.DockerBuilder.Image); err != nil {
+			return in, err
+		}
 	}
 	content, err := j.src.dockerfile()
 	if err != nil {

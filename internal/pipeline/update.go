@@ -46,6 +46,9 @@ func (b *builderImages) targets(names []string) ([]builderTarget, error) {
 	for _, n := range names {
 		name := n
 		if s := p.Manifest.Service(n); s != nil {
+			if !s.HasBuilder() {
+				return nil, &UsageError{fmt.Sprintf("service %s has no builder image: it is built by its Dockerfile alone (give it a dockerBuilder in %s for one)", n, p.Manifest.Path)}
+			}
 			name = BuilderName(s.DockerBuilder.Image)
 		}
 		if _, err := os.Stat(b.dockerfile(name)); err != nil {
@@ -107,7 +110,9 @@ func (b *builderImages) update(ctx context.Context, t builderTarget, args map[st
 func (p *Pipeline) CheckBuilders(services []*manifest.Service) error {
 	var images []string
 	for _, s := range services {
-		images = append(images, s.DockerBuilder.Image)
+		if s.HasBuilder() {
+			images = append(images, s.DockerBuilder.Image)
+		}
 	}
 	return p.localBuilders(images)
 }

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/scaffold"
+)
+
+func initCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "init",
+		Usage:     "write a starting " + manifest.FileName + ", k8s/ base and overlay and .gitignore from git repositories",
+		ArgsUsage: "[REMOTE…]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "registry", Usage: "registry `host[:port][/path]` the services' images are pushed below (required)"},
+			&cli.StringFlag{Name: "from", Usage: "a `folder` of checkouts, each a service whose origin is its remote"},
+			&cli.StringFlag{Name: "env", Value: "dev", Usage: "name of the environment written when the repositories hold Kubernetes manifests"},
+			&cli.BoolFlag{Name: "force", Usage: "overwrite files that exist instead of refusing"},
+		},
+		Action: runInit,
+	}
+}
+
+// initReport is init's --output json document.
+type initReport struct {
+	Command  string          `json:"command"`
+	Files    []string        `json:"files"`
+	Services []initedService `json:"services"`
+}
+
+type initedService struct {
+	Name       string `json:"name"`
+	Remote     string `json:"remote"`
+	Reference  string `json:"reference"`
+	Dockerfile bool   `json:"dockerfile"`
+	Kubernetes bool   `json:"kubernetes"`
+}
+
+func runInit(c *cli.Context) error {
+	o := scaffold.Options{Registry: c.String("registry"), Remotes: c.Args().Slice(), From: c.String("from"), Env: c.String("env"), Force: c.Bool("force")}
+	if o.Registry == "" {
+		return usageError{fmt.Errorf("init needs --registry host[:port][/path], where the services' images go (e.g. registry.example.com/team)")}
+	}
+	if err := manifest.ValidateRegistry(o.Registry); err != nil {
+		return usageError{err}
+	}
+	if err := manifest.ValidateEnvironmentName(o.Env); err != nil {
+		return usageError{fmt.Errorf("--env %w", err)}
+	}
+	root, err := initRoot(c)
+	if err != nil {
+		return err
+	}
+	o.Root = root
+	git, err := gitClient()
+	if err != nil {
+		return err
+	}
+	repos, err := scaffold.Read(c.Context, git, o)
+	if err != nil {
+		return err
+	}
+	files, err := scaffold.Make(repos, o)
+	if err != nil {
+		return err
+	}
+	written, err := scaffold.Write(root, files, o.Force)
+	if err != nil {
+		return err
+	}
+	p := progress(c)
+	rep := initReport{Command: "init", Files: written}
+	for _, r := range repos {
+		rep.Services = append(rep.Services, initedService{r.Name, r.Remote, "origin/" + r.Branch, r.Dockerfile, len(r.Kube) > 0})
+		if !r.Dockerfile {
+			p.Stepf(r.Name, "no Dockerfile at the root of %s: add one, or dockerBuilder and scripts, before building it", r.Remote)
+		}
+	}
+	if c.String("output") == "json" {
+		return jsonout.Write(c.App.Writer, rep)
+	}
+	for _, f := range written {
+		fmt.Fprintln(c.App.Writer, filepath.Join(root, f))
+	}
+	return nil
+}
+
+// initRoot is the folder init writes in: that of --file, else the current
+// one. The manifest there is always named x-platform.yml.
+func initRoot(c *cli.Context) (string, error) {
+	if f := c.String("file"); f != "" {
+		if filepath.Base(f) != manifest.FileName {
+			return "", usageError{fmt.Errorf("init writes %s; --file %s names another file: pass a path ending in %s, or none", manifest.FileName, f, manifest.FileName)}
+		}
+		return filepath.Abs(filepath.Dir(f))
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the current folder: %w", err)
+	}
+	return wd, nil
+}
