@@ -20,10 +20,11 @@ type placed struct {
 }
 
 func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
-	top := d.object(root, root, "", "registry", "services", "environments", "insecureRegistries", "builders", "signing", "cleanup", "git", "pull")
+	top := d.object(root, root, "", topKeys.names()...)
 	if top == nil {
 		return
 	}
+	m.Version = d.version(top)
 	m.Builders = d.builders(top, m.Root)
 	m.Signing = d.signing(top, m.Root)
 	m.Environments = d.environments(top, m.Signing)
@@ -69,10 +70,10 @@ func (d *decoder) service(f field, root string, defaults Git) (placed, bool) {
 		d.report(f.key, path, "%s", p)
 	}
 	if isNull(f.val) {
-		d.report(f.key, path, "must not be empty; a service needs dir, git, dockerBuilder and docker")
+		d.report(f.key, path, "must not be empty; a service needs dir, git and docker")
 		return placed{}, false
 	}
-	o := d.object(f.key, f.val, path, "dir", "git", "dockerBuilder", "docker", "scripts", "secrets", "timeout", "tests")
+	o := d.object(f.key, f.val, path, serviceKeys.names()...)
 	if o == nil {
 		return placed{}, false
 	}
@@ -116,7 +117,7 @@ func (d *decoder) service(f field, root string, defaults Git) (placed, bool) {
 		}
 	}
 
-	if b := d.child(o, "dockerBuilder", true, "image", "workdir", "env", "caches"); b != nil {
+	if b := d.child(o, "dockerBuilder", false, builderKeys.names()...); b != nil {
 		image, at := d.str(b, "image", true)
 		d.check(at, join(b.path, "image"), builderImageProblem(image))
 		workdir, at := d.str(b, "workdir", true)
@@ -132,7 +133,7 @@ func (d *decoder) service(f field, root string, defaults Git) (placed, bool) {
 	}
 
 	s.Docker = Docker{Dockerfile: "Dockerfile", Context: "."}
-	if k := d.child(o, "docker", true, "image", "dockerfile", "context", "target", "buildArgs", "platforms"); k != nil {
+	if k := d.child(o, "docker", true, dockerKeys.names()...); k != nil {
 		image, at := d.str(k, "image", true)
 		if d.check(at, join(k.path, "image"), repositoryProblem(image)) {
 			p.imageAt = at
@@ -157,7 +158,10 @@ func (d *decoder) service(f field, root string, defaults Git) (placed, bool) {
 		p.depAt = d.imageDeps(k, s)
 	}
 
-	if sc := d.child(o, "scripts", false, "build", "test", "reports"); sc != nil {
+	if sc := d.child(o, "scripts", false, scriptKeys.names()...); sc != nil {
+		if b, ok := o.fields["dockerBuilder"]; !ok || isNull(b.val) {
+			d.report(o.fields["scripts"].key, join(path, "scripts"), "scripts run in a builder image: add dockerBuilder (image, workdir), or remove scripts to build with the Dockerfile alone")
+		}
 		s.Scripts = Scripts{Build: d.list(sc, "build", "strings", nil), Test: d.list(sc, "test", "strings", nil)}
 		s.Scripts.Reports = d.unique(d.items(sc, "reports", "paths relative to the service's folder", reportProblem))
 	}
