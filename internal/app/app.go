@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -130,7 +131,7 @@ func newApp(s Streams) *cli.App {
 				return usageError{fmt.Errorf("--output must be text or json, not %q", o)}
 			}
 			// One run asks each remote once (gitsync.WithRun).
-			c.Context = gitsync.WithRun(c.Context, c.Bool("offline"))
+			c.Context = withStart(gitsync.WithRun(c.Context, c.Bool("offline")), time.Now())
 			if c.Bool("offline") && !c.Bool("quiet") {
 				fmt.Fprintln(c.App.ErrWriter, "offline: no git remote is asked; references resolve against the refs each checkout last fetched")
 			}

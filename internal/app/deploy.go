@@ -132,6 +132,7 @@ func historyCommand() *cli.Command {
 				}
 				rep.Revisions = append(rep.Revisions, rev)
 			}
+			rep.DurationMs = elapsedMs(c)
 			if c.String("output") == "json" {
 				return jsonout.Write(c.App.Writer, rep)
 			}
@@ -177,6 +178,7 @@ func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 		if errors.As(err, &ue) {
 			rep.Services = append(rep.Services, ue.results()...)
 		}
+		rep.DurationMs = elapsedMs(c)
 		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}

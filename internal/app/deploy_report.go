@@ -17,6 +17,7 @@ import (
 // applying, and passes its error on for stderr and the exit code.
 func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr error) error {
 	rep := deployReport(command, out, runErr)
+	rep.DurationMs = elapsedMs(c)
 	var err error
 	if c.String("output") == "json" {
 		err = jsonout.Write(c.App.Writer, rep)

@@ -143,6 +143,7 @@ func builderUser() string {
 // report prints the result and turns failed services into exit code 1.
 func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	r := ui.NewReport(command, results)
+	r.DurationMs = elapsedMs(c)
 	r.Explain = c.Bool("explain")
 	var err error
 	if c.String("output") == "json" {

@@ -18,6 +18,8 @@ type statusReport struct {
 	Command      string      `json:"command"`
 	OK           bool        `json:"ok"`
 	Environments []envReport `json:"environments"`
+	// DurationMs is how long finding out took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 type envReport struct {

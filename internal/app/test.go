@@ -22,6 +22,8 @@ type TestReport struct {
 	Revision  int             `json:"revision,omitempty"`
 	Tests     []ui.TestResult `json:"tests"`
 	Error     string          `json:"error,omitempty"`
+	// DurationMs is how long the run took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 func testCommand() *cli.Command {
@@ -62,6 +64,7 @@ func testFailed(c *cli.Context, env string, err error) error {
 }
 
 func writeTestReport(c *cli.Context, rep TestReport) error {
+	rep.DurationMs = elapsedMs(c)
 	var err error
 	if c.String("output") == "json" {
 		err = jsonout.Write(c.App.Writer, rep)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/tonistiigi/fsutil"
 	"golang.org/x/sync/singleflight"
@@ -203,7 +204,9 @@ func (p *Pipeline) each(ctx context.Context, services []*manifest.Service, fn st
 			default:
 				state[i], running = 1, running+1
 				go func() {
+					start := time.Now()
 					results[i] = fn(ctx, s, deps)
+					results[i].DurationMs = time.Since(start).Milliseconds()
 					finished <- i
 				}()
 				continue

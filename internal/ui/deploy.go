@@ -175,6 +175,8 @@ type HistoryReport struct {
 	Env       string     `json:"env"`
 	Namespace string     `json:"namespace"`
 	Revisions []Revision `json:"revisions"`
+	// DurationMs is how long reading the history took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // WriteHistoryTable prints a history report for people.
@@ -209,6 +211,8 @@ type DiffReport struct {
 	Env       string   `json:"env"`
 	Namespace string   `json:"namespace"`
 	Changes   []Change `json:"changes"`
+	// DurationMs is how long the diff took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // WriteDiffText prints each change with its unified diff.
