@@ -125,6 +125,7 @@ func newApp(s Streams) *cli.App {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only errors on stderr"},
 			waitFlag(),
 			&cli.BoolFlag{Name: "offline", Usage: "ask no git remote: references resolve against the refs each checkout last fetched"},
+			ciFlag(),
 		},
 		Before: func(c *cli.Context) error {
 			if o := c.String("output"); o != "text" && o != "json" {
@@ -132,12 +133,16 @@ func newApp(s Streams) *cli.App {
 			}
 			// One run asks each remote once (gitsync.WithRun).
 			c.Context = withStart(gitsync.WithRun(c.Context, c.Bool("offline")), time.Now())
+			if err := startProgress(c); err != nil {
+				return err
+			}
 			if c.Bool("offline") && !c.Bool("quiet") {
 				fmt.Fprintln(c.App.ErrWriter, "offline: no git remote is asked; references resolve against the refs each checkout last fetched")
 			}
 			return nil
 		},
 		Commands: commands(),
+		After:    stopProgress,
 	}
 	withEnvVars(app.Flags, app.Commands)
 	// urfave/cli adds --help itself only to an app without a help command.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -18,6 +19,12 @@ import (
 func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr error) error {
 	rep := deployReport(command, out, runErr)
 	rep.DurationMs = elapsedMs(c)
+	summarize(c, func(w io.Writer) error {
+		if err := ui.WriteSummary(w, command+" "+rep.Env, rep.Report); err != nil {
+			return err
+		}
+		return ui.WriteTestSummary(w, rep.Tests)
+	})
 	var err error
 	if c.String("output") == "json" {
 		err = jsonout.Write(c.App.Writer, rep)

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -74,7 +75,16 @@ func readManifest(c *cli.Context) (*manifest.Manifest, error) {
 	return m, err
 }
 
+// progress is the command's one progress writer, made by startProgress;
+// a command run without the app's Before gets one of its own.
 func progress(c *cli.Context) *ui.Progress {
+	if p, ok := c.App.Metadata[progressKey].(*ui.Progress); ok {
+		return p
+	}
+	return newProgress(c)
+}
+
+func newProgress(c *cli.Context) *ui.Progress {
 	level := ui.Normal
 	switch {
 	case c.Bool("quiet"):
@@ -144,6 +154,7 @@ func builderUser() string {
 func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	r := ui.NewReport(command, results)
 	r.DurationMs = elapsedMs(c)
+	summarize(c, func(w io.Writer) error { return ui.WriteSummary(w, command, r) })
 	r.Explain = c.Bool("explain")
 	var err error
 	if c.String("output") == "json" {

@@ -65,6 +65,12 @@ func testFailed(c *cli.Context, env string, err error) error {
 
 func writeTestReport(c *cli.Context, rep TestReport) error {
 	rep.DurationMs = elapsedMs(c)
+	summarize(c, func(w io.Writer) error {
+		if err := ui.WriteSummary(w, "test "+rep.Env, ui.Report{OK: rep.OK, DurationMs: rep.DurationMs}); err != nil {
+			return err
+		}
+		return ui.WriteTestSummary(w, rep.Tests)
+	})
 	var err error
 	if c.String("output") == "json" {
 		err = jsonout.Write(c.App.Writer, rep)

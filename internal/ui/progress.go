@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 
@@ -38,6 +39,16 @@ func NewProgress(w io.Writer, level Level) *Progress {
 	return p
 }
 
+// InCI folds each service's lines into one group of ci's log, written
+// when the service is done (see Close for those never done).
+func (p *Progress) InCI(ci CI) {
+	if ci == "" || ci == CINone {
+		return
+	}
+	p.lines.sink = newGroups(p.lines.out, ci, time.Now)
+	p.color, p.term = false, nil
+}
+
 // Terminal is the terminal progress goes to, for a live display; nil when
 // it goes to a log, a pipe, or NO_COLOR is set, or when quiet.
 func (p *Progress) Terminal() *os.File {
@@ -64,6 +75,14 @@ func (p *Progress) Stepf(service, format string, args ...any) {
 	p.line(service, "", format, args...)
 }
 
+// Close writes what a CI log's groups or a live view still hold; call it
+// once the command is done with progress.
+func (p *Progress) Close() {
+	if p.lines.sink != nil {
+		p.lines.sink.close()
+	}
+}
+
 // Debugf prints only with -v.
 func (p *Progress) Debugf(service, format string, args ...any) {
 	if p.level < Verbose {
@@ -88,7 +107,8 @@ func (p *Progress) Donef(service string, ok bool, format string, args ...any) {
 			mark = "\x1b[31m✗\x1b[0m"
 		}
 	}
-	p.line(service, mark+" ", format, args...)
+	text := p.prefix(service) + mark + " " + redact.String(fmt.Sprintf(format, args...)) + "\n"
+	p.lines.done(service, ok, []byte(text))
 }
 
 // Output returns a writer for a service's streamed command output: prefixed
@@ -97,7 +117,7 @@ func (p *Progress) Output(service string) io.WriteCloser {
 	if p.level < Normal {
 		return nopCloser{io.Discard}
 	}
-	return p.lines.Prefixed(p.prefix(service))
+	return p.lines.prefixed(service, p.prefix(service))
 }
 
 func (p *Progress) prefix(service string) string {
@@ -113,7 +133,7 @@ func (p *Progress) prefix(service string) string {
 // line masks the secrets of any URL in the message: status lines quote
 // remotes and errors, and stderr ends up in CI logs anyone may read.
 func (p *Progress) line(service, mark, format string, args ...any) {
-	p.lines.write([]byte(p.prefix(service) + mark + redact.String(fmt.Sprintf(format, args...)) + "\n"))
+	p.lines.write(service, []byte(p.prefix(service)+mark+redact.String(fmt.Sprintf(format, args...))+"\n"))
 }
 
 type nopCloser struct{ io.Writer }
