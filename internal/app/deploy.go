@@ -40,8 +40,11 @@ func deployCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "deploy",
 		Usage: "render the environment's overlay with the services' images pinned by digest, apply it, track the rollout, record the release",
-		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), lockedFlag(), localFlag()), append(rolloutFlags(), previewFlags()...)...),
+		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), lockedFlag(), localFlag(), junitFlag()), append(rolloutFlags(), previewFlags()...)...),
 		Action: func(c *cli.Context) error {
+			if err := checkJUnit(c); err != nil {
+				return err
+			}
 			if c.IsSet("preview") || c.IsSet("ttl") {
 				return deployPreview(c)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/apply"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -33,6 +34,9 @@ func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr err
 	}
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
+	}
+	if err := writeJUnit(c, command, junit.NewSuite(rep.Env, testCases(rep.Env, rep.Tests))); err != nil {
+		return err
 	}
 	return deployError(runErr)
 }

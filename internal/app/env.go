@@ -12,6 +12,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -164,6 +165,9 @@ func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	}
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
+	}
+	if err := writeJUnit(c, command, junit.NewSuite(command, serviceCases(command, results))); err != nil {
+		return err
 	}
 	if !r.OK {
 		return errFailed

@@ -10,6 +10,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -30,8 +31,11 @@ func testCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "test",
 		Usage: "rerun the environment's post-deploy tests against the release it runs now and record the results; nothing is rolled back",
-		Flags: envFlags(),
+		Flags: append(envFlags(), junitFlag()),
 		Action: func(c *cli.Context) error {
+			if err := checkJUnit(c); err != nil {
+				return err
+			}
 			e, err := openEnv(c, "test")
 			if err != nil {
 				return err
@@ -80,7 +84,7 @@ func writeTestReport(c *cli.Context, rep TestReport) error {
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
-	return nil
+	return writeJUnit(c, "test", junit.NewSuite(rep.Env, testCases(rep.Env, rep.Tests)))
 }
 
 func writeTestTable(w io.Writer, r TestReport) error {
@@ -95,7 +99,7 @@ func writeTestTable(w io.Writer, r TestReport) error {
 func testResults(rs []release.TestResult) []ui.TestResult {
 	out := []ui.TestResult{}
 	for _, r := range rs {
-		out = append(out, ui.TestResult{Name: r.Name, Passed: r.Passed, Job: r.Job, Message: r.Message})
+		out = append(out, ui.TestResult{Name: r.Name, Passed: r.Passed, Job: r.Job, Message: r.Message, DurationMs: r.DurationMs})
 	}
 	return out
 }

@@ -59,6 +59,8 @@ type TestResult struct {
 	Passed  bool   `json:"passed"`
 	Job     string `json:"job,omitempty"`
 	Message string `json:"message,omitempty"` // why it failed
+	// DurationMs is how long the test ran, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // WriteTestTable prints post-deploy test results for people.
