@@ -6,8 +6,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Actions a deploy reports per service.
@@ -179,21 +177,6 @@ type HistoryReport struct {
 	Revisions []Revision `json:"revisions"`
 	// DurationMs is how long reading the history took, in milliseconds.
 	DurationMs int64 `json:"durationMs"`
-}
-
-// WriteHistoryTable prints a history report for people.
-func WriteHistoryTable(w io.Writer, r HistoryReport) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REVISION\tSTATUS\tDEPLOYED\tSERVICES\tTESTS\tDESCRIPTION")
-	for _, rev := range r.Revisions {
-		var svcs []string
-		for _, s := range rev.Services {
-			svcs = append(svcs, s.Name+"@"+shortsha.Commit(s.Commit))
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
-			orDash(strings.Join(svcs, ",")), TestsSummary(rev.Tests), oneLine(rev.Description))
-	}
-	return tw.Flush()
 }
 
 // Change is one object a diff would change.
