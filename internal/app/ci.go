@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -29,6 +30,13 @@ func startProgress(c *cli.Context) error {
 	}
 	p := newProgress(c)
 	p.InCI(ci)
+	if t := p.Terminal(); t != nil && ci == ui.CINone {
+		width, _, err := term.GetSize(int(t.Fd()))
+		if err != nil {
+			width = 80
+		}
+		p.Live(width)
+	}
 	if c.App.Metadata == nil {
 		c.App.Metadata = map[string]any{}
 	}

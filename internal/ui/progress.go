@@ -28,6 +28,8 @@ type Progress struct {
 	level Level
 	color bool
 	term  *os.File
+	// board is the live view, when one draws the terminal.
+	board *board
 }
 
 // NewProgress writes to w at the given level.
@@ -49,10 +51,27 @@ func (p *Progress) InCI(ci CI) {
 	p.color, p.term = false, nil
 }
 
+// Live draws a live view on the terminal progress goes to, width
+// columns wide: one line per running service with its step and elapsed
+// time, redrawn in place, finished services' last lines above it, a
+// failed one with its last lines. Only at the normal level, where lines
+// are few enough to be summed up: -v writes them all.
+func (p *Progress) Live(width int) {
+	if p.level != Normal || p.lines.sink != nil {
+		return
+	}
+	p.live(newBoard(p.lines.out, width, time.Now, 250*time.Millisecond))
+}
+
+func (p *Progress) live(b *board) {
+	p.board, p.lines.sink = b, b
+}
+
 // Terminal is the terminal progress goes to, for a live display; nil when
-// it goes to a log, a pipe, or NO_COLOR is set, or when quiet.
+// it goes to a log, a pipe, or NO_COLOR is set, when quiet, or when the
+// live view draws the terminal.
 func (p *Progress) Terminal() *os.File {
-	if p.level < Normal {
+	if p.level < Normal || p.board != nil {
 		return nil
 	}
 	return p.term
@@ -121,7 +140,8 @@ func (p *Progress) Output(service string) io.WriteCloser {
 }
 
 func (p *Progress) prefix(service string) string {
-	if service == "" {
+	// The live view shows a service's lines on its own row.
+	if service == "" || p.board != nil {
 		return ""
 	}
 	if p.color {
