@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -124,19 +125,24 @@ func newApp(s Streams) *cli.App {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only errors on stderr"},
 			waitFlag(),
 			&cli.BoolFlag{Name: "offline", Usage: "ask no git remote: references resolve against the refs each checkout last fetched"},
+			ciFlag(),
 		},
 		Before: func(c *cli.Context) error {
 			if o := c.String("output"); o != "text" && o != "json" {
 				return usageError{fmt.Errorf("--output must be text or json, not %q", o)}
 			}
 			// One run asks each remote once (gitsync.WithRun).
-			c.Context = gitsync.WithRun(c.Context, c.Bool("offline"))
+			c.Context = withStart(gitsync.WithRun(c.Context, c.Bool("offline")), time.Now())
+			if err := startProgress(c); err != nil {
+				return err
+			}
 			if c.Bool("offline") && !c.Bool("quiet") {
 				fmt.Fprintln(c.App.ErrWriter, "offline: no git remote is asked; references resolve against the refs each checkout last fetched")
 			}
 			return nil
 		},
 		Commands: commands(),
+		After:    stopProgress,
 	}
 	withEnvVars(app.Flags, app.Commands)
 	// urfave/cli adds --help itself only to an app without a help command.

@@ -83,6 +83,7 @@ func runCleanup(c *cli.Context) error {
 		rep = cleanup.Apply(c.Context, res, opts)
 	}
 	doc := cleanup.NewDocument(res, rep)
+	doc.DurationMs = elapsedMs(c)
 	if format == "json" {
 		err = cleanup.WriteJSON(c.App.Writer, doc)
 	} else {

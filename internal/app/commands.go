@@ -49,8 +49,12 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "keep-going", Aliases: []string{"k"}, Usage: "keep building other services after one fails"},
 			&cli.BoolFlag{Name: "explain", Usage: "say per service which input made it build or what it reused"},
 			&cli.BoolFlag{Name: "locked", Usage: "take exactly the commits and image digests of " + lock.FileName + "; build nothing"},
+			junitFlag(),
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkJUnit(c); err != nil {
+				return err
+			}
 			if c.Bool("locked") {
 				var f *lock.File
 				readLock := func(m *manifest.Manifest, sel []*manifest.Service) (err error) {

@@ -40,8 +40,11 @@ func deployCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "deploy",
 		Usage: "render the environment's overlay with the services' images pinned by digest, apply it, track the rollout, record the release",
-		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag()), append(rolloutFlags(), previewFlags()...)...),
+		Flags: append(append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag(), junitFlag()), append(rolloutFlags(), previewFlags()...)...),
 		Action: func(c *cli.Context) error {
+			if err := checkJUnit(c); err != nil {
+				return err
+			}
 			if c.IsSet("preview") || c.IsSet("ttl") {
 				return deployPreview(c)
 			}
@@ -132,6 +135,7 @@ func historyCommand() *cli.Command {
 				}
 				rep.Revisions = append(rep.Revisions, rev)
 			}
+			rep.DurationMs = elapsedMs(c)
 			if c.String("output") == "json" {
 				return jsonout.Write(c.App.Writer, rep)
 			}
@@ -177,6 +181,7 @@ func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 		if errors.As(err, &ue) {
 			rep.Services = append(rep.Services, ue.results()...)
 		}
+		rep.DurationMs = elapsedMs(c)
 		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}

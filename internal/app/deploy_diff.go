@@ -63,6 +63,7 @@ func diff(c *cli.Context) (bool, error) {
 	if c.String("output") == "json" {
 		write = func(w io.Writer, r ui.DiffReport) error { return jsonout.Write(w, r) }
 	}
+	rep.DurationMs = elapsedMs(c)
 	if err := write(c.App.Writer, rep); err != nil {
 		return false, err
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/apply"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/shortsha"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -17,6 +19,13 @@ import (
 // applying, and passes its error on for stderr and the exit code.
 func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr error) error {
 	rep := deployReport(command, out, runErr)
+	rep.DurationMs = elapsedMs(c)
+	summarize(c, func(w io.Writer) error {
+		if err := ui.WriteSummary(w, command+" "+rep.Env, rep.Report); err != nil {
+			return err
+		}
+		return ui.WriteTestSummary(w, rep.Tests)
+	})
 	var err error
 	if c.String("output") == "json" {
 		err = jsonout.Write(c.App.Writer, rep)
@@ -25,6 +34,9 @@ func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr err
 	}
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
+	}
+	if err := writeJUnit(c, command, junit.NewSuite(rep.Env, testCases(rep.Env, rep.Tests))); err != nil {
+		return err
 	}
 	return deployError(runErr)
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -76,7 +78,16 @@ func readManifest(c *cli.Context) (*manifest.Manifest, error) {
 	return m, err
 }
 
+// progress is the command's one progress writer, made by startProgress;
+// a command run without the app's Before gets one of its own.
 func progress(c *cli.Context) *ui.Progress {
+	if p, ok := c.App.Metadata[progressKey].(*ui.Progress); ok {
+		return p
+	}
+	return newProgress(c)
+}
+
+func newProgress(c *cli.Context) *ui.Progress {
 	level := ui.Normal
 	switch {
 	case c.Bool("quiet"):
@@ -155,6 +166,8 @@ func builderUser() string {
 // report prints the result and turns failed services into exit code 1.
 func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	r := ui.NewReport(command, results)
+	r.DurationMs = elapsedMs(c)
+	summarize(c, func(w io.Writer) error { return ui.WriteSummary(w, command, r) })
 	r.Explain = c.Bool("explain")
 	var err error
 	if c.String("output") == "json" {
@@ -164,6 +177,9 @@ func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	}
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
+	}
+	if err := writeJUnit(c, command, junit.NewSuite(command, serviceCases(command, results))); err != nil {
+		return err
 	}
 	if !r.OK {
 		return errFailed

@@ -77,7 +77,7 @@ func runPin(c *cli.Context) error {
 		}
 	}
 	if c.String("output") == "json" {
-		if err := ui.WriteJSON(c.App.Writer, ui.NewReport("pin", []ui.ServiceResult{res})); err != nil {
+		if err := ui.WriteJSON(c.App.Writer, pinReport(c, res)); err != nil {
 			return fmt.Errorf("writing the report: %w", err)
 		}
 		return nil
@@ -123,12 +123,19 @@ func verifyReference(c *cli.Context, svc *manifest.Service, reference string) (s
 	return commit, nil
 }
 
+// pinReport is pin's one-service report.
+func pinReport(c *cli.Context, res ui.ServiceResult) ui.Report {
+	r := ui.NewReport("pin", []ui.ServiceResult{res})
+	r.DurationMs = elapsedMs(c)
+	return r
+}
+
 // pinFailed prints the failed result when a JSON report is expected, and
 // returns err so that it reaches stderr with exit code 1.
 func pinFailed(c *cli.Context, res ui.ServiceResult, err error) error {
 	if c.String("output") == "json" {
 		res.Action, res.Error = ui.ActionFailed, err.Error()
-		if werr := ui.WriteJSON(c.App.Writer, ui.NewReport("pin", []ui.ServiceResult{res})); werr != nil {
+		if werr := ui.WriteJSON(c.App.Writer, pinReport(c, res)); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}
 	}

@@ -20,6 +20,8 @@ type previewReport struct {
 	DryRun   bool            `json:"dryRun,omitempty"`
 	Previews []previewResult `json:"previews"`
 	Error    string          `json:"error,omitempty"`
+	// DurationMs is how long the command took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // previewResult is one preview as the commands report it.
@@ -160,6 +162,7 @@ func previewResults(list []deploy.Preview, action string) []previewResult {
 }
 
 func writePreviews(c *cli.Context, rep previewReport) error {
+	rep.DurationMs = elapsedMs(c)
 	var err error
 	if c.String("output") == "json" {
 		err = writePreviewJSON(c.App.Writer, rep)

@@ -110,6 +110,7 @@ func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
 		if errors.As(err, &ue) {
 			rep.Services = append(rep.Services, ue.results()...)
 		}
+		rep.DurationMs = elapsedMs(c)
 		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}

@@ -86,6 +86,7 @@ func runStatus(c *cli.Context) error {
 	if format == "json" {
 		write = writeStatusJSON
 	}
+	rep.DurationMs = elapsedMs(c)
 	if err := write(c.App.Writer, rep); err != nil {
 		return err
 	}

@@ -18,6 +18,8 @@ type statusReport struct {
 	Command      string      `json:"command"`
 	OK           bool        `json:"ok"`
 	Environments []envReport `json:"environments"`
+	// DurationMs is how long finding out took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 type envReport struct {
@@ -94,37 +96,47 @@ func (r statusReport) ok(failOn []string) bool {
 
 func writeStatusJSON(w io.Writer, r statusReport) error { return jsonout.Write(w, r) }
 
-// writeStatusTable prints a row per service and a column per
-// environment, then what drifted and what could not be found out.
+// writeStatusTable prints a row per service: its reference, then per
+// environment the released commit and the running digest, both short and
+// each in its own aligned column, then the service's flags; then what
+// drifted and what could not be found out.
 func writeStatusTable(w io.Writer, r statusReport) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")) }
-	head, release := []string{"SERVICE"}, []string{"(release)"}
+	row("ENVIRONMENT", "RELEASE", "DEPLOYED")
+	head := []string{"SERVICE", "REFERENCE"}
 	for _, e := range r.Environments {
-		head = append(head, strings.ToUpper(e.Name))
+		head = append(head, strings.ToUpper(e.Name), "RUNNING", "FLAGS")
 		switch {
 		case !e.Reachable:
-			release = append(release, "unreachable")
+			row(e.Name, "unreachable", "-")
 		case e.Revision == 0:
-			release = append(release, "never deployed")
+			row(e.Name, "never deployed", "-")
 		default:
-			release = append(release, fmt.Sprintf("rev %d %s", e.Revision, e.Time.Format(time.DateTime)))
+			row(e.Name, fmt.Sprintf("rev %d", e.Revision), e.Time.Format(time.DateTime))
 		}
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
 	row(head...)
-	row(release...)
 	var names []string
+	refs := map[string]string{}
 	for _, e := range r.Environments {
 		for _, s := range e.Services {
 			if !slices.Contains(names, s.Name) {
 				names = append(names, s.Name)
 			}
+			if refs[s.Name] == "" {
+				refs[s.Name] = s.Reference
+			}
 		}
 	}
 	for _, name := range names {
-		cells := []string{name}
+		cells := []string{name, orDash(refs[name])}
 		for _, e := range r.Environments {
-			cells = append(cells, serviceCell(e, name))
+			cells = append(cells, serviceCells(e, name)...)
 		}
 		row(cells...)
 	}
@@ -152,25 +164,26 @@ func writeStatusTable(w io.Writer, r statusReport) error {
 	return nil
 }
 
-// serviceCell is the short running digest and the flags of a service.
-func serviceCell(e envReport, name string) string {
+// serviceCells are a service's released commit, running digest and flags
+// in e.
+func serviceCells(e envReport, name string) []string {
 	if !e.Reachable {
-		return "?"
+		return []string{"?", "?", "-"}
 	}
 	for _, s := range e.Services {
 		if s.Name != name {
 			continue
 		}
-		cell := short(s.Running)
-		if cell == "" {
-			cell = "-"
-		}
-		if len(s.Flags) > 0 {
-			cell += " " + strings.Join(s.Flags, ",")
-		}
-		return cell
+		return []string{orDash(shortsha.Commit(s.Commit)), orDash(short(s.Running)), orDash(strings.Join(s.Flags, ","))}
 	}
-	return "-"
+	return []string{"-", "-", "-"}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // short is a digest's first 12 hex digits; several are shortened each.

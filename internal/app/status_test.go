@@ -44,8 +44,8 @@ func TestWriteStatusTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"STAGING", "PROD", "rev 3 2026-11-28 02:00:00", "unreachable",
-		"0123456789ab ", "- missing", "Deployment.apps/ns/b drifted, gone", "prod: reaching the cluster",
+		"STAGING", "PROD", "staging      rev 3        2026-11-28 02:00:00", "prod         unreachable",
+		"0123456789ab ", "missing", "Deployment.apps/ns/b drifted, gone", "prod: reaching the cluster",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())

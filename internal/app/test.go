@@ -10,6 +10,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -22,14 +23,19 @@ type TestReport struct {
 	Revision  int             `json:"revision,omitempty"`
 	Tests     []ui.TestResult `json:"tests"`
 	Error     string          `json:"error,omitempty"`
+	// DurationMs is how long the run took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 func testCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "test",
 		Usage: "rerun the environment's post-deploy tests against the release it runs now and record the results; nothing is rolled back",
-		Flags: envFlags(),
+		Flags: append(envFlags(), junitFlag()),
 		Action: func(c *cli.Context) error {
+			if err := checkJUnit(c); err != nil {
+				return err
+			}
 			e, err := openEnv(c, "test")
 			if err != nil {
 				return err
@@ -62,6 +68,13 @@ func testFailed(c *cli.Context, env string, err error) error {
 }
 
 func writeTestReport(c *cli.Context, rep TestReport) error {
+	rep.DurationMs = elapsedMs(c)
+	summarize(c, func(w io.Writer) error {
+		if err := ui.WriteSummary(w, "test "+rep.Env, ui.Report{OK: rep.OK, DurationMs: rep.DurationMs}); err != nil {
+			return err
+		}
+		return ui.WriteTestSummary(w, rep.Tests)
+	})
 	var err error
 	if c.String("output") == "json" {
 		err = jsonout.Write(c.App.Writer, rep)
@@ -71,7 +84,7 @@ func writeTestReport(c *cli.Context, rep TestReport) error {
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
-	return nil
+	return writeJUnit(c, "test", junit.NewSuite(rep.Env, testCases(rep.Env, rep.Tests)))
 }
 
 func writeTestTable(w io.Writer, r TestReport) error {
@@ -86,7 +99,7 @@ func writeTestTable(w io.Writer, r TestReport) error {
 func testResults(rs []release.TestResult) []ui.TestResult {
 	out := []ui.TestResult{}
 	for _, r := range rs {
-		out = append(out, ui.TestResult{Name: r.Name, Passed: r.Passed, Job: r.Job, Message: r.Message})
+		out = append(out, ui.TestResult{Name: r.Name, Passed: r.Passed, Job: r.Job, Message: r.Message, DurationMs: r.DurationMs})
 	}
 	return out
 }

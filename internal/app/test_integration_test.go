@@ -63,7 +63,8 @@ spec:
 		t.Errorf("the deploy's report shows tests %+v, want smoke passed", r.Tests)
 	}
 	smoke(`{x-platform.test/exit-code: "4"}`)
-	out, stderr := test("json", ExitFailed, "--env", "staging")
+	failing := filepath.Join(t.TempDir(), "failing.xml")
+	out, stderr := test("json", ExitFailed, "--env", "staging", "--junit", failing)
 	var r TestReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("stdout is not a JSON report: %v\n%s", err, out)
@@ -71,6 +72,14 @@ spec:
 	if r.OK || r.Revision != 1 || len(r.Tests) != 1 || r.Tests[0].Passed || !strings.Contains(r.Tests[0].Message, "exit code 4") ||
 		!strings.Contains(r.Error, "post-deploy test smoke failed") {
 		t.Errorf("a failing rerun reported %+v", r)
+	}
+	if r.DurationMs <= 0 || r.Tests[0].DurationMs <= 0 || r.Tests[0].DurationMs > r.DurationMs {
+		t.Errorf("durations: report %dms, smoke %dms", r.DurationMs, r.Tests[0].DurationMs)
+	}
+	if doc := readJUnit(t, failing); doc.Tests != 1 || doc.Failures != 1 || doc.Suites[0].Name != "staging" ||
+		doc.Suites[0].Cases[0].Name != "smoke" || doc.Suites[0].Cases[0].Output != "job/"+r.Tests[0].Job ||
+		doc.Suites[0].Cases[0].Failure == nil || !strings.Contains(doc.Suites[0].Cases[0].Failure.Message, "exit code 4") {
+		t.Errorf("the JUnit file of a failing rerun: %+v", doc)
 	}
 	if !strings.Contains(stderr, "test/smoke") || !strings.Contains(stderr, "job/"+r.Tests[0].Job+" created") {
 		t.Errorf("no progress of the test on stderr:\n%s", stderr)
@@ -87,7 +96,11 @@ spec:
 	}
 
 	smoke("{}")
-	out, _ = test("text", ExitOK, "--env", "staging")
+	passing := filepath.Join(t.TempDir(), "passing.xml")
+	out, _ = test("text", ExitOK, "--env", "staging", "--junit", passing)
+	if doc := readJUnit(t, passing); doc.Tests != 1 || doc.Failures != 0 || doc.Suites[0].Cases[0].Failure != nil {
+		t.Errorf("the JUnit file of a passing rerun: %+v", doc)
+	}
 	if !strings.Contains(out, "TEST") || !strings.Contains(out, "smoke") || !strings.Contains(out, "passed") {
 		t.Errorf("the table of a passing rerun:\n%s", out)
 	}

@@ -21,6 +21,8 @@ type VerifyReport struct {
 	Command  string          `json:"command"`
 	OK       bool            `json:"ok"`
 	Services []VerifyService `json:"services"`
+	// DurationMs is how long verifying took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // VerifyService is what verify found for one service's image.
@@ -73,6 +75,7 @@ func verifyCommand() *cli.Command {
 				}
 				rep.Services = append(rep.Services, s)
 			}
+			rep.DurationMs = elapsedMs(c)
 			if c.String("output") == "json" {
 				err = jsonout.Write(c.App.Writer, rep)
 			} else {

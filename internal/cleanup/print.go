@@ -30,6 +30,9 @@ type Document struct {
 	Report       *Report                    `json:"report,omitempty"`
 	// GarbageCollection is set after deletes.
 	GarbageCollection string `json:"garbageCollection,omitempty"`
+	// DurationMs is how long the cleanup took, in milliseconds; its
+	// caller stamps it.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // NewDocument describes res and, after --apply, what was done.

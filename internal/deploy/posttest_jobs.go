@@ -55,8 +55,9 @@ func (r *testRunner) run(ctx context.Context, tests []PostTest) ([]release.TestR
 	return out, nil
 }
 
-func (r *testRunner) runTest(ctx context.Context, t PostTest) (release.TestResult, error) {
-	res := release.TestResult{Name: t.Name, Time: time.Now().UTC()}
+func (r *testRunner) runTest(ctx context.Context, t PostTest) (res release.TestResult, err error) {
+	res = release.TestResult{Name: t.Name, Time: time.Now().UTC()}
+	defer func() { res.DurationMs = time.Since(res.Time).Milliseconds() }()
 	r.step(t.Name, "running post-deploy test (%d job(s), timeout %s)", len(t.Jobs), t.Timeout)
 	if err := r.dropEarlier(ctx, t.Name); err != nil {
 		r.step(t.Name, "warning: %v", err)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -81,7 +82,9 @@ func (r *run) each(ctx context.Context, services []*manifest.Service, fn step) [
 				results[i] = r.skipped(services[i], why)
 				return nil
 			}
+			start := time.Now()
 			results[i] = fn(ctx, services[i], deps)
+			results[i].DurationMs = time.Since(start).Milliseconds()
 			if results[i].Action == ui.ActionFailed {
 				failed.Store(true)
 			}

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
 // Actions a deploy reports per service.
@@ -59,6 +57,8 @@ type TestResult struct {
 	Passed  bool   `json:"passed"`
 	Job     string `json:"job,omitempty"`
 	Message string `json:"message,omitempty"` // why it failed
+	// DurationMs is how long the test ran, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // WriteTestTable prints post-deploy test results for people.
@@ -175,21 +175,8 @@ type HistoryReport struct {
 	Env       string     `json:"env"`
 	Namespace string     `json:"namespace"`
 	Revisions []Revision `json:"revisions"`
-}
-
-// WriteHistoryTable prints a history report for people.
-func WriteHistoryTable(w io.Writer, r HistoryReport) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REVISION\tSTATUS\tDEPLOYED\tSERVICES\tTESTS\tDESCRIPTION")
-	for _, rev := range r.Revisions {
-		var svcs []string
-		for _, s := range rev.Services {
-			svcs = append(svcs, s.Name+"@"+shortsha.Commit(s.Commit))
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
-			orDash(strings.Join(svcs, ",")), TestsSummary(rev.Tests), oneLine(rev.Description))
-	}
-	return tw.Flush()
+	// DurationMs is how long reading the history took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // Change is one object a diff would change.
@@ -209,6 +196,8 @@ type DiffReport struct {
 	Env       string   `json:"env"`
 	Namespace string   `json:"namespace"`
 	Changes   []Change `json:"changes"`
+	// DurationMs is how long the diff took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // WriteDiffText prints each change with its unified diff.

@@ -11,6 +11,17 @@ import (
 type Lines struct {
 	mu  sync.Mutex
 	out io.Writer
+	// sink, when set, takes every line instead of out: a CI log's groups
+	// or a terminal's live view.
+	sink sink
+}
+
+// sink is where a Lines hands each service's lines when they are not
+// simply written in turn.
+type sink interface {
+	line(service string, text []byte)
+	done(service string, ok bool, text []byte)
+	close()
 }
 
 // NewLines returns a Lines writing to out.
@@ -19,21 +30,40 @@ func NewLines(out io.Writer) *Lines { return &Lines{out: out} }
 // Prefixed returns a writer that prefixes every line with prefix. Call Flush
 // (or Close) to emit a last line that has no newline.
 func (l *Lines) Prefixed(prefix string) *Prefixer {
-	return &Prefixer{lines: l, prefix: []byte(prefix)}
+	return l.prefixed("", prefix)
 }
 
-func (l *Lines) write(p []byte) {
+func (l *Lines) prefixed(service, prefix string) *Prefixer {
+	return &Prefixer{lines: l, service: service, prefix: []byte(prefix)}
+}
+
+func (l *Lines) write(service string, p []byte) {
+	if l.sink != nil {
+		l.sink.line(service, p)
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	_, _ = l.out.Write(p)
 }
 
+// done writes a service's last line; a sink closes the service's group
+// or row with it.
+func (l *Lines) done(service string, ok bool, p []byte) {
+	if l.sink != nil {
+		l.sink.done(service, ok, p)
+		return
+	}
+	l.write(service, p)
+}
+
 // Prefixer is an io.Writer that hands complete, prefixed lines to a Lines.
 type Prefixer struct {
-	lines  *Lines
-	prefix []byte
-	mu     sync.Mutex
-	buf    []byte
+	lines   *Lines
+	service string
+	prefix  []byte
+	mu      sync.Mutex
+	buf     []byte
 }
 
 // Write buffers p and emits every complete line in it.
@@ -74,5 +104,5 @@ func (w *Prefixer) emit(line []byte) {
 	out := make([]byte, 0, len(w.prefix)+len(line))
 	out = append(out, w.prefix...)
 	out = append(out, line...)
-	w.lines.write(out)
+	w.lines.write(w.service, out)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 
@@ -27,6 +28,8 @@ type Progress struct {
 	level Level
 	color bool
 	term  *os.File
+	// board is the live view, when one draws the terminal.
+	board *board
 }
 
 // NewProgress writes to w at the given level.
@@ -38,10 +41,37 @@ func NewProgress(w io.Writer, level Level) *Progress {
 	return p
 }
 
+// InCI folds each service's lines into one group of ci's log, written
+// when the service is done (see Close for those never done).
+func (p *Progress) InCI(ci CI) {
+	if ci == "" || ci == CINone {
+		return
+	}
+	p.lines.sink = newGroups(p.lines.out, ci, time.Now)
+	p.color, p.term = false, nil
+}
+
+// Live draws a live view on the terminal progress goes to, width
+// columns wide: one line per running service with its step and elapsed
+// time, redrawn in place, finished services' last lines above it, a
+// failed one with its last lines. Only at the normal level, where lines
+// are few enough to be summed up: -v writes them all.
+func (p *Progress) Live(width int) {
+	if p.level != Normal || p.lines.sink != nil {
+		return
+	}
+	p.live(newBoard(p.lines.out, width, time.Now, 250*time.Millisecond))
+}
+
+func (p *Progress) live(b *board) {
+	p.board, p.lines.sink = b, b
+}
+
 // Terminal is the terminal progress goes to, for a live display; nil when
-// it goes to a log, a pipe, or NO_COLOR is set, or when quiet.
+// it goes to a log, a pipe, or NO_COLOR is set, when quiet, or when the
+// live view draws the terminal.
 func (p *Progress) Terminal() *os.File {
-	if p.level < Normal {
+	if p.level < Normal || p.board != nil {
 		return nil
 	}
 	return p.term
@@ -62,6 +92,14 @@ func (p *Progress) Stepf(service, format string, args ...any) {
 		return
 	}
 	p.line(service, "", format, args...)
+}
+
+// Close writes what a CI log's groups or a live view still hold; call it
+// once the command is done with progress.
+func (p *Progress) Close() {
+	if p.lines.sink != nil {
+		p.lines.sink.close()
+	}
 }
 
 // Debugf prints only with -v.
@@ -88,7 +126,8 @@ func (p *Progress) Donef(service string, ok bool, format string, args ...any) {
 			mark = "\x1b[31m✗\x1b[0m"
 		}
 	}
-	p.line(service, mark+" ", format, args...)
+	text := p.prefix(service) + mark + " " + redact.String(fmt.Sprintf(format, args...)) + "\n"
+	p.lines.done(service, ok, []byte(text))
 }
 
 // Output returns a writer for a service's streamed command output: prefixed
@@ -97,11 +136,12 @@ func (p *Progress) Output(service string) io.WriteCloser {
 	if p.level < Normal {
 		return nopCloser{io.Discard}
 	}
-	return p.lines.Prefixed(p.prefix(service))
+	return p.lines.prefixed(service, p.prefix(service))
 }
 
 func (p *Progress) prefix(service string) string {
-	if service == "" {
+	// The live view shows a service's lines on its own row.
+	if service == "" || p.board != nil {
 		return ""
 	}
 	if p.color {
@@ -113,7 +153,7 @@ func (p *Progress) prefix(service string) string {
 // line masks the secrets of any URL in the message: status lines quote
 // remotes and errors, and stderr ends up in CI logs anyone may read.
 func (p *Progress) line(service, mark, format string, args ...any) {
-	p.lines.write([]byte(p.prefix(service) + mark + redact.String(fmt.Sprintf(format, args...)) + "\n"))
+	p.lines.write(service, []byte(p.prefix(service)+mark+redact.String(fmt.Sprintf(format, args...))+"\n"))
 }
 
 type nopCloser struct{ io.Writer }

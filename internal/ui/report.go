@@ -44,6 +44,9 @@ type ServiceResult struct {
 	Saved []string `json:"saved,omitempty"`
 	// Present is set by list: whether the commit's image is in the local engine.
 	Present *bool `json:"present,omitempty"`
+	// DurationMs is how long the service's own work took, in milliseconds;
+	// 0 for a service never started and for records of earlier runs.
+	DurationMs int64 `json:"durationMs"`
 }
 
 // Report is the one document a command prints on stdout.
@@ -51,6 +54,8 @@ type Report struct {
 	Command  string          `json:"command"`
 	OK       bool            `json:"ok"`
 	Services []ServiceResult `json:"services"`
+	// DurationMs is how long the whole command took, in milliseconds.
+	DurationMs int64 `json:"durationMs"`
 	// Explain adds each service's reason to the table.
 	Explain bool `json:"-"`
 }

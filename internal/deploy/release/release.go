@@ -123,6 +123,8 @@ type TestResult struct {
 	// Message says why a test failed: the failing container's reason and
 	// exit code, or a timeout.
 	Message string `json:"message,omitempty"`
+	// DurationMs is how long the test ran, in milliseconds.
+	DurationMs int64 `json:"durationMs,omitempty"`
 }
 
 // Source is the release a promote took its images from.
