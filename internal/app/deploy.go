@@ -132,7 +132,7 @@ func historyCommand() *cli.Command {
 				}
 				rep.Revisions = append(rep.Revisions, rev)
 			}
-			if c.String("output") == "json" {
+			if outputFormat(c) == "json" {
 				return jsonout.Write(c.App.Writer, rep)
 			}
 			return ui.WriteHistoryTable(c.App.Writer, rep)
@@ -144,16 +144,16 @@ func rollbackCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "rollback",
 		Usage: "re-apply an earlier release (default: the one before the current) and track it to ready",
-		Flags: append(append(envFlags(), &cli.IntFlag{Name: "to", Usage: "`REVISION` to go back to (see history)"}), rolloutFlags()[0], rolloutFlags()[2]),
+		Flags: append(append(envFlags(), &cli.IntFlag{Name: "revision", Usage: "`REVISION` to go back to (see history; default: the one before the current)"}), rolloutFlags()[0], rolloutFlags()[2]),
 		Action: func(c *cli.Context) error {
-			if c.Int("to") < 0 {
-				return usageError{errors.New("--to must be a revision number")}
+			if c.Int("revision") < 0 {
+				return usageError{errors.New("--revision must be a revision number")}
 			}
 			e, err := openEnv(c, "rollback")
 			if err != nil {
 				return err
 			}
-			out, err := e.Rollback(c.Context, c.Int("to"))
+			out, err := e.Rollback(c.Context, c.Int("revision"))
 			if out == nil {
 				return deployError(err)
 			}
@@ -164,7 +164,7 @@ func rollbackCommand() *cli.Command {
 
 // deployFailed reports a deploy that failed before anything was applied.
 func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		rep := ui.DeployReport{Report: ui.NewReport("deploy", nil), Env: e.Name, Namespace: e.Settings.Namespace, Objects: []ui.ObjectResult{}, Error: err.Error()}
 		rep.OK = false
 		var me *deploy.MissingImagesError

@@ -60,7 +60,7 @@ func diff(c *cli.Context) (bool, error) {
 		})
 	}
 	write := ui.WriteDiffText
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		write = func(w io.Writer, r ui.DiffReport) error { return jsonout.Write(w, r) }
 	}
 	if err := write(c.App.Writer, rep); err != nil {

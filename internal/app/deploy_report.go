@@ -18,7 +18,7 @@ import (
 func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr error) error {
 	rep := deployReport(command, out, runErr)
 	var err error
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		err = jsonout.Write(c.App.Writer, rep)
 	} else {
 		err = ui.WriteDeployTable(c.App.Writer, rep)

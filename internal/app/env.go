@@ -145,7 +145,7 @@ func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	r := ui.NewReport(command, results)
 	r.Explain = c.Bool("explain")
 	var err error
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		err = ui.WriteJSON(c.App.Writer, r)
 	} else {
 		err = ui.WriteTable(c.App.Writer, r)
