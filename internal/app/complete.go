@@ -75,7 +75,7 @@ func complete(app *cli.App, words []string, out io.Writer) error {
 	case strings.HasPrefix(cur, "-"):
 		cands = flagNames(flags)
 	case cmd == nil && args == 0, len(subs) > 0 && args == 0:
-		cands = commandNames(subs)
+		cands = visibleCommandNames(subs)
 	case cmd != nil && args == 0:
 		cands = names(argNames[cmd.Name], file, app)
 	}
@@ -97,7 +97,7 @@ func names(kind, file string, app *cli.App) []string {
 	case "shells":
 		return []string{"bash", "zsh", "fish"}
 	case "commands":
-		return commandNames(app.Commands)
+		return visibleCommandNames(app.Commands)
 	case "environments", "services", "builders":
 		return manifestNames(kind, file)
 	}
@@ -184,7 +184,7 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 	return nil
 }
 
-func commandNames(cmds []*cli.Command) []string {
+func visibleCommandNames(cmds []*cli.Command) []string {
 	var out []string
 	for _, c := range cmds {
 		if !c.Hidden {

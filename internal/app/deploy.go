@@ -68,8 +68,8 @@ func deployCommand() *cli.Command {
 func renderCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "render",
-		Usage: "print the environment's final YAML, images pinned by digest, without touching the cluster",
-		Flags: []cli.Flag{envFlags()[0], syncFlag(), depthFlag(), lockedFlag(), localFlag()},
+		Usage: "print the environment's final YAML, images pinned by digest; asks the cluster nothing unless --services leaves some services at their current release",
+		Flags: append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), lockedFlag(), localFlag()),
 		Action: func(c *cli.Context) error {
 			e, err := openEnv(c, "render")
 			if err != nil {
@@ -78,7 +78,13 @@ func renderCommand() *cli.Command {
 			if err := withLocal(c, e); err != nil {
 				return err
 			}
-			versions, err := e.Resolve(c.Context, e.Manifest.Services)
+			sel, err := plan.Select(e.Manifest, c.StringSlice("services"))
+			if err != nil {
+				return err
+			}
+			// As deploy would: the other services at the versions the
+			// current release runs, which only then asks the cluster.
+			versions, err := e.Versions(c.Context, sel)
 			if err != nil {
 				return deployError(err)
 			}
