@@ -136,7 +136,7 @@ func newApp(s Streams) *cli.App {
 			&cli.BoolFlag{Name: "offline", Usage: "ask no git remote: references resolve against the refs each checkout last fetched"},
 		},
 		Before: func(c *cli.Context) error {
-			if o := c.String("output"); o != "text" && o != "json" {
+			if o := outputFormat(c); o != "text" && o != "json" {
 				return usageError{fmt.Errorf("--output must be text or json, not %q", o)}
 			}
 			// One run asks each remote once (gitsync.WithRun).

@@ -47,7 +47,7 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		{[]string{"preview", "gc", "--dr"}, "--dry-run"},
 		{[]string{"completion", ""}, "bash zsh fish"},
 		{[]string{"deploy", "--kubeconfig", ""}, ""}, // a path: the shell's own completion
-		{[]string{"credential"}, ""},                // hidden
+		{[]string{"credential"}, ""},                 // hidden
 	}
 	for _, tt := range tests {
 		code, out, errOut := runApp(t, append(tt.words, "--generate-bash-completion")...)

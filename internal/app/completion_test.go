@@ -26,8 +26,8 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 	var check func(where string, flags []cli.Flag, cmds []*cli.Command)
 	check = func(where string, flags []cli.Flag, cmds []*cli.Command) {
 		for _, f := range flags {
-			if f == cli.HelpFlag {
-				continue // --help is not a setting
+			if f == cli.HelpFlag || f == versionFlag {
+				continue // --help and --version are not settings
 			}
 			want := "XP_" + strings.ToUpper(strings.ReplaceAll(f.Names()[0], "-", "_"))
 			switch f.Names()[0] {
