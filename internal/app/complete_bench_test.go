@@ -12,7 +12,7 @@ import (
 
 // BenchmarkCompletion runs the built program as the completion scripts do,
 // on a manifest of 50 services and 6 environments, and reports the time a
-// Tab waits for: process start included.
+// Tab waits for: process start included. Target: 50 ms.
 func BenchmarkCompletion(b *testing.B) {
 	bin := hostBinary(b)
 	dir := b.TempDir()
@@ -39,18 +39,22 @@ func BenchmarkCompletion(b *testing.B) {
 		{"commands", []string{""}, 21},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			var total time.Duration
+			var total, cpu time.Duration
 			for b.Loop() {
 				cmd := exec.Command(bin, append(bc.words, "--generate-bash-completion")...)
 				cmd.Dir = dir
 				start := time.Now()
 				out, err := cmd.Output()
 				total += time.Since(start)
+				cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 				if n := len(strings.Fields(string(out))); err != nil || n != bc.want {
 					b.Fatalf("%q: %v, %d names, want %d:\n%s", bc.words, err, n, bc.want, out)
 				}
 			}
+			// Wall time is what a Tab waits for; CPU time says how much of
+			// it is the program's own on a loaded machine.
 			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/tab")
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/tab")
 		})
 	}
 }

@@ -18,7 +18,7 @@ var hostBuild struct {
 }
 
 // hostBinary builds x-platform once for the tests that run it as a shell
-// does; the file lives until the test binary exits.
+// does; TestMain removes it.
 func hostBinary(t testing.TB) string {
 	t.Helper()
 	hostBuild.once.Do(func() {
@@ -106,5 +106,12 @@ func TestWrapperCompletionStartsNoContainer(t *testing.T) {
 	}
 	if b, err := os.ReadFile(called); err == nil {
 		t.Fatalf("completion ran docker:\n%s", b)
+	}
+}
+
+// removeHostBinary removes what hostBinary built.
+func removeHostBinary() {
+	if hostBuild.path != "" {
+		_ = os.RemoveAll(filepath.Dir(hostBuild.path))
 	}
 }
