@@ -12,6 +12,8 @@ ARG VERSION=dev
 RUN go build -trimpath -ldflags "-s -w -X github.com/x-platform/x-platform/internal/app.Version=${VERSION}" -o /out/x-platform .
 
 FROM ${BASE_IMAGE}
+ARG VERSION=dev
+LABEL org.opencontainers.image.title=x-platform org.opencontainers.image.version=${VERSION}
 # The host's CA roots (make image copies them in), for https registries and git servers.
 COPY .build/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/x-platform /usr/local/bin/x-platform

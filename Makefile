@@ -5,12 +5,34 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/x-platform/x-platform/internal/app.Version=$(VERSION)
 XP_IMAGE  ?= x-platform:latest
 
-.PHONY: all build test test-short bench vet demo demo-clean image base-images cosign
+.PHONY: all build test test-short bench vet demo demo-clean image base-images cosign release release-binaries
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o .build/x-platform .
+
+# A release: static binaries for every platform of PLATFORMS in DIST with
+# their SHA256SUMS, and the orchestrator image tagged with the version; the
+# version is stamped in both (--version, the image's label and `version`).
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+DIST      ?= dist
+
+release: release-binaries image
+	docker tag $(XP_IMAGE) $(firstword $(subst :, ,$(XP_IMAGE))):$(VERSION)
+	@label="$$(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.version"}}' $(XP_IMAGE))"; \
+	  test "$$label" = "$(VERSION)" || { echo "image $(XP_IMAGE) is labelled $$label, not $(VERSION)" >&2; exit 1; }
+	@docker run --rm $(XP_IMAGE) version | grep -q " $(VERSION) " || { echo "x-platform version in $(XP_IMAGE) is not $(VERSION)" >&2; exit 1; }
+
+release-binaries:
+	rm -rf $(DIST)
+	mkdir -p $(DIST)
+	@set -e; for p in $(PLATFORMS); do \
+	  echo "building $$p" >&2; \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+	    -o $(DIST)/x-platform_$(VERSION)_$${p%/*}_$${p#*/} .; \
+	done
+	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum x-platform_*; else shasum -a 256 x-platform_*; fi >SHA256SUMS
 
 vet:
 	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read _)

@@ -13,6 +13,7 @@ import (
 	"github.com/x-platform/x-platform/internal/engine"
 	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
@@ -65,6 +66,13 @@ var (
 // returns the process exit code.
 func Run(ctx context.Context, args []string, s Streams) int {
 	a := newApp(s)
+	if n := len(args); n > 1 && args[n-1] == completeFlag {
+		// A Tab: answered here, before any flag is parsed or check run.
+		if err := complete(a, args[1:n-1], s.Out); err != nil {
+			return exitCode(s.Err, fmt.Errorf("writing completions: %w", err))
+		}
+		return ExitOK
+	}
 	err := a.RunContext(ctx, args)
 	return exitCode(s.Err, err)
 }
@@ -107,7 +115,7 @@ func newApp(s Streams) *cli.App {
 	app := &cli.App{
 		Name:                 "x-platform",
 		Usage:                "build, tag and push every service of a product from one manifest",
-		Version:              Version,
+		Version:              version(),
 		Reader:               s.In,
 		Writer:               s.Out,
 		ErrWriter:            s.Err,
@@ -116,11 +124,13 @@ func newApp(s Streams) *cli.App {
 		ExitErrHandler:       func(*cli.Context, error) {},
 		OnUsageError:         onUsageError,
 		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(s.Err, "x-platform: unknown command %q; see x-platform --help\n", name)
+			fmt.Fprintf(s.Err, "x-platform: %s\n", unknownCommand(c.App, name))
 		},
+		Action:                rootAction,
+		CustomAppHelpTemplate: appHelpTemplate(),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "manifest `path` (default: " + manifest.FileName + " here or in a parent folder)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "result format on stdout: text or json"},
+			outputFlag(),
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more progress on stderr"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only errors on stderr"},
 			waitFlag(),
@@ -128,7 +138,7 @@ func newApp(s Streams) *cli.App {
 			ciFlag(),
 		},
 		Before: func(c *cli.Context) error {
-			if o := c.String("output"); o != "text" && o != "json" {
+			if o := outputFormat(c); o != "text" && o != "json" {
 				return usageError{fmt.Errorf("--output must be text or json, not %q", o)}
 			}
 			// One run asks each remote once (gitsync.WithRun).
@@ -145,8 +155,9 @@ func newApp(s Streams) *cli.App {
 		After:    stopProgress,
 	}
 	withEnvVars(app.Flags, app.Commands)
-	// urfave/cli adds --help itself only to an app without a help command.
-	app.Flags = append(app.Flags, cli.HelpFlag)
+	// urfave/cli adds --help itself only to an app without a help command;
+	// neither it nor --version is a setting with a variable.
+	app.Flags = append(app.Flags, versionFlag, cli.HelpFlag)
 	return app
 }
 
@@ -164,11 +175,23 @@ func commands() []*cli.Command {
 		c.OnUsageError = onUsageError
 	}
 	withoutSharedHelp(cmds)
-	return append(cmds, helpCommand())
+	withOutputFlag(cmds)
+	withRenamedFlags(cmds)
+	cmds = append(cmds, helpCommand())
+	withCategories(cmds)
+	return cmds
 }
 
-// onUsageError keeps flag mistakes off stdout and gives them exit code 2.
-func onUsageError(_ *cli.Context, err error, _ bool) error {
+// onUsageError keeps flag mistakes off stdout, gives them exit code 2 and
+// names the flag probably meant.
+func onUsageError(c *cli.Context, err error, sub bool) error {
+	flags := c.App.Flags
+	if sub && c.Command != nil {
+		flags = c.Command.Flags
+	}
+	if s := flagSuggestion(err, flags); s != "" {
+		return usageError{fmt.Errorf("%w; did you mean %s? (see --help)", err, s)}
+	}
 	return usageError{fmt.Errorf("%w (see --help)", err)}
 }
 
@@ -177,8 +200,27 @@ func versionCommand() *cli.Command {
 		Name:  "version",
 		Usage: "print the version",
 		Action: func(c *cli.Context) error {
-			_, err := fmt.Fprintf(c.App.Writer, "x-platform %s %s %s/%s\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return err
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("version takes no arguments (got %q)", c.Args().Slice())}
+			}
+			return writeVersion(c)
 		},
 	}
+}
+
+// versionReport is what version prints.
+type versionReport struct {
+	Version string `json:"version"`
+	Go      string `json:"go"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+}
+
+func writeVersion(c *cli.Context) error {
+	v := versionReport{Version: version(), Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if outputFormat(c) == "json" {
+		return jsonout.Write(c.App.Writer, v)
+	}
+	_, err := fmt.Fprintf(c.App.Writer, "x-platform %s %s %s/%s\n", v.Version, v.Go, v.OS, v.Arch)
+	return err
 }

@@ -27,7 +27,6 @@ func cleanupCommand() *cli.Command {
 			&cli.BoolFlag{Name: "partial-lock-history", Usage: "plan with the x-platform.lock history a shallow clone has, instead of refusing every delete"},
 			&cli.IntFlag{Name: "concurrency", Value: 16, Usage: "registry requests in flight at once"},
 			kubeconfigFlag(),
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "result format on stdout: text or json"},
 		},
 		Action: runCleanup,
 	}

@@ -9,18 +9,14 @@ import (
 )
 
 // The bash and zsh scripts ask the program itself for candidates with
-// urfave/cli's --generate-bash-completion, so they follow every command and
-// flag without being regenerated. The bash one needs no bash-completion
+// `WORDS… CURRENT --generate-bash-completion` (see complete), so they
+// follow every command, flag and manifest without being regenerated. The bash one needs no bash-completion
 // package, so that macOS's bash 3.2 runs it too.
 const bashCompletion = `# bash completion for x-platform: source <(x-platform completion bash)
 _x_platform() {
   local cur="${COMP_WORDS[COMP_CWORD]}" opts
   local words=("${COMP_WORDS[@]:0:COMP_CWORD}")
-  if [[ "$cur" == -* ]]; then
-    opts=$("${words[@]}" "$cur" --generate-bash-completion 2>/dev/null)
-  else
-    opts=$("${words[@]}" --generate-bash-completion 2>/dev/null)
-  fi
+  opts=$("${words[@]}" "$cur" --generate-bash-completion 2>/dev/null)
   local IFS=$'\n'
   COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
@@ -31,12 +27,8 @@ const zshCompletion = `#compdef x-platform
 # zsh completion for x-platform: source <(x-platform completion zsh)
 _x_platform() {
   local -a opts
-  local cur=${words[-1]}
-  if [[ "$cur" == "-"* ]]; then
-    opts=("${(@f)$(${words[@]:0:#words[@]-1} ${cur} --generate-bash-completion)}")
-  else
-    opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion)}")
-  fi
+  local cur=${words[CURRENT]}
+  opts=("${(@f)$(${words[@]:0:CURRENT-1} "${cur}" --generate-bash-completion 2>/dev/null)}")
   if [[ "${opts[1]}" != "" ]]; then
     _describe 'values' opts
   else

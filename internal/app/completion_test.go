@@ -26,8 +26,8 @@ func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 	var check func(where string, flags []cli.Flag, cmds []*cli.Command)
 	check = func(where string, flags []cli.Flag, cmds []*cli.Command) {
 		for _, f := range flags {
-			if f == cli.HelpFlag {
-				continue // --help is not a setting
+			if f == cli.HelpFlag || f == versionFlag {
+				continue // --help and --version are not settings
 			}
 			want := "XP_" + strings.ToUpper(strings.ReplaceAll(f.Names()[0], "-", "_"))
 			switch f.Names()[0] {
@@ -128,15 +128,13 @@ func TestCompletionScripts(t *testing.T) {
 // TestBashCompletion sources the bash script into a real bash and asks it
 // to complete, as the shell does on Tab, against the built program.
 func TestBashCompletion(t *testing.T) {
-	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "x-platform"), "../..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := filepath.Dir(hostBinary(t))
 	script, _, _ := completionScript(t, "bash")
-	writeFile(t, filepath.Join(bin, "completion.bash"), script)
+	scripts := t.TempDir()
+	writeFile(t, filepath.Join(scripts, "completion.bash"), script)
 	complete := func(words ...string) []string {
 		t.Helper()
-		cmd := exec.Command("bash", "--norc", "--noprofile", "-c", `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _x_platform; printf '%s\n' "${COMPREPLY[@]}"`, "bash", filepath.Join(bin, "completion.bash"))
+		cmd := exec.Command("bash", "--norc", "--noprofile", "-c", `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _x_platform; printf '%s\n' "${COMPREPLY[@]}"`, "bash", filepath.Join(scripts, "completion.bash"))
 		cmd.Args = append(cmd.Args, words...)
 		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+t.TempDir())
 		out, err := cmd.CombinedOutput()
@@ -150,5 +148,12 @@ func TestBashCompletion(t *testing.T) {
 	}
 	if got := complete("x-platform", "build", "--ke"); strings.Join(got, " ") != "--keep-going" {
 		t.Errorf("x-platform build --ke<Tab> = %q, want --keep-going", got)
+	}
+	m := filepath.Join(completionPlatform(t), "x-platform.yml")
+	if got := complete("x-platform", "--file", m, "deploy", "--env", ""); strings.Join(got, " ") != "production qa staging" {
+		t.Errorf("x-platform deploy --env <Tab> = %q, want production qa staging", got)
+	}
+	if got := complete("x-platform", "--file", m, "build", "--services", "zf"); strings.Join(got, " ") != "zfront" {
+		t.Errorf("x-platform build --services zf<Tab> = %q, want zfront", got)
 	}
 }

@@ -71,8 +71,8 @@ func deployCommand() *cli.Command {
 func renderCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "render",
-		Usage: "print the environment's final YAML, images pinned by digest, without touching the cluster",
-		Flags: []cli.Flag{envFlags()[0], syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag()},
+		Usage: "print the environment's final YAML, images pinned by digest; asks the cluster nothing unless --services leaves some services at their current release",
+		Flags: append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag()),
 		Action: func(c *cli.Context) error {
 			e, err := openEnv(c, "render")
 			if err != nil {
@@ -81,7 +81,13 @@ func renderCommand() *cli.Command {
 			if err := withLocal(c, e); err != nil {
 				return err
 			}
-			versions, err := e.Resolve(c.Context, e.Manifest.Services)
+			sel, err := plan.Select(e.Manifest, c.StringSlice("services"))
+			if err != nil {
+				return err
+			}
+			// As deploy would: the other services at the versions the
+			// current release runs, which only then asks the cluster.
+			versions, err := e.Versions(c.Context, sel)
 			if err != nil {
 				return deployError(err)
 			}
@@ -136,7 +142,7 @@ func historyCommand() *cli.Command {
 				rep.Revisions = append(rep.Revisions, rev)
 			}
 			rep.DurationMs = elapsedMs(c)
-			if c.String("output") == "json" {
+			if outputFormat(c) == "json" {
 				return jsonout.Write(c.App.Writer, rep)
 			}
 			return ui.WriteHistoryTable(c.App.Writer, rep)
@@ -148,16 +154,16 @@ func rollbackCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "rollback",
 		Usage: "re-apply an earlier release (default: the one before the current) and track it to ready",
-		Flags: append(append(envFlags(), &cli.IntFlag{Name: "to", Usage: "`REVISION` to go back to (see history)"}), rolloutFlags()[0], rolloutFlags()[2]),
+		Flags: append(append(envFlags(), &cli.IntFlag{Name: "revision", Usage: "`REVISION` to go back to (see history; default: the one before the current)"}), rolloutFlags()[0], rolloutFlags()[2]),
 		Action: func(c *cli.Context) error {
-			if c.Int("to") < 0 {
-				return usageError{errors.New("--to must be a revision number")}
+			if c.Int("revision") < 0 {
+				return usageError{errors.New("--revision must be a revision number")}
 			}
 			e, err := openEnv(c, "rollback")
 			if err != nil {
 				return err
 			}
-			out, err := e.Rollback(c.Context, c.Int("to"))
+			out, err := e.Rollback(c.Context, c.Int("revision"))
 			if out == nil {
 				return deployError(err)
 			}
@@ -168,7 +174,7 @@ func rollbackCommand() *cli.Command {
 
 // deployFailed reports a deploy that failed before anything was applied.
 func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		rep := ui.DeployReport{Report: ui.NewReport("deploy", nil), Env: e.Name, Namespace: e.Settings.Namespace, Objects: []ui.ObjectResult{}, Error: err.Error()}
 		rep.OK = false
 		var me *deploy.MissingImagesError

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -14,7 +15,7 @@ func diffCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "diff",
 		Usage: "show the objects a deploy would change, by a server-side dry run against the live cluster; changes nothing. Secret values are masked. Exits 0 without changes, 1 with changes, 2 when it cannot tell",
-		Flags: append(envFlags(), syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag()),
+		Flags: append(envFlags(), servicesFlag(), syncFlag(), depthFlag(), noCheckoutFlag(), lockedFlag(), localFlag()),
 		Action: func(c *cli.Context) error {
 			// Like kubectl diff and diff(1), so a pipeline can gate on
 			// changes: 1 means changes, never an error.
@@ -44,7 +45,11 @@ func diff(c *cli.Context) (bool, error) {
 	if err := withLocal(c, e); err != nil {
 		return false, err
 	}
-	changes, err := e.Diff(c.Context)
+	sel, err := plan.Select(e.Manifest, c.StringSlice("services"))
+	if err != nil {
+		return false, err
+	}
+	changes, err := e.Diff(c.Context, sel)
 	if err != nil {
 		return false, err
 	}
@@ -60,7 +65,7 @@ func diff(c *cli.Context) (bool, error) {
 		})
 	}
 	write := ui.WriteDiffText
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		write = func(w io.Writer, r ui.DiffReport) error { return jsonout.Write(w, r) }
 	}
 	rep.DurationMs = elapsedMs(c)

@@ -27,7 +27,7 @@ func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr err
 		return ui.WriteTestSummary(w, rep.Tests)
 	})
 	var err error
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		err = jsonout.Write(c.App.Writer, rep)
 	} else {
 		err = ui.WriteDeployTable(c.App.Writer, rep)

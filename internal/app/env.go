@@ -170,7 +170,7 @@ func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 	summarize(c, func(w io.Writer) error { return ui.WriteSummary(w, command, r) })
 	r.Explain = c.Bool("explain")
 	var err error
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		err = ui.WriteJSON(c.App.Writer, r)
 	} else {
 		err = ui.WriteTable(c.App.Writer, r)

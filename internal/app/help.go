@@ -2,6 +2,8 @@ package app
 
 import (
 	"flag"
+	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -26,6 +28,8 @@ func init() {
 	if b, ok := cli.HelpFlag.(*cli.BoolFlag); ok {
 		cli.HelpFlag = helpFlag{b}
 	}
+	// Set once, before any app runs; see oneDefault.
+	cli.FlagStringer = oneDefault(cli.FlagStringer)
 }
 
 // helpCommand is `x-platform help [command]`, made anew for each app.
@@ -53,4 +57,37 @@ func withoutSharedHelp(cmds []*cli.Command) {
 		c.HideHelpCommand = true
 		withoutSharedHelp(c.Subcommands)
 	}
+}
+
+// categories are the groups of the commands in help, in the order it
+// shows them; commandCategory puts every command in one.
+var categories = []string{"build", "deploy", "environments", "registry", "other"}
+
+var commandCategory = map[string]string{
+	"build": "build", "sync": "build", "plan": "build", "lock": "build", "list": "build", "pin": "build", "update-builder": "build",
+	"deploy": "deploy", "render": "deploy", "diff": "deploy", "rollback": "deploy", "promote": "deploy", "test": "deploy",
+	"status": "environments", "history": "environments", "preview": "environments",
+	"cleanup": "registry", "verify": "registry",
+	"version": "other", "completion": "other", "help": "other", "credential-hosts": "other",
+}
+
+// withCategories files each command under its category.
+func withCategories(cmds []*cli.Command) {
+	for _, c := range cmds {
+		cat, ok := commandCategory[c.Name]
+		if !ok {
+			panic("command " + c.Name + " has no help category")
+		}
+		c.Category = cat
+	}
+}
+
+// appHelpTemplate is urfave/cli's with the commands grouped in the order
+// of categories, which the library would sort by name.
+func appHelpTemplate() string {
+	var groups strings.Builder
+	for _, cat := range categories {
+		fmt.Fprintf(&groups, "\n   %s:{{range .VisibleCommands}}{{if eq .Category %q}}\n     {{join .Names \", \"}}{{\"\\t\"}}{{.Usage}}{{end}}{{end}}", cat, cat)
+	}
+	return strings.Replace(cli.AppHelpTemplate, `{{template "visibleCommandCategoryTemplate" .}}`, groups.String(), 1)
 }

@@ -82,7 +82,7 @@ func runInit(c *cli.Context) error {
 			p.Stepf(r.Name, "no Dockerfile at the root of %s: add one, or dockerBuilder and scripts, before building it", r.Remote)
 		}
 	}
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		return jsonout.Write(c.App.Writer, rep)
 	}
 	for _, f := range written {

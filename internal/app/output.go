@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/urfave/cli/v2"
 )
@@ -19,13 +20,24 @@ func reportFormat(c *cli.Context, command string) (string, error) {
 	return format, nil
 }
 
-// outputFormat is --output as given after the command, else before it.
+// outputFormat is --output as given after the command, else before it,
+// else XP_OUTPUT. The flag before and the one after both read XP_OUTPUT
+// (urfave/cli counts either as set then), so a value other than the
+// variable's is the one given on the command line.
 func outputFormat(c *cli.Context) string {
-	format := "text"
+	env, hasEnv := os.LookupEnv("XP_OUTPUT")
+	format, given := "text", false
 	lineage := c.Lineage()
 	for i := len(lineage) - 1; i >= 0; i-- {
-		if lineage[i].IsSet("output") {
-			format = lineage[i].String("output")
+		if !lineage[i].IsSet("output") {
+			continue
+		}
+		v := lineage[i].String("output")
+		switch {
+		case !hasEnv || v != env:
+			format, given = v, true
+		case !given:
+			format = v
 		}
 	}
 	return format

@@ -76,7 +76,7 @@ func runPin(c *cli.Context) error {
 			return err
 		}
 	}
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		if err := ui.WriteJSON(c.App.Writer, pinReport(c, res)); err != nil {
 			return fmt.Errorf("writing the report: %w", err)
 		}
@@ -133,7 +133,7 @@ func pinReport(c *cli.Context, res ui.ServiceResult) ui.Report {
 // pinFailed prints the failed result when a JSON report is expected, and
 // returns err so that it reaches stderr with exit code 1.
 func pinFailed(c *cli.Context, res ui.ServiceResult, err error) error {
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		res.Action, res.Error = ui.ActionFailed, err.Error()
 		if werr := ui.WriteJSON(c.App.Writer, pinReport(c, res)); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)

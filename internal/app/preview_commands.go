@@ -164,7 +164,7 @@ func previewResults(list []deploy.Preview, action string) []previewResult {
 func writePreviews(c *cli.Context, rep previewReport) error {
 	rep.DurationMs = elapsedMs(c)
 	var err error
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		err = writePreviewJSON(c.App.Writer, rep)
 	} else {
 		err = writePreviewTable(c.App.Writer, rep)

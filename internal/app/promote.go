@@ -103,7 +103,7 @@ func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 
 // promoteFailed reports a promote refused before anything was applied.
 func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		rep := ui.DeployReport{Report: ui.NewReport("promote", nil), Env: to.Name, Namespace: to.Settings.Namespace, Objects: []ui.ObjectResult{}, Error: err.Error()}
 		rep.OK = false
 		var ue *UnsignedImagesError

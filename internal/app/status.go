@@ -30,7 +30,7 @@ func statusCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "environment, repeatable (default: every overlay in " + KustomizeDir + "/overlays)"},
 			servicesFlag(),
 			&cli.StringSliceFlag{Name: "fail-on", Usage: "exit 1 when a service carries this flag: " + strings.Join(statusFlags, ", ") + "; repeatable"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "also find drift by a server-side dry run of each release's manifest (two requests per object instead of one list per kind)"},
+			&cli.BoolFlag{Name: "server-dry-run", Usage: "also find drift by a server-side dry run of each release's manifest (two requests per object instead of one list per kind)"},
 			&cli.BoolFlag{Name: "fetch", Usage: "fetch the services' remotes first, so behind sees their newest commits (default: the checkouts' remote-tracking refs as they are)"},
 			depthFlag(), noCheckoutFlag(),
 			kubeconfigFlag(),
@@ -80,7 +80,7 @@ func runStatus(c *cli.Context) error {
 			return err
 		}
 	}
-	rep := statusReport{Command: "status", Environments: readStatuses(c.Context, opened, services, deploy.StatusOptions{DryRun: c.Bool("dry-run")}, progress(c).Stepf)}
+	rep := statusReport{Command: "status", Environments: readStatuses(c.Context, opened, services, deploy.StatusOptions{DryRun: c.Bool("server-dry-run")}, progress(c).Stepf)}
 	rep.OK = rep.ok(failOn)
 	write := writeStatusTable
 	if format == "json" {

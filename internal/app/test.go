@@ -58,7 +58,7 @@ func testCommand() *cli.Command {
 
 // testFailed reports a test run that could not start.
 func testFailed(c *cli.Context, env string, err error) error {
-	if c.String("output") == "json" && !errors.Is(err, context.Canceled) {
+	if outputFormat(c) == "json" && !errors.Is(err, context.Canceled) {
 		rep := TestReport{Command: "test", Env: env, Tests: []ui.TestResult{}, Error: err.Error()}
 		if werr := writeTestReport(c, rep); werr != nil {
 			return werr
@@ -76,7 +76,7 @@ func writeTestReport(c *cli.Context, rep TestReport) error {
 		return ui.WriteTestSummary(w, rep.Tests)
 	})
 	var err error
-	if c.String("output") == "json" {
+	if outputFormat(c) == "json" {
 		err = jsonout.Write(c.App.Writer, rep)
 	} else {
 		err = writeTestTable(c.App.Writer, rep)

@@ -76,7 +76,7 @@ func verifyCommand() *cli.Command {
 				rep.Services = append(rep.Services, s)
 			}
 			rep.DurationMs = elapsedMs(c)
-			if c.String("output") == "json" {
+			if outputFormat(c) == "json" {
 				err = jsonout.Write(c.App.Writer, rep)
 			} else {
 				err = writeVerifyTable(c.App.Writer, rep)

@@ -107,10 +107,11 @@ type Change struct {
 	Diff string
 }
 
-// Diff says which objects a deploy of every service would change, by a
-// server-side dry run against the live objects; it changes nothing.
-func (e *Environment) Diff(ctx context.Context) ([]Change, error) {
-	versions, err := e.Resolve(ctx, e.Manifest.Services)
+// Diff says which objects a deploy of selected would change (the other
+// services at the versions Versions gives them), by a server-side dry run
+// against the live objects; it changes nothing.
+func (e *Environment) Diff(ctx context.Context, selected []*manifest.Service) ([]Change, error) {
+	versions, err := e.Versions(ctx, selected)
 	if err != nil {
 		return nil, err
 	}

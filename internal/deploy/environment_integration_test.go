@@ -131,7 +131,7 @@ func TestIntegrationEnvironmentRendersOnce(t *testing.T) {
 	renders("deploy of one service", c, 1)
 
 	e, c = l.open()
-	changes, err := e.Diff(t.Context())
+	changes, err := e.Diff(t.Context(), e.Manifest.Services)
 	if err != nil || len(changes) != 0 {
 		t.Errorf("diff after deploying: %+v %v", changes, err)
 	}

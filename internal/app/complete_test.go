@@ -1,0 +1,68 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// completionPlatform writes a platform folder: two services, overlays
+// staging and production, and an environment entry qa.
+func completionPlatform(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "x-platform.yml"), "registry: r.example.com/x\nenvironments:\n  qa: {namespace: qa}\nservices:\n"+
+		"  zfront:\n    dir: src/zfront\n    git: {remote: ./f.git, reference: main}\n    dockerBuilder: {image: b:1, workdir: /w}\n    docker: {image: f}\n"+
+		"  zback:\n    dir: src/zback\n    git: {remote: ./b.git, reference: main}\n    dockerBuilder: {image: b:1, workdir: /w}\n    docker: {image: b}\n")
+	for _, d := range []string{"k8s/overlays/staging", "k8s/overlays/production", "builders/gobuilder"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestCompletionNamesFromTheManifest(t *testing.T) {
+	dir := completionPlatform(t)
+	m := filepath.Join(dir, "x-platform.yml")
+	tests := []struct {
+		words []string // the words before the cursor, then the current one
+		want  string
+	}{
+		{[]string{"dep"}, "deploy"},
+		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify cleanup promote status test preview help"},
+		{[]string{"--file", m, "deploy", "--env", ""}, "production qa staging"},
+		{[]string{"--file", m, "deploy", "-e", "st"}, "staging"},
+		{[]string{"-f", m, "promote", "--from", "staging", "--to", ""}, "production qa staging"},
+		{[]string{"-f", m, "status", "--env", "qa", "--env", "p"}, "production"},
+		{[]string{"-f", m, "build", "--services", ""}, "zback zfront"},
+		{[]string{"-f", m, "-o", "json", "--wait", "render", "--services", "zf"}, "zfront"},
+		{[]string{"-f", m, "pin", ""}, "zback zfront"},
+		{[]string{"-f", m, "update-builder", ""}, "gobuilder zback zfront"},
+		{[]string{"-f", m, "pin", "zback", ""}, ""},
+		{[]string{"build", "--ke"}, "--keep-going"},
+		{[]string{"status", "-o", ""}, "text json"},
+		{[]string{"preview", ""}, "list delete gc"},
+		{[]string{"preview", "gc", "--dr"}, "--dry-run"},
+		{[]string{"completion", ""}, "bash zsh fish"},
+		{[]string{"deploy", "--kubeconfig", ""}, ""}, // a path: the shell's own completion
+		{[]string{"credential"}, ""},                 // hidden
+	}
+	for _, tt := range tests {
+		code, out, errOut := runApp(t, append(tt.words, "--generate-bash-completion")...)
+		if got := strings.Join(strings.Fields(out), " "); code != ExitOK || got != tt.want {
+			t.Errorf("%q: exit %d, %q (stderr %q), want %q", tt.words, code, got, errOut, tt.want)
+		}
+	}
+	// The manifest found from the current folder, as without --file.
+	t.Chdir(filepath.Join(dir, "k8s"))
+	if _, out, _ := runApp(t, "deploy", "--env", "", "--generate-bash-completion"); strings.Join(strings.Fields(out), " ") != "production qa staging" {
+		t.Errorf("deploy --env <Tab> below the platform folder: %q", out)
+	}
+	// No manifest: no names, no error.
+	t.Chdir(t.TempDir())
+	if code, out, errOut := runApp(t, "deploy", "--env", "", "--generate-bash-completion"); code != ExitOK || out != "" || errOut != "" {
+		t.Errorf("without a manifest: exit %d, %q, %q", code, out, errOut)
+	}
+}

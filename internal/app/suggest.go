@@ -1,0 +1,93 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// suggest returns the candidate closest to name by edit distance, or ""
+// when none is close enough to be what was meant: at most a third of the
+// longer name changed, or name a prefix of exactly one candidate.
+func suggest(name string, candidates []string) string {
+	best, bestDist := "", -1
+	var prefixed []string
+	for _, c := range candidates {
+		if strings.HasPrefix(c, name) && name != "" {
+			prefixed = append(prefixed, c)
+		}
+		d := editDistance(name, c)
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	if bestDist >= 0 && bestDist*3 <= max(len(name), len(best)) {
+		return best
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// unknownCommand is the error for a first argument that names no command.
+func unknownCommand(app *cli.App, name string) error {
+	var names []string
+	for _, c := range app.Commands {
+		if !c.Hidden {
+			names = append(names, c.Names()...)
+		}
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := suggest(name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return usageError{fmt.Errorf("%s (see x-platform --help)", msg)}
+}
+
+// flagSuggestion says which flag of flags an unknown one probably meant,
+// from the flag package's "flag provided but not defined: -name".
+func flagSuggestion(err error, flags []cli.Flag) string {
+	_, given, ok := strings.Cut(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return ""
+	}
+	given = strings.TrimLeft(given, "-")
+	var names []string
+	for _, f := range flags {
+		if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
+			continue
+		}
+		names = append(names, f.Names()...)
+	}
+	s := suggest(given, names)
+	if s == "" {
+		return ""
+	}
+	if len(s) == 1 {
+		return "-" + s
+	}
+	return "--" + s
+}
