@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/x-platform/x-platform/internal/similar"
 )
 
 // suggest returns the candidate closest to name by edit distance, or ""
@@ -17,7 +18,7 @@ func suggest(name string, candidates []string) string {
 		if strings.HasPrefix(c, name) && name != "" {
 			prefixed = append(prefixed, c)
 		}
-		d := editDistance(name, c)
+		d := similar.Distance(name, c)
 		if bestDist < 0 || d < bestDist {
 			best, bestDist = c, d
 		}
@@ -29,27 +30,6 @@ func suggest(name string, candidates []string) string {
 		return best
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // unknownCommand is the error for a first argument that names no command.

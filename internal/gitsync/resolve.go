@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/similar"
 )
 
 // ErrUnknownReference is wrapped by errors for a reference that names no
@@ -198,7 +199,7 @@ func closest(s string, names []string, n int) []string {
 	var c []scored
 	for _, name := range names {
 		ln := strings.ToLower(name)
-		d := distance(ls, ln)
+		d := similar.Distance(ls, ln)
 		if d <= max(2, len(s)/3) || strings.Contains(ln, ls) || strings.Contains(ls, ln) {
 			c = append(c, scored{name, d})
 		}
@@ -214,25 +215,4 @@ func closest(s string, names []string, n int) []string {
 		out = append(out, c[i].name)
 	}
 	return out
-}
-
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
