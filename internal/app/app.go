@@ -157,7 +157,7 @@ func newApp(s Streams) *cli.App {
 	withEnvVars(app.Flags, app.Commands)
 	// urfave/cli adds --help itself only to an app without a help command;
 	// neither it nor --version is a setting with a variable.
-	app.Flags = append(app.Flags, versionFlag, cli.HelpFlag)
+	app.Flags = append(app.Flags, versionFlag(), cli.HelpFlag)
 	return app
 }
 

@@ -96,8 +96,11 @@ func hiddenCopy(c *cli.Command, r rename) cli.Flag {
 	panic(fmt.Sprintf("%s has no flag --%s", c.Name, r.new))
 }
 
-// versionFlag is the top-level --version.
-var versionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version and exit", DisableDefaultText: true}
+// versionFlag is the top-level --version, made anew for each app: the
+// library writes to a flag when it applies it.
+func versionFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "version", Usage: "print the version and exit", DisableDefaultText: true}
+}
 
 // rootAction runs when no command is named: --version, help, or an
 // unknown command with a suggestion.

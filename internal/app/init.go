@@ -19,9 +19,9 @@ func initCommand() *cli.Command {
 		ArgsUsage: "[REMOTE…]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "registry", Usage: "registry `host[:port][/path]` the services' images are pushed below (required)"},
-			&cli.StringFlag{Name: "from", Usage: "a `folder` of checkouts, each a service whose origin is its remote"},
+			&cli.StringFlag{Name: "checkouts", Usage: "a `folder` of checkouts, each a service whose origin is its remote"},
 			&cli.StringFlag{Name: "env", Value: "dev", Usage: "name of the environment written when the repositories hold Kubernetes manifests"},
-			&cli.BoolFlag{Name: "force", Usage: "overwrite files that exist instead of refusing"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "overwrite files that exist instead of refusing"},
 		},
 		Action: runInit,
 	}
@@ -43,7 +43,7 @@ type initedService struct {
 }
 
 func runInit(c *cli.Context) error {
-	o := scaffold.Options{Registry: c.String("registry"), Remotes: c.Args().Slice(), From: c.String("from"), Env: c.String("env"), Force: c.Bool("force")}
+	o := scaffold.Options{Registry: c.String("registry"), Remotes: c.Args().Slice(), From: c.String("checkouts"), Env: c.String("env"), Force: c.Bool("overwrite")}
 	if o.Registry == "" {
 		return usageError{fmt.Errorf("init needs --registry host[:port][/path], where the services' images go (e.g. registry.example.com/team)")}
 	}

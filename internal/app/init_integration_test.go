@@ -79,7 +79,7 @@ func TestIntegrationInitThenBuild(t *testing.T) {
 	}
 
 	code, _, stderr = p.runOutput(t.Context(), "text", "init", "--registry", p.registry, web)
-	if code != ExitUsage || !strings.Contains(stderr, "x-platform.yml") || !strings.Contains(stderr, "--force") {
+	if code != ExitUsage || !strings.Contains(stderr, "x-platform.yml") || !strings.Contains(stderr, "--overwrite") {
 		t.Fatalf("init over an existing platform: exit %d\n%s", code, stderr)
 	}
 }

@@ -17,8 +17,11 @@ func TestReportCarriesDurations(t *testing.T) {
 	var out bytes.Buffer
 	a := &cli.App{Writer: &out}
 	set := flag.NewFlagSet("build", flag.ContinueOnError)
-	set.String("output", "json", "")
+	set.String("output", "text", "")
 	set.Bool("explain", false, "")
+	if err := set.Set("output", "json"); err != nil {
+		t.Fatal(err)
+	}
 	c := cli.NewContext(a, set, nil)
 	c.Context = withStart(context.Background(), time.Now().Add(-1500*time.Millisecond))
 	results := []ui.ServiceResult{{Name: "zbackend", Action: ui.ActionBuilt, DurationMs: 1200}}

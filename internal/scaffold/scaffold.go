@@ -92,7 +92,7 @@ func Read(ctx context.Context, tips Tips, o Options) ([]Repo, error) {
 		}
 	}
 	if len(sources) == 0 {
-		return nil, &UsageError{"init needs repositories: name their remotes (x-platform init URL…) or a folder of checkouts (--from DIR)"}
+		return nil, &UsageError{"init needs repositories: name their remotes (x-platform init URL…) or a folder of checkouts (--checkouts DIR)"}
 	}
 	var repos []Repo
 	taken := map[string]bool{}
@@ -141,7 +141,7 @@ var scpLike = regexp.MustCompile(`^[^/]+:`)
 func checkouts(dir, root string) ([][2]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, &UsageError{fmt.Sprintf("reading --from %s: %v", dir, err)}
+		return nil, &UsageError{fmt.Sprintf("reading --checkouts %s: %v", dir, err)}
 	}
 	var out [][2]string
 	for _, e := range entries {
@@ -166,7 +166,7 @@ func checkouts(dir, root string) ([][2]string, error) {
 		out = append(out, [2]string{origin, rel})
 	}
 	if len(out) == 0 {
-		return nil, &UsageError{fmt.Sprintf("--from %s holds no git checkouts (folders with .git)", dir)}
+		return nil, &UsageError{fmt.Sprintf("--checkouts %s holds no git checkouts (folders with .git)", dir)}
 	}
 	return out, nil
 }

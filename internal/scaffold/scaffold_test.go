@@ -107,7 +107,7 @@ func TestInitNeverOverwrites(t *testing.T) {
 	files := Files{".gitignore": []byte("new\n"), manifest.FileName: []byte("services: {}\n")}
 	_, err := Write(root, files, false)
 	var u *UsageError
-	if !errors.As(err, &u) || !u.UsageError() || !strings.Contains(err.Error(), ".gitignore already exists") || !strings.Contains(err.Error(), "--force") {
+	if !errors.As(err, &u) || !u.UsageError() || !strings.Contains(err.Error(), ".gitignore already exists") || !strings.Contains(err.Error(), "--overwrite") {
 		t.Fatalf("writing over .gitignore: %v", err)
 	}
 	if read(t, root, ".gitignore") != "mine\n" {
@@ -117,7 +117,7 @@ func TestInitNeverOverwrites(t *testing.T) {
 		t.Fatalf("a refused init wrote the manifest: %v", err)
 	}
 	if _, err := Write(root, files, true); err != nil || read(t, root, ".gitignore") != "new\n" {
-		t.Fatalf("--force: %v", err)
+		t.Fatalf("--overwrite: %v", err)
 	}
 }
 

@@ -153,7 +153,7 @@ func Write(root string, files Files, force bool) ([]string, error) {
 			if len(exist) > 1 {
 				verb = "exist"
 			}
-			return nil, &UsageError{fmt.Sprintf("%s already %s in %s: nothing was written; move them aside, or pass --force to overwrite", strings.Join(exist, ", "), verb, root)}
+			return nil, &UsageError{fmt.Sprintf("%s already %s in %s: nothing was written; move them aside, or pass --overwrite to overwrite them", strings.Join(exist, ", "), verb, root)}
 		}
 	}
 	for _, n := range names {
