@@ -9,12 +9,7 @@ import (
 // TestGitCheckout: git.checkout: false keeps files out of a checkout; a
 // service's own key wins over the top-level default, either way round.
 func TestGitCheckout(t *testing.T) {
-	service := func(git string) string {
-		return "services:\n  a:\n    dir: a\n    git: {remote: r, reference: main" + git + "}\n" +
-			"    dockerBuilder: {image: b, workdir: /src}\n    docker: {image: a}\n" +
-			"  b:\n    dir: b\n    git: {remote: r2, reference: main}\n" +
-			"    dockerBuilder: {image: b, workdir: /src}\n    docker: {image: b}\n"
-	}
+	service := twoServices
 	tests := []struct {
 		name         string
 		doc          string

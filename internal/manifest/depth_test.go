@@ -7,12 +7,7 @@ import (
 )
 
 func TestGitDepth(t *testing.T) {
-	service := func(git string) string {
-		return "services:\n  a:\n    dir: a\n    git: {remote: r, reference: main" + git + "}\n" +
-			"    dockerBuilder: {image: b, workdir: /src}\n    docker: {image: a}\n" +
-			"  b:\n    dir: b\n    git: {remote: r2, reference: main}\n" +
-			"    dockerBuilder: {image: b, workdir: /src}\n    docker: {image: b}\n"
-	}
+	service := twoServices
 	tests := []struct {
 		name    string
 		doc     string
@@ -48,4 +43,13 @@ func TestGitDepth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// twoServices is a manifest of two services, a with git written into its
+// git mapping (", depth: 1"), b with none.
+func twoServices(git string) string {
+	return "services:\n  a:\n    dir: a\n    git: {remote: r, reference: main" + git + "}\n" +
+		"    dockerBuilder: {image: b, workdir: /src}\n    docker: {image: a}\n" +
+		"  b:\n    dir: b\n    git: {remote: r2, reference: main}\n" +
+		"    dockerBuilder: {image: b, workdir: /src}\n    docker: {image: b}\n"
 }
