@@ -59,6 +59,9 @@ type Rollout struct {
 	// Outage is how long tracking waits out an API that does not answer;
 	// 0 means the tracker's default.
 	Outage time.Duration
+	// RunPhases makes a rollback run the phase Jobs of the release it
+	// restores (its migrations, say), which it otherwise skips.
+	RunPhases bool
 }
 
 // Check looks at the images a deploy or rollback is about to run, once
@@ -90,7 +93,10 @@ func (d *Deployer) Current(ctx context.Context) (*release.Record, error) {
 // Deploy applies objs, the overlay rendered with versions, tracks them to
 // ready and records the release. Everything that can be checked before
 // applying is: annotations, the namespace, and a server-side dry run of
-// every object. Once the rollout is ready the post-deploy Tests run; one
+// every object. The pre-deploy Jobs of the overlay (see SplitPhases) run
+// first: one that fails stops the release before anything else is applied
+// (*PhaseStoppedError). The post-deploy Jobs run once the rollout is ready,
+// then the post-deploy Tests; one
 // that fails (*TestFailedError) fails the rollout. A failed rollout is
 // rolled back to the release deployed before, unless NoRollback; the
 // error is then a *RolloutError. A deploy
@@ -105,6 +111,11 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	if err := checkPolicies(objs); err != nil {
 		return nil, err
 	}
+	phases, err := splitPhases(objs)
+	if err != nil {
+		return nil, err
+	}
+	objs = phases.Main
 	if err := d.checkNamespace(ctx, objs); err != nil {
 		return nil, err
 	}
@@ -134,8 +145,17 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	if d.Source != nil {
 		rec.PromotedFrom, rec.Description = d.Source, fmt.Sprintf("promote from %s revision %d", d.Source.Env, d.Source.Revision)
 	}
+	skip := d.skipPhases(current, rec, phases)
 	if err := d.begin(ctx, store, rec); err != nil {
 		return nil, err
+	}
+	if !skip {
+		if rec.Revision == 0 && len(phases.Pre) > 0 {
+			return nil, &ConfigError{fmt.Errorf("pre-deploy jobs run in namespace %s, which does not exist yet: create it first", d.Namespace)}
+		}
+		if err := d.preDeploy(ctx, store, rec, out, current, phases); err != nil {
+			return out, err
+		}
 	}
 	out.Failure = d.rollout(ctx, a, objs, out)
 	if lost := leaseLost(ctx); lost != nil {
@@ -145,6 +165,12 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		out.Revision, out.Unchanged = current.Revision, true
 		d.step("nothing changed: revision %d stays deployed", current.Revision)
 		return out, d.forget(ctx, store, rec)
+	}
+	if !skip {
+		d.postDeploy(ctx, rec, out, phases)
+		if lost := leaseLost(ctx); lost != nil {
+			return out, lost
+		}
 	}
 	if out.Failure == nil && len(d.Tests) > 0 {
 		rec.Tests, out.Failure = d.runTests(ctx, rec.Revision)
@@ -174,7 +200,7 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 			return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
 		}
 		d.step("rolling back to revision %d (%s)", current.Revision, describe(current.Services))
-		out.Rollback, err = d.restore(ctx, store, current, fmt.Sprintf("rollback to %d after revision %d failed", current.Revision, rec.Revision))
+		out.Rollback, err = d.restore(ctx, store, current, fmt.Sprintf("rollback to %d after revision %d failed", current.Revision, rec.Revision), false)
 		if err != nil {
 			return out, err
 		}

@@ -33,6 +33,8 @@ type Outcome struct {
 	Failure error
 	// Tests are the results of the post-deploy tests that ran.
 	Tests []release.TestResult
+	// Phases are the phase Jobs that ran, in order.
+	Phases []release.PhaseResult
 	// Restored is the release an automatic rollback re-applied, and
 	// Rollback what that did; both nil when there was no rollback.
 	Restored *release.Record

@@ -75,7 +75,7 @@ func (r *testRunner) runTest(ctx context.Context, t PostTest) (res release.TestR
 	}
 	res.Job = strings.Join(names, ",")
 	for _, name := range names {
-		reason, err := r.wait(ctx, t.Name, name)
+		reason, err := r.wait(ctx, testPrefix(t.Name), name)
 		if err == nil && reason == "" {
 			continue
 		}
@@ -134,9 +134,9 @@ func withLabels(own, more map[string]string) map[string]string {
 }
 
 // wait polls job name until it completes ("") or fails (the reason),
-// streaming the logs of its pods meanwhile.
-func (r *testRunner) wait(ctx context.Context, test, name string) (string, error) {
-	logs := newLogFollower(r.streamer(), r.ns, r.progress, test)
+// streaming the logs of its pods meanwhile under prefix.
+func (r *testRunner) wait(ctx context.Context, prefix, name string) (string, error) {
+	logs := newLogFollower(r.streamer(), r.ns, r.progress, prefix)
 	defer logs.stop()
 	interval := r.interval
 	if interval <= 0 {

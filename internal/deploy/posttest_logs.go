@@ -28,13 +28,13 @@ func (c ClientsetLogs) Stream(ctx context.Context, namespace, pod, container str
 	return c.Clientset.CoreV1().Pods(namespace).GetLogs(pod, &corev1.PodLogOptions{Container: container, Follow: true}).Stream(ctx)
 }
 
-// logFollower copies the logs of a test's pods to the progress as they
+// logFollower copies the logs of a Job's pods to the progress as they
 // come, each container once it has started. Logs are a help, not the
 // verdict: when they cannot be read it says so once and goes on.
 type logFollower struct {
-	logs     LogStreamer
-	ns, test string
-	progress *ui.Progress
+	logs       LogStreamer
+	ns, prefix string
+	progress   *ui.Progress
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -44,9 +44,9 @@ type logFollower struct {
 	seen   map[string]bool // pod/container
 }
 
-func newLogFollower(logs LogStreamer, ns string, progress *ui.Progress, test string) *logFollower {
+func newLogFollower(logs LogStreamer, ns string, progress *ui.Progress, prefix string) *logFollower {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &logFollower{logs: logs, ns: ns, test: test, progress: progress, ctx: ctx, cancel: cancel, seen: map[string]bool{}}
+	return &logFollower{logs: logs, ns: ns, prefix: prefix, progress: progress, ctx: ctx, cancel: cancel, seen: map[string]bool{}}
 }
 
 // follow starts streaming every container of pods that has started and
@@ -76,7 +76,7 @@ func (f *logFollower) stream(pod, container string) {
 		return
 	}
 	defer rc.Close()
-	w := f.progress.Output(testPrefix(f.test) + " " + pod)
+	w := f.progress.Output(f.prefix + " " + pod)
 	defer w.Close()
 	if _, err := io.Copy(w, rc); err != nil && f.ctx.Err() == nil {
 		f.unavailable(pod, err)
@@ -90,7 +90,7 @@ func (f *logFollower) unavailable(pod string, err error) {
 		return
 	}
 	f.warned = true
-	f.progress.Stepf(testPrefix(f.test), "logs of pod/%s cannot be read (%v); going on without them: the job's status decides", pod, err)
+	f.progress.Stepf(f.prefix, "logs of pod/%s cannot be read (%v); going on without them: the job's status decides", pod, err)
 }
 
 // drain waits up to max for the streams to end on their own (the

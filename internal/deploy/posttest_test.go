@@ -256,7 +256,7 @@ func TestLogFollowerWithoutLogs(t *testing.T) {
 	t.Parallel()
 	var out syncBuffer
 	logs := &failingLogs{}
-	f := newLogFollower(logs, "ns", ui.NewProgress(&out, ui.Normal), "smoke")
+	f := newLogFollower(logs, "ns", ui.NewProgress(&out, ui.Normal), testPrefix("smoke"))
 	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
 	pods := []corev1.Pod{{
 		ObjectMeta: metav1.ObjectMeta{Name: "p"},

@@ -33,7 +33,7 @@ func (d *Deployer) Rollback(ctx context.Context, to int) (*Outcome, error) {
 		return nil, err
 	}
 	d.step("rolling back to revision %d (%s)", target.Revision, describe(target.Services))
-	out, err := d.restore(ctx, store, target, fmt.Sprintf("rollback to %d", target.Revision))
+	out, err := d.restore(ctx, store, target, fmt.Sprintf("rollback to %d", target.Revision), d.RunPhases)
 	if err != nil {
 		return out, err
 	}
@@ -83,18 +83,31 @@ func rollbackTarget(all []*release.Record, to int, env string) (*release.Record,
 }
 
 // restore applies target's recorded objects, tracks them and records the
-// result as a new revision with the given description.
-func (d *Deployer) restore(ctx context.Context, store *release.Store, target *release.Record, description string) (*Outcome, error) {
+// result as a new revision with the given description. Its phase Jobs
+// (migrations, say) run again only with runPhases.
+func (d *Deployer) restore(ctx context.Context, store *release.Store, target *release.Record, description string, runPhases bool) (*Outcome, error) {
 	objs, err := ParseObjects(target.Manifest)
 	if err != nil {
 		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)
+	}
+	phases, err := splitPhases(objs)
+	if err != nil {
+		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)
+	}
+	if !phases.Empty() && !runPhases {
+		d.step("not running the phases of revision %d again (%s); rollback --run-phases runs them", target.Revision, phaseNames(phases))
+		phases.Pre, phases.Post = nil, nil
 	}
 	out := &Outcome{Env: d.Env, Namespace: d.Namespace, Versions: target.Services}
 	rec := &release.Record{Services: target.Services, Objects: target.Objects, Manifest: target.Manifest, Description: description}
 	if err := d.begin(ctx, store, rec); err != nil {
 		return nil, err
 	}
-	out.Failure = d.rollout(ctx, d.applier(), objs, out)
+	if err := d.preDeploy(ctx, store, rec, out, nil, phases); err != nil {
+		return out, err
+	}
+	out.Failure = d.rollout(ctx, d.applier(), phases.Main, out)
+	d.postDeploy(ctx, rec, out, phases)
 	if lost := leaseLost(ctx); lost != nil {
 		return out, lost
 	}

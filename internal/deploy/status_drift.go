@@ -19,7 +19,7 @@ import (
 // Fields the manifest leaves out, which the server and controllers own,
 // are not compared.
 func drifted(rec *release.Record, live liveSet, namespace string) ([]ObjectDrift, error) {
-	applied, err := ParseObjects(rec.Manifest)
+	applied, err := appliedObjects(rec.Manifest)
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest of revision %d: %w", rec.Revision, err)
 	}

@@ -19,7 +19,7 @@ import (
 // other managers took over count as changes (the dry run forces them), not
 // as conflicts. Objects that cannot be checked are returned as warnings.
 func (d *Deployer) dryRunDrift(ctx context.Context, rec *release.Record) ([]ObjectDrift, []string, error) {
-	objs, err := ParseObjects(rec.Manifest)
+	objs, err := appliedObjects(rec.Manifest)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -61,7 +61,7 @@ func (d *Deployer) addDryRunDrift(ctx context.Context, rec *release.Record, st *
 		return fmt.Errorf("dry-running revision %d: %w", rec.Revision, err)
 	}
 	st.Warnings = append(st.Warnings, warnings...)
-	applied, err := ParseObjects(rec.Manifest)
+	applied, err := appliedObjects(rec.Manifest)
 	if err != nil {
 		return err
 	}

@@ -108,6 +108,9 @@ type Record struct {
 	// Tests are the results of the last run of its post-deploy tests, in
 	// the order they ran; none when no test ran.
 	Tests []TestResult `json:"tests,omitempty"`
+	// Phases are the Jobs of its release phases that ran, in order; none
+	// when it has no phase or they were skipped.
+	Phases []PhaseResult `json:"phases,omitempty"`
 	// Manifest is the rendered YAML that was applied.
 	Manifest []byte `json:"-"`
 	// Namespace is where the record was read from; "" for one not read.
@@ -125,6 +128,32 @@ type TestResult struct {
 	Message string `json:"message,omitempty"`
 	// DurationMs is how long the test ran, in milliseconds.
 	DurationMs int64 `json:"durationMs,omitempty"`
+}
+
+// PhaseStatus is how a phase Job ended.
+type PhaseStatus string
+
+// How a phase Job ends.
+const (
+	PhasePassed      PhaseStatus = "passed"
+	PhaseFailed      PhaseStatus = "failed"
+	PhaseInterrupted PhaseStatus = "interrupted"
+)
+
+// PhaseResult is how one Job of a release phase ended.
+type PhaseResult struct {
+	Phase string `json:"phase"` // pre-deploy or post-deploy
+	// Name is the Job's name in the overlay; Job the name of its run.
+	Name       string      `json:"name"`
+	Job        string      `json:"job,omitempty"`
+	Status     PhaseStatus `json:"status"`
+	Time       time.Time   `json:"time"`
+	DurationMs int64       `json:"durationMs,omitempty"`
+	// Message says why it failed: the failing container's reason and exit
+	// code, the Job's condition, or a timeout.
+	Message string `json:"message,omitempty"`
+	// Logs are the last lines the failed Job's pod wrote.
+	Logs []string `json:"logs,omitempty"`
 }
 
 // Source is the release a promote took its images from.
