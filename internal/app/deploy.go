@@ -95,7 +95,15 @@ func renderCommand() *cli.Command {
 			if err != nil {
 				return deployError(err)
 			}
-			_, err = c.App.Writer.Write(r.YAML)
+			phases, err := e.Phases(r)
+			if err != nil {
+				return deployError(err)
+			}
+			out, err := deploy.OrderedYAML(r, phases)
+			if err != nil {
+				return err
+			}
+			_, err = c.App.Writer.Write(out)
 			return err
 		},
 	}
@@ -133,6 +141,7 @@ func historyCommand() *cli.Command {
 				if len(r.Tests) > 0 {
 					rev.Tests = testResults(r.Tests)
 				}
+				rev.Phases = phaseResults(r.Phases)
 				if p := r.PromotedFrom; p != nil {
 					rev.PromotedFrom = &ui.PromotedFrom{Env: p.Env, Revision: p.Revision}
 				}
@@ -154,7 +163,8 @@ func rollbackCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "rollback",
 		Usage: "re-apply an earlier release (default: the one before the current) and track it to ready",
-		Flags: append(append(envFlags(), &cli.IntFlag{Name: "revision", Usage: "`REVISION` to go back to (see history; default: the one before the current)"}), rolloutFlags()[0], rolloutFlags()[2]),
+		Flags: append(append(envFlags(), &cli.IntFlag{Name: "revision", Usage: "`REVISION` to go back to (see history; default: the one before the current)"}), rolloutFlags()[0], rolloutFlags()[2],
+			&cli.BoolFlag{Name: "run-phases", Usage: "run the pre-deploy and post-deploy jobs of the release again (its migrations, say); without it they are skipped"}),
 		Action: func(c *cli.Context) error {
 			if c.Int("revision") < 0 {
 				return usageError{errors.New("--revision must be a revision number")}

@@ -61,7 +61,7 @@ func diff(c *cli.Context) (bool, error) {
 	for _, ch := range changes {
 		rep.Changes = append(rep.Changes, ui.Change{
 			APIVersion: ch.Ref.APIVersion(), Kind: ch.Ref.Kind, Namespace: ch.Ref.Namespace, Name: ch.Ref.Name,
-			Action: string(ch.Action), Diff: ch.Diff,
+			Action: string(ch.Action), Phase: string(ch.Phase), Diff: ch.Diff,
 		})
 	}
 	write := ui.WriteDiffText

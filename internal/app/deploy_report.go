@@ -50,6 +50,7 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 	if len(out.Tests) > 0 {
 		rep.Tests = testResults(out.Tests)
 	}
+	rep.Phases = phaseResults(out.Phases)
 	if runErr != nil {
 		rep.Error = runErr.Error()
 	}
@@ -102,6 +103,17 @@ func objectResults(objs []deploy.ObjectOutcome) []ui.ObjectResult {
 			}
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+func phaseResults(rs []release.PhaseResult) []ui.PhaseResult {
+	var out []ui.PhaseResult
+	for _, r := range rs {
+		out = append(out, ui.PhaseResult{
+			Phase: r.Phase, Name: r.Name, Job: r.Job, Status: string(r.Status),
+			Message: r.Message, Logs: r.Logs, DurationMs: r.DurationMs,
+		})
 	}
 	return out
 }

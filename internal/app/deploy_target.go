@@ -65,7 +65,7 @@ var previewCommands = map[string]bool{"history": true, "rollback": true, "test":
 // wireEnv wires the command's flags and the real clients into e.
 func wireEnv(c *cli.Context, m *manifest.Manifest, e *deploy.Environment, command string) error {
 	e.Progress, e.Locked = progress(c), c.Bool("locked")
-	e.Rollout = deploy.Rollout{Timeout: c.Duration("timeout"), NoRollback: c.Bool("no-rollback"), ForceConflicts: c.Bool("force-conflicts"), HistoryMax: c.Int("history-max")}
+	e.Rollout = deploy.Rollout{Timeout: c.Duration("timeout"), NoRollback: c.Bool("no-rollback"), ForceConflicts: c.Bool("force-conflicts"), HistoryMax: c.Int("history-max"), RunPhases: c.Bool("run-phases")}
 	if c.Bool("sync") {
 		e.Sync = syncCheckouts(c, m)
 	}

@@ -43,6 +43,9 @@ func (e *Environment) deploy(ctx context.Context, versions []Version, source *re
 	if err != nil {
 		return nil, err
 	}
+	if _, err := e.Phases(r); err != nil {
+		return nil, err
+	}
 	if err := e.checkOwnNamespace(); err != nil {
 		return nil, err
 	}
@@ -103,8 +106,12 @@ type Change struct {
 	Ref    object.Ref
 	Action apply.Action
 	// Diff is a unified diff of the object's YAML, Secret values masked,
-	// or a line saying why the object is deleted or left in place.
+	// or a line saying why the object is deleted or left in place; for a
+	// phase Job, what it runs.
 	Diff string
+	// Phase is the phase of a Job the deploy would run (Action Runs);
+	// "" for the objects it applies.
+	Phase Phase
 }
 
 // Diff says which objects a deploy of selected would change (the other
@@ -119,11 +126,15 @@ func (e *Environment) Diff(ctx context.Context, selected []*manifest.Service) ([
 	if err != nil {
 		return nil, err
 	}
+	p, err := e.Phases(r)
+	if err != nil {
+		return nil, err
+	}
 	d, err := e.deployer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	planned, err := d.applier().Plan(ctx, r.Objects, true)
+	planned, err := d.applier().Plan(ctx, p.Main, true)
 	if err != nil {
 		return nil, err
 	}
@@ -145,5 +156,5 @@ func (e *Environment) Diff(ctx context.Context, selected []*manifest.Service) ([
 		}
 		out = append(out, Change{Ref: ch.Ref, Action: ch.Action, Diff: text})
 	}
-	return out, nil
+	return d.withPhases(ctx, out, p, versions, r.YAML)
 }

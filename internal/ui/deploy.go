@@ -48,7 +48,45 @@ type DeployReport struct {
 	// Tests are the post-deploy tests that ran, in order; a failed one
 	// ends the run.
 	Tests []TestResult `json:"tests,omitempty"`
-	Error string       `json:"error,omitempty"`
+	// Phases are the phase Jobs that ran, in order.
+	Phases []PhaseResult `json:"phases,omitempty"`
+	Error  string        `json:"error,omitempty"`
+}
+
+// PhaseResult is how one Job of a release phase ended.
+type PhaseResult struct {
+	Phase  string `json:"phase"` // pre-deploy or post-deploy
+	Name   string `json:"name"`  // the Job's name in the overlay
+	Job    string `json:"job,omitempty"`
+	Status string `json:"status"` // passed, failed or interrupted
+	// Message says why it failed; Logs are its pod's last lines.
+	Message    string   `json:"message,omitempty"`
+	Logs       []string `json:"logs,omitempty"`
+	DurationMs int64    `json:"durationMs"`
+}
+
+// WritePhaseTable prints phase Job results for people.
+func WritePhaseTable(w io.Writer, phases []PhaseResult) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PHASE\tJOB\tSTATUS\tRUN\tMESSAGE")
+	for _, p := range phases {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Phase, p.Name, p.Status, orDash(p.Job), orDash(oneLine(p.Message)))
+	}
+	return tw.Flush()
+}
+
+// PhasesSummary is a release's phase Jobs in a few words: "passed",
+// "failed: pre-deploy/migrate", or "-" when none ran.
+func PhasesSummary(phases []PhaseResult) string {
+	if len(phases) == 0 {
+		return "-"
+	}
+	for _, p := range phases {
+		if p.Status != "passed" {
+			return p.Status + ": " + p.Phase + "/" + p.Name
+		}
+	}
+	return "passed"
 }
 
 // TestResult is one post-deploy test's outcome.
@@ -113,6 +151,12 @@ func WriteDeployTable(w io.Writer, r DeployReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(r.Phases) > 0 {
+		fmt.Fprintln(w)
+		if err := WritePhaseTable(w, r.Phases); err != nil {
+			return err
+		}
+	}
 	if len(r.Tests) > 0 {
 		fmt.Fprintln(w)
 		if err := WriteTestTable(w, r.Tests); err != nil {
@@ -160,6 +204,8 @@ type Revision struct {
 	PromotedFrom *PromotedFrom `json:"promotedFrom,omitempty"`
 	// Tests are the release's post-deploy tests as last run.
 	Tests []TestResult `json:"tests,omitempty"`
+	// Phases are the release's phase Jobs that ran.
+	Phases []PhaseResult `json:"phases,omitempty"`
 }
 
 // PromotedFrom is the source release of a promote.
@@ -185,8 +231,10 @@ type Change struct {
 	Kind       string `json:"kind"`
 	Namespace  string `json:"namespace,omitempty"`
 	Name       string `json:"name"`
-	Action     string `json:"action"` // created, configured or pruned
-	Diff       string `json:"diff,omitempty"`
+	Action     string `json:"action"` // created, configured, pruned, or runs for a phase Job
+	// Phase is the phase of a Job the deploy would run.
+	Phase string `json:"phase,omitempty"`
+	Diff  string `json:"diff,omitempty"`
 }
 
 // DiffReport lists what a deploy would change, and only that.
@@ -207,7 +255,11 @@ func WriteDiffText(w io.Writer, r DiffReport) error {
 		return err
 	}
 	for _, c := range r.Changes {
-		fmt.Fprintf(w, "### %s %s\n", objectName(ObjectResult{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name}), c.Action)
+		action := c.Action
+		if c.Phase != "" {
+			action += " (" + c.Phase + ")"
+		}
+		fmt.Fprintf(w, "### %s %s\n", objectName(ObjectResult{Kind: c.Kind, Namespace: c.Namespace, Name: c.Name}), action)
 		if _, err := io.WriteString(w, c.Diff); err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ const shownChanges = 3
 // at any number of services; --output json has every service of each.
 func WriteHistoryTable(w io.Writer, r HistoryReport) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REVISION\tSTATUS\tDEPLOYED\tSERVICES\tTESTS\tDESCRIPTION")
+	fmt.Fprintln(tw, "REVISION\tSTATUS\tDEPLOYED\tSERVICES\tPHASES\tTESTS\tDESCRIPTION")
 	var prev []ServiceResult
 	for i, rev := range r.Revisions {
 		summary := servicesSummary(rev.Services)
@@ -28,8 +28,8 @@ func WriteHistoryTable(w io.Writer, r HistoryReport) error {
 			summary = changesSummary(prev, rev.Services)
 		}
 		prev = rev.Services
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
-			summary, TestsSummary(rev.Tests), oneLine(rev.Description))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", rev.Revision, rev.Status, rev.Time.Local().Format(time.DateTime),
+			summary, PhasesSummary(rev.Phases), TestsSummary(rev.Tests), oneLine(rev.Description))
 	}
 	return tw.Flush()
 }
