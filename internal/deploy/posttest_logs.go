@@ -52,7 +52,8 @@ func newLogFollower(logs LogStreamer, ns string, progress *ui.Progress, prefix s
 // follow starts streaming every container of pods that has started and
 // is not streamed yet.
 func (f *logFollower) follow(ctx context.Context, pods []corev1.Pod) {
-	if f.progress == nil || ctx.Err() != nil {
+	// Quiet progress discards the output: nothing to stream, nothing to drain.
+	if f.progress == nil || f.progress.Level() < ui.Normal || ctx.Err() != nil {
 		return
 	}
 	for _, p := range pods {
