@@ -98,12 +98,18 @@ func (d *Deployer) restore(ctx context.Context, store *release.Store, target *re
 		d.step("not running the phases of revision %d again (%s); rollback --run-phases runs them", target.Revision, phaseNames(phases))
 		phases.Pre, phases.Post = nil, nil
 	}
+	var running *release.Record // what a failed pre-deploy Job leaves running
+	if len(phases.Pre) > 0 {
+		if running, err = d.Current(ctx); err != nil {
+			return nil, err
+		}
+	}
 	out := &Outcome{Env: d.Env, Namespace: d.Namespace, Versions: target.Services}
 	rec := &release.Record{Services: target.Services, Objects: target.Objects, Manifest: target.Manifest, Description: description}
 	if err := d.begin(ctx, store, rec); err != nil {
 		return nil, err
 	}
-	if err := d.preDeploy(ctx, store, rec, out, nil, phases); err != nil {
+	if err := d.preDeploy(ctx, store, rec, out, running, phases); err != nil {
 		return out, err
 	}
 	out.Failure = d.rollout(ctx, d.applier(), phases.Main, out)
