@@ -3,6 +3,7 @@ package sbom
 import (
 	"archive/tar"
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -44,13 +45,16 @@ type found struct {
 // Scan lists the packages in img's file system, reading each layer once
 // as a stream, bottom to top, and honouring whiteouts: a file deleted or
 // hidden by a later layer lists nothing.
-func Scan(img v1.Image) (*Inventory, error) {
+func Scan(ctx context.Context, img v1.Image) (*Inventory, error) {
 	layers, err := img.Layers()
 	if err != nil {
 		return nil, fmt.Errorf("reading the image's layers: %w", err)
 	}
 	files := map[string]found{}
 	for i, l := range layers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if err := scanLayer(l, files); err != nil {
 			var fe *FileError
 			if errors.As(err, &fe) {

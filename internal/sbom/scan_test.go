@@ -101,7 +101,7 @@ func TestScanFindsEachKind(t *testing.T) {
 			entry{"srv/poetry.lock", "[[package]]\nname = \"idna\"\nversion = \"3.6\"\n\n[package.dependencies]\nx = \"*\"\n\n[[package]]\nname = \"certifi\"\nversion = \"2024.2.2\"\n"},
 			entry{"usr/lib/python3/dist-packages/PyYAML-6.0.1.dist-info/METADATA", "Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0.1\n\nbody: ignored\n"}),
 	)
-	inv, err := Scan(img)
+	inv, err := Scan(t.Context(), img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestScanHonoursWhiteouts(t *testing.T) {
 		layer(t, entry{"var/lib/dpkg/.wh.status", ""}, entry{"b/.wh.c", ""}, entry{"d/.wh..wh..opq", ""},
 			entry{"d/package-lock.json", lock("3.1.0")}, entry{"e/package-lock.json", lock("4.1.0")}),
 	)
-	inv, err := Scan(img)
+	inv, err := Scan(t.Context(), img)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestScanHonoursWhiteouts(t *testing.T) {
 // A lock file that is not what its name says stops the scan, naming it.
 func TestScanBadFileNamesIt(t *testing.T) {
 	img := imageOf(t, layer(t, entry{"srv/app/package-lock.json", `{"packages": [`}))
-	_, err := Scan(img)
+	_, err := Scan(t.Context(), img)
 	var fe *FileError
 	if !errors.As(err, &fe) || fe.Path != "srv/app/package-lock.json" || !fe.UsageError() ||
 		!strings.Contains(err.Error(), "/srv/app/package-lock.json: not a package-lock.json") {
