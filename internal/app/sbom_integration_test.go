@@ -1,6 +1,8 @@
 package app
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,9 +63,10 @@ func TestIntegrationBuildAttachesSBOM(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cosign verify-attestation --type spdxjson of the built image: %v\n%s", err, out)
 	}
+	statements := payloads(out)
 	for _, want := range []string{"pkg:golang/github.com/google/go-containerregistry@v0.22.1", "pkg:deb/debian/libfoo1@1.2-3?arch=amd64", "pkg:npm/left-pad@1.3.0"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the attested SBOM has no %s:\n%.2000s", want, out)
+		if !strings.Contains(statements, want) {
+			t.Errorf("the attested SBOM has no %s:\n%.2000s", want, statements)
 		}
 	}
 
@@ -118,6 +121,25 @@ func TestIntegrationBuildAttachesSBOM(t *testing.T) {
 			t.Errorf("%s was written for an image whose SBOM could not be made", ref)
 		}
 	}
+}
+
+// payloads are the statements of the DSSE envelopes cosign printed, one
+// a line.
+func payloads(out string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(out, "\n") {
+		var env struct {
+			Payload string `json:"payload"`
+		}
+		if json.Unmarshal([]byte(line), &env) != nil {
+			continue
+		}
+		if st, err := base64.StdEncoding.DecodeString(env.Payload); err == nil {
+			b.Write(st)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 // hasRow says whether a line of table has the cells want, in order.
