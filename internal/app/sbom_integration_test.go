@@ -171,4 +171,3 @@ func cosignLayers(t *testing.T, repo, digest, kind string) int {
 	}
 	return len(layers)
 }
-
