@@ -18,6 +18,7 @@ import (
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/sbom"
 )
 
 // Version is set at link time.
@@ -60,6 +61,7 @@ var (
 	_ usage = (*plan.UnknownServiceError)(nil)
 	_ usage = (*pipeline.UsageError)(nil)
 	_ usage = (*engine.ConfigError)(nil)
+	_ usage = (*sbom.FileError)(nil)
 )
 
 // Run executes the command line args (args[0] is the program name) and
@@ -164,7 +166,7 @@ func newApp(s Streams) *cli.App {
 func commands() []*cli.Command {
 	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand(), completionCommand(), credentialHostsCommand()}
 	cmds = append(cmds, deployCommands()...)
-	cmds = append(cmds, verifyCommand())
+	cmds = append(cmds, verifyCommand(), sbomCommand())
 	cmds = append(cmds, cleanupCommand())
 	cmds = append(cmds, promoteCommand())
 	cmds = append(cmds, statusCommand())

@@ -26,7 +26,7 @@ var valueNames = map[string]string{
 
 // argNames says which names a command's arguments are completed with.
 var argNames = map[string]string{
-	"pin": "services", "update-builder": "builders", "completion": "shells", "help": "commands",
+	"pin": "services", "sbom": "services", "update-builder": "builders", "completion": "shells", "help": "commands",
 }
 
 // complete writes the candidates for the word after words, one a line:

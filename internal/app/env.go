@@ -182,9 +182,25 @@ func report(c *cli.Context, command string, results []ui.ServiceResult) error {
 		return err
 	}
 	if !r.OK {
-		return errFailed
+		return failedErr(results)
 	}
 	return nil
+}
+
+// errBadInput marks a run where a service failed on input the user is to
+// fix, such as a file in its image that cannot be read as what it is
+// named; the report already says which.
+var errBadInput = usageError{errors.New("some services failed on input to fix (see the report)")}
+
+// failedErr is errBadInput when a failure is the user's to fix, else
+// errFailed.
+func failedErr(results []ui.ServiceResult) error {
+	for _, r := range results {
+		if r.Action == ui.ActionFailed && r.Usage {
+			return errBadInput
+		}
+	}
+	return errFailed
 }
 
 // applyDepth gives every service the history depth of --depth (or

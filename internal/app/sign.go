@@ -9,6 +9,7 @@ import (
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/sbom"
 	"github.com/x-platform/x-platform/internal/sign"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -28,13 +29,17 @@ func newSigner(m *manifest.Manifest, reg *image.Registry) (pipeline.Signer, erro
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return pipelineSigner{s}, nil
+	return pipelineSigner{s.WithSBOM(sbom.SPDXMaker{Tool: "x-platform-" + Version})}, nil
 }
 
 // pipelineSigner hands the pipeline's provenance to the signer.
 type pipelineSigner struct{ *sign.Signer }
 
 var _ pipeline.Signer = pipelineSigner{}
+
+// Identity names the SBOM too, so that images a build signed before it
+// made SBOMs are looked at once more, and given one.
+func (s pipelineSigner) Identity() string { return s.Signer.Identity() + "+sbom:spdx" }
 
 func (s pipelineSigner) Sign(ctx context.Context, ref image.Ref, digest string, prov pipeline.Provenance) error {
 	return s.Signer.Sign(ctx, ref, digest, provenanceOf(prov))
@@ -71,7 +76,7 @@ func (s previewSigner) Sign(ctx context.Context, ref image.Ref, digest string, p
 // Identity differs from build's, so that a build after a preview does not
 // take the preview's record of finished tags for its own and signs the
 // image for itself.
-func (s previewSigner) Identity() string { return s.Signer.Identity() + "+preview:" + s.branch }
+func (s previewSigner) Identity() string { return s.pipelineSigner.Identity() + "+preview:" + s.branch }
 
 // newVerifier checks signatures against the manifest's public key, else
 // the public half of its private key.

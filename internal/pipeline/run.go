@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -140,6 +141,8 @@ func newResult(s *manifest.Service) ui.ServiceResult {
 
 func (r *run) fail(res ui.ServiceResult, err error) ui.ServiceResult {
 	res.Action, res.Error = ui.ActionFailed, err.Error()
+	var u interface{ UsageError() bool }
+	res.Usage = errors.As(err, &u) && u.UsageError()
 	r.Progress.Donef(res.Name, false, "%v", err)
 	return res
 }

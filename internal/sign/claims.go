@@ -116,22 +116,24 @@ type statement struct {
 	} `json:"predicate"`
 }
 
-// claimsOf reads the SLSA v1 provenance claims of a DSSE envelope; ok is
-// false for another predicate type or what cannot be read.
-func claimsOf(envelope []byte) (Claims, bool) {
+// statementOf is the in-toto statement a DSSE envelope carries; ok is
+// false for what cannot be read.
+func statementOf(envelope []byte) ([]byte, bool) {
 	var env struct {
 		Payload string `json:"payload"`
 	}
 	if json.Unmarshal(envelope, &env) != nil {
-		return Claims{}, false
+		return nil, false
 	}
 	body, err := base64.StdEncoding.DecodeString(env.Payload)
 	if err != nil {
-		return Claims{}, false
+		return nil, false
 	}
-	return parseStatement(body)
+	return body, true
 }
 
+// parseStatement reads the claims of an SLSA v1 provenance statement; ok
+// is false for another predicate type or what cannot be read.
 func parseStatement(body []byte) (Claims, bool) {
 	var st statement
 	if json.Unmarshal(body, &st) != nil || st.PredicateType != slsa1.PredicateSLSAProvenance {

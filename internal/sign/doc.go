@@ -1,3 +1,3 @@
-// Package sign signs images by digest and attaches their SLSA provenance as
-// cosign does, and checks both, offline, with a cosign key pair file.
+// Package sign signs images by digest and attaches their SLSA provenance and
+// SBOM as cosign does, and checks them, offline, with a cosign key pair file.
 package sign

@@ -32,6 +32,7 @@ type Registry interface {
 // Signer signs images with one key and attaches their provenance.
 type Signer struct {
 	key     signature.SignerVerifier
+	catalog Cataloger
 	reg     Registry
 	version string
 	id      string
@@ -51,7 +52,7 @@ func NewSigner(key signature.SignerVerifier, reg Registry, version string) (*Sig
 func (s *Signer) Identity() string { return s.id }
 
 // Sign signs the image ref (tagged or not) at digest and attaches its
-// provenance, each unless a valid one by this key is already there, so
+// provenance, and its SBOM when the Signer makes them, each unless a valid one by this key is already there, so
 // that running it again adds nothing. Provenance is already there when
 // one names the same repository, service and commit, and is no preview's
 // unless p is: an image reused for another commit, or built for a
@@ -67,18 +68,31 @@ func (s *Signer) Sign(ctx context.Context, ref image.Ref, digest string, p Prove
 	if err != nil {
 		return fmt.Errorf("looking for signatures of %s: %w", d, err)
 	}
+	found, err := v.attestations(ctx, d)
+	if err != nil {
+		return fmt.Errorf("looking for attestations of %s: %w", d, err)
+	}
+	// The SBOM is made before anything is written: an image whose files
+	// cannot be listed is left without signature and attestations.
+	var doc []byte
+	if s.catalog != nil && !found.has(s.catalog.PredicateType()) {
+		if doc, err = s.inventory(ctx, d, opts); err != nil {
+			return err
+		}
+	}
 	if sig != OK {
 		if err := s.sign(ctx, d, opts); err != nil {
 			return fmt.Errorf("signing %s: %w", d, err)
 		}
 	}
-	att, _, err := v.provenance(ctx, d, Expected{Service: p.Service, Commit: p.Commit, Previews: p.Preview != ""})
-	if err != nil {
-		return fmt.Errorf("looking for attestations of %s: %w", d, err)
-	}
-	if att != OK {
+	if att, _ := found.provenance(d, Expected{Service: p.Service, Commit: p.Commit, Previews: p.Preview != ""}); att != OK {
 		if err := s.attest(ctx, d, p, opts); err != nil {
 			return fmt.Errorf("attaching the provenance of %s: %w", d, err)
+		}
+	}
+	if doc != nil {
+		if err := s.attestBody(ctx, d, s.catalog.PredicateType(), doc, opts); err != nil {
+			return fmt.Errorf("attaching the SBOM of %s: %w", d, err)
 		}
 	}
 	return nil
@@ -117,13 +131,19 @@ func (s *Signer) attest(ctx context.Context, d name.Digest, p Provenance, opts [
 	if err != nil {
 		return err
 	}
+	return s.attestBody(ctx, d, slsa1.PredicateSLSAProvenance, body, opts)
+}
+
+// attestBody writes the in-toto statement body, of predicateType, as a
+// DSSE-signed attestation of d.
+func (s *Signer) attestBody(ctx context.Context, d name.Digest, predicateType string, body []byte, opts []ociremote.Option) error {
 	envelope, err := dsse.WrapSigner(s.key, types.IntotoPayloadType).SignMessage(bytes.NewReader(body), options.WithContext(ctx))
 	if err != nil {
 		return err
 	}
 	att, err := static.NewAttestation(envelope,
 		static.WithLayerMediaType(types.DssePayloadType),
-		static.WithAnnotations(map[string]string{"predicateType": slsa1.PredicateSLSAProvenance}))
+		static.WithAnnotations(map[string]string{"predicateType": predicateType}))
 	if err != nil {
 		return err
 	}

@@ -199,63 +199,86 @@ func (v *Verifier) signature(ctx context.Context, d name.Digest) (Status, error)
 // key that says it is want's build; for a Mismatch, problem says what the
 // closest one says instead.
 func (v *Verifier) provenance(ctx context.Context, d name.Digest, want Expected) (st Status, problem string, err error) {
-	st, all, err := v.attestations(ctx, d)
-	if err != nil || st != OK {
-		return st, "", err
+	a, err := v.attestations(ctx, d)
+	if err != nil {
+		return "", "", err
+	}
+	st, problem = a.provenance(d, want)
+	return st, problem, nil
+}
+
+// attested is what d's attestations by the key say: their status, and the
+// in-toto statements of those that verified.
+type attested struct {
+	status     Status
+	statements [][]byte
+}
+
+// provenance is what a's SLSA v1 provenance says of d, as
+// Verifier.provenance tells it.
+func (a attested) provenance(d name.Digest, want Expected) (Status, string) {
+	if a.status != OK {
+		return a.status, ""
+	}
+	var all []Claims
+	for _, body := range a.statements {
+		if c, ok := parseStatement(body); ok {
+			all = append(all, c)
+		}
+	}
+	if len(all) == 0 {
+		return Missing, ""
 	}
 	repo := d.Repository.String()
 	for _, c := range all {
 		if want.mismatch(repo, d.DigestStr(), c) == "" {
-			return OK, "", nil
+			return OK, ""
 		}
 	}
-	return Mismatch, want.mismatch(repo, d.DigestStr(), want.closest(all)), nil
+	return Mismatch, want.mismatch(repo, d.DigestStr(), want.closest(all))
 }
 
-// attestations are the claims of d's SLSA v1 provenance attestations by
-// the key about d; the status is OK when there is at least one.
-func (v *Verifier) attestations(ctx context.Context, d name.Digest) (Status, []Claims, error) {
+// attestations reads d's attestations, once, and checks them against the
+// key; the status is OK when at least one verified.
+func (v *Verifier) attestations(ctx context.Context, d name.Digest) (attested, error) {
 	co := v.checkOpts(ctx)
 	co.ClaimVerifier = cosign.IntotoSubjectClaimVerifier
 	tag, err := ociremote.AttestationTag(d, co.RegistryClientOpts...)
 	if err != nil {
-		return "", nil, err
+		return attested{}, err
 	}
 	atts, err := ociremote.Signatures(tag, co.RegistryClientOpts...)
 	if err != nil {
-		return "", nil, err
+		return attested{}, err
 	}
 	found, err := atts.Get()
 	if err != nil {
-		return "", nil, err
+		return attested{}, err
 	}
 	if len(found) == 0 {
-		return Missing, nil, nil
+		return attested{status: Missing}, nil
 	}
 	h, err := v1.NewHash(d.DigestStr())
 	if err != nil {
-		return "", nil, err
+		return attested{}, err
 	}
 	checked, _, err := cosign.VerifyImageAttestation(ctx, atts, h, co)
 	var bad *cosign.ErrNoMatchingAttestations
 	switch {
 	case errors.As(err, &bad):
-		return Invalid, nil, nil
+		return attested{status: Invalid}, nil
 	case err != nil:
-		return "", nil, err
+		return attested{}, err
 	}
-	var out []Claims
+	out := attested{status: OK}
 	for _, att := range checked {
 		raw, err := att.Payload()
 		if err != nil {
 			continue
 		}
-		if c, ok := claimsOf(raw); ok {
-			out = append(out, c)
+		if body, ok := statementOf(raw); ok {
+			out.statements = append(out.statements, body)
 		}
 	}
-	if len(out) == 0 {
-		return Missing, nil, nil
-	}
-	return OK, out, nil
+	return out, nil
 }

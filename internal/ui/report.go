@@ -47,6 +47,8 @@ type ServiceResult struct {
 	// DurationMs is how long the service's own work took, in milliseconds;
 	// 0 for a service never started and for records of earlier runs.
 	DurationMs int64 `json:"durationMs"`
+	// Usage says the failure is the user's to fix (bad input: exit code 2).
+	Usage bool `json:"-"`
 }
 
 // Report is the one document a command prints on stdout.
