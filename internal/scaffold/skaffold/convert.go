@@ -99,6 +99,8 @@ func Import(ctx context.Context, remotes Remotes, o Options) (*Result, error) {
 	if err := c.write(); err != nil {
 		return nil, err
 	}
+	byPlace(c.res.Unconverted)
+	byPlace(c.res.Notes)
 	return c.res, nil
 }
 
@@ -201,6 +203,23 @@ func (c *converter) environments(cfgs []loaded) {
 		env.Resources = unique(env.Resources)
 		c.res.Environments = append(c.res.Environments, env)
 	}
+}
+
+// byPlace orders items by file, in the order files were first named, then
+// by line.
+func byPlace(items []Item) {
+	order := map[string]int{}
+	for _, it := range items {
+		if _, ok := order[it.File]; !ok {
+			order[it.File] = len(order)
+		}
+	}
+	slices.SortStableFunc(items, func(a, b Item) int {
+		if d := order[a.File] - order[b.File]; d != 0 {
+			return d
+		}
+		return a.Line - b.Line
+	})
 }
 
 // unique keeps the first of each value, in order.
