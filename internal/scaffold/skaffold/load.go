@@ -40,14 +40,14 @@ type loaded struct {
 
 // loader reads a skaffold.yaml and the configs it requires.
 type loader struct {
-	ctx     context.Context
-	remotes Remotes
-	root    string // the platform folder
-	repos   map[string]*repo
-	names   map[string]bool // repository names taken
-	parsed  map[string][]Config
-	taken   map[string]bool // configs loaded, by repo, file and index
-	configs []loaded
+	ctx                context.Context
+	remotes            Remotes
+	root               string // the platform folder
+	repos              map[string]*repo
+	names              map[string]bool // repository names taken
+	parsed             map[string][]Config
+	taken              map[string]bool // configs loaded, by repo, file and index
+	configs            []loaded
 	unconverted, notes []Item
 }
 
