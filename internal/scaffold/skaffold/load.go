@@ -2,6 +2,8 @@ package skaffold
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"fmt"
 	"os"
 	"path"
@@ -128,9 +130,12 @@ func (l *loader) load(r *repo, file string, names []string, at func(what, why st
 	cfgs, ok := l.parsed[key]
 	if !ok {
 		data, err := r.t.read(file)
-		if err != nil {
-			at("requires "+file, "reading it: "+err.Error())
+		if errors.Is(err, fs.ErrNotExist) {
+			at("requires "+r.show(file), "no such file")
 			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", r.show(file), err)
 		}
 		if cfgs, err = Parse(r.show(file), data, &l.unconverted, &l.notes); err != nil {
 			return err
@@ -177,8 +182,13 @@ func (l *loader) load(r *repo, file string, names []string, at func(what, why st
 				}
 			default:
 				// Configs of this same file, named.
-				if len(names) > 0 {
-					want = append(want, q.Configs...)
+				for _, n := range q.Configs {
+					switch {
+					case !slices.ContainsFunc(cfgs, func(c Config) bool { return c.Name == n }):
+						where("requires config "+n, "no config of that name in "+r.show(file))
+					case len(names) > 0:
+						want = append(want, n)
+					}
 				}
 			}
 		}
