@@ -3,8 +3,8 @@ package skaffold
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
