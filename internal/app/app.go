@@ -173,6 +173,7 @@ func commands() []*cli.Command {
 	cmds = append(cmds, testCommand())
 	cmds = append(cmds, previewCommand())
 	cmds = append(cmds, initCommand())
+	cmds = append(cmds, importCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}

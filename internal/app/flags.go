@@ -13,7 +13,7 @@ func outputFlag() *cli.StringFlag {
 }
 
 // silent lists the commands that print no report, so take no --output.
-var silent = map[string]bool{"completion": true, "help": true, "credential-hosts": true, "preview": true}
+var silent = map[string]bool{"completion": true, "help": true, "credential-hosts": true, "preview": true, "import": true}
 
 // withOutputFlag gives every command that reports its own --output, so
 // `x-platform status -o json` works as `x-platform -o json status` does.

@@ -68,7 +68,7 @@ var commandCategory = map[string]string{
 	"deploy": "deploy", "render": "deploy", "diff": "deploy", "rollback": "deploy", "promote": "deploy", "test": "deploy",
 	"status": "environments", "history": "environments", "preview": "environments",
 	"cleanup": "registry", "verify": "registry", "sbom": "registry",
-	"init": "other", "version": "other", "completion": "other", "help": "other", "credential-hosts": "other",
+	"init": "other", "import": "other", "version": "other", "completion": "other", "help": "other", "credential-hosts": "other",
 }
 
 // withCategories files each command under its category.

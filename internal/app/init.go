@@ -53,7 +53,7 @@ func runInit(c *cli.Context) error {
 	if err := manifest.ValidateEnvironmentName(o.Env); err != nil {
 		return usageError{fmt.Errorf("--env %w", err)}
 	}
-	root, err := initRoot(c)
+	root, err := platformRoot(c, "init")
 	if err != nil {
 		return err
 	}
@@ -91,12 +91,12 @@ func runInit(c *cli.Context) error {
 	return nil
 }
 
-// initRoot is the folder init writes in: that of --file, else the current
-// one. The manifest there is always named x-platform.yml.
-func initRoot(c *cli.Context) (string, error) {
+// platformRoot is the folder init and import write in: that of --file,
+// else the current one. The manifest there is always named x-platform.yml.
+func platformRoot(c *cli.Context, command string) (string, error) {
 	if f := c.String("file"); f != "" {
 		if filepath.Base(f) != manifest.FileName {
-			return "", usageError{fmt.Errorf("init writes %s; --file %s names another file: pass a path ending in %s, or none", manifest.FileName, f, manifest.FileName)}
+			return "", usageError{fmt.Errorf("%s writes %s; --file %s names another file: pass a path ending in %s, or none", command, manifest.FileName, f, manifest.FileName)}
 		}
 		return filepath.Abs(filepath.Dir(f))
 	}

@@ -80,6 +80,7 @@ func TestWrapperCompletionStartsNoContainer(t *testing.T) {
 		{[]string{"update-builder", ""}, "gobuilder zback zfront"},
 		{[]string{"-o", ""}, "json text"},
 		{[]string{"preview", ""}, "delete gc list"},
+		{[]string{"import", ""}, "skaffold"},
 		{[]string{"deploy", "--kubeconfig", ""}, ""},
 	}
 	// The wrapper's own folder on PATH is no host build: it answers itself.

@@ -30,3 +30,37 @@ func TestReadTipFollowsHEAD(t *testing.T) {
 		t.Fatalf("an empty repository: %v", err)
 	}
 }
+
+func TestReadRefTakesBranchesAndTags(t *testing.T) {
+	r := testenv.NewRemote(t, map[string]string{"a.txt": "master\n"})
+	feature := r.Commit(t, "feature", map[string]string{"a.txt": "feature\n"}, "feature")
+	testenv.RunGit(t, r.Dir, "tag", "-a", "-m", "v1", "v1", "feature")
+	client := NewClient(retry.Policy{})
+	all := func(string) bool { return true }
+	for _, tt := range []struct{ ref, branch, text string }{{"", "master", "master\n"}, {"feature", "feature", "feature\n"}, {"v1", "", "feature\n"}} {
+		tip, err := client.ReadRef(t.Context(), r.URL, tt.ref, all)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.ref, err)
+		}
+		if tip.Branch != tt.branch || string(tip.Files["a.txt"]) != tt.text || (tt.ref != "" && tip.Commit != feature) {
+			t.Errorf("%q: branch %q at %s, a.txt %q", tt.ref, tip.Branch, tip.Commit, tip.Files["a.txt"])
+		}
+	}
+	if _, err := client.ReadRef(t.Context(), r.URL, "nope", all); err == nil || !strings.Contains(err.Error(), "no branch or tag of that name") {
+		t.Fatalf("an unknown ref: %v", err)
+	}
+}
+
+func TestCurrentBranch(t *testing.T) {
+	r := testenv.NewRemote(t, map[string]string{"a.txt": "x\n"})
+	dir := t.TempDir()
+	testenv.RunGit(t, "", "clone", "--quiet", r.URL, dir)
+	testenv.RunGit(t, dir, "checkout", "--quiet", "-b", "topic/x")
+	if b, err := CurrentBranch(dir); err != nil || b != "topic/x" {
+		t.Fatalf("CurrentBranch = %q, %v", b, err)
+	}
+	testenv.RunGit(t, dir, "checkout", "--quiet", "--detach")
+	if _, err := CurrentBranch(dir); err == nil || !strings.Contains(err.Error(), "detached") {
+		t.Fatalf("a detached HEAD: %v", err)
+	}
+}

@@ -101,7 +101,7 @@ func Read(ctx context.Context, tips Tips, o Options) ([]Repo, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", s.remote, err)
 		}
-		r := Repo{Name: uniqueName(nameOf(s.remote), taken), Remote: s.remote, Dir: s.dir, Branch: tip.Branch, Kube: map[string][]byte{}}
+		r := Repo{Name: UniqueName(NameOf(s.remote), taken), Remote: s.remote, Dir: s.dir, Branch: tip.Branch, Kube: map[string][]byte{}}
 		if r.Dir == "" {
 			r.Dir = "src/" + r.Name
 		}
@@ -160,7 +160,7 @@ func checkouts(dir, root string) ([][2]string, error) {
 			origin = filepath.Join(p, origin)
 		}
 		rel := ""
-		if r, err := relInside(root, p); err == nil {
+		if r, err := RelInside(root, p); err == nil {
 			rel = r
 		}
 		out = append(out, [2]string{origin, rel})
@@ -171,8 +171,8 @@ func checkouts(dir, root string) ([][2]string, error) {
 	return out, nil
 }
 
-// relInside is p relative to root when p lies below it.
-func relInside(root, p string) (string, error) {
+// RelInside is p relative to root when p lies below it.
+func RelInside(root, p string) (string, error) {
 	ar, err1 := filepath.Abs(root)
 	ap, err2 := filepath.Abs(p)
 	if err := errors.Join(err1, err2); err != nil {
@@ -187,8 +187,8 @@ func relInside(root, p string) (string, error) {
 
 var notLabel = regexp.MustCompile(`[^a-z0-9-]+`)
 
-// nameOf makes a service name, a DNS label, of a remote's last component.
-func nameOf(remote string) string {
+// NameOf makes a service name, a DNS label, of a remote's last component.
+func NameOf(remote string) string {
 	p := remote
 	if u, err := url.Parse(remote); err == nil && u.Scheme != "" {
 		p = u.Path
@@ -207,7 +207,8 @@ func nameOf(remote string) string {
 	return name
 }
 
-func uniqueName(name string, taken map[string]bool) string {
+// UniqueName is name, or name-2, name-3…, whichever taken lacks; it takes it.
+func UniqueName(name string, taken map[string]bool) string {
 	n := name
 	for i := 2; taken[n]; i++ {
 		n = fmt.Sprintf("%s-%d", name, i)

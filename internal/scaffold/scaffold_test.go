@@ -174,12 +174,12 @@ func TestNameOf(t *testing.T) {
 		"file:///tmp/x/remote.git":          "remote",
 		"https://h/...git":                  "service",
 	} {
-		if got := nameOf(in); got != want {
-			t.Errorf("nameOf(%q) = %q, want %q", in, got, want)
+		if got := NameOf(in); got != want {
+			t.Errorf("NameOf(%q) = %q, want %q", in, got, want)
 		}
 	}
 	taken := map[string]bool{}
-	if a, b := uniqueName("api", taken), uniqueName("api", taken); a != "api" || b != "api-2" {
+	if a, b := UniqueName("api", taken), UniqueName("api", taken); a != "api" || b != "api-2" {
 		t.Errorf("two apis named %s and %s", a, b)
 	}
 }
@@ -189,8 +189,8 @@ func TestQuote(t *testing.T) {
 		"origin/main": "origin/main", "1.10": `"1.10"`, "true": `"true"`, "a: b": `"a: b"`,
 		"git@h:x/y.git": "git@h:x/y.git", "#x": `"#x"`, "": `""`,
 	} {
-		if got := quote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		if got := Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -62,24 +62,30 @@ func Make(repos []Repo, o Options) (Files, error) {
 			files["k8s/base/"+r.Name+"/"+name] = r.Kube[p]
 			resources = append(resources, name)
 		}
-		files["k8s/base/"+r.Name+"/kustomization.yaml"] = kustomization("", resources)
+		files["k8s/base/"+r.Name+"/kustomization.yaml"] = Kustomization("", resources)
 	}
 	if len(kube) > 0 {
 		var resources []string
 		for _, n := range kube {
 			resources = append(resources, "../../base/"+n)
 		}
-		files["k8s/overlays/"+o.Env+"/kustomization.yaml"] = kustomization(o.Env, resources)
+		files["k8s/overlays/"+o.Env+"/kustomization.yaml"] = Kustomization(o.Env, resources)
 	}
 	files[manifest.FileName] = manifestText(repos, o, len(kube) > 0)
 	if _, err := manifest.Parse(filepath.Join(o.Root, manifest.FileName), files[manifest.FileName]); err != nil {
 		return nil, fmt.Errorf("checking the manifest written: %w", err)
 	}
-	files[".gitignore"] = gitignore(repos)
+	var dirs []string
+	for _, r := range repos {
+		dirs = append(dirs, r.Dir)
+	}
+	files[".gitignore"] = Gitignore(dirs)
 	return files, nil
 }
 
-func kustomization(namespace string, resources []string) []byte {
+// Kustomization is a kustomization of resources, setting namespace
+// unless it is "".
+func Kustomization(namespace string, resources []string) []byte {
 	var b strings.Builder
 	b.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
 	if namespace != "" {
@@ -87,7 +93,7 @@ func kustomization(namespace string, resources []string) []byte {
 	}
 	b.WriteString("resources:\n")
 	for _, r := range resources {
-		fmt.Fprintf(&b, "- %s\n", quote(r))
+		fmt.Fprintf(&b, "- %s\n", Quote(r))
 	}
 	return []byte(b.String())
 }
@@ -96,9 +102,9 @@ func manifestText(repos []Repo, o Options, kube bool) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# yaml-language-server: $schema=%s\n", manifest.SchemaID)
 	b.WriteString("# One service per repository, each at its default branch; docs/manifest.md\n# of x-platform describes every key.\n")
-	fmt.Fprintf(&b, "version: %d\nregistry: %s\nservices:\n", manifest.Version, quote(o.Registry))
+	fmt.Fprintf(&b, "version: %d\nregistry: %s\nservices:\n", manifest.Version, Quote(o.Registry))
 	for _, r := range repos {
-		fmt.Fprintf(&b, "  %s:\n    dir: %s\n    git:\n      remote: %s\n      reference: %s\n", r.Name, quote(r.Dir), quote(r.Remote), quote("origin/"+r.Branch))
+		fmt.Fprintf(&b, "  %s:\n    dir: %s\n    git:\n      remote: %s\n      reference: %s\n", r.Name, Quote(r.Dir), Quote(r.Remote), Quote("origin/"+r.Branch))
 		if !r.Dockerfile {
 			b.WriteString("    # No Dockerfile at the repository's root: add one, set docker.dockerfile,\n    # or add dockerBuilder and scripts.\n")
 		}
@@ -110,11 +116,12 @@ func manifestText(repos []Repo, o Options, kube bool) []byte {
 	return []byte(b.String())
 }
 
-// gitignore keeps x-platform's state folder and the checkouts out of git.
-func gitignore(repos []Repo) []byte {
+// Gitignore keeps x-platform's state folder and the checkouts, in dirs,
+// out of git.
+func Gitignore(dirs []string) []byte {
 	lines := []string{"/.x-platform/"}
-	for _, r := range repos {
-		top, _, _ := strings.Cut(r.Dir, "/")
+	for _, d := range dirs {
+		top, _, _ := strings.Cut(d, "/")
 		if l := "/" + top + "/"; !slices.Contains(lines, l) {
 			lines = append(lines, l)
 		}
@@ -124,9 +131,9 @@ func gitignore(repos []Repo) []byte {
 
 var plain = regexp.MustCompile(`^[A-Za-z0-9_./@+-][A-Za-z0-9_./@:+-]*$`)
 
-// quote writes s as a YAML scalar: plain when that reads back as the same
+// Quote writes s as a YAML scalar: plain when that reads back as the same
 // string, else double-quoted (a JSON string is one).
-func quote(s string) string {
+func Quote(s string) string {
 	if plain.MatchString(s) && !strings.Contains(s, ": ") {
 		var back any
 		if yaml.Unmarshal([]byte(s), &back) == nil && back == s {
