@@ -12,7 +12,7 @@ import (
 	"github.com/x-platform/x-platform/internal/scaffold"
 )
 
-// TestMicroservicesDemo imports the microservices-demo's own skaffold.yaml
+// TestMicroservicesDemo imports a skaffold.yaml laid out as microservices-demo's
 // (two configs, Skaffold v2's deploy.kubectl.manifests, profiles that only
 // change the build) from a checkout laid out as that repository is.
 func TestMicroservicesDemo(t *testing.T) {
