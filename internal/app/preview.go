@@ -179,10 +179,11 @@ func branchNames(services []*manifest.Service) []string {
 	return out
 }
 
-// listBranches lists remote's references in the session that also fetches
-// a checkout of it when there is one, so that the build that follows asks
-// the remote nothing more; offline, it lists what that checkout last
-// fetched.
+// listBranches lists remote's references from the session that fetches
+// every branch and tag into a checkout of it — cloning one, without files,
+// when there is none, at the service's depth — so that the build that
+// follows asks the remote nothing more; offline, it lists what that
+// checkout last fetched.
 func listBranches(ctx context.Context, c *cli.Context, m *manifest.Manifest, git gitsync.Client, remote string) (map[string]string, error) {
 	var of []*manifest.Service
 	for _, s := range m.Services {
@@ -202,8 +203,11 @@ func listBranches(ctx context.Context, c *cli.Context, m *manifest.Manifest, git
 		return nil, err
 	}
 	defer unlock()
-	if _, err := git.Fetch(ctx, gitsync.Request{Remote: remote, Dir: of[0].AbsDir, Reference: of[0].Git.Reference}); err != nil {
-		return nil, fmt.Errorf("fetching %s: %w", of[0].Dir, err)
+	s := of[0]
+	req := gitsync.Request{Remote: remote, Dir: s.AbsDir, Reference: s.Git.Reference, Depth: s.Git.Depth,
+		Notes: func(msg string) { progress(c).Stepf(s.Name, "%s", msg) }}
+	if err := git.Prefetch(ctx, req); err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", s.Dir, err)
 	}
 	return git.LsRemote(ctx, remote)
 }

@@ -43,6 +43,11 @@ func (c Client) Fetch(ctx context.Context, req Request) (bool, error) {
 	return fetched, err
 }
 
+// Prefetch is Prefetch under the client's policy.
+func (c Client) Prefetch(ctx context.Context, req Request) error {
+	return c.do(ctx, req.Remote, func(ctx context.Context) error { return Prefetch(ctx, req) })
+}
+
 // Sync is Sync under the client's policy.
 func (c Client) Sync(ctx context.Context, req Request) (Result, error) {
 	var res Result

@@ -15,6 +15,14 @@ import (
 
 // openOrClone opens req.Dir, or clones into it when it is missing or empty.
 func openOrClone(ctx context.Context, req Request) (*git.Repository, bool, error) {
+	return openOrCloneWith(ctx, req, func(repo *git.Repository) error {
+		_, err := fetchAll(ctx, repo, req)
+		return err
+	})
+}
+
+// openOrCloneWith is openOrClone whose clone fetches with fill.
+func openOrCloneWith(ctx context.Context, req Request, fill func(*git.Repository) error) (*git.Repository, bool, error) {
 	if err := checkSparse(req.Dir); err != nil {
 		return nil, false, err
 	}
@@ -39,16 +47,16 @@ func openOrClone(ctx context.Context, req Request) (*git.Repository, bool, error
 	if Offline(ctx) {
 		return nil, false, fmt.Errorf("%s has no checkout to clone into: %w; run once without it (x-platform sync) to clone it", req.Dir, ErrOffline)
 	}
-	repo, err = clone(ctx, req, err == nil)
+	repo, err = clone(req, err == nil, fill)
 	if err != nil {
 		return nil, false, fmt.Errorf("cloning %s: %w", redact.URL(req.Remote), redact.Error(err))
 	}
 	return repo, true, nil
 }
 
-// clone initialises req.Dir and fetches every branch and tag without
+// clone initialises req.Dir and fetches into it with fill, without
 // creating a local branch; on failure it leaves the folder as it found it.
-func clone(ctx context.Context, req Request, existed bool) (*git.Repository, error) {
+func clone(req Request, existed bool, fill func(*git.Repository) error) (*git.Repository, error) {
 	cleanup := func() { _ = os.RemoveAll(req.Dir) }
 	if existed {
 		cleanup = func() { _ = os.RemoveAll(filepath.Join(req.Dir, git.GitDirName)) }
@@ -63,7 +71,7 @@ func clone(ctx context.Context, req Request, existed bool) (*git.Repository, err
 		Fetch: []config.RefSpec{"+" + branchSpec},
 	})
 	if err == nil {
-		_, err = fetchAll(ctx, repo, req)
+		err = fill(repo)
 	}
 	if err == nil {
 		_, err = followTags(repo, refs{}, req.note)

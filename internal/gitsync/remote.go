@@ -121,18 +121,9 @@ func fetch(ctx context.Context, repo *git.Repository, req Request, before refs) 
 // With req.Depth it fetches only what req.Reference names, that deep,
 // unless the remote refuses; without it, a shallow checkout is made whole.
 func fetchRemote(ctx context.Context, repo *git.Repository, req Request) (bool, error) {
-	am, err := gitauth.For(ctx, req.Remote)
+	opts, err := fetchOptions(ctx, req)
 	if err != nil {
 		return false, err
-	}
-	opts := git.FetchOptions{
-		RemoteName: git.DefaultRemoteName,
-		RefSpecs:   []config.RefSpec{branchSpec, tagSpec},
-		Tags:       git.NoTags, // go-git would overwrite local tags; followTags does not
-		Prune:      true,
-		Force:      true,
-		Auth:       am,
-		Progress:   req.Progress,
 	}
 	if req.Depth > 0 {
 		updated, handled, err := fetchNarrow(ctx, repo, req, opts)
@@ -140,10 +131,35 @@ func fetchRemote(ctx context.Context, repo *git.Repository, req Request) (bool, 
 			return updated, err
 		}
 	}
-	if isShallow(repo) {
+	return fetchEvery(ctx, repo, opts, 0)
+}
+
+// fetchOptions fetches every branch and tag of req.Remote, pruning what
+// the remote no longer has.
+func fetchOptions(ctx context.Context, req Request) (git.FetchOptions, error) {
+	am, err := gitauth.For(ctx, req.Remote)
+	if err != nil {
+		return git.FetchOptions{}, err
+	}
+	return git.FetchOptions{
+		RemoteName: git.DefaultRemoteName,
+		RefSpecs:   []config.RefSpec{branchSpec, tagSpec},
+		Tags:       git.NoTags, // go-git would overwrite local tags; followTags does not
+		Prune:      true,
+		Force:      true,
+		Auth:       am,
+		Progress:   req.Progress,
+	}, nil
+}
+
+// fetchEvery runs opts depth deep; 0 fetches the whole history, which
+// for a shallow checkout means deepening it.
+func fetchEvery(ctx context.Context, repo *git.Repository, opts git.FetchOptions, depth int) (bool, error) {
+	opts.Depth = depth
+	if depth == 0 && isShallow(repo) {
 		opts.Depth = fullDepth
 	}
-	err = repo.FetchContext(ctx, &opts)
+	err := repo.FetchContext(ctx, &opts)
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return false, nil
 	}

@@ -72,15 +72,24 @@ func fetchNarrow(ctx context.Context, repo *git.Repository, req Request, opts gi
 		opts.RefSpecs = []config.RefSpec{spec}
 		err = repo.FetchContext(ctx, &opts)
 		var noMatch git.NoMatchingRefSpecError
+		if errors.As(err, &noMatch) {
+			// The remote no longer has it: a ref fetched earlier must
+			// not answer for it, as a pruning fetch would remove it.
+			dropped, err := dropRef(repo, spec)
+			if err != nil {
+				return false, true, err
+			}
+			updated = updated || dropped
+		}
 		switch {
 		case errors.Is(err, git.NoErrAlreadyUpToDate):
-			return false, true, nil
+			return updated, true, nil
 		case err == nil:
 			return true, true, tidyShallow(repo)
 		case errors.As(err, &noMatch) && i < len(specs)-1:
 			continue
 		case errors.As(err, &noMatch):
-			return false, true, nil // resolving says the name is unknown
+			return updated, true, nil // resolving says the name is unknown
 		case ctx.Err() != nil:
 			return false, true, err
 		}
@@ -88,6 +97,19 @@ func fetchNarrow(ctx context.Context, repo *git.Repository, req Request, opts gi
 		return false, false, nil
 	}
 	return false, true, nil
+}
+
+// dropRef removes the remote-tracking ref a narrow spec fetches into and
+// reports whether there was one.
+func dropRef(repo *git.Repository, spec config.RefSpec) (bool, error) {
+	dst := spec.Dst(plumbing.ReferenceName(spec.Src()))
+	if _, err := repo.Reference(dst, false); err != nil {
+		return false, nil
+	}
+	if err := repo.Storer.RemoveReference(dst); err != nil {
+		return false, fmt.Errorf("removing %s, which the remote no longer has: %w", dst, err)
+	}
+	return true, nil
 }
 
 var refusals sync.Map // remote URL → struct{}: said once per process
