@@ -54,24 +54,11 @@ func runImportSkaffold(c *cli.Context) error {
 	if o.File == "" {
 		o.File = "skaffold.yaml"
 	}
-	if o.Registry == "" {
-		return usageError{fmt.Errorf("import skaffold needs --registry host[:port][/path], where the services' images go (e.g. registry.example.com/team)")}
-	}
-	if err := manifest.ValidateRegistry(o.Registry); err != nil {
-		return usageError{err}
-	}
-	if err := manifest.ValidateEnvironmentName(o.Env); err != nil {
-		return usageError{fmt.Errorf("--env %w", err)}
-	}
-	root, err := platformRoot(c, "import skaffold")
+	root, git, err := startPlatform(c, "import skaffold", o.Registry, o.Env)
 	if err != nil {
 		return err
 	}
 	o.Root = root
-	git, err := gitClient()
-	if err != nil {
-		return err
-	}
 	res, err := skaffold.Import(c.Context, git, o)
 	if err != nil {
 		return err

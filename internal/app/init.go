@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/scaffold"
@@ -42,26 +43,33 @@ type initedService struct {
 	Kubernetes bool   `json:"kubernetes"`
 }
 
+// startPlatform checks what init and import are asked to write a platform
+// with, then returns the folder to write it in and a git client.
+func startPlatform(c *cli.Context, verb, registry, env string) (string, gitsync.Client, error) {
+	if registry == "" {
+		return "", gitsync.Client{}, usageError{fmt.Errorf("%s needs --registry host[:port][/path], where the services' images go (e.g. registry.example.com/team)", verb)}
+	}
+	if err := manifest.ValidateRegistry(registry); err != nil {
+		return "", gitsync.Client{}, usageError{err}
+	}
+	if err := manifest.ValidateEnvironmentName(env); err != nil {
+		return "", gitsync.Client{}, usageError{fmt.Errorf("--env %w", err)}
+	}
+	root, err := platformRoot(c, verb)
+	if err != nil {
+		return "", gitsync.Client{}, err
+	}
+	git, err := gitClient()
+	return root, git, err
+}
+
 func runInit(c *cli.Context) error {
 	o := scaffold.Options{Registry: c.String("registry"), Remotes: c.Args().Slice(), From: c.String("checkouts"), Env: c.String("env"), Force: c.Bool("overwrite")}
-	if o.Registry == "" {
-		return usageError{fmt.Errorf("init needs --registry host[:port][/path], where the services' images go (e.g. registry.example.com/team)")}
-	}
-	if err := manifest.ValidateRegistry(o.Registry); err != nil {
-		return usageError{err}
-	}
-	if err := manifest.ValidateEnvironmentName(o.Env); err != nil {
-		return usageError{fmt.Errorf("--env %w", err)}
-	}
-	root, err := platformRoot(c, "init")
+	root, git, err := startPlatform(c, "init", o.Registry, o.Env)
 	if err != nil {
 		return err
 	}
 	o.Root = root
-	git, err := gitClient()
-	if err != nil {
-		return err
-	}
 	repos, err := scaffold.Read(c.Context, git, o)
 	if err != nil {
 		return err
