@@ -125,3 +125,36 @@ func TestIntegrationShallowBranchGone(t *testing.T) {
 		t.Errorf("the deleted branch's remote-tracking ref is still there: %s", out)
 	}
 }
+
+// TestIntegrationTwinsAtDepthAskOnce syncs one remote into two checkouts
+// at depth 1 within a run, on a fresh machine and again after the branch
+// moved: one session each time, the second checkout fetching from the
+// first, and both shallow at the tip.
+func TestIntegrationTwinsAtDepthAskOnce(t *testing.T) {
+	d := testenv.StartSSHD(t, testenv.LogSessions)
+	sshEnv(t, testenv.SSHHome(t, d, "gitserver"))
+	r, commits, blobs := versionedRemote(t)
+	url := d.URL("gitserver", r)
+	one, two := filepath.Join(t.TempDir(), "one"), filepath.Join(t.TempDir(), "two")
+
+	for round, want := range []string{commits[3], ""} {
+		if round == 1 {
+			want = r.Commit(t, "master", map[string]string{"data.bin": bigFile(7, 2<<20)}, "version 4")
+			d.ResetSessions(t)
+		}
+		ctx := WithRun(t.Context(), false)
+		for _, dir := range []string{one, two} {
+			res, err := Sync(ctx, Request{Remote: url, Dir: dir, Reference: "master", Depth: 1})
+			if err != nil || res.Commit != want {
+				t.Fatalf("round %d: Sync(%s) = %+v, %v; want %s", round, dir, res, err, want)
+			}
+			assertShallow(t, dir, true)
+			if hasObject(dir, blobs[2]) {
+				t.Errorf("round %d: %s holds an older version of data.bin", round, dir)
+			}
+		}
+		if got := d.Sessions(t).Started[r.Dir]; got != 1 {
+			t.Fatalf("round %d: two checkouts at depth 1 opened %d sessions, want 1", round, got)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
@@ -39,6 +38,9 @@ type answer struct {
 	// answer, once a fetch into it completed; other checkouts of the
 	// remote fetch from it.
 	dir string
+	// narrow maps a reference fetched at a depth in this run ("depth
+	// reference") to the checkout that holds it, for twins to fetch from.
+	narrow map[string]string
 }
 
 // WithRun returns a context in which every remote is asked at most once:
@@ -125,15 +127,12 @@ func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, err
 	if Offline(ctx) {
 		return false, nil
 	}
-	if req.Depth > 0 || isShallow(repo) {
-		// A fetch at a depth asks for one reference, and one that makes
-		// a shallow checkout whole needs history the run's answer does
-		// not say: neither is shared with other checkouts. A checkout
-		// that already holds what the run's listing says the reference
-		// is needs no fetch.
-		if req.Depth > 0 && holdsListed(ctx, repo, req) {
-			return false, nil
-		}
+	if req.Depth > 0 {
+		return fetchAtDepth(ctx, repo, req)
+	}
+	if isShallow(repo) {
+		// Making a shallow checkout whole needs history the run's
+		// answer does not say: it is not shared with other checkouts.
 		return fetchRemote(ctx, repo, req)
 	}
 	a := answerFor(ctx, req.Remote)
@@ -163,38 +162,6 @@ func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, err
 	}
 	a.refs, a.dir = listed(after, peeler(repo)), req.Dir
 	return updated, nil
-}
-
-// holdsListed reports whether the run has listed req.Remote and repo's
-// ref for req.Reference is already where that listing puts it.
-func holdsListed(ctx context.Context, repo *git.Repository, req Request) bool {
-	a := answerFor(ctx, req.Remote)
-	if a == nil {
-		return false
-	}
-	listing := a.refs
-	a.unlock()
-	if listing == nil {
-		return false
-	}
-	if isFullSHA(req.Reference) {
-		_, err := repo.CommitObject(plumbing.NewHash(strings.ToLower(req.Reference)))
-		return err == nil
-	}
-	for _, spec := range narrowSpecs(req.Reference) {
-		src := plumbing.ReferenceName(spec.Src())
-		h, ok := listing[src.String()]
-		if !ok {
-			continue // as lookup does: a branch first, then a tag
-		}
-		ref, err := repo.Reference(spec.Dst(src), false)
-		if err != nil || ref.Hash().String() != h {
-			return false
-		}
-		_, err = repo.Storer.EncodedObject(plumbing.AnyObject, ref.Hash())
-		return err == nil
-	}
-	return false
 }
 
 // sameListing reports whether a checkout's remote-tracking refs are those
