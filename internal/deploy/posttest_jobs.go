@@ -32,7 +32,8 @@ type testRunner struct {
 	env, ns  string
 	revision int
 	progress *ui.Progress
-	// interval between polls of a Job; 0 means 500ms.
+	// interval between polls of a Job; 0 means from 100ms, doubling up
+	// to 500ms, so that a short Job is seen done soon after it is.
 	interval time.Duration
 	// logs streams the pods' output; nil reads it from cs.
 	logs LogStreamer
@@ -138,9 +139,9 @@ func withLabels(own, more map[string]string) map[string]string {
 func (r *testRunner) wait(ctx context.Context, prefix, name string) (string, error) {
 	logs := newLogFollower(r.streamer(), r.ns, r.progress, prefix)
 	defer logs.stop()
-	interval := r.interval
+	interval, ceiling := r.interval, r.interval
 	if interval <= 0 {
-		interval = 500 * time.Millisecond
+		interval, ceiling = 100*time.Millisecond, 500*time.Millisecond
 	}
 	jobs, pods := r.cs.BatchV1().Jobs(r.ns), r.cs.CoreV1().Pods(r.ns)
 	selector := "batch.kubernetes.io/job-name=" + name
@@ -169,6 +170,7 @@ func (r *testRunner) wait(ctx context.Context, prefix, name string) (string, err
 			return "", ctx.Err()
 		case <-time.After(interval):
 		}
+		interval = min(2*interval, ceiling)
 	}
 }
 
