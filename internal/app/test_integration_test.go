@@ -59,8 +59,13 @@ spec:
 		t.Errorf("test before any deploy: %s", stderr)
 	}
 
-	if r := c.deploy(ExitOK); len(r.Tests) != 1 || r.Tests[0].Name != "smoke" || !r.Tests[0].Passed {
+	deployed := filepath.Join(t.TempDir(), "deploy.xml")
+	if r := c.deploy(ExitOK, "--junit", deployed); len(r.Tests) != 1 || r.Tests[0].Name != "smoke" || !r.Tests[0].Passed {
 		t.Errorf("the deploy's report shows tests %+v, want smoke passed", r.Tests)
+	}
+	if doc := readJUnit(t, deployed); doc.Tests != 1 || doc.Failures != 0 || doc.Suites[0].Name != "staging" ||
+		doc.Suites[0].Cases[0].Name != "smoke" || doc.Suites[0].Cases[0].Failure != nil {
+		t.Errorf("the JUnit file of deploy --junit: %+v", doc)
 	}
 	smoke(`{x-platform.test/exit-code: "4"}`)
 	failing := filepath.Join(t.TempDir(), "failing.xml")
@@ -103,5 +108,22 @@ spec:
 	}
 	if !strings.Contains(out, "TEST") || !strings.Contains(out, "smoke") || !strings.Contains(out, "passed") {
 		t.Errorf("the table of a passing rerun:\n%s", out)
+	}
+
+	// A deploy whose test fails writes the failure, and rolls back.
+	smoke(`{x-platform.test/exit-code: "3"}`)
+	next := c.remotes["ztest"].Commit(t, "master", map[string]string{"README.md": "next\n"}, "next")
+	c.checkout()
+	c.push("ztest", next)
+	rolledBack := filepath.Join(t.TempDir(), "rolled-back.xml")
+	if r := c.deploy(ExitFailed, "--junit", rolledBack); len(r.Tests) != 1 || r.Tests[0].Passed {
+		t.Errorf("a deploy with a failing test reported tests %+v", r.Tests)
+	}
+	if doc := readJUnit(t, rolledBack); doc.Tests != 1 || doc.Failures != 1 || doc.Suites[0].Cases[0].Failure == nil ||
+		!strings.Contains(doc.Suites[0].Cases[0].Failure.Message, "exit code 3") {
+		t.Errorf("the JUnit file of a deploy whose test failed: %+v", doc)
+	}
+	if img, _ := c.image("ztest"); img != c.registry+"/ztest@"+digest {
+		t.Errorf("after the failed test the cluster runs %s, want the earlier release", img)
 	}
 }
