@@ -71,7 +71,7 @@ xp_print() {
 # xp_names KIND FILE prints the names of a kind that start with cur; those
 # from the manifest sorted, each once.
 xp_names() {
-  local xp_m="" root=. sec=services
+  local xp_m="" root=. sec=services d
   local -a dirs=()
   case "$1" in
     formats) xp_print text json ;;
@@ -80,7 +80,7 @@ xp_names() {
       xp_cli ""
       xp_print ${xp_visible[@]+"${xp_visible[@]}"}
       ;;
-    environments | services | builders)
+    environments | services | builders | previews)
       xp_manifest "$2"
       [[ -n "$xp_m" && -f "$xp_m" ]] || return 0
       [[ "$xp_m" == */* ]] && root="${xp_m%/*}"
@@ -90,6 +90,13 @@ xp_names() {
           xp_dirs "$root"/k8s/overlays/*/
           ;;
         builders) xp_dirs "$root"/builders/*/ ;;
+        previews)
+          # What the last preview commands saw: .x-platform/previews.
+          if [[ -f "$root/.x-platform/previews" ]]; then
+            while IFS= read -r d; do xp_print "$d"; done <"$root/.x-platform/previews"
+          fi
+          return 0
+          ;;
       esac
       xp_keys "$xp_m" "$sec" ${dirs[@]+"${dirs[@]}"}
       ;;

@@ -27,6 +27,7 @@ var valueNames = map[string]string{
 // argNames says which names a command's arguments are completed with.
 var argNames = map[string]string{
 	"pin": "services", "sbom": "services", "update-builder": "builders", "completion": "shells", "help": "commands",
+	"delete": "previews", // preview delete: the names the last preview commands saw (previewNamesFile)
 }
 
 // complete writes the candidates for the word after words, one a line:
@@ -98,7 +99,7 @@ func names(kind, file string, app *cli.App) []string {
 		return []string{"bash", "zsh", "fish"}
 	case "commands":
 		return visibleCommandNames(app.Commands)
-	case "environments", "services", "builders":
+	case "environments", "services", "builders", "previews":
 		return manifestNames(kind, file)
 	}
 	return nil
@@ -117,6 +118,9 @@ func manifestNames(kind, file string) []string {
 		}
 	}
 	root := filepath.Dir(file)
+	if kind == "previews" {
+		return readPreviewNames(previewNamesFile(root))
+	}
 	var out []string
 	switch kind {
 	case "builders":

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/x-platform/x-platform/internal/manifest"
 )
 
 // completionPlatform writes a platform folder: two services, overlays
@@ -21,6 +23,8 @@ func completionPlatform(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	// The previews the last preview commands saw.
+	writeFile(t, filepath.Join(dir, ".x-platform", "previews"), "preview-feature-a\npreview-fix-b\n")
 	return dir
 }
 
@@ -46,6 +50,8 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		{[]string{"status", "-o", ""}, "text json"},
 		{[]string{"preview", ""}, "list delete gc"},
 		{[]string{"preview", "gc", "--dr"}, "--dry-run"},
+		{[]string{"-f", m, "preview", "delete", ""}, "preview-feature-a preview-fix-b"},
+		{[]string{"-f", m, "preview", "delete", "preview-fe"}, "preview-feature-a"},
 		{[]string{"import", ""}, "skaffold"},
 		{[]string{"import", "skaffold", "--ov"}, "--overwrite"},
 		{[]string{"completion", ""}, "bash zsh fish"},
@@ -112,4 +118,27 @@ func shellOut(t *testing.T, dir string, args []string) []string {
 		t.Fatalf("%s completing %q: %v\n%s", args[0], args[len(args)-1], err, out)
 	}
 	return strings.Fields(string(out))
+}
+
+func TestRememberPreviews(t *testing.T) {
+	m := &manifest.Manifest{Root: t.TempDir()}
+	file := previewNamesFile(m.Root)
+	rememberPreviews(m, nil, []string{"preview-b"}, nil)
+	rememberPreviews(m, nil, []string{"preview-a"}, nil)
+	if got := strings.Join(readPreviewNames(file), " "); got != "preview-a preview-b" {
+		t.Fatalf("after two deploys: %q", got)
+	}
+	rememberPreviews(m, nil, nil, []string{"preview-a"})
+	if got := strings.Join(readPreviewNames(file), " "); got != "preview-b" {
+		t.Fatalf("after a delete: %q", got)
+	}
+	// A list is what the cluster has: it replaces what was remembered.
+	rememberPreviews(m, []string{"preview-c"}, nil, nil)
+	if got := strings.Join(readPreviewNames(file), " "); got != "preview-c" {
+		t.Fatalf("after a list: %q", got)
+	}
+	rememberPreviews(m, []string{}, nil, nil)
+	if got := readPreviewNames(file); len(got) != 0 {
+		t.Fatalf("after an empty list: %q", got)
+	}
 }

@@ -74,6 +74,7 @@ func deployPreview(c *cli.Context) error {
 	if out == nil {
 		return deployFailed(c, e, deployError(err))
 	}
+	rememberPreviews(m, nil, []string{p.Name}, nil)
 	return writeDeploy(c, "deploy", out, err)
 }
 

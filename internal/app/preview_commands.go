@@ -11,6 +11,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/manifest"
 )
 
 // previewReport is the result of a preview command on stdout.
@@ -75,23 +76,31 @@ func previewCommand() *cli.Command {
 }
 
 // openPreviews connects to the previews' cluster.
-func openPreviews(c *cli.Context) (*deploy.Previews, error) {
+func openPreviews(c *cli.Context) (*deploy.Previews, *manifest.Manifest, error) {
 	m, err := loadManifest(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ps, err := deploy.OpenPreviews(c.Context, m, deploy.Target{Kubeconfig: c.String("kubeconfig"), Context: c.String("context")})
 	if err != nil {
-		return nil, deployError(err)
+		return nil, nil, deployError(err)
 	}
-	return ps, nil
+	return ps, m, nil
+}
+
+func previewNames(list []deploy.Preview) []string {
+	names := make([]string, 0, len(list))
+	for _, p := range list {
+		names = append(names, p.Name)
+	}
+	return names
 }
 
 func previewList(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usageError{fmt.Errorf("preview list takes no arguments (got %q)", c.Args().Slice())}
 	}
-	ps, err := openPreviews(c)
+	ps, m, err := openPreviews(c)
 	if err != nil {
 		return err
 	}
@@ -99,6 +108,7 @@ func previewList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	rememberPreviews(m, previewNames(list), nil, nil)
 	return writePreviews(c, previewReport{Command: "preview list", OK: true, Previews: previewResults(list, "")})
 }
 
@@ -106,7 +116,7 @@ func previewDelete(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usageError{fmt.Errorf("preview delete takes one preview NAME (see preview list), got %q", c.Args().Slice())}
 	}
-	ps, err := openPreviews(c)
+	ps, m, err := openPreviews(c)
 	if err != nil {
 		return err
 	}
@@ -114,6 +124,7 @@ func previewDelete(c *cli.Context) error {
 	if err != nil {
 		return deployError(err)
 	}
+	rememberPreviews(m, nil, nil, []string{p.Name})
 	progress(c).Stepf("", "deleted preview %s (branch %s): its namespace goes with its objects and release records", p.Name, p.Branch)
 	return writePreviews(c, previewReport{Command: "preview delete", OK: true, Previews: previewResults([]deploy.Preview{p}, "deleted")})
 }
@@ -122,12 +133,21 @@ func previewGC(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usageError{fmt.Errorf("preview gc takes no arguments (got %q)", c.Args().Slice())}
 	}
-	ps, err := openPreviews(c)
+	ps, m, err := openPreviews(c)
 	if err != nil {
 		return err
 	}
 	dry := c.Bool("dry-run")
 	expired, runErr := ps.Collect(c.Context, time.Now(), dry)
+	if !dry {
+		var gone []string
+		for _, p := range expired {
+			if p.Skipped == "" {
+				gone = append(gone, p.Name)
+			}
+		}
+		rememberPreviews(m, nil, nil, gone)
+	}
 	action := "deleted"
 	if dry {
 		action = "would-delete"

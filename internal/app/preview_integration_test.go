@@ -366,8 +366,15 @@ func TestIntegrationPreview(t *testing.T) {
 		t.Errorf("a refused preview made its namespace: %v", err)
 	}
 
+	// What a Tab after `preview delete` offers follows the commands.
+	if names := readPreviewNames(previewNamesFile(v.root)); !slices.Contains(names, first) {
+		t.Errorf("the names completion offers %q lack %s", names, first)
+	}
 	v.x(ExitOK, "text", "preview", "delete", first)
 	if !v.gone(first) {
 		t.Error("preview delete left the namespace")
+	}
+	if names := readPreviewNames(previewNamesFile(v.root)); slices.Contains(names, first) {
+		t.Errorf("the names completion offers %q still hold the deleted %s", names, first)
 	}
 }
