@@ -35,6 +35,9 @@ func TestIntegrationMakeReleaseImage(t *testing.T) {
 		t.Fatalf("docker image inspect: %v\n%s", err, label)
 	}
 	version := strings.TrimSpace(label)
+	if version == "" {
+		t.Fatalf("make image stamped no version on %s", built)
+	}
 	t.Cleanup(func() { _, _ = docker("image", "rm", img, name+":"+version) })
 	release := func(args ...string) (string, error) {
 		// -o: the binaries and the image are taken as made.
