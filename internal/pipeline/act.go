@@ -71,6 +71,9 @@ func (j *job) carryOut(ctx context.Context, out outcome) (outcome, error) {
 			}
 		}
 	default:
+		if err := j.ready(ctx); err != nil {
+			return out, err
+		}
 		j.Progress.Stepf(j.s.Name, "building: %s", strings.Join(out.why, "; "))
 		digest, note, err := j.build(ctx)
 		out.digest = digest

@@ -13,6 +13,10 @@ import (
 // or reuses from another commit, never about a commit's image already
 // tagged, so a run that changes nothing asks it nothing.
 type Gate interface {
+	// Ready is called before a build whose image Admit will be asked
+	// about, so that the gate's own problems (a database it cannot read)
+	// stop the service before anything is pushed.
+	Ready(ctx context.Context) error
 	// Admit looks at the image ref (repository@digest) made for service;
 	// an error refuses it, and the commit's and branch's tags stay where
 	// they were.
@@ -27,6 +31,14 @@ func (j *job) landing() image.Ref {
 		return j.ref.WithTag(j.tags.Key)
 	}
 	return j.ref
+}
+
+// ready readies the gate, if the job's image will need it.
+func (j *job) ready(ctx context.Context) error {
+	if j.landing() == j.ref {
+		return nil
+	}
+	return j.Gate.Ready(ctx)
 }
 
 // gate asks the pipeline's gate, if any, about the image at digest.

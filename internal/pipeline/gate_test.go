@@ -16,10 +16,17 @@ import (
 type fakeGate struct {
 	mu     sync.Mutex
 	refuse bool
+	broken error
 	asked  []string
 }
 
 var _ Gate = (*fakeGate)(nil)
+
+func (g *fakeGate) Ready(context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.broken
+}
 
 func (g *fakeGate) Admit(_ context.Context, service string, ref image.Ref) error {
 	g.mu.Lock()
@@ -96,5 +103,15 @@ func TestGateAdmitsABuild(t *testing.T) {
 	}
 	if _, ok := f.local[ref]; !ok {
 		t.Errorf("the engine lacks %s: calls %q", ref, f.calls)
+	}
+}
+
+func TestBrokenGateStopsTheBuildBeforeItStarts(t *testing.T) {
+	f := newFake()
+	p, svcs := testPipeline(t, f, nil, "svc")
+	p.Gate = &fakeGate{broken: errors.New("reading the advisory database: db.zip: not a zip")}
+	got := p.Build(context.Background(), svcs)[0]
+	if got.Action != ui.ActionFailed || !strings.Contains(got.Error, "db.zip") || f.has("build") || f.has("push") || f.has("rtag") {
+		t.Fatalf("result = %+v, calls %q", got, f.calls)
 	}
 }
