@@ -1,6 +1,9 @@
 package vuln
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestCVSS3(t *testing.T) {
 	tests := []struct {
@@ -53,6 +56,10 @@ func TestSeverityOf(t *testing.T) {
 		if s, err := ParseSeverity(n); err != nil || s.String() != n {
 			t.Errorf("ParseSeverity(%q) = %v, %v", n, s, err)
 		}
+	}
+	var back Severity
+	if b, err := json.Marshal(High); err != nil || string(b) != `"high"` || json.Unmarshal(b, &back) != nil || back != High {
+		t.Errorf("JSON of high: %s, %v; read back %s", b, err, back)
 	}
 	if _, err := ParseSeverity("severe"); err == nil {
 		t.Error("ParseSeverity(severe) gave no error")
