@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // The test advisories: one for the go-containerregistry version the test
@@ -190,6 +191,47 @@ func TestIntegrationScanAndDeployGate(t *testing.T) {
 	r = c.scan(ExitFailed)
 	if f := r.Services[0].Findings; len(f) != 1 || f[0].Verdict != "fails" || f[0].Note != "ignore entry GHSA-test-ggcr-0001 expired on "+expired+"; counted again" {
 		t.Errorf("scan with an expired entry: %+v", r.Services)
+	}
+
+	// promote holds staging's release to the same policy before anything
+	// is applied to production: refused while the entry is expired.
+	prodNS := c.env.Namespace(t)
+	c.write("k8s/overlays/production/kustomization.yaml", "resources: [../../base/zbackend]\n")
+	withProduction := func(entry string) {
+		c.vulnerabilities("vulnerabilities:\n  database: osv\n  failOn: high\n  ignore:\n    - " + entry + "\n")
+		data, err := os.ReadFile(filepath.Join(c.root, "x-platform.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.write("x-platform.yml", string(data)+"  production: {namespace: "+prodNS+"}\n")
+	}
+	promote := func(want int) string {
+		t.Helper()
+		code, out, stderr := c.run(t.Context(), "json", "promote", "--from", "staging", "--to", "production", "--timeout", "90s", "--kubeconfig", c.env.Kubeconfig)
+		if code != want {
+			t.Fatalf("promote: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, want, out, stderr)
+		}
+		return out
+	}
+	productionRuns := func() int {
+		t.Helper()
+		list, err := c.cs.AppsV1().Deployments(prodNS).List(t.Context(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list.Items)
+	}
+	withProduction("{id: GHSA-test-ggcr-0001, reason: not reachable, expires: " + expired + "}")
+	if out := promote(ExitFailed); !strings.Contains(out, "refuses environment production") || !strings.Contains(out, "expired on "+expired) {
+		t.Errorf("promote with an expired entry: %s", out)
+	}
+	if n := productionRuns(); n != 0 {
+		t.Errorf("%d deployments in production after a refused promote, want 0", n)
+	}
+	withProduction("{id: GHSA-test-ggcr-0001, reason: not reachable, expires: " + expires + ", services: [zbackend]}")
+	promote(ExitOK)
+	if n := productionRuns(); n != 1 {
+		t.Errorf("%d deployments in production after the promote, want 1", n)
 	}
 
 	// A corrupt database: exit 2 naming the file, nothing applied.
