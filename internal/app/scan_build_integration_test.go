@@ -1,0 +1,81 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/x-platform/x-platform/internal/testenv"
+)
+
+// TestIntegrationBuildGate: a build whose image links a module version
+// with an advisory at or above failOn leaves the image under its key's tag
+// only, the commit's and branch's tags unmoved; with an unexpired ignore
+// entry the next build reuses that image and tags it; a no-op build reads
+// neither the database nor the image; a corrupt database stops a build
+// with exit 2, naming the file, before anything is pushed.
+func TestIntegrationBuildGate(t *testing.T) {
+	t.Parallel()
+	p := newPlatform(t, "svc")
+	files := serviceFiles("svc")
+	files["Dockerfile"] = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY out.txt /out.txt\nCOPY app /usr/local/bin/app\n"
+	files["app"] = goBinary(t)
+	p.remotes["svc"] = testenv.NewRemote(t, files)
+	osv := filepath.Join(t.TempDir(), "osv")
+	writeOSV(t, osv, map[string]string{"GHSA-test-ggcr-0001": ggcrAdvisory, "GHSA-test-dgst-0002": digestAdvisory})
+	p.top = "vulnerabilities: {database: " + osv + ", failOn: high}\n"
+	p.writeManifest(nil)
+	head := p.remotes["svc"].Head(t, "master")
+
+	code, r, stderr := p.run(t.Context(), "build")
+	if code != ExitFailed || len(r.Services) != 1 {
+		t.Fatalf("build of a vulnerable image: exit %d, want %d\n%s", code, ExitFailed, stderr)
+	}
+	refused := r.Services[0]
+	if !strings.Contains(refused.Error, "svc: Go github.com/google/go-containerregistry v0.22.1: GHSA-test-ggcr-0001 (high), fixed in 0.22.2") ||
+		strings.Contains(refused.Error, "GHSA-test-dgst-0002") {
+		t.Errorf("refused build: error %q", refused.Error)
+	}
+	keyed := p.remoteDigest(t, p.ref("svc", "key-"+refused.Key))
+	if refused.Key == "" || keyed == "" {
+		t.Fatalf("the refused image is not in the registry under its key's tag (key %q)", refused.Key)
+	}
+	for _, tag := range []string{head, "master"} {
+		if d := p.remoteDigest(t, p.ref("svc", tag)); d != "" {
+			t.Errorf("%s was tagged (%s) although the policy refused the image", p.ref("svc", tag), d)
+		}
+	}
+
+	// Accepted until next month: the key's image is reused and tagged.
+	expires := time.Now().UTC().AddDate(0, 1, 0).Format(time.DateOnly)
+	p.top = "vulnerabilities:\n  database: " + osv + "\n  failOn: high\n  ignore: [{id: GHSA-test-ggcr-0001, reason: test, expires: " + expires + "}]\n"
+	p.writeManifest(nil)
+	got := p.build(ExitOK)["svc"]
+	if got.Digest != keyed || p.remoteDigest(t, p.ref("svc", head)) != keyed || p.remoteDigest(t, p.ref("svc", "master")) != keyed {
+		t.Errorf("build with the advisory ignored = %+v; the commit's tag should name %s", got, keyed)
+	}
+
+	// Nothing changed: the database is not read (a corrupt one goes
+	// unnoticed), nor is the image.
+	writeFile(t, filepath.Join(osv, "Go", "all.zip"), "corrupt")
+	if got := p.build(ExitOK)["svc"]; got.Action == "built" || got.Action == "reused" {
+		t.Errorf("no-op build: %+v", got)
+	}
+
+	// A new commit with the corrupt database: exit 2, naming the file,
+	// nothing pushed.
+	next := p.remotes["svc"].Commit(t, "master", map[string]string{"more.txt": "2"}, "more")
+	code, r, stderr = p.run(t.Context(), "build")
+	if code != ExitUsage || len(r.Services) != 1 || !strings.Contains(r.Services[0].Error, "reading the advisory database: "+filepath.Join(osv, "Go", "all.zip")) {
+		t.Fatalf("build with a corrupt database: exit %d, want %d; %+v\n%s", code, ExitUsage, r.Services, stderr)
+	}
+	if r.Services[0].Key == "" || r.Services[0].Key == refused.Key {
+		t.Fatalf("the new commit's key is %q", r.Services[0].Key)
+	}
+	for _, tag := range []string{next, "key-" + r.Services[0].Key} {
+		if d := p.remoteDigest(t, p.ref("svc", tag)); d != "" {
+			t.Errorf("%s was pushed although the database could not be read", tag)
+		}
+	}
+}
