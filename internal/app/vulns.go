@@ -283,7 +283,14 @@ type lazyGate struct {
 var _ pipeline.Gate = (*lazyGate)(nil)
 
 func (g *lazyGate) Ready(context.Context) error {
-	g.once.Do(func() { g.s, g.err = newImageScanner(g.m, g.reg, g.progress) })
+	g.once.Do(func() {
+		g.s, g.err = newImageScanner(g.m, g.reg, g.progress)
+		if g.err == nil {
+			// An image the run is making is signed, and given its SBOM,
+			// only once admitted: its layers are read instead.
+			g.s.verifier = nil
+		}
+	})
 	return g.err
 }
 
