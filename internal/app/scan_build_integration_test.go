@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,5 +105,29 @@ func gateRefusesThenAdmits(t *testing.T, p *platform, osv string, args ...string
 	got := p.build(ExitOK, args...)["svc"]
 	if got.Digest != keyed || p.remoteDigest(t, p.ref("svc", head)) != keyed || p.remoteDigest(t, p.ref("svc", "master")) != keyed {
 		t.Errorf("build with the advisory ignored = %+v; the commit's tag should name %s", got, keyed)
+	}
+}
+
+// TestIntegrationScanReadsTheSignedSBOM: scan takes an image's packages
+// from its SBOM attestation by the manifest's key; with no failOn the
+// findings are reported and pass.
+func TestIntegrationScanReadsTheSignedSBOM(t *testing.T) {
+	t.Parallel()
+	p, osv := gatedPlatform(t)
+	keyDir := t.TempDir()
+	key, _ := writeKeyPair(t, keyDir, "scan-pw")
+	p.top = "signing: {key: " + key + ", passwordEnv: " + passwordEnv(t, "scan-pw") + "}\nvulnerabilities: {database: " + osv + "}\n"
+	p.writeManifest(nil)
+	built := p.build(ExitOK)["svc"]
+
+	code, out, stderr := p.runOutput(t.Context(), "json", "scan")
+	var r ScanReport
+	if err := json.Unmarshal([]byte(out), &r); code != ExitOK || err != nil || len(r.Services) != 1 {
+		t.Fatalf("scan: exit %d, %v\n%s\n%s", code, err, out, stderr)
+	}
+	s := r.Services[0]
+	if !r.OK || r.FailOn.String() != "none" || s.SBOM != "attestation" || s.Digest != built.Digest || len(s.Findings) != 1 ||
+		s.Findings[0].Advisory != "GHSA-test-ggcr-0001" || s.Findings[0].Verdict != "passes" {
+		t.Errorf("scan of a signed image: %+v\n%s", r, stderr)
 	}
 }
