@@ -166,7 +166,7 @@ func newApp(s Streams) *cli.App {
 func commands() []*cli.Command {
 	cmds := []*cli.Command{buildCommand(), syncCommand(), listCommand(), pinCommand(), planCommand(), lockCommand(), updateBuilderCommand(), versionCommand(), completionCommand(), credentialHostsCommand()}
 	cmds = append(cmds, deployCommands()...)
-	cmds = append(cmds, verifyCommand(), sbomCommand())
+	cmds = append(cmds, verifyCommand(), sbomCommand(), scanCommand())
 	cmds = append(cmds, cleanupCommand())
 	cmds = append(cmds, promoteCommand())
 	cmds = append(cmds, statusCommand())

@@ -78,6 +78,9 @@ func buildCommand() *cli.Command {
 				if err := withSigner(p); err != nil {
 					return nil, err
 				}
+				if err := withGate(p); err != nil {
+					return nil, err
+				}
 				p.Local = local
 				return p.Build(c.Context, all), nil
 			}, readLocal)

@@ -36,7 +36,7 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		want  string
 	}{
 		{[]string{"dep"}, "deploy"},
-		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify sbom cleanup promote status test preview init import help"},
+		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify sbom scan cleanup promote status test preview init import help"},
 		{[]string{"--file", m, "deploy", "--env", ""}, "production qa staging"},
 		{[]string{"--file", m, "deploy", "-e", "st"}, "staging"},
 		{[]string{"-f", m, "promote", "--from", "staging", "--to", ""}, "production qa staging"},

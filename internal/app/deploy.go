@@ -197,6 +197,10 @@ func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 		if errors.As(err, &ue) {
 			rep.Services = append(rep.Services, ue.results()...)
 		}
+		var ve *VulnerableImagesError
+		if errors.As(err, &ve) {
+			rep.Services = append(rep.Services, ve.results()...)
+		}
 		rep.DurationMs = elapsedMs(c)
 		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)

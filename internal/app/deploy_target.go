@@ -86,6 +86,18 @@ func wireEnv(c *cli.Context, m *manifest.Manifest, e *deploy.Environment, comman
 			return err
 		}
 	}
+	// A rollback restores a release that ran before; only what a deploy
+	// brings is held to the vulnerability policy.
+	if command == "deploy" && m.Vulnerabilities.Gates() {
+		if err != nil {
+			return err
+		}
+		check, err := vulnCheck(m, "environment "+e.Name, reg, e.Progress)
+		if err != nil {
+			return err
+		}
+		e.Check = chainChecks(e.Check, check)
+	}
 	return nil
 }
 

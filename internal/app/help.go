@@ -67,7 +67,7 @@ var commandCategory = map[string]string{
 	"build": "build", "sync": "build", "plan": "build", "lock": "build", "list": "build", "pin": "build", "update-builder": "build",
 	"deploy": "deploy", "render": "deploy", "diff": "deploy", "rollback": "deploy", "promote": "deploy", "test": "deploy",
 	"status": "environments", "history": "environments", "preview": "environments",
-	"cleanup": "registry", "verify": "registry", "sbom": "registry",
+	"cleanup": "registry", "verify": "registry", "sbom": "registry", "scan": "registry",
 	"init": "other", "import": "other", "version": "other", "completion": "other", "help": "other", "credential-hosts": "other",
 }
 

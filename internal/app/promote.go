@@ -98,6 +98,16 @@ func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 			return nil, nil, err
 		}
 	}
+	if m.Vulnerabilities.Gates() {
+		if err != nil {
+			return nil, nil, err
+		}
+		check, err := vulnCheck(m, "environment "+to.Name, reg, to.Progress)
+		if err != nil {
+			return nil, nil, err
+		}
+		to.Check = chainChecks(to.Check, check)
+	}
 	return from, to, nil
 }
 
@@ -109,6 +119,10 @@ func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
 		var ue *UnsignedImagesError
 		if errors.As(err, &ue) {
 			rep.Services = append(rep.Services, ue.results()...)
+		}
+		var ve *VulnerableImagesError
+		if errors.As(err, &ve) {
+			rep.Services = append(rep.Services, ve.results()...)
 		}
 		rep.DurationMs = elapsedMs(c)
 		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {

@@ -159,6 +159,17 @@ var (
 		{"recentHours", false, whole("hours any new image is kept")},
 		{"keep", false, list("image references or tag patterns always kept")},
 	}}
+	ignoreKeys = mapping{"An advisory accepted until a day.", []key{
+		{"id", true, scalar("advisory ID or alias: GHSA-…, CVE-…, GO-…")},
+		{"reason", true, scalar("why it is accepted")},
+		{"expires", true, scalar("last day the entry holds, YYYY-MM-DD; from the next it counts again")},
+		{"services", false, list("services it is accepted for; all when omitted")},
+	}}
+	vulnerabilityKeys = mapping{"The vulnerability policy: advisories from an offline OSV database, checked by scan, build and deploy.", []key{
+		{"database", false, scalar("folder or zip of OSV advisories (the OSV exports' <ecosystem>/all.zip); XP_VULN_DB overrides it")},
+		{"failOn", false, node{"enum": FailOnNames, "description": "lowest severity that stops a build or deploy; none (the default) only reports"}},
+		{"ignore", false, node{"type": []string{"array", "null"}, "items": ignoreKeys.schema(), "description": "advisories accepted, each with a reason and an expiry"}},
+	}}
 	gitDefaultKeys = mapping{"Defaults of every service's git.", []key{
 		{"depth", false, whole("commits of history a checkout fetches; 0 for all of it")},
 		{"checkout", false, flag("false: the checkout holds only .git at the commit, no files of the tree")},
@@ -178,6 +189,7 @@ var (
 		{"builders", false, node{"type": "array", "items": node{"anyOf": []node{scalar("BuildKit address"), endpointKeys.schema()}}}},
 		{"signing", false, signingKeys.schema()},
 		{"cleanup", false, cleanupKeys.schema()},
+		{"vulnerabilities", false, vulnerabilityKeys.schema()},
 		{"git", false, gitDefaultKeys.schema()},
 		{"pull", false, flag("bring a found image into the local engine")},
 		{"version", false, node{"enum": []int{Version}, "description": "manifest format; 1 when omitted"}},

@@ -33,6 +33,9 @@ type Manifest struct {
 	Signing *Signing
 	// Cleanup is what `x-platform cleanup` keeps; see cleanup.go.
 	Cleanup Cleanup
+	// Vulnerabilities is the vulnerability policy; nil when the manifest
+	// has no vulnerabilities entry. See vulnerabilities.go.
+	Vulnerabilities *Vulnerabilities
 	// Depth is the top-level git.depth: the history a checkout of a
 	// service that sets no git.depth fetches, in commits; 0 for all of it.
 	Depth int

@@ -59,6 +59,9 @@ func (j *job) carryOut(ctx context.Context, out outcome) (outcome, error) {
 		if out.keyRef.IsZero() {
 			return out, nil // the folder's own image
 		}
+		if err := j.gate(ctx, out.digest); err != nil {
+			return out, err
+		}
 		if err := j.Registry.Tag(ctx, out.keyRef, j.ref.Tag()); err != nil {
 			return out, err
 		}
@@ -68,6 +71,9 @@ func (j *job) carryOut(ctx context.Context, out outcome) (outcome, error) {
 			}
 		}
 	default:
+		if err := j.ready(ctx); err != nil {
+			return out, err
+		}
 		j.Progress.Stepf(j.s.Name, "building: %s", strings.Join(out.why, "; "))
 		digest, note, err := j.build(ctx)
 		out.digest = digest

@@ -46,6 +46,9 @@ func (j *job) build(ctx context.Context) (string, string, error) {
 	if err != nil || j.tags.Key == "" {
 		return digest, note, err
 	}
+	if land := j.landing(); land != j.ref {
+		return digest, note, j.admit(ctx, land, digest)
+	}
 	return digest, note, j.Registry.Tag(ctx, j.ref, j.tags.Key)
 }
 
@@ -88,12 +91,13 @@ func (j *job) solve(ctx context.Context, spec *buildkit.Spec) (string, error) {
 	if err != nil {
 		return "", scriptError(s, err)
 	}
+	land := j.landing()
 	if built.Digest == "" {
 		// The engine's BuildKit put the image among the engine's images.
-		j.Progress.Stepf(s.Name, "pushing %s", j.ref)
-		return j.Images.Push(ctx, j.image(), out)
+		j.Progress.Stepf(s.Name, "pushing %s", land)
+		return j.Images.Push(ctx, land.String(), out)
 	}
-	return built.Digest, j.Registry.Tag(ctx, j.ref.WithDigest(built.Digest), j.ref.Tag())
+	return built.Digest, j.Registry.Tag(ctx, land.WithDigest(built.Digest), land.Tag())
 }
 
 // spec is the service's build from the tree src: paths are relative to the
@@ -138,7 +142,7 @@ func (j *job) spec(src fsutil.FS) (*buildkit.Spec, error) {
 		BuildArgs:  j.in.BuildArgs,
 		Labels:     labels,
 		Platforms:  j.platforms(s),
-		Names:      []string{j.image()},
+		Names:      []string{j.landing().String()},
 		Insecure:   j.PlainHTTP != nil && j.PlainHTTP(j.ref),
 		CacheFrom:  []string{cache},
 		ByDigest:   true,
@@ -146,7 +150,9 @@ func (j *job) spec(src fsutil.FS) (*buildkit.Spec, error) {
 	if j.folder != "" {
 		return spec, nil // the cache may be read, never written from a folder
 	}
-	spec.Names = append(spec.Names, j.ref.WithTag(j.tags.Key).String())
+	if j.landing() == j.ref {
+		spec.Names = append(spec.Names, j.ref.WithTag(j.tags.Key).String())
+	}
 	spec.CacheTo = cache
 	if j.tags.Branch != "" {
 		// The last image of the branch carries its layers' cache inline.

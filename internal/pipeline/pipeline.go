@@ -117,6 +117,10 @@ type Pipeline struct {
 	Pull bool
 	// Signer, when set, signs every image once it is final in the registry.
 	Signer Signer
+	// Gate, when set, looks at every image this run builds or reuses from
+	// another commit once it is in the registry under its key's tag, before
+	// the commit's and the branch's tags are moved to it; see gate.go.
+	Gate Gate
 	// Local builds these services (by name) from working folders as they
 	// are, instead of from their checkouts (see folderJob).
 	Local map[string]string
