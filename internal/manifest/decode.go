@@ -62,6 +62,7 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 	d.compare(all, m.Registry)
 	d.dependencies(all)
 	m.Tests = d.tests(top, m)
+	d.checkCanaryGates(m)
 }
 
 func (d *decoder) service(f field, root string, defaults Git) (placed, bool) {
