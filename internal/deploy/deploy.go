@@ -18,6 +18,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/deploy/track"
+	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -40,7 +41,10 @@ type Deployer struct {
 	Source *release.Source
 	// Tests run once the rollout is ready (see posttest.go); one that
 	// fails fails the deploy as a failed rollout does.
-	Tests    []PostTest
+	Tests []PostTest
+	// Canary, when set, meets a release that changes a Deployment's pods
+	// with a canary first (see canary.go); nil rolls it out at once.
+	Canary   *manifest.Canary
 	Progress *ui.Progress
 }
 
@@ -125,6 +129,9 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	}
 	defer unlock()
 	store := d.store()
+	if err := d.checkNoCanary(ctx, store); err != nil {
+		return nil, err
+	}
 	current, err := d.Current(ctx)
 	if err != nil {
 		return nil, err
@@ -146,6 +153,10 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		rec.PromotedFrom, rec.Description = d.Source, fmt.Sprintf("promote from %s revision %d", d.Source.Env, d.Source.Revision)
 	}
 	skip := d.skipPhases(current, rec, phases)
+	targets, err := d.canaryTargets(current, objs)
+	if err != nil {
+		return nil, err
+	}
 	if err := d.begin(ctx, store, rec); err != nil {
 		return nil, err
 	}
@@ -157,11 +168,34 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 			return out, err
 		}
 	}
+	if len(targets) > 0 {
+		if paused, err := d.startCanary(ctx, store, rec, out, current, targets); paused || err != nil {
+			return out, err
+		}
+	}
+	return d.conclude(ctx, store, a, rec, out, current, phases, skip)
+}
+
+// conclude rolls out the release recorded as rec in full (after its
+// canary, if it had one), runs its post-deploy phase and tests, records
+// how it ended and rolls a failure back to current.
+func (d *Deployer) conclude(ctx context.Context, store *release.Store, a *apply.Applier, rec *release.Record, out *Outcome, current *release.Record, phases Phases, skip bool) (*Outcome, error) {
+	objs := phases.Main
+	if rec.Canary != nil {
+		if err := d.promoteStable(ctx, rec); err != nil {
+			return out, err
+		}
+	}
 	out.Failure = d.rollout(ctx, a, objs, out)
+	if rec.Canary != nil {
+		if err := d.endCanary(ctx, rec, out); err != nil {
+			return out, err
+		}
+	}
 	if lost := leaseLost(ctx); lost != nil {
 		return out, lost
 	}
-	if out.Failure == nil && current != nil && unchanged(out) && sameRelease(current, rec) {
+	if out.Failure == nil && current != nil && rec.Canary == nil && unchanged(out) && sameRelease(current, rec) {
 		out.Revision, out.Unchanged = current.Revision, true
 		d.step("nothing changed: revision %d stays deployed", current.Revision)
 		return out, d.forget(ctx, store, rec)
@@ -200,6 +234,7 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 			return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
 		}
 		d.step("rolling back to revision %d (%s)", current.Revision, describe(current.Services))
+		var err error
 		out.Rollback, err = d.restore(ctx, store, current, fmt.Sprintf("rollback to %d after revision %d failed", current.Revision, rec.Revision), false)
 		if err != nil {
 			return out, err
