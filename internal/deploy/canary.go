@@ -126,11 +126,16 @@ func sameTemplate(a, b *unstructured.Unstructured) bool {
 
 // replicasOf is a Deployment's spec.replicas; none is 1.
 func replicasOf(o *unstructured.Unstructured) int {
-	n, ok, _ := unstructured.NestedInt64(o.Object, "spec", "replicas")
-	if !ok {
-		return 1
+	v, _, _ := unstructured.NestedFieldNoCopy(o.Object, "spec", "replicas")
+	switch n := v.(type) {
+	case int64:
+		return int(n)
+	case int:
+		return n
+	case float64: // JSON numbers
+		return int(n)
 	}
-	return int(n)
+	return 1
 }
 
 // canaryDeployment is the canary of a Deployment as a release renders it:
