@@ -32,7 +32,7 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		want  string
 	}{
 		{[]string{"dep"}, "deploy"},
-		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify sbom cleanup promote status test preview init import help"},
+		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify sbom cleanup promote canary status test preview init import help"},
 		{[]string{"--file", m, "deploy", "--env", ""}, "production qa staging"},
 		{[]string{"--file", m, "deploy", "-e", "st"}, "staging"},
 		{[]string{"-f", m, "promote", "--from", "staging", "--to", ""}, "production qa staging"},
@@ -47,6 +47,8 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		{[]string{"preview", ""}, "list delete gc"},
 		{[]string{"preview", "gc", "--dr"}, "--dry-run"},
 		{[]string{"import", ""}, "skaffold"},
+		{[]string{"canary", ""}, "promote abort"},
+		{[]string{"-f", m, "canary", "abort", "--env", "st"}, "staging"},
 		{[]string{"import", "skaffold", "--ov"}, "--overwrite"},
 		{[]string{"completion", ""}, "bash zsh fish"},
 		{[]string{"deploy", "--kubeconfig", ""}, ""}, // a path: the shell's own completion

@@ -51,6 +51,9 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 		rep.Tests = testResults(out.Tests)
 	}
 	rep.Phases = phaseResults(out.Phases)
+	if c := out.Canary; c != nil {
+		rep.Canary = &ui.CanaryResult{Steps: c.Steps, Step: c.Step, Status: string(c.Status), Split: c.Split}
+	}
 	if runErr != nil {
 		rep.Error = runErr.Error()
 	}

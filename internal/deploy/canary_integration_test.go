@@ -126,6 +126,10 @@ func TestIntegrationCanaryByReplicasManual(t *testing.T) {
 	}
 
 	e, _ = l.open()
+	if st, err := e.Status(t.Context(), l.m.Services, StatusOptions{}); err != nil || st.Canary == nil || st.Canary.Canary.Step != 25 || st.Revision != 1 {
+		t.Errorf("status during the canary: %+v %v", st, err)
+	}
+	e, _ = l.open()
 	var pending *CanaryPendingError
 	if _, err := e.Deploy(t.Context(), l.m.Services); !errors.As(err, &pending) || pending.Step != 25 {
 		t.Errorf("deploy during the canary: %v, want a CanaryPendingError", err)
