@@ -3,12 +3,17 @@ package deploy
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/manifest"
 )
 
 func TestCanaryReplicas(t *testing.T) {
@@ -171,5 +176,52 @@ func TestPendingCanary(t *testing.T) {
 	msg := (&CanaryPendingError{Env: "prod", Revision: 3, Step: 10}).Error()
 	if !strings.Contains(msg, "x-platform canary promote --env prod") || !strings.Contains(msg, "canary abort --env prod") {
 		t.Errorf("message %q names no way out", msg)
+	}
+}
+
+// TestEnvironmentCanaryCannotSplit: a canary over a Deployment of one
+// replica is a configuration error naming the overlay file and the
+// object, found before anything is written to the cluster.
+func TestEnvironmentCanaryCannotSplit(t *testing.T) {
+	t.Parallel()
+	m := newPlatform(t, testRegistry, "x-staging", "a")
+	m.Environments[0].Canary = &manifest.Canary{Steps: []int{50}}
+	writeFile(t, m.Root, "k8s/base/a/deployment.yaml", `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: a}}
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers:
+      - {name: a, image: a}
+`)
+	fc := newFakeCluster("default")
+	if _, err := fc.cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "x-staging"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	old := service("a", oldA)
+	prev, err := render.Render(filepath.Join(m.Root, KustomizeDir), "staging", []render.Image{(Version{Service: old, ImageName: "a"}).Pin()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc.record(t, "x-staging", &release.Record{Revision: 1, Status: release.Deployed, Services: []release.Service{old}, Manifest: prev.YAML})
+	fc.reset()
+	e, _ := openTest(t, m, "staging", fc)
+
+	out, err := e.Deploy(t.Context(), m.Services)
+	var ce *CanaryError
+	if out != nil || !errors.As(err, &ce) || !IsConfigError(err) {
+		t.Fatalf("Deploy = %+v, %v; want a CanaryError", out, err)
+	}
+	if want := filepath.Join("k8s", "base", "a", "deployment.yaml") + ": deployment/a: it has 1 replica(s)"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name %q", err, want)
+	}
+	for _, w := range fc.writes() {
+		if !strings.HasSuffix(w, " leases") {
+			t.Errorf("the cluster was changed: %s", w)
+		}
 	}
 }

@@ -136,6 +136,10 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	if err != nil {
 		return nil, err
 	}
+	targets, err := d.canaryTargets(current, objs)
+	if err != nil {
+		return nil, err
+	}
 	a := d.applier()
 	d.step("checking %d objects with a server-side dry run", len(objs))
 	if _, err := a.Plan(ctx, objs, false); err != nil {
@@ -153,10 +157,6 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 		rec.PromotedFrom, rec.Description = d.Source, fmt.Sprintf("promote from %s revision %d", d.Source.Env, d.Source.Revision)
 	}
 	skip := d.skipPhases(current, rec, phases)
-	targets, err := d.canaryTargets(current, objs)
-	if err != nil {
-		return nil, err
-	}
 	if err := d.begin(ctx, store, rec); err != nil {
 		return nil, err
 	}
