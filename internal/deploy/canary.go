@@ -62,6 +62,10 @@ type canaryTarget struct {
 	Want     *unstructured.Unstructured // the Deployment as the release renders it
 	Total    int                        // the replicas the release gives it
 	Replicas int                        // what the stable ran before
+	// Service and Routes, set when an HTTPRoute reaches the Deployment
+	// through a Service, split the traffic by route weights.
+	Service *unstructured.Unstructured
+	Routes  []string
 }
 
 // planCanary finds the Deployments of objs whose pod template differs
@@ -165,6 +169,9 @@ func canaryWorkloads(targets []canaryTarget, ns string) []release.CanaryWorkload
 	out := make([]release.CanaryWorkload, len(targets))
 	for i, t := range targets {
 		out[i] = release.CanaryWorkload{Namespace: nsOr(t.Want.GetNamespace(), ns), Name: t.Want.GetName(), Replicas: t.Replicas, Total: t.Total}
+		if t.Service != nil {
+			out[i].Service, out[i].Routes = t.Service.GetName(), t.Routes
+		}
 	}
 	return out
 }

@@ -35,6 +35,7 @@ func (d *Deployer) canaryTargets(current *release.Record, objs []*unstructured.U
 		return nil, fmt.Errorf("reading revision %d: %w", current.Revision, err)
 	}
 	targets, problems := planCanary(objs, prev)
+	problems = append(problems, planRoutes(objs, targets, d.Namespace)...)
 	if len(problems) > 0 {
 		return nil, &ConfigError{&CanaryError{Problems: problems}}
 	}
@@ -49,6 +50,11 @@ func (d *Deployer) startCanary(ctx context.Context, store *release.Store, rec *r
 	rec.Canary = &release.CanaryRecord{
 		Steps: d.Canary.Steps, Status: release.CanaryInProgress, Split: release.SplitReplicas,
 		Manual: d.Canary.Manual, Gate: d.Canary.Gate, Workloads: canaryWorkloads(targets, d.Namespace),
+	}
+	for _, w := range rec.Canary.Workloads {
+		if w.Service != "" {
+			rec.Canary.Split = release.SplitRoute
+		}
 	}
 	out.Canary = rec.Canary
 	// Recorded before anything of it runs: a run that dies leaves a record
@@ -66,15 +72,9 @@ func (d *Deployer) startCanary(ctx context.Context, store *release.Store, rec *r
 // rollout. A step that fails, a failed gate or an interruption aborts the
 // canary: the error is then a *CanaryAbortedError.
 func (d *Deployer) stepCanary(ctx context.Context, store *release.Store, rec *release.Record, out *Outcome, current *release.Record) (paused bool, err error) {
-	objs, err := appliedObjects(rec.Manifest)
+	wants, err := objectsByKey(rec.Manifest, d.Namespace)
 	if err != nil {
 		return false, fmt.Errorf("reading revision %d: %w", rec.Revision, err)
-	}
-	wants := map[string]*unstructured.Unstructured{}
-	for _, o := range objs {
-		if o.GetKind() == "Deployment" {
-			wants[nsOr(o.GetNamespace(), d.Namespace)+"/"+o.GetName()] = o
-		}
 	}
 	c := rec.Canary
 	for {
@@ -126,7 +126,12 @@ func (d *Deployer) abortCanary(ctx context.Context, store *release.Store, rec *r
 	d.step("canary: aborting at %d%%, removing the canary", c.Step)
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.timeout())
 	defer cancel()
-	if err := d.restoreStable(bg, c, false); err != nil {
+	// The routes go back as the release deployed before has them.
+	routes := map[string]*unstructured.Unstructured{}
+	if current != nil {
+		routes, _ = objectsByKey(current.Manifest, d.Namespace)
+	}
+	if err := d.restoreStable(bg, c, false, routes); err != nil {
 		return fmt.Errorf("aborting the canary of revision %d (run x-platform canary abort --env %s again): %w", rec.Revision, d.Env, err)
 	}
 	if err := d.deleteCanary(bg, c); err != nil {
@@ -153,7 +158,11 @@ func (d *Deployer) abortCanary(ctx context.Context, store *release.Store, rec *r
 // Deployments get the release's replicas back, the value its apply sets.
 func (d *Deployer) promoteStable(ctx context.Context, rec *release.Record) error {
 	d.step("canary: every step passed, rolling the release out in full")
-	if err := d.restoreStable(ctx, rec.Canary, true); err != nil {
+	routes, err := objectsByKey(rec.Manifest, d.Namespace)
+	if err != nil {
+		return fmt.Errorf("reading revision %d: %w", rec.Revision, err)
+	}
+	if err := d.restoreStable(ctx, rec.Canary, true, routes); err != nil {
 		return fmt.Errorf("promoting the canary of revision %d: %w", rec.Revision, err)
 	}
 	return nil

@@ -48,6 +48,11 @@ type CanaryWorkload struct {
 	// an abort restores; Total what the release gives it.
 	Replicas int `json:"replicas"`
 	Total    int `json:"total"`
+	// Service and Routes, for a split by route: the Service in front of
+	// the Deployment, whose <name>-canary twin selects the canary's pods,
+	// and the HTTPRoutes whose backend weights share the traffic.
+	Service string   `json:"service,omitempty"`
+	Routes  []string `json:"routes,omitempty"`
 }
 
 // Next is the share after the current step, and whether it is the full
