@@ -76,10 +76,11 @@ func (l *live) split() split {
 		if err != nil {
 			l.t.Fatal(err)
 		}
-		for k, v := range svc.Spec.Selector {
-			if c.Spec.Template.Labels[k] != v {
-				l.t.Errorf("service a does not select the canary's pods: %v vs %v", svc.Spec.Selector, c.Spec.Template.Labels)
-			}
+		// Split by replicas, the Service selects both versions; by route,
+		// only the stable one.
+		routed := c.Spec.Template.Labels["app"] == "a"+canarySuffix
+		if selects(svc.Spec.Selector, c.Spec.Template.Labels) == routed {
+			l.t.Errorf("service a selecting %v, canary pods %v: want it to select them %v", svc.Spec.Selector, c.Spec.Template.Labels, !routed)
 		}
 	}
 	return s

@@ -105,10 +105,41 @@ func (d *Deployer) setRoutes(ctx context.Context, w release.CanaryWorkload, rout
 		if err != nil {
 			return fmt.Errorf("finding the HTTPRoute API: %w", err)
 		}
-		_, err = d.Cluster.Dynamic.Resource(m.Resource).Namespace(w.Namespace).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: canaryManager})
+		routes := d.Cluster.Dynamic.Resource(m.Resource).Namespace(w.Namespace)
+		live, err := routes.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: canaryManager})
 		if err != nil {
 			return fmt.Errorf("setting the weights of httproute %s/%s: %w", w.Namespace, name, err)
 		}
+		if percent == 0 {
+			if err := disown(ctx, routes, live); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// disown drops the canary's entry from the managed fields of live, once
+// it is back as the release has it: the server defaults a route's rules,
+// so the release's next apply would otherwise conflict with the canary
+// over values it sees as different.
+func disown(ctx context.Context, client dynamic.ResourceInterface, live *unstructured.Unstructured) error {
+	var kept []any
+	fields, _, _ := unstructured.NestedSlice(live.Object, "metadata", "managedFields")
+	for _, f := range fields {
+		if m, _ := f.(map[string]any); m["manager"] != canaryManager {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == len(fields) || len(kept) == 0 {
+		return nil
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"managedFields": kept, "resourceVersion": live.GetResourceVersion()}})
+	if err != nil {
+		return fmt.Errorf("encoding the managed fields of %s: %w", live.GetName(), err)
+	}
+	if _, err := client.Patch(ctx, live.GetName(), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("handing httproute %s/%s back to the release: %w", live.GetNamespace(), live.GetName(), err)
 	}
 	return nil
 }
