@@ -220,6 +220,8 @@ type Revision struct {
 	Tests []TestResult `json:"tests,omitempty"`
 	// Phases are the release's phase Jobs that ran.
 	Phases []PhaseResult `json:"phases,omitempty"`
+	// Canary is the release's canary, when it had one.
+	Canary *CanaryResult `json:"canary,omitempty"`
 }
 
 // PromotedFrom is the source release of a promote.
