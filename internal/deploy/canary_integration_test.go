@@ -201,6 +201,14 @@ func TestIntegrationCanaryGateFails(t *testing.T) {
 	if rec.Status != release.Failed || rec.Canary.Status != release.CanaryAborted || len(rec.Tests) != 1 || rec.Tests[0].Passed {
 		t.Errorf("record: %+v %+v", rec, rec.Canary)
 	}
+	// The failed run is kept: its Job ran at the step's share.
+	jobs, err := l.cluster.Clientset(t).BatchV1().Jobs(l.ns).List(t.Context(), metav1.ListOptions{})
+	if err != nil || len(jobs.Items) != 1 {
+		t.Fatalf("jobs: %v %v", jobs, err)
+	}
+	if env := jobs.Items[0].Spec.Template.Spec.Containers[0].Env; len(env) != 2 || env[0].Name != CanaryPercentVar || env[0].Value != "50" {
+		t.Errorf("the gate's job has env %v, want %s=50", env, CanaryPercentVar)
+	}
 	if cur, err := e.Current(t.Context()); err != nil || cur.Revision != 1 {
 		t.Errorf("current: %+v %v, want revision 1 still deployed", cur, err)
 	}

@@ -5,7 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/x-platform/x-platform/internal/deploy/release"
 )
 
 func routeObj(name string, services ...string) *unstructured.Unstructured {
@@ -100,5 +104,24 @@ func TestRouteAt(t *testing.T) {
 	b, _ := json.Marshal(r.Object["spec"])
 	if strings.Contains(string(b), "canary") || strings.Contains(string(b), "weight") {
 		t.Errorf("routeAt changed its argument: %s", b)
+	}
+}
+
+func TestGateTests(t *testing.T) {
+	t.Parallel()
+	job := &batchv1.Job{}
+	job.Spec.Template.Spec.Containers = []corev1.Container{{Name: "check", Env: []corev1.EnvVar{{Name: "A", Value: "1"}}}}
+	tests := []PostTest{{Name: "smoke", Jobs: []*batchv1.Job{job}}}
+	c := &release.CanaryRecord{Workloads: []release.CanaryWorkload{{Name: "web", Service: "web"}, {Name: "api"}}}
+	got := gateTests(tests, c, 10)
+	var env []string
+	for _, e := range got[0].Jobs[0].Spec.Template.Spec.Containers[0].Env {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	if s := strings.Join(env, " "); s != "A=1 XP_CANARY_PERCENT=10 XP_CANARY_SERVICES=web-canary" {
+		t.Errorf("env = %s", s)
+	}
+	if n := len(job.Spec.Template.Spec.Containers[0].Env); n != 1 {
+		t.Errorf("the test's own Job changed: %d variables", n)
 	}
 }

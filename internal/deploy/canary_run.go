@@ -3,8 +3,12 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
@@ -85,7 +89,10 @@ func (d *Deployer) stepCanary(ctx context.Context, store *release.Store, rec *re
 		d.step("canary: the new version takes %d%% of the traffic", p)
 		err := d.canaryStep(ctx, c, wants, p)
 		if err == nil && c.Gate == manifest.GateTests && len(d.Tests) > 0 {
+			all := d.Tests
+			d.Tests = gateTests(all, c, p)
 			rec.Tests, err = d.runTests(ctx, rec.Revision)
+			d.Tests = all
 			out.Tests = rec.Tests
 		}
 		if err == nil {
@@ -200,4 +207,43 @@ func (d *Deployer) canaryPause() time.Duration {
 		return 0
 	}
 	return d.Canary.Pause
+}
+
+// Variables the containers of a gate's test Jobs get, so that a test can
+// reach the canary itself: a split by route keeps it out of the stable
+// Service.
+const (
+	CanaryPercentVar  = "XP_CANARY_PERCENT"  // the step's share, such as 10
+	CanaryServicesVar = "XP_CANARY_SERVICES" // the canary Services of a split by route, comma-separated
+)
+
+// gateTests are tests as a canary's gate at percent runs them: copies of
+// their Jobs with CanaryPercentVar and CanaryServicesVar set.
+func gateTests(tests []PostTest, c *release.CanaryRecord, percent int) []PostTest {
+	var services []string
+	for _, w := range c.Workloads {
+		if w.Service != "" {
+			services = append(services, w.Service+canarySuffix)
+		}
+	}
+	env := []corev1.EnvVar{
+		{Name: CanaryPercentVar, Value: strconv.Itoa(percent)},
+		{Name: CanaryServicesVar, Value: strings.Join(services, ",")},
+	}
+	out := make([]PostTest, len(tests))
+	for i, t := range tests {
+		out[i] = t
+		out[i].Jobs = make([]*batchv1.Job, len(t.Jobs))
+		for j, job := range t.Jobs {
+			job = job.DeepCopy()
+			spec := &job.Spec.Template.Spec
+			for _, list := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+				for k := range list {
+					list[k].Env = append(list[k].Env, env...)
+				}
+			}
+			out[i].Jobs[j] = job
+		}
+	}
+	return out
 }
