@@ -168,7 +168,7 @@ func commands() []*cli.Command {
 	cmds = append(cmds, deployCommands()...)
 	cmds = append(cmds, verifyCommand(), sbomCommand(), scanCommand())
 	cmds = append(cmds, cleanupCommand())
-	cmds = append(cmds, promoteCommand())
+	cmds = append(cmds, promoteCommand(), canaryCommand())
 	cmds = append(cmds, statusCommand())
 	cmds = append(cmds, testCommand())
 	cmds = append(cmds, previewCommand())

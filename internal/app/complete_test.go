@@ -36,7 +36,7 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		want  string
 	}{
 		{[]string{"dep"}, "deploy"},
-		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify sbom scan cleanup promote status test preview init import help"},
+		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify sbom scan cleanup promote canary status test preview init import help"},
 		{[]string{"--file", m, "deploy", "--env", ""}, "production qa staging"},
 		{[]string{"--file", m, "deploy", "-e", "st"}, "staging"},
 		{[]string{"-f", m, "promote", "--from", "staging", "--to", ""}, "production qa staging"},
@@ -53,6 +53,8 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		{[]string{"-f", m, "preview", "delete", ""}, "preview-feature-a preview-fix-b"},
 		{[]string{"-f", m, "preview", "delete", "preview-fe"}, "preview-feature-a"},
 		{[]string{"import", ""}, "skaffold"},
+		{[]string{"canary", ""}, "promote abort"},
+		{[]string{"-f", m, "canary", "abort", "--env", "st"}, "staging"},
 		{[]string{"import", "skaffold", "--ov"}, "--overwrite"},
 		{[]string{"completion", ""}, "bash zsh fish"},
 		{[]string{"deploy", "--kubeconfig", ""}, ""}, // a path: the shell's own completion

@@ -142,6 +142,7 @@ func historyCommand() *cli.Command {
 					rev.Tests = testResults(r.Tests)
 				}
 				rev.Phases = phaseResults(r.Phases)
+				rev.Canary = canaryResult(r.Canary)
 				if p := r.PromotedFrom; p != nil {
 					rev.PromotedFrom = &ui.PromotedFrom{Env: p.Env, Revision: p.Revision}
 				}

@@ -51,6 +51,7 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 		rep.Tests = testResults(out.Tests)
 	}
 	rep.Phases = phaseResults(out.Phases)
+	rep.Canary = canaryResult(out.Canary)
 	if runErr != nil {
 		rep.Error = runErr.Error()
 	}
@@ -116,4 +117,12 @@ func phaseResults(rs []release.PhaseResult) []ui.PhaseResult {
 		})
 	}
 	return out
+}
+
+// canaryResult is how reports show a release's canary; nil for none.
+func canaryResult(c *release.CanaryRecord) *ui.CanaryResult {
+	if c == nil {
+		return nil
+	}
+	return &ui.CanaryResult{Steps: c.Steps, Step: c.Step, Status: string(c.Status), Split: c.Split}
 }

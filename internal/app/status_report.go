@@ -33,6 +33,15 @@ type envReport struct {
 	Services  []serviceReport `json:"services"`
 	Drifted   []driftReport   `json:"drifted,omitempty"`
 	Warnings  []string        `json:"warnings,omitempty"`
+	// Canary is the release whose canary runs beside the deployed one.
+	Canary *canaryReport `json:"canary,omitempty"`
+}
+
+type canaryReport struct {
+	Revision int    `json:"revision"`
+	Steps    []int  `json:"steps"`
+	Step     int    `json:"step"` // percent of the traffic it has
+	Split    string `json:"split"`
 }
 
 type serviceReport struct {
@@ -69,6 +78,9 @@ func envReportOf(st *deploy.EnvStatus) envReport {
 			Name: s.Name, Reference: s.Reference, Commit: s.Commit, Released: s.Digest,
 			PinnedCommit: s.PinnedCommit, Pinned: s.Pinned, Running: s.Running, Flags: flags,
 		})
+	}
+	if c := st.Canary; c != nil {
+		r.Canary = &canaryReport{Revision: c.Revision, Steps: c.Canary.Steps, Step: c.Canary.Step, Split: c.Canary.Split}
 	}
 	for _, d := range st.Drifted {
 		r.Drifted = append(r.Drifted, driftReport{Object: d.Ref.String(), Fields: d.Fields, Gone: d.Gone})
@@ -114,6 +126,9 @@ func writeStatusTable(w io.Writer, r statusReport) error {
 			row(e.Name, "never deployed", "-")
 		default:
 			row(e.Name, fmt.Sprintf("rev %d", e.Revision), e.Time.Format(time.DateTime))
+		}
+		if c := e.Canary; c != nil {
+			row(e.Name, fmt.Sprintf("canary rev %d at %d%%", c.Revision, c.Step), "promote or abort: x-platform canary promote|abort --env "+e.Name)
 		}
 	}
 	if err := tw.Flush(); err != nil {

@@ -15,9 +15,8 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/apply"
 	"github.com/x-platform/x-platform/internal/deploy/applyset"
 	"github.com/x-platform/x-platform/internal/deploy/kube"
-	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
-	"github.com/x-platform/x-platform/internal/deploy/track"
+	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -40,7 +39,10 @@ type Deployer struct {
 	Source *release.Source
 	// Tests run once the rollout is ready (see posttest.go); one that
 	// fails fails the deploy as a failed rollout does.
-	Tests    []PostTest
+	Tests []PostTest
+	// Canary, when set, meets a release that changes a Deployment's pods
+	// with a canary first (see canary.go); nil rolls it out at once.
+	Canary   *manifest.Canary
 	Progress *ui.Progress
 }
 
@@ -103,7 +105,11 @@ func (d *Deployer) Current(ctx context.Context) (*release.Record, error) {
 // interrupted part way is recorded as such and left for the user to decide
 // (*InterruptedError); so is a rollout whose outcome an API outage hid
 // (*UnknownOutcomeError). A deploy that lost its lock writes nothing more
-// (*LeaseLostError).
+// (*LeaseLostError). With a Canary, a release that changes a Deployment's
+// pods meets a share of the traffic first (see canary_run.go): a manual
+// canary returns after its first step, recorded as release.Canary; one
+// that fails is aborted (*CanaryAbortedError). While a canary runs, a
+// deploy is refused (*CanaryPendingError).
 func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstructured.Unstructured, manifest []byte) (*Outcome, error) {
 	if err := d.check(ctx, versions); err != nil {
 		return nil, fmt.Errorf("checking the images to deploy, nothing was applied: %w", err)
@@ -125,7 +131,14 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	}
 	defer unlock()
 	store := d.store()
+	if err := d.checkNoCanary(ctx, store); err != nil {
+		return nil, err
+	}
 	current, err := d.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := d.canaryTargets(current, objs)
 	if err != nil {
 		return nil, err
 	}
@@ -157,95 +170,12 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 			return out, err
 		}
 	}
-	out.Failure = d.rollout(ctx, a, objs, out)
-	if lost := leaseLost(ctx); lost != nil {
-		return out, lost
-	}
-	if out.Failure == nil && current != nil && unchanged(out) && sameRelease(current, rec) {
-		out.Revision, out.Unchanged = current.Revision, true
-		d.step("nothing changed: revision %d stays deployed", current.Revision)
-		return out, d.forget(ctx, store, rec)
-	}
-	if !skip {
-		d.postDeploy(ctx, rec, out, phases)
-		if lost := leaseLost(ctx); lost != nil {
-			return out, lost
-		}
-	}
-	if out.Failure == nil && len(d.Tests) > 0 {
-		rec.Tests, out.Failure = d.runTests(ctx, rec.Revision)
-		out.Tests = rec.Tests
-		if lost := leaseLost(ctx); lost != nil {
-			return out, lost
-		}
-	}
-	settle(ctx, rec, out.Failure, "")
-	if err := d.finish(ctx, store, rec); err != nil {
-		return out, err
-	}
-	out.Revision, out.Status = rec.Revision, rec.Status
-	switch rec.Status {
-	case release.Deployed:
-		d.step("revision %d deployed", rec.Revision)
-		return out, nil
-	case release.Interrupted:
-		return out, &InterruptedError{Env: d.Env, Revision: rec.Revision, Deployed: current}
-	case release.Unknown:
-		return out, &UnknownOutcomeError{Env: d.Env, Revision: rec.Revision, Err: out.Failure}
-	}
-	if !d.NoRollback && current != nil {
-		out.Restored = current
-		if err := d.checkRestore(ctx, current); err != nil {
-			out.NotRestored = err
-			return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
-		}
-		d.step("rolling back to revision %d (%s)", current.Revision, describe(current.Services))
-		out.Rollback, err = d.restore(ctx, store, current, fmt.Sprintf("rollback to %d after revision %d failed", current.Revision, rec.Revision), false)
-		if err != nil {
+	if len(targets) > 0 {
+		if paused, err := d.startCanary(ctx, store, rec, out, current, targets); paused || err != nil {
 			return out, err
 		}
 	}
-	return out, &RolloutError{Env: d.Env, Failure: out.Failure, Out: out}
-}
-
-// rollout applies objs and tracks them, filling out.Objects.
-func (d *Deployer) rollout(ctx context.Context, a *apply.Applier, objs []*unstructured.Unstructured, out *Outcome) error {
-	d.step("applying %d objects to namespace %s", len(objs), d.Namespace)
-	results, err := a.Apply(ctx, objs)
-	var live []*unstructured.Unstructured
-	index := map[object.Key]int{}
-	for _, r := range results {
-		if r.Live != nil {
-			index[r.Ref.Key()] = len(out.Objects)
-			live = append(live, r.Live)
-		}
-		out.Objects = append(out.Objects, ObjectOutcome{Ref: r.Ref, Action: r.Action, Err: r.Err})
-		d.reportApply(r)
-	}
-	if err != nil {
-		return fmt.Errorf("applying: %w", err)
-	}
-	t := &track.Tracker{
-		Dynamic: d.Cluster.Dynamic, Mapper: d.Cluster.Mapper, Logs: d.Cluster,
-		Selector: a.Set.Selector(), Interval: d.Interval,
-		OnProgress: d.reportStatus, OnEvent: d.reportEvent, OnUnreachable: d.reportUnreachable,
-		Outage: d.Outage,
-	}
-	timeout := d.Timeout
-	if timeout <= 0 {
-		timeout = 5 * time.Minute
-	}
-	statuses, err := t.Track(ctx, live, timeout)
-	for i := range statuses {
-		if j, ok := index[statuses[i].Ref.Key()]; ok {
-			out.Objects[j].Status = &statuses[i]
-		}
-	}
-	var fe *track.FailedError
-	if errors.As(err, &fe) {
-		d.reportFailure(fe)
-	}
-	return err
+	return d.conclude(ctx, store, a, rec, out, current, phases, skip)
 }
 
 func unchanged(out *Outcome) bool {

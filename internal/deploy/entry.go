@@ -63,7 +63,9 @@ func (e *Environment) deploy(ctx context.Context, versions []Version, source *re
 	if d.Tests, err = e.postTests(versions); err != nil {
 		return nil, err
 	}
-	return d.Deploy(ctx, versions, r.Objects, r.YAML)
+	out, err := d.Deploy(ctx, versions, r.Objects, r.YAML)
+	e.nameCanaryFiles(err)
+	return out, err
 }
 
 // Rollback re-applies an earlier release (see Deployer.Rollback), once its

@@ -214,7 +214,7 @@ func (e *Environment) deployer(ctx context.Context) (*Deployer, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Deployer{Cluster: cl, Env: e.Name, Namespace: ns, Rollout: e.Rollout, Images: e.Images, Progress: e.Progress}
+	d := &Deployer{Cluster: cl, Env: e.Name, Namespace: ns, Rollout: e.Rollout, Images: e.Images, Progress: e.Progress, Canary: e.Settings.Canary}
 	if e.Check != nil {
 		d.Check = e.named(e.Check)
 	}

@@ -35,6 +35,8 @@ type Outcome struct {
 	Tests []release.TestResult
 	// Phases are the phase Jobs that ran, in order.
 	Phases []release.PhaseResult
+	// Canary is the release's canary, when it had one.
+	Canary *release.CanaryRecord
 	// Restored is the release an automatic rollback re-applied, and
 	// Rollback what that did; both nil when there was no rollback.
 	Restored *release.Record

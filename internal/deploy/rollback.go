@@ -25,6 +25,11 @@ func (d *Deployer) Rollback(ctx context.Context, to int) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A canary is aborted first, by canary abort: that restores the
+	// release deployed before it, which may be all the rollback wanted.
+	if p := pendingCanary(all); p != nil {
+		return nil, &CanaryPendingError{Env: d.Env, Revision: p.Revision, Step: p.Canary.Step}
+	}
 	target, err := rollbackTarget(all, to, d.Env)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,9 @@ type EnvStatus struct {
 	// Warnings say what could not be found out, e.g. pins that could not
 	// be resolved.
 	Warnings []string
+	// Canary is the release whose canary runs beside the deployed one,
+	// or nil.
+	Canary *release.Record
 }
 
 // ServiceStatus is one service in one environment.
@@ -103,10 +106,17 @@ func (e *Environment) Status(ctx context.Context, services []*manifest.Service, 
 		return nil, err
 	}
 	st := &EnvStatus{Name: e.Name, Namespace: d.Namespace}
-	rec, err := d.Current(ctx)
+	all, err := d.store().List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading the release of %s: %w", e.Name, err)
 	}
+	var rec *release.Record
+	for _, r := range all {
+		if r.Status == release.Deployed {
+			rec = r
+		}
+	}
+	st.Canary = pendingCanary(all)
 	pins := e.pinned(ctx, services, st)
 	var running map[string][]string // image repository → digests
 	if rec != nil {

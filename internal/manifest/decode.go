@@ -63,6 +63,7 @@ func (d *decoder) manifest(root *yaml.Node, m *Manifest) {
 	d.dependencies(all)
 	m.Tests = d.tests(top, m)
 	m.Vulnerabilities = d.vulnerabilities(top, m)
+	d.checkCanaryGates(m)
 }
 
 func (d *decoder) service(f field, root string, defaults Git) (placed, bool) {

@@ -25,6 +25,9 @@ type Environment struct {
 	// Preview, when set, makes the entry the template of preview
 	// environments rather than an environment itself; see preview.go.
 	Preview *Preview
+	// Canary, when set, deploys a new version to a share of the traffic
+	// first; see canary.go.
+	Canary *Canary
 }
 
 // Environment returns the named environment, and whether the manifest lists it.
@@ -63,6 +66,7 @@ func (d *decoder) environments(top *object, signing *Signing) []Environment {
 			env.Namespace = ns
 			env.RequireSignatures = d.requireSignatures(o, signing)
 			env.Protected = d.protected(o)
+			env.Canary = d.canary(o)
 			if env.Preview = d.preview(o); env.Preview != nil {
 				written["preview:"+ef.name] = o.fields["preview"].key
 			}

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestLoadEnvironments(t *testing.T) {
@@ -45,5 +46,27 @@ func TestNoEnvironments(t *testing.T) {
 	}
 	if m.Environments != nil {
 		t.Errorf("Environments = %+v, want none", m.Environments)
+	}
+}
+
+func TestLoadCanary(t *testing.T) {
+	t.Parallel()
+	m, err := Load(filepath.Join("testdata", "valid-canary.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, _ := m.Environment("production")
+	staging, _ := m.Environment("staging")
+	for _, tt := range []struct {
+		env  string
+		got  *Canary
+		want Canary
+	}{
+		{"production", prod.Canary, Canary{Steps: []int{10, 50}, Manual: true, Gate: GateTests}},
+		{"staging", staging.Canary, Canary{Steps: []int{25}, Pause: 30 * time.Second}},
+	} {
+		if tt.got == nil || !reflect.DeepEqual(*tt.got, tt.want) {
+			t.Errorf("%s: Canary = %+v, want %+v", tt.env, tt.got, tt.want)
+		}
 	}
 }

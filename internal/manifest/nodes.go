@@ -16,6 +16,9 @@ type decoder struct {
 	// lexical skips reading links from the disk, for checking text that
 	// is not (yet) the manifest of the folder its path names.
 	lexical bool
+	// gates are the canary.gate values read, by environment, checked once
+	// the tests are read.
+	gates map[string]*yaml.Node
 }
 
 func (d *decoder) report(n *yaml.Node, key, format string, args ...any) {

@@ -130,6 +130,12 @@ var (
 		{"namespace", true, scalar("namespace pattern, with {name}")},
 		{"ttl", false, scalar("how long a preview lives, such as 72h")},
 	}}
+	canaryKeys = mapping{"Deploys a new version to a share of the traffic first, then more, step by step.", []key{
+		{"steps", true, node{"type": "array", "items": node{"type": "integer", "minimum": 1, "maximum": 99}, "minItems": 1,
+			"description": "shares of traffic in percent, strictly increasing; the full rollout follows the last"}},
+		{"pause", false, scalar("how long each step runs, such as 30s, or manual: wait for x-platform canary promote")},
+		{"gate", false, node{"enum": []string{"tests"}, "description": "tests: the post-deploy tests run against each step"}},
+	}}
 	environmentKeys = mapping{"An environment deploys target: the overlay k8s/overlays/<name>.", []key{
 		{"context", false, scalar("kubeconfig context")},
 		{"namespace", false, scalar("namespace")},
@@ -137,6 +143,7 @@ var (
 		{"protected", false, flag("refuse --local images")},
 		{"tests", false, node{"type": "array", "items": testKeys.schema()}},
 		{"preview", false, previewKeys.schema()},
+		{"canary", false, canaryKeys.schema()},
 	}}
 	endpointKeys = mapping{"A BuildKit daemon with TLS files.", []key{
 		{"address", true, scalar("tcp://host:port")},

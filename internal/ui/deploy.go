@@ -50,7 +50,17 @@ type DeployReport struct {
 	Tests []TestResult `json:"tests,omitempty"`
 	// Phases are the phase Jobs that ran, in order.
 	Phases []PhaseResult `json:"phases,omitempty"`
+	// Canary is the release's canary, when it has one.
+	Canary *CanaryResult `json:"canary,omitempty"`
 	Error  string        `json:"error,omitempty"`
+}
+
+// CanaryResult is where a release's canary stands.
+type CanaryResult struct {
+	Steps  []int  `json:"steps"`
+	Step   int    `json:"step"`   // percent of the traffic the new version has
+	Status string `json:"status"` // in-progress, promoted or aborted
+	Split  string `json:"split"`  // replicas or route
 }
 
 // PhaseResult is how one Job of a release phase ended.
@@ -163,9 +173,13 @@ func WriteDeployTable(w io.Writer, r DeployReport) error {
 			return err
 		}
 	}
-	switch {
+	switch c := r.Canary; {
 	case r.Unchanged:
 		fmt.Fprintf(w, "\n%s: nothing changed, revision %d stays deployed\n", r.Env, r.Revision)
+	case r.OK && c != nil && c.Status == "in-progress":
+		fmt.Fprintf(w, "\n%s: revision %d runs as a canary on %d%% of the traffic; promote it with x-platform canary promote --env %s, or abort it with x-platform canary abort --env %s\n", r.Env, r.Revision, c.Step, r.Env, r.Env)
+	case r.OK && c != nil && c.Status == "aborted":
+		fmt.Fprintf(w, "\n%s: the canary of revision %d was aborted; the release deployed before runs alone\n", r.Env, r.Revision)
 	case r.OK:
 		fmt.Fprintf(w, "\n%s: revision %d deployed\n", r.Env, r.Revision)
 	case r.RollbackRevision > 0:
@@ -206,6 +220,8 @@ type Revision struct {
 	Tests []TestResult `json:"tests,omitempty"`
 	// Phases are the release's phase Jobs that ran.
 	Phases []PhaseResult `json:"phases,omitempty"`
+	// Canary is the release's canary, when it had one.
+	Canary *CanaryResult `json:"canary,omitempty"`
 }
 
 // PromotedFrom is the source release of a promote.

@@ -111,6 +111,9 @@ type Record struct {
 	// Phases are the Jobs of its release phases that ran, in order; none
 	// when it has no phase or they were skipped.
 	Phases []PhaseResult `json:"phases,omitempty"`
+	// Canary is the release's canary, when its environment declares one
+	// and the release changed a workload; nil otherwise.
+	Canary *CanaryRecord `json:"canary,omitempty"`
 	// Manifest is the rendered YAML that was applied.
 	Manifest []byte `json:"-"`
 	// Namespace is where the record was read from; "" for one not read.
