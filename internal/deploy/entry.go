@@ -63,7 +63,7 @@ func (e *Environment) deploy(ctx context.Context, versions []Version, source *re
 	if d.Tests, err = e.postTests(versions); err != nil {
 		return nil, err
 	}
-	return d.Deploy(ctx, versions, r.Objects, r.YAML)
+	return d.Deploy(ctx, versions, r.Objects, r.Record)
 }
 
 // Rollback re-applies an earlier release (see Deployer.Rollback), once its
@@ -156,5 +156,5 @@ func (e *Environment) Diff(ctx context.Context, selected []*manifest.Service) ([
 		}
 		out = append(out, Change{Ref: ch.Ref, Action: ch.Action, Diff: text})
 	}
-	return d.withPhases(ctx, out, p, versions, r.YAML)
+	return d.withPhases(ctx, out, p, versions, r.Record)
 }

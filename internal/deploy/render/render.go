@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/x-platform/x-platform/internal/deploy/yamldiff"
 	"github.com/x-platform/x-platform/internal/image"
 )
 
@@ -49,6 +50,12 @@ type Result struct {
 	Objects []*unstructured.Unstructured
 	// YAML is the same objects as one multi-document stream.
 	YAML []byte
+	// Masked is YAML with the values of every Secret masked: what may be
+	// printed.
+	Masked []byte
+	// Record is YAML with the values of the Secrets decrypted from SOPS
+	// files masked and marked with SOPSAnnotation: what may be stored.
+	Record []byte
 	// Unused lists the names of pinned images that no object uses.
 	Unused []string
 }
@@ -116,10 +123,11 @@ func Render(root, env string, images []Image) (*Result, error) {
 	if env == "" || strings.ContainsAny(env, `/\`) || env == "." || env == ".." || !hasKustomization(overlay) {
 		return nil, &UnknownEnvError{Env: env, Dir: overlay, Known: Envs(root)}
 	}
-	fsys, err := loadTree(root)
+	tree, err := loadTree(root)
 	if err != nil {
 		return nil, &Error{Env: env, Err: err}
 	}
+	fsys := &decrypting{FileSystem: tree}
 	wrapper := filepath.Join(root, wrapperDir)
 	if err := writeWrapper(fsys, wrapper, env, images); err != nil {
 		return nil, &Error{Env: env, Err: err}
@@ -127,12 +135,15 @@ func Render(root, env string, images []Image) (*Result, error) {
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOptionLegacy
 	m, err := krusty.MakeKustomizer(opts).Run(fsys, wrapper)
+	if fsys.err != nil {
+		return nil, &Error{Env: env, Err: fsys.err}
+	}
 	if err != nil {
 		return nil, &Error{Env: env, Err: errors.New(strings.ReplaceAll(err.Error(), wrapper, overlay))}
 	}
 	res := &Result{}
 	used := map[string]bool{}
-	var buf bytes.Buffer
+	var buf, masked, record bytes.Buffer
 	for i, r := range m.Resources() {
 		data, err := r.MarshalJSON()
 		if err != nil {
@@ -154,16 +165,53 @@ func Render(root, env string, images []Image) (*Result, error) {
 		}
 		if i > 0 {
 			buf.WriteString("---\n")
+			masked.WriteString("---\n")
+			record.WriteString("---\n")
 		}
 		buf.Write(out)
+		if err := writeMasked(&masked, &record, u, out, fsys.fromSOPS(u)); err != nil {
+			return nil, &Error{Env: env, Err: fmt.Errorf("encoding %s: %w", r.CurId(), err)}
+		}
 	}
-	res.YAML = buf.Bytes()
+	res.YAML, res.Masked, res.Record = buf.Bytes(), masked.Bytes(), record.Bytes()
 	for _, img := range images {
 		if !used[img.Name] {
 			res.Unused = append(res.Unused, img.Name)
 		}
 	}
 	return res, nil
+}
+
+// writeMasked writes the object u, whose YAML is out, to the printable
+// and the storable stream: a Secret masked to the first, and to the second
+// when its values came from a SOPS file.
+func writeMasked(masked, record *bytes.Buffer, u *unstructured.Unstructured, out []byte, fromSOPS bool) error {
+	m := yamldiff.MaskSecret(u)
+	if m == u {
+		masked.Write(out)
+		record.Write(out)
+		return nil
+	}
+	data, err := yaml.Marshal(m.Object)
+	if err != nil {
+		return err
+	}
+	masked.Write(data)
+	if !fromSOPS {
+		record.Write(out)
+		return nil
+	}
+	ann := m.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[SOPSAnnotation] = "masked"
+	m.SetAnnotations(ann)
+	if data, err = yaml.Marshal(m.Object); err != nil {
+		return err
+	}
+	record.Write(data)
+	return nil
 }
 
 // writeWrapper writes a kustomization that takes the overlay as its only
