@@ -194,3 +194,29 @@ func TestEncryptRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestRuleRecipients(t *testing.T) {
+	root := t.TempDir()
+	cfg := `creation_rules:
+  - path_regex: overlays/prod/.*\.yaml$
+    age: age1prod
+  - path_regex: overlays/.*
+    age: [age1dev, age1ci]
+`
+	if err := os.WriteFile(filepath.Join(root, ConfigName), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{
+		"overlays/prod/db.yaml":    "age1prod",
+		"overlays/staging/db.yaml": "age1dev,age1ci",
+		"base/db.yaml":             "",
+	} {
+		got, path, err := RuleRecipients(filepath.Join(root, file))
+		if err != nil || path != filepath.Join(root, ConfigName) || strings.Join(got, ",") != want {
+			t.Errorf("%s: %q %q %v, want %q", file, got, path, err, want)
+		}
+	}
+	if got, path, err := RuleRecipients(filepath.Join(t.TempDir(), "db.yaml")); err != nil || path != "" || got != nil {
+		t.Errorf("without .sops.yaml: %q %q %v", got, path, err)
+	}
+}
