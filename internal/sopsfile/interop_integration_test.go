@@ -3,9 +3,12 @@ package sopsfile
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/x-platform/x-platform/internal/testenv"
 )
@@ -43,7 +46,7 @@ func TestIntegrationSopsCLI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("sops --decrypt of the %s file: %v\n%s", name, err, stderr)
 			}
-			if out != tc.want {
+			if !sameYAML(t, out, tc.want) {
 				t.Errorf("sops decrypted the %s file to\n%s\nwant\n%s", name, out, tc.want)
 			}
 		}
@@ -75,4 +78,18 @@ func TestIntegrationSopsCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameYAML says whether a and b hold the same document, whatever their
+// indentation (sops writes 4 spaces, x-platform 2).
+func sameYAML(t *testing.T, a, b string) bool {
+	t.Helper()
+	var x, y any
+	if err := yaml.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatal(err)
+	}
+	return reflect.DeepEqual(x, y)
 }

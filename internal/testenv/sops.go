@@ -64,6 +64,7 @@ func Sops(t testing.TB, dir string, env []string, args ...string) (stdout, stder
 	cmd.Dir = dir
 	cmd.Env = append([]string{
 		"HOME=" + home, "PATH=" + os.Getenv("PATH"), "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"SOPS_DISABLE_VERSION_CHECK=1", // asks no remote
 	}, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
