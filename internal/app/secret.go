@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/atomicfile"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/sopsfile"
 )
 
@@ -81,7 +82,25 @@ func secretEncrypt(c *cli.Context) error {
 	if err := writeSecret(file, enc); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(c.App.Writer, "%s: encrypted for %s\n", file, strings.Join(recipients, ", "))
+	return secretReport(c, secretResult{File: file, Action: "encrypted", Recipients: recipients})
+}
+
+// secretResult is what a secret command did to its file, on stdout.
+type secretResult struct {
+	File       string   `json:"file"`
+	Action     string   `json:"action"` // encrypted, re-encrypted or unchanged
+	Recipients []string `json:"recipients,omitempty"`
+}
+
+func secretReport(c *cli.Context, r secretResult) error {
+	if outputFormat(c) == "json" {
+		return jsonout.Write(c.App.Writer, r)
+	}
+	line := r.File + ": " + r.Action
+	if len(r.Recipients) > 0 {
+		line += " for " + strings.Join(r.Recipients, ", ")
+	}
+	_, err := fmt.Fprintln(c.App.Writer, line)
 	return err
 }
 
@@ -118,8 +137,7 @@ func secretEdit(c *cli.Context) error {
 		return err
 	}
 	if bytes.Equal(edited, plain.YAML) {
-		_, err = fmt.Fprintf(c.App.Writer, "%s: unchanged\n", file)
-		return err
+		return secretReport(c, secretResult{File: file, Action: "unchanged"})
 	}
 	enc, err := sopsfile.Reencrypt(file, data, edited, keys)
 	if err != nil {
@@ -128,8 +146,7 @@ func secretEdit(c *cli.Context) error {
 	if err := writeSecret(file, enc); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(c.App.Writer, "%s: encrypted again\n", file)
-	return err
+	return secretReport(c, secretResult{File: file, Action: "re-encrypted"})
 }
 
 // editPrivately writes plain to a file in a new folder only its owner can

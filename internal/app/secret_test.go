@@ -122,8 +122,8 @@ func TestSecretEdit(t *testing.T) {
 	editor, seen := editorScript(t, `sed -i 's/old-hunter2/new-hunter2/' "$1"; ls -ld "$(dirname "$1")" > `+"\"$1.mode\"; cp \"$1.mode\" "+filepath.Join(filepath.Dir(file), "mode"))
 	t.Setenv("VISUAL", "")
 	t.Setenv("EDITOR", editor)
-	code, stdout, stderr := runApp(t, "secret", "edit", file)
-	if code != ExitOK {
+	code, stdout, stderr := runApp(t, "secret", "edit", "-o", "json", file)
+	if code != ExitOK || !strings.Contains(stdout, `"action": "re-encrypted"`) {
 		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
 	}
 	if got := decryptFile(t, file); got != strings.Replace(plainSecretFile, "old", "new", 1) {
