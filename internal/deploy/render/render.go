@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
-	"github.com/x-platform/x-platform/internal/deploy/yamldiff"
 	"github.com/x-platform/x-platform/internal/image"
 )
 
@@ -180,38 +179,6 @@ func Render(root, env string, images []Image) (*Result, error) {
 		}
 	}
 	return res, nil
-}
-
-// writeMasked writes the object u, whose YAML is out, to the printable
-// and the storable stream: a Secret masked to the first, and to the second
-// when its values came from a SOPS file.
-func writeMasked(masked, record *bytes.Buffer, u *unstructured.Unstructured, out []byte, fromSOPS bool) error {
-	m := yamldiff.MaskSecret(u)
-	if m == u {
-		masked.Write(out)
-		record.Write(out)
-		return nil
-	}
-	data, err := yaml.Marshal(m.Object)
-	if err != nil {
-		return err
-	}
-	masked.Write(data)
-	if !fromSOPS {
-		record.Write(out)
-		return nil
-	}
-	ann := m.GetAnnotations()
-	if ann == nil {
-		ann = map[string]string{}
-	}
-	ann[SOPSAnnotation] = "masked"
-	m.SetAnnotations(ann)
-	if data, err = yaml.Marshal(m.Object); err != nil {
-		return err
-	}
-	record.Write(data)
-	return nil
 }
 
 // writeWrapper writes a kustomization that takes the overlay as its only

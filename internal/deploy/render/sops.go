@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/base64"
 	"os"
 	"path/filepath"
@@ -9,7 +10,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 
+	"github.com/x-platform/x-platform/internal/deploy/yamldiff"
 	"github.com/x-platform/x-platform/internal/sopsfile"
 )
 
@@ -85,4 +88,36 @@ func (d *decrypting) fromSOPS(u *unstructured.Unstructured) bool {
 		}
 	}
 	return false
+}
+
+// writeMasked writes the object u, whose YAML is out, to the printable
+// and the storable stream: a Secret masked to the first, and to the second
+// when its values came from a SOPS file.
+func writeMasked(masked, record *bytes.Buffer, u *unstructured.Unstructured, out []byte, fromSOPS bool) error {
+	m := yamldiff.MaskSecret(u)
+	if m == u {
+		masked.Write(out)
+		record.Write(out)
+		return nil
+	}
+	data, err := yaml.Marshal(m.Object)
+	if err != nil {
+		return err
+	}
+	masked.Write(data)
+	if !fromSOPS {
+		record.Write(out)
+		return nil
+	}
+	ann := m.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[SOPSAnnotation] = "masked"
+	m.SetAnnotations(ann)
+	if data, err = yaml.Marshal(m.Object); err != nil {
+		return err
+	}
+	record.Write(data)
+	return nil
 }
