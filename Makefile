@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/x-platform/x-platform/internal/app.Version=$(VERSION)
 XP_IMAGE  ?= x-platform:latest
 
-.PHONY: all build test test-short bench vet demo demo-clean image base-images cosign sops release release-binaries
+.PHONY: all build test test-short bench vet demo demo-clean image base-images cosign sops release release-binaries completion
 
 all: build
 
@@ -33,6 +33,10 @@ release-binaries:
 	    -o $(DIST)/x-platform_$(VERSION)_$${p%/*}_$${p#*/} .; \
 	done
 	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum x-platform_*; else shasum -a 256 x-platform_*; fi >SHA256SUMS
+
+# The wrapper answers a Tab with the program's bash completion script.
+completion:
+	$(GO) run . completion bash >bin/x-platform-complete
 
 vet:
 	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read _)

@@ -2,7 +2,8 @@
 # Makes sure this machine can run the tests: a Docker engine that answers, Debian's static
 # busybox (base images are made from it, never pulled), git, OpenSSH's server (tests start
 # their own sshd on loopback; the system's is never started), runc (tests run their own
-# buildkitd, which runs build steps with it) and shellcheck (the wrappers are linted).
+# buildkitd, which runs build steps with it), shellcheck (the wrappers are linted) and zsh
+# (the zsh completion script is run).
 # Safe to run again; it starts dockerd when needed but never stops anything.
 set -euo pipefail
 
@@ -51,6 +52,7 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 [ -x /usr/sbin/runc ] || command -v runc >/dev/null 2>&1 || missing+=(runc)
 
 if command -v docker >/dev/null 2>&1 && engine_answers; then

@@ -2,6 +2,7 @@ package app
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,10 +53,19 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		{[]string{"deploy", "--kubeconfig", ""}, ""}, // a path: the shell's own completion
 		{[]string{"credential"}, ""},                 // hidden
 	}
+	bash, _, _ := completionScript(t, "bash")
+	zsh, _, _ := completionScript(t, "zsh")
 	for _, tt := range tests {
 		code, out, errOut := runApp(t, append(tt.words, "--generate-bash-completion")...)
 		if got := strings.Join(strings.Fields(out), " "); code != ExitOK || got != tt.want {
 			t.Errorf("%q: exit %d, %q (stderr %q), want %q", tt.words, code, got, errOut, tt.want)
+		}
+		// The scripts answer in the shell from their tables, the same.
+		if got := strings.Join(inBash(t, bash, dir, tt.words), " "); got != tt.want {
+			t.Errorf("bash script, %q: %q, want %q", tt.words, got, tt.want)
+		}
+		if got := strings.Join(inZsh(t, zsh, dir, tt.words), " "); got != tt.want {
+			t.Errorf("zsh script, %q: %q, want %q", tt.words, got, tt.want)
 		}
 	}
 	// The manifest found from the current folder, as without --file.
@@ -63,9 +73,44 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 	if _, out, _ := runApp(t, "deploy", "--env", "", "--generate-bash-completion"); strings.Join(strings.Fields(out), " ") != "production qa staging" {
 		t.Errorf("deploy --env <Tab> below the platform folder: %q", out)
 	}
+	if got := strings.Join(inBash(t, bash, filepath.Join(dir, "k8s"), []string{"deploy", "--env", ""}), " "); got != "production qa staging" {
+		t.Errorf("bash script, deploy --env <Tab> below the platform folder: %q", got)
+	}
 	// No manifest: no names, no error.
-	t.Chdir(t.TempDir())
+	empty := t.TempDir()
+	t.Chdir(empty)
 	if code, out, errOut := runApp(t, "deploy", "--env", "", "--generate-bash-completion"); code != ExitOK || out != "" || errOut != "" {
 		t.Errorf("without a manifest: exit %d, %q, %q", code, out, errOut)
 	}
+	if got := inBash(t, bash, empty, []string{"deploy", "--env", ""}); len(got) != 0 {
+		t.Errorf("bash script without a manifest: %q", got)
+	}
+}
+
+// inBash sources script into a bash without rc files, in dir, and asks its
+// engine for the candidates of words (the last one being under the cursor).
+func inBash(t *testing.T, script, dir string, words []string) []string {
+	t.Helper()
+	return shellOut(t, dir, append([]string{"bash", "--norc", "--noprofile", "-c", `source /dev/stdin <<<"$1"; shift; xp_complete "$@"`, "bash", script}, words...))
+}
+
+// inZsh sources the zsh script into a zsh without rc files, its completion
+// system loaded, and asks it for the candidates of words.
+func inZsh(t *testing.T, script, dir string, words []string) []string {
+	t.Helper()
+	return shellOut(t, dir, append([]string{"zsh", "-f", "-c", `autoload -U compinit && compinit -u -D; eval "$1"; shift; _x_platform_candidates "$@"`, "zsh", script}, words...))
+}
+
+func shellOut(t *testing.T, dir string, args []string) []string {
+	t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	home := t.TempDir()
+	// No program on PATH answers: only the shells' own tools.
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "ZDOTDIR=" + home}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s completing %q: %v\n%s", args[0], args[len(args)-1], err, out)
+	}
+	return strings.Fields(string(out))
 }

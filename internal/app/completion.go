@@ -8,29 +8,35 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// The bash and zsh scripts ask the program itself for candidates with
-// `WORDS… CURRENT --generate-bash-completion` (see complete), so they
-// follow every command, flag and manifest without being regenerated. The bash one needs no bash-completion
-// package, so that macOS's bash 3.2 runs it too.
-const bashCompletion = `# bash completion for x-platform: source <(x-platform completion bash)
+// The bash and zsh scripts answer a Tab in the shell itself: the tables of
+// commands and flags are written into the script when it is made (see
+// completionLib) and the engine, complete.bash, reads the manifest for the
+// names, so a Tab starts neither the program nor a container. The bash one
+// needs no bash-completion package, so that macOS's bash 3.2 runs it too;
+// zsh hands the words to bash, which every Mac and Linux machine has.
+const bashGlue = `
 _x_platform() {
-  local cur="${COMP_WORDS[COMP_CWORD]}" opts
-  local words=("${COMP_WORDS[@]:0:COMP_CWORD}")
-  opts=$("${words[@]}" "$cur" --generate-bash-completion 2>/dev/null)
   local IFS=$'\n'
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  # shellcheck disable=SC2207 # one candidate a line
+  COMPREPLY=($(xp_complete "${COMP_WORDS[@]:1:COMP_CWORD-1}" "${COMP_WORDS[COMP_CWORD]}"))
 }
 complete -o bashdefault -o default -F _x_platform x-platform bin/x-platform ./bin/x-platform
 `
 
-const zshCompletion = `#compdef x-platform
+const zshScript = `#compdef x-platform
 # zsh completion for x-platform: source <(x-platform completion zsh)
+# The candidates come from the bash functions below, run by bash.
+_x_platform_lib=$(cat <<'XP_LIB'
+%sXP_LIB
+)
+_x_platform_candidates() {
+  bash --norc --noprofile -c "$_x_platform_lib"$'\nxp_complete "$@"' x-platform "$@"
+}
 _x_platform() {
   local -a opts
-  local cur=${words[CURRENT]}
-  opts=("${(@f)$(${words[@]:0:CURRENT-1} "${cur}" --generate-bash-completion 2>/dev/null)}")
-  if [[ "${opts[1]}" != "" ]]; then
-    _describe 'values' opts
+  opts=("${(@f)$(_x_platform_candidates "${(@)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null)}")
+  if [[ -n "${opts[1]}" ]]; then
+    compadd -a opts
   else
     _files
   fi
@@ -57,9 +63,9 @@ func completionCommand() *cli.Command {
 func completion(app *cli.App, shell string) (string, error) {
 	switch shell {
 	case "bash":
-		return bashCompletion, nil
+		return "# shellcheck shell=bash\n# bash completion for x-platform: source <(x-platform completion bash)\n" + completionLib(newApp(Streams{})) + bashGlue, nil
 	case "zsh":
-		return zshCompletion, nil
+		return fmt.Sprintf(zshScript, completionLib(newApp(Streams{}))), nil
 	case "fish":
 		script, err := app.ToFishCompletion()
 		if err != nil {

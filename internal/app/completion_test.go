@@ -118,7 +118,7 @@ func TestCompletionScripts(t *testing.T) {
 		}
 	}
 	zsh, code, _ := completionScript(t, "zsh")
-	if code != ExitOK || !strings.HasPrefix(zsh, "#compdef x-platform\n") || !strings.Contains(zsh, "--generate-bash-completion") {
+	if code != ExitOK || !strings.HasPrefix(zsh, "#compdef x-platform\n") || !strings.Contains(zsh, "xp_complete") || strings.Contains(zsh, "--generate-bash-completion") {
 		t.Fatalf("zsh completion (exit %d):\n%s", code, zsh)
 	}
 	if _, code, stderr := completionScript(t, "tcsh"); code != ExitUsage || !strings.Contains(stderr, "bash, zsh or fish") {
@@ -127,17 +127,22 @@ func TestCompletionScripts(t *testing.T) {
 }
 
 // TestBashCompletion sources the bash script into a real bash and asks it
-// to complete, as the shell does on Tab, against the built program.
+// to complete, as the shell does on Tab, with an x-platform first on PATH
+// that records any call: the script answers alone.
 func TestBashCompletion(t *testing.T) {
-	bin := filepath.Dir(hostBinary(t))
 	script, _, _ := completionScript(t, "bash")
 	scripts := t.TempDir()
 	writeFile(t, filepath.Join(scripts, "completion.bash"), script)
+	called := filepath.Join(scripts, "called")
+	writeFile(t, filepath.Join(scripts, "x-platform"), "#!/bin/sh\necho \"$*\" >>"+called+"\n")
+	if err := os.Chmod(filepath.Join(scripts, "x-platform"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	complete := func(words ...string) []string {
 		t.Helper()
 		cmd := exec.Command("bash", "--norc", "--noprofile", "-c", `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _x_platform; printf '%s\n' "${COMPREPLY[@]}"`, "bash", filepath.Join(scripts, "completion.bash"))
 		cmd.Args = append(cmd.Args, words...)
-		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+t.TempDir())
+		cmd.Env = []string{"PATH=" + scripts + ":/usr/bin:/bin", "HOME=" + t.TempDir()}
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("completing %q: %v\n%s", words, err, out)
@@ -154,7 +159,23 @@ func TestBashCompletion(t *testing.T) {
 	if got := complete("x-platform", "--file", m, "deploy", "--env", ""); strings.Join(got, " ") != "production qa staging" {
 		t.Errorf("x-platform deploy --env <Tab> = %q, want production qa staging", got)
 	}
-	if got := complete("x-platform", "--file", m, "build", "--services", "zf"); strings.Join(got, " ") != "zfront" {
-		t.Errorf("x-platform build --services zf<Tab> = %q, want zfront", got)
+	if got := complete("bin/x-platform", "--file", m, "build", "--services", "zf"); strings.Join(got, " ") != "zfront" {
+		t.Errorf("bin/x-platform build --services zf<Tab> = %q, want zfront", got)
+	}
+	if b, err := os.ReadFile(called); err == nil {
+		t.Fatalf("a Tab ran the program:\n%s", b)
+	}
+}
+
+// TestWrapperCompletionInStep keeps bin/x-platform-complete, what the
+// wrapper answers a Tab with, the bash script the program makes.
+func TestWrapperCompletionInStep(t *testing.T) {
+	want, _, _ := completionScript(t, "bash")
+	got, err := os.ReadFile("../../bin/x-platform-complete")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatal("bin/x-platform-complete is not `x-platform completion bash`: run make completion")
 	}
 }
