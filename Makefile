@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/x-platform/x-platform/internal/app.Version=$(VERSION)
 XP_IMAGE  ?= x-platform:latest
 
-.PHONY: all build test test-short bench vet demo demo-clean image base-images cosign release release-binaries completion
+.PHONY: all build test test-short bench vet demo demo-clean image base-images cosign sops release release-binaries completion
 
 all: build
 
@@ -42,7 +42,7 @@ vet:
 	gofmt -l $$(git ls-files '*.go') | tee /dev/stderr | (! read _)
 	$(GO) vet ./...
 
-test: vet cosign
+test: vet cosign sops
 	$(GO) test -race -count=1 -timeout 45m ./...
 
 # The cosign CLI the signing tests check our signatures with, built once per
@@ -54,6 +54,15 @@ cosign:
 	@test -x $(COSIGN_DIR)/cosign || { mkdir -p $(COSIGN_DIR) && \
 		GOBIN=$(COSIGN_DIR) GOFLAGS=-mod=mod CGO_ENABLED=0 $(GO) install -trimpath -ldflags '-s -w' \
 		github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION); }
+
+# The sops CLI the secrets tests check our encryption against, built the same way.
+SOPS_VERSION := $(shell sed -n 's/^const SopsVersion = "\(.*\)"/\1/p' internal/testenv/sops.go)
+SOPS_DIR     := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/x-platform/sops/$(SOPS_VERSION)
+
+sops:
+	@test -x $(SOPS_DIR)/sops || { mkdir -p $(SOPS_DIR) && \
+		GOBIN=$(SOPS_DIR) GOFLAGS=-mod=mod CGO_ENABLED=0 $(GO) install -trimpath -ldflags '-s -w' \
+		github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION); }
 
 test-short:
 	$(GO) test -short ./...

@@ -174,6 +174,7 @@ func commands() []*cli.Command {
 	cmds = append(cmds, previewCommand())
 	cmds = append(cmds, initCommand())
 	cmds = append(cmds, importCommand())
+	cmds = append(cmds, secretCommand())
 	for _, c := range cmds {
 		c.OnUsageError = onUsageError
 	}

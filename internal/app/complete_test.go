@@ -36,7 +36,7 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		want  string
 	}{
 		{[]string{"dep"}, "deploy"},
-		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify sbom scan cleanup promote canary status test preview init import help"},
+		{[]string{""}, "build sync list pin plan lock update-builder version completion deploy render diff history rollback verify sbom scan cleanup promote canary status test preview init import secret help"},
 		{[]string{"--file", m, "deploy", "--env", ""}, "production qa staging"},
 		{[]string{"--file", m, "deploy", "-e", "st"}, "staging"},
 		{[]string{"-f", m, "promote", "--from", "staging", "--to", ""}, "production qa staging"},
@@ -49,6 +49,7 @@ func TestCompletionNamesFromTheManifest(t *testing.T) {
 		{[]string{"build", "--ke"}, "--keep-going"},
 		{[]string{"status", "-o", ""}, "text json"},
 		{[]string{"preview", ""}, "list delete gc"},
+		{[]string{"secret", ""}, "encrypt edit"},
 		{[]string{"preview", "gc", "--dr"}, "--dry-run"},
 		{[]string{"-f", m, "preview", "delete", ""}, "preview-feature-a preview-fix-b"},
 		{[]string{"-f", m, "preview", "delete", "preview-fe"}, "preview-feature-a"},

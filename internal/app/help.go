@@ -65,7 +65,7 @@ var categories = []string{"build", "deploy", "environments", "registry", "other"
 
 var commandCategory = map[string]string{
 	"build": "build", "sync": "build", "plan": "build", "lock": "build", "list": "build", "pin": "build", "update-builder": "build",
-	"deploy": "deploy", "render": "deploy", "diff": "deploy", "rollback": "deploy", "promote": "deploy", "canary": "deploy", "test": "deploy",
+	"deploy": "deploy", "render": "deploy", "diff": "deploy", "rollback": "deploy", "promote": "deploy", "canary": "deploy", "test": "deploy", "secret": "deploy",
 	"status": "environments", "history": "environments", "preview": "environments",
 	"cleanup": "registry", "verify": "registry", "sbom": "registry", "scan": "registry",
 	"init": "other", "import": "other", "version": "other", "completion": "other", "help": "other", "credential-hosts": "other",

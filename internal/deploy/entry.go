@@ -63,7 +63,7 @@ func (e *Environment) deploy(ctx context.Context, versions []Version, source *re
 	if d.Tests, err = e.postTests(versions); err != nil {
 		return nil, err
 	}
-	out, err := d.Deploy(ctx, versions, r.Objects, r.YAML)
+	out, err := d.Deploy(ctx, versions, r.Objects, r.Record)
 	e.nameCanaryFiles(err)
 	return out, err
 }
@@ -158,5 +158,5 @@ func (e *Environment) Diff(ctx context.Context, selected []*manifest.Service) ([
 		}
 		out = append(out, Change{Ref: ch.Ref, Action: ch.Action, Diff: text})
 	}
-	return d.withPhases(ctx, out, p, versions, r.YAML)
+	return d.withPhases(ctx, out, p, versions, r.Record)
 }

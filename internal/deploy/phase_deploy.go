@@ -128,6 +128,9 @@ func appliedObjects(manifest []byte) ([]*unstructured.Unstructured, error) {
 	}
 	out := objs[:0]
 	for _, o := range objs {
+		if maskedSOPS(o) {
+			withoutValues(o)
+		}
 		if _, ok := o.GetAnnotations()[PhaseAnnotation]; !ok {
 			out = append(out, o)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	"github.com/x-platform/x-platform/internal/deploy/apply"
@@ -42,15 +43,18 @@ func (e *Environment) Phases(r *render.Result) (Phases, error) {
 
 // OrderedYAML is a render as render prints it: the objects in the order
 // a deploy uses them, pre-deploy Jobs first and post-deploy Jobs last,
-// each phase headed by a comment. Without phases it is the render's own
-// YAML, byte for byte.
+// each phase headed by a comment, the values of Secrets masked. Without
+// phases it is the render's masked YAML, byte for byte.
 func OrderedYAML(r *render.Result, p Phases) ([]byte, error) {
 	if p.Empty() {
-		return r.YAML, nil
+		return r.Masked, nil
 	}
 	var buf bytes.Buffer
 	write := func(comment string, objs ...any) error {
 		for _, o := range objs {
+			if u, ok := o.(map[string]any); ok {
+				o = yamldiff.MaskSecret(&unstructured.Unstructured{Object: u}).Object
+			}
 			data, err := yaml.Marshal(o)
 			if err != nil {
 				return fmt.Errorf("encoding the render: %w", err)

@@ -95,6 +95,9 @@ func (d *Deployer) restore(ctx context.Context, store *release.Store, target *re
 	if err != nil {
 		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)
 	}
+	if err := d.unmaskSOPS(ctx, target.Revision, objs); err != nil {
+		return nil, err
+	}
 	phases, err := splitPhases(objs)
 	if err != nil {
 		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)

@@ -23,6 +23,9 @@ func (d *Deployer) dryRunDrift(ctx context.Context, rec *release.Record) ([]Obje
 	if err != nil {
 		return nil, nil, err
 	}
+	// A Secret kept without its values cannot be dry-run: applying it
+	// without them would drop them.
+	objs = slices.DeleteFunc(objs, maskedSOPS)
 	a := d.applier()
 	a.Force = true
 	changes, err := a.Plan(ctx, objs, true)

@@ -18,10 +18,11 @@ func Origins(root, env string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("finding the kustomize root: %w", err)
 	}
-	fsys, err := loadTree(root)
+	tree, err := loadTree(root)
 	if err != nil {
 		return nil, err
 	}
+	fsys := &decrypting{FileSystem: tree}
 	wrapper := filepath.Join(root, wrapperDir)
 	k := types.Kustomization{
 		TypeMeta:      types.TypeMeta{APIVersion: types.KustomizationVersion, Kind: types.KustomizationKind},

@@ -49,6 +49,12 @@ type Result struct {
 	Objects []*unstructured.Unstructured
 	// YAML is the same objects as one multi-document stream.
 	YAML []byte
+	// Masked is YAML with the values of every Secret masked: what may be
+	// printed.
+	Masked []byte
+	// Record is YAML with the values of the Secrets decrypted from SOPS
+	// files masked and marked with SOPSAnnotation: what may be stored.
+	Record []byte
 	// Unused lists the names of pinned images that no object uses.
 	Unused []string
 }
@@ -116,10 +122,11 @@ func Render(root, env string, images []Image) (*Result, error) {
 	if env == "" || strings.ContainsAny(env, `/\`) || env == "." || env == ".." || !hasKustomization(overlay) {
 		return nil, &UnknownEnvError{Env: env, Dir: overlay, Known: Envs(root)}
 	}
-	fsys, err := loadTree(root)
+	tree, err := loadTree(root)
 	if err != nil {
 		return nil, &Error{Env: env, Err: err}
 	}
+	fsys := &decrypting{FileSystem: tree}
 	wrapper := filepath.Join(root, wrapperDir)
 	if err := writeWrapper(fsys, wrapper, env, images); err != nil {
 		return nil, &Error{Env: env, Err: err}
@@ -127,12 +134,15 @@ func Render(root, env string, images []Image) (*Result, error) {
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOptionLegacy
 	m, err := krusty.MakeKustomizer(opts).Run(fsys, wrapper)
+	if fsys.err != nil {
+		return nil, &Error{Env: env, Err: fsys.err}
+	}
 	if err != nil {
 		return nil, &Error{Env: env, Err: errors.New(strings.ReplaceAll(err.Error(), wrapper, overlay))}
 	}
 	res := &Result{}
 	used := map[string]bool{}
-	var buf bytes.Buffer
+	var buf, masked, record bytes.Buffer
 	for i, r := range m.Resources() {
 		data, err := r.MarshalJSON()
 		if err != nil {
@@ -154,10 +164,15 @@ func Render(root, env string, images []Image) (*Result, error) {
 		}
 		if i > 0 {
 			buf.WriteString("---\n")
+			masked.WriteString("---\n")
+			record.WriteString("---\n")
 		}
 		buf.Write(out)
+		if err := writeMasked(&masked, &record, u, out, fsys.fromSOPS(u)); err != nil {
+			return nil, &Error{Env: env, Err: fmt.Errorf("encoding %s: %w", r.CurId(), err)}
+		}
 	}
-	res.YAML = buf.Bytes()
+	res.YAML, res.Masked, res.Record = buf.Bytes(), masked.Bytes(), record.Bytes()
 	for _, img := range images {
 		if !used[img.Name] {
 			res.Unused = append(res.Unused, img.Name)

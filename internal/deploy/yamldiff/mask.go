@@ -76,3 +76,24 @@ func values(obj *unstructured.Unstructured, field string) map[string]any {
 	}
 	return m
 }
+
+// MaskSecret returns a copy of o in which every value of a Secret's data
+// and stringData is a mask, for printing an object alone (render). Objects
+// of other kinds are returned as they are.
+func MaskSecret(o *unstructured.Unstructured) *unstructured.Unstructured {
+	if !isSecret(o) {
+		return o
+	}
+	o = o.DeepCopy()
+	for _, field := range []string{"data", "stringData"} {
+		m := values(o, field)
+		for k := range m {
+			m[k] = Masked
+		}
+	}
+	if ann := o.GetAnnotations(); ann[lastApplied] != "" {
+		ann[lastApplied] = Masked
+		o.SetAnnotations(ann)
+	}
+	return o
+}

@@ -67,3 +67,23 @@ func TestMaskSecretsLeavesOtherKinds(t *testing.T) {
 		t.Fatal("a ConfigMap was masked")
 	}
 }
+
+func TestMaskSecret(t *testing.T) {
+	secret := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Secret",
+		"metadata":   map[string]any{"name": "db", "annotations": map[string]any{lastApplied: `{"data":{"a":"c2VjcmV0"}}`}},
+		"data":       map[string]any{"a": "c2VjcmV0"},
+		"stringData": map[string]any{"b": "secret"},
+	}}
+	got := MaskSecret(secret)
+	if got.Object["data"].(map[string]any)["a"] != Masked || got.Object["stringData"].(map[string]any)["b"] != Masked || got.GetAnnotations()[lastApplied] != Masked {
+		t.Errorf("not masked: %v", got.Object)
+	}
+	if secret.Object["data"].(map[string]any)["a"] != "c2VjcmV0" {
+		t.Error("the original changed")
+	}
+	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{"a": "b"}}}
+	if MaskSecret(cm) != cm {
+		t.Error("a ConfigMap was copied")
+	}
+}

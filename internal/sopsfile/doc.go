@@ -1,0 +1,2 @@
+// Package sopsfile decrypts and encrypts SOPS YAML files with age keys, in memory.
+package sopsfile
