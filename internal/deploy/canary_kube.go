@@ -251,3 +251,33 @@ func (d *Deployer) pollInterval() time.Duration {
 	}
 	return 200 * time.Millisecond
 }
+
+// waitStable waits until each stable Deployment c split by replicas has
+// its replicas back and ready, so that an abort returns once the earlier
+// version serves as before.
+func (d *Deployer) waitStable(ctx context.Context, c *release.CanaryRecord) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout())
+	defer cancel()
+	for _, w := range c.Workloads {
+		if w.Service != "" {
+			continue // a route split never scaled it
+		}
+		err := wait.PollUntilContextCancel(ctx, d.pollInterval(), true, func(ctx context.Context) (bool, error) {
+			live, err := d.deployments(w.Namespace).Get(ctx, w.Name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return true, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			gen, _, _ := unstructured.NestedInt64(live.Object, "metadata", "generation")
+			seen, _, _ := unstructured.NestedInt64(live.Object, "status", "observedGeneration")
+			ready, _, _ := unstructured.NestedInt64(live.Object, "status", "readyReplicas")
+			return seen >= gen && ready >= int64(w.Replicas), nil
+		})
+		if err != nil {
+			return fmt.Errorf("waiting for deployment %s/%s to have its %d replicas ready again: %w", w.Namespace, w.Name, w.Replicas, err)
+		}
+	}
+	return nil
+}

@@ -144,6 +144,9 @@ func (d *Deployer) abortCanary(ctx context.Context, store *release.Store, rec *r
 	if err := d.deleteCanary(bg, c); err != nil {
 		return fmt.Errorf("aborting the canary of revision %d (run x-platform canary abort --env %s again): %w", rec.Revision, d.Env, err)
 	}
+	if err := d.waitStable(bg, c); err != nil {
+		return fmt.Errorf("aborting the canary of revision %d: %w", rec.Revision, err)
+	}
 	c.Status = release.CanaryAborted
 	rec.Status, rec.Description = release.Failed, fmt.Sprintf("canary aborted at %d%%", c.Step)
 	if cause != nil {

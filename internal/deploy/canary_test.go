@@ -225,3 +225,14 @@ spec:
 		}
 	}
 }
+
+func TestSOPSSecretInARecord(t *testing.T) {
+	plain := "apiVersion: v1\nkind: Secret\nmetadata: {name: plain}\ndata: {a: Yg==}\n"
+	masked := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations: {" + render.SOPSAnnotation + ": masked}\ndata: {password: '***'}\n"
+	if name, err := sopsSecretIn([]byte(plain)); err != nil || name != "" {
+		t.Errorf("a plain Secret: %q, %v", name, err)
+	}
+	if name, err := sopsSecretIn([]byte(plain + "---\n" + masked)); err != nil || name != "db" {
+		t.Errorf("a Secret from a SOPS file: %q, %v", name, err)
+	}
+}

@@ -142,6 +142,17 @@ func (d *Deployer) Deploy(ctx context.Context, versions []Version, objs []*unstr
 	if err != nil {
 		return nil, err
 	}
+	if len(targets) > 0 && d.Canary.Manual {
+		// canary promote applies the release from its record, which keeps
+		// no values of Secrets decrypted from SOPS files.
+		name, err := sopsSecretIn(manifest)
+		if err != nil {
+			return nil, err
+		}
+		if name != "" {
+			return nil, &ConfigError{fmt.Errorf("a canary with pause: manual carries the release between commands in its record, which keeps no values of Secret %s (from a SOPS file): give the canary a pause duration, or deploy this change without a canary", name)}
+		}
+	}
 	a := d.applier()
 	d.step("checking %d objects with a server-side dry run", len(objs))
 	if _, err := a.Plan(ctx, objs, false); err != nil {

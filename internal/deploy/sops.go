@@ -59,3 +59,18 @@ func (d *Deployer) unmaskSOPS(ctx context.Context, revision int, objs []*unstruc
 	}
 	return nil
 }
+
+// sopsSecretIn names the first Secret of a record's manifest whose values
+// came from a SOPS file (and so are not in it); "" when there is none.
+func sopsSecretIn(manifest []byte) (string, error) {
+	objs, err := ParseObjects(manifest)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range objs {
+		if maskedSOPS(o) {
+			return o.GetName(), nil
+		}
+	}
+	return "", nil
+}
