@@ -1,13 +1,11 @@
 package deploy
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/render"
@@ -37,18 +35,11 @@ func (o *previewOverlay) Render(env string, images []render.Image) (*render.Resu
 	if err := intoNamespace(r.Objects, o.template, o.namespace); err != nil {
 		return nil, &ConfigError{err}
 	}
-	var buf bytes.Buffer
-	for i, u := range r.Objects {
-		data, err := yaml.Marshal(u.Object)
-		if err != nil {
-			return nil, fmt.Errorf("encoding %s: %w", object.RefOf(u), err)
-		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(data)
+	// What is applied, printed and recorded names the preview's namespace.
+	if err := r.Encode(); err != nil {
+		return nil, err
 	}
-	return &render.Result{Objects: r.Objects, YAML: buf.Bytes(), Unused: r.Unused}, nil
+	return r, nil
 }
 
 // intoNamespace moves the template's objects into namespace ns: those that

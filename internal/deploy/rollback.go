@@ -95,6 +95,10 @@ func (d *Deployer) restore(ctx context.Context, store *release.Store, target *re
 	if err != nil {
 		return nil, fmt.Errorf("reading revision %d: %w", target.Revision, err)
 	}
+	if len(objs) == 0 && len(target.Objects) > 0 {
+		// Applied as it is, an empty set would prune every object.
+		return nil, fmt.Errorf("revision %d's record lists %d objects but holds none of them: deploy that revision's commits instead", target.Revision, len(target.Objects))
+	}
 	if err := d.unmaskSOPS(ctx, target.Revision, objs); err != nil {
 		return nil, err
 	}

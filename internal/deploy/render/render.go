@@ -55,6 +55,9 @@ type Result struct {
 	// Record is YAML with the values of the Secrets decrypted from SOPS
 	// files masked and marked with SOPSAnnotation: what may be stored.
 	Record []byte
+	// FromSOPS says, for each of Objects, whether it is a Secret whose
+	// values came from a SOPS file.
+	FromSOPS []bool
 	// Unused lists the names of pinned images that no object uses.
 	Unused []string
 }
@@ -158,6 +161,7 @@ func Render(root, env string, images []Image) (*Result, error) {
 			}
 		}
 		res.Objects = append(res.Objects, u)
+		res.FromSOPS = append(res.FromSOPS, fsys.fromSOPS(u))
 		out, err := r.AsYAML()
 		if err != nil {
 			return nil, &Error{Env: env, Err: fmt.Errorf("encoding %s: %w", r.CurId(), err)}
@@ -168,7 +172,7 @@ func Render(root, env string, images []Image) (*Result, error) {
 			record.WriteString("---\n")
 		}
 		buf.Write(out)
-		if err := writeMasked(&masked, &record, u, out, fsys.fromSOPS(u)); err != nil {
+		if err := writeMasked(&masked, &record, u, out, res.FromSOPS[i]); err != nil {
 			return nil, &Error{Env: env, Err: fmt.Errorf("encoding %s: %w", r.CurId(), err)}
 		}
 	}

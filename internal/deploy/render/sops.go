@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,5 +120,28 @@ func writeMasked(masked, record *bytes.Buffer, u *unstructured.Unstructured, out
 		return err
 	}
 	record.Write(data)
+	return nil
+}
+
+// Encode writes YAML, Masked and Record again from Objects, after a caller
+// changed them (a preview moves them into its namespace).
+func (r *Result) Encode() error {
+	var buf, masked, record bytes.Buffer
+	for i, u := range r.Objects {
+		out, err := yaml.Marshal(u.Object)
+		if err != nil {
+			return fmt.Errorf("encoding %s/%s: %w", u.GetKind(), u.GetName(), err)
+		}
+		if i > 0 {
+			buf.WriteString("---\n")
+			masked.WriteString("---\n")
+			record.WriteString("---\n")
+		}
+		buf.Write(out)
+		if err := writeMasked(&masked, &record, u, out, i < len(r.FromSOPS) && r.FromSOPS[i]); err != nil {
+			return fmt.Errorf("encoding %s/%s: %w", u.GetKind(), u.GetName(), err)
+		}
+	}
+	r.YAML, r.Masked, r.Record = buf.Bytes(), masked.Bytes(), record.Bytes()
 	return nil
 }
