@@ -149,7 +149,12 @@ func fetchAll(ctx context.Context, repo *git.Repository, req Request) (bool, err
 			return false, nil
 		}
 		if a.dir != "" && a.dir != req.Dir {
-			return fetchSibling(ctx, repo, a.dir)
+			updated, err := fetchSibling(ctx, repo, a.dir)
+			if err == nil {
+				return updated, nil
+			}
+			// A sibling that cannot serve it leaves the remote to ask.
+			req.note(fmt.Sprintf("%v; asking the remote", err))
 		}
 	}
 	updated, err := fetchRemote(ctx, repo, req)
