@@ -13,6 +13,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
@@ -215,6 +216,21 @@ func applyDepth(c *cli.Context, m *manifest.Manifest) error {
 	}
 	for _, s := range m.Services {
 		s.Git.Depth = n
+	}
+	return nil
+}
+
+// writeResult writes a command's result on stdout: rep as JSON with
+// -o json, else the table table writes.
+func writeResult(c *cli.Context, rep any, table func(io.Writer) error) error {
+	var err error
+	if outputFormat(c) == "json" {
+		err = jsonout.Write(c.App.Writer, rep)
+	} else {
+		err = table(c.App.Writer)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/vuln"
@@ -70,13 +69,8 @@ func scanCommand() *cli.Command {
 				rep.Services = append(rep.Services, res)
 			}
 			rep.DurationMs = elapsedMs(c)
-			if outputFormat(c) == "json" {
-				err = jsonout.Write(c.App.Writer, rep)
-			} else {
-				err = writeScanTable(c.App.Writer, rep)
-			}
-			if err != nil {
-				return fmt.Errorf("writing the report: %w", err)
+			if err := writeResult(c, rep, func(w io.Writer) error { return writeScanTable(w, rep) }); err != nil {
+				return err
 			}
 			if !rep.OK {
 				return errFailed

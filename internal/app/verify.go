@@ -10,7 +10,6 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/sign"
@@ -76,13 +75,8 @@ func verifyCommand() *cli.Command {
 				rep.Services = append(rep.Services, s)
 			}
 			rep.DurationMs = elapsedMs(c)
-			if outputFormat(c) == "json" {
-				err = jsonout.Write(c.App.Writer, rep)
-			} else {
-				err = writeVerifyTable(c.App.Writer, rep)
-			}
-			if err != nil {
-				return fmt.Errorf("writing the report: %w", err)
+			if err := writeResult(c, rep, func(w io.Writer) error { return writeVerifyTable(w, rep) }); err != nil {
+				return err
 			}
 			if !rep.OK {
 				return errFailed
