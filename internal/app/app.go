@@ -13,11 +13,11 @@ import (
 	"github.com/x-platform/x-platform/internal/engine"
 	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sbom"
 )
 
@@ -223,7 +223,7 @@ type versionReport struct {
 func writeVersion(c *cli.Context) error {
 	v := versionReport{Version: version(), Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
 	if outputFormat(c) == "json" {
-		return jsonout.Write(c.App.Writer, v)
+		return report.JSON(c.App.Writer, v)
 	}
 	_, err := fmt.Fprintf(c.App.Writer, "x-platform %s %s %s/%s\n", v.Version, v.Go, v.OS, v.Arch)
 	return err

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
@@ -26,7 +26,7 @@ func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
 	for _, name := range []string{"zbackend", "zfrontend"} {
 		r := first[name]
 		sha := p.remotes[name].Head(t, "master")
-		if r.Action != ui.ActionBuilt || r.Commit != sha || r.Image != p.ref(name, sha) || r.Reference != "origin/master" {
+		if r.Action != report.ActionBuilt || r.Commit != sha || r.Image != p.ref(name, sha) || r.Reference != "origin/master" {
 			t.Fatalf("%s first build = %+v, want built at %s", name, r, sha)
 		}
 		for _, tag := range []string{sha, "master"} {
@@ -42,7 +42,7 @@ func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
 
 	// Nothing changed: nothing is built.
 	for name, r := range p.build(ExitOK) {
-		if r.Action != ui.ActionPresent || r.Digest != first[name].Digest {
+		if r.Action != report.ActionPresent || r.Digest != first[name].Digest {
 			t.Fatalf("%s second build = %+v, want present", name, r)
 		}
 	}
@@ -51,7 +51,7 @@ func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
 	// there.
 	p.removeImages()
 	for name, r := range p.build(ExitOK) {
-		if r.Action != ui.ActionFound || r.Digest != first[name].Digest {
+		if r.Action != report.ActionFound || r.Digest != first[name].Digest {
 			t.Fatalf("%s after removing images = %+v, want found", name, r)
 		}
 		if _, err := p.docker.ImageInspect(ctx, r.Image); err == nil {
@@ -62,10 +62,10 @@ func TestIntegrationBuildReuseAndRebuild(t *testing.T) {
 	// A new commit on one service rebuilds exactly that service.
 	sha := p.remotes["zbackend"].Commit(t, "master", map[string]string{"main.go": "package main\n"}, "change")
 	third := p.build(ExitOK, "--jobs", "1")
-	if r := third["zbackend"]; r.Action != ui.ActionBuilt || r.Commit != sha {
+	if r := third["zbackend"]; r.Action != report.ActionBuilt || r.Commit != sha {
 		t.Fatalf("zbackend after a new commit = %+v, want built at %s", r, sha)
 	}
-	if r := third["zfrontend"]; r.Action != ui.ActionFound {
+	if r := third["zfrontend"]; r.Action != report.ActionFound {
 		t.Fatalf("zfrontend after zbackend's commit = %+v, want found", r)
 	}
 	if d, err := reg.Digest(ctx, image.Cut(p.ref("zbackend", "master"))); err != nil || d != third["zbackend"].Digest {
@@ -85,10 +85,10 @@ func TestIntegrationBuildPins(t *testing.T) {
 		svc["reference"] = map[string]string{"tagged": "v1.2.3", "pinned": pinned}[name]
 	})
 	got := p.build(ExitOK)
-	if r := got["tagged"]; r.Action != ui.ActionBuilt || r.Commit != old {
+	if r := got["tagged"]; r.Action != report.ActionBuilt || r.Commit != old {
 		t.Fatalf("tag pin = %+v, want built at %s", r, old)
 	}
-	if r := got["pinned"]; r.Action != ui.ActionBuilt || r.Commit != pinned {
+	if r := got["pinned"]; r.Action != report.ActionBuilt || r.Commit != pinned {
 		t.Fatalf("SHA pin = %+v, want built at %s", r, pinned)
 	}
 	reg := image.NewRegistry()
@@ -110,7 +110,7 @@ func TestIntegrationBuildFailingTestPushesNothing(t *testing.T) {
 	})
 	code, rep, stderr := p.run(t.Context(), "build")
 	r := rep.Services[0]
-	if code != ExitFailed || r.Action != ui.ActionFailed || !strings.Contains(r.Error, "test script line 2") || !strings.Contains(r.Error, "code 3") {
+	if code != ExitFailed || r.Action != report.ActionFailed || !strings.Contains(r.Error, "test script line 2") || !strings.Contains(r.Error, "code 3") {
 		t.Fatalf("exit %d, result = %+v\n%s", code, r, stderr)
 	}
 	if !strings.Contains(stderr, "failing") || strings.Contains(stderr, "touch never-runs") {
@@ -130,7 +130,7 @@ func TestIntegrationBuildGuardsLocalWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, r, stderr := p.run(t.Context(), "build")
-	if code != ExitFailed || r.Services[0].Action != ui.ActionFailed || !strings.Contains(r.Services[0].Error, "README.md") {
+	if code != ExitFailed || r.Services[0].Action != report.ActionFailed || !strings.Contains(r.Services[0].Error, "README.md") {
 		t.Fatalf("build over local edits: exit %d, %+v\n%s", code, r.Services, stderr)
 	}
 	if b, _ := os.ReadFile(readme); string(b) != "my local edit\n" {
@@ -139,7 +139,7 @@ func TestIntegrationBuildGuardsLocalWork(t *testing.T) {
 
 	got := p.build(ExitOK, "--force")
 	saved := got["svc"].Saved
-	if got["svc"].Action != ui.ActionBuilt || len(saved) == 0 {
+	if got["svc"].Action != report.ActionBuilt || len(saved) == 0 {
 		t.Fatalf("--force = %+v, want built with saved work", got["svc"])
 	}
 	if b, _ := os.ReadFile(readme); string(b) != "upstream\n" {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func TestIntegrationBuilderImages(t *testing.T) {
@@ -28,13 +28,13 @@ func TestIntegrationBuilderImages(t *testing.T) {
 
 	// A builder image that is nowhere is made from builders/tool/.
 	r := p.build(ExitOK)["svc"]
-	if r.Action != ui.ActionBuilt || p.fileInImage(r.Image, "/out.txt") != "v1" {
+	if r.Action != report.ActionBuilt || p.fileInImage(r.Image, "/out.txt") != "v1" {
 		t.Fatalf("build with a missing builder = %+v", r)
 	}
 
 	// update-builder rebuilds it with new args and pushes it.
 	code, rep, stderr := p.run(t.Context(), "update-builder", "--build-arg", "VERSION=v2", "tool")
-	if code != ExitOK || len(rep.Services) != 1 || rep.Services[0].Action != ui.ActionBuilt {
+	if code != ExitOK || len(rep.Services) != 1 || rep.Services[0].Action != report.ActionBuilt {
 		t.Fatalf("update-builder: exit %d %+v\n%s", code, rep.Services, stderr)
 	}
 	if _, err := image.NewRegistry().Digest(t.Context(), image.Cut(builder)); err != nil {

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // TestIntegrationBuildSendsOnlyTheCommit builds a service whose checkout
@@ -41,8 +41,8 @@ func TestIntegrationBuildSendsOnlyTheCommit(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("build: exit %d\n%s", code, stderr)
 	}
-	var rep ui.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Services[0].Action != ui.ActionBuilt {
+	var rep report.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Services[0].Action != report.ActionBuilt {
 		t.Fatalf("report %s: %v", out, err)
 	}
 	ref := rep.Services[0].Image
@@ -110,7 +110,7 @@ func TestIntegrationBuildOnBuildkitDaemon(t *testing.T) {
 	p.writeManifest(nil)
 	d := testenv.StartBuildkitd(t, testenv.BuildkitdOptions{InsecureRegistries: []string{reg}})
 	code, rep, stderr := p.run(t.Context(), "build", "--builder", d.Addr)
-	if code != ExitOK || rep.Services[0].Action != ui.ActionBuilt {
+	if code != ExitOK || rep.Services[0].Action != report.ActionBuilt {
 		t.Fatalf("build on %s: exit %d %+v\n%s", d.Addr, code, rep.Services, stderr)
 	}
 	r := rep.Services[0]

@@ -10,7 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // withEnv rewrites service a's Deployment with replicas and an env var,
@@ -68,7 +68,7 @@ func TestIntegrationCanaryCommands(t *testing.T) {
 	}
 
 	code, out, stderr = c.run(t.Context(), "json", "canary", "promote", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-	var rep ui.DeployReport
+	var rep report.DeployReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitOK || rep.Canary == nil || rep.Canary.Status != "promoted" || rep.Revision != 2 {
 		t.Fatalf("canary promote: exit %d, %+v %v\n%s\n%s", code, rep.Canary, err, out, stderr)
 	}

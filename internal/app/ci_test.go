@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -42,8 +43,8 @@ func TestBuildReportIsAppendedToTheJobSummary(t *testing.T) {
 		set.Bool("explain", false, "")
 		c := cli.NewContext(a, set, nil)
 		c.Context = withStart(context.Background(), time.Now())
-		results := []ui.ServiceResult{{Name: "zbackend", Action: ui.ActionFailed, Error: "script failed", DurationMs: 1500}}
-		if err := report(c, "build", results); err != errFailed {
+		results := []report.ServiceResult{{Name: "zbackend", Action: report.ActionFailed, Error: "script failed", DurationMs: 1500}}
+		if err := reportServices(c, "build", results); err != errFailed {
 			t.Fatalf("report: %v", err)
 		}
 		if !strings.Contains(out.String(), "zbackend: script failed") || errs.Len() > 0 {
@@ -70,7 +71,7 @@ func TestUnwritableSummaryIsAWarning(t *testing.T) {
 	set.Bool("explain", false, "")
 	c := cli.NewContext(a, set, nil)
 	c.Context = context.Background()
-	if err := report(c, "sync", []ui.ServiceResult{{Name: "zbackend", Action: ui.ActionSynced}}); err != nil {
+	if err := reportServices(c, "sync", []report.ServiceResult{{Name: "zbackend", Action: report.ActionSynced}}); err != nil {
 		t.Fatalf("report: %v", err)
 	}
 	if !strings.Contains(errs.String(), "warning: writing the job summary") || !strings.Contains(out.String(), "zbackend") {

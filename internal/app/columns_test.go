@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -81,33 +81,33 @@ func TestStatusTableAt50Services(t *testing.T) {
 func TestHistoryTableAt50Services(t *testing.T) {
 	// The table shows local time: a local time keeps the file the same anywhere.
 	at := time.Date(2026, 11, 28, 2, 0, 0, 0, time.Local)
-	rep := ui.HistoryReport{Command: "history", Env: "staging"}
-	var services []ui.ServiceResult
+	rep := report.HistoryReport{Command: "history", Env: "staging"}
+	var services []report.ServiceResult
 	for i := range 50 {
-		services = append(services, ui.ServiceResult{Name: fmt.Sprintf("service-%02d", i), Commit: hex(i, 40), Digest: "sha256:" + hex(i+100, 64), Reference: "origin/main"})
+		services = append(services, report.ServiceResult{Name: fmt.Sprintf("service-%02d", i), Commit: hex(i, 40), Digest: "sha256:" + hex(i+100, 64), Reference: "origin/main"})
 	}
 	for rev := 1; rev <= 4; rev++ {
-		r := ui.Revision{Revision: rev, Status: "deployed", Time: at.Add(time.Duration(rev) * time.Hour), Description: "deploy", Services: append([]ui.ServiceResult(nil), services...)}
+		r := report.Revision{Revision: rev, Status: "deployed", Time: at.Add(time.Duration(rev) * time.Hour), Description: "deploy", Services: append([]report.ServiceResult(nil), services...)}
 		switch rev {
 		case 2: // three services changed
 			for _, i := range []int{3, 17, 42} {
 				services[i].Commit, services[i].Digest = hex(i+1000, 40), "sha256:"+hex(i+1100, 64)
 			}
-			r.Services = append([]ui.ServiceResult(nil), services...)
-			r.Tests = []ui.TestResult{{Name: "smoke", Passed: true}}
+			r.Services = append([]report.ServiceResult(nil), services...)
+			r.Tests = []report.TestResult{{Name: "smoke", Passed: true}}
 		case 3: // one service added, one removed
-			r.Services = append(append([]ui.ServiceResult(nil), services[1:]...), ui.ServiceResult{Name: "zz-new", Commit: hex(9999, 40), Digest: "sha256:" + hex(9998, 64)})
+			r.Services = append(append([]report.ServiceResult(nil), services[1:]...), report.ServiceResult{Name: "zz-new", Commit: hex(9999, 40), Digest: "sha256:" + hex(9998, 64)})
 			r.Status, r.Description = "failed", "deploy: deployment/service-07 CrashLoopBackOff"
-			r.Tests = []ui.TestResult{{Name: "smoke"}}
+			r.Tests = []report.TestResult{{Name: "smoke"}}
 		case 4:
-			r.Services = append(append([]ui.ServiceResult(nil), services[1:]...), ui.ServiceResult{Name: "zz-new", Commit: hex(9999, 40), Digest: "sha256:" + hex(9998, 64)})
-			r.PromotedFrom = &ui.PromotedFrom{Env: "dev", Revision: 12}
+			r.Services = append(append([]report.ServiceResult(nil), services[1:]...), report.ServiceResult{Name: "zz-new", Commit: hex(9999, 40), Digest: "sha256:" + hex(9998, 64)})
+			r.PromotedFrom = &report.PromotedFrom{Env: "dev", Revision: 12}
 			r.Description = "promote from dev revision 12"
 		}
 		rep.Revisions = append(rep.Revisions, r)
 	}
 	var out bytes.Buffer
-	if err := ui.WriteHistoryTable(&out, rep); err != nil {
+	if err := report.WriteHistoryTable(&out, rep); err != nil {
 		t.Fatal(err)
 	}
 	// However many services, the summary names a few and counts the rest.

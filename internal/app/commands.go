@@ -14,7 +14,7 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func servicesFlag() *cli.StringSliceFlag {
@@ -61,7 +61,7 @@ func buildCommand() *cli.Command {
 					f, err = readLocked(m, sel)
 					return err
 				}
-				return runPipelineErr(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
+				return runPipelineErr(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]report.ServiceResult, error) {
 					return p.BuildLocked(c.Context, sel, f), nil
 				}, readLock)
 			}
@@ -70,7 +70,7 @@ func buildCommand() *cli.Command {
 				local, err = localFolders(c, m)
 				return err
 			}
-			return runPipelineErr(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
+			return runPipelineErr(c, "build", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]report.ServiceResult, error) {
 				all := plan.WithDeps(p.Manifest, sel)
 				if err := p.CheckBuilders(all); err != nil {
 					return nil, err
@@ -94,15 +94,15 @@ func syncCommand() *cli.Command {
 		Usage: "bring service checkouts to their pinned references",
 		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), noCheckoutFlag(), forceFlag()},
 		Action: func(c *cli.Context) error {
-			return runPipeline(c, "sync", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
+			return runPipeline(c, "sync", func(p *pipeline.Pipeline, sel []*manifest.Service) []report.ServiceResult {
 				return p.SyncOnly(c.Context, sel)
 			})
 		},
 	}
 }
 
-func runPipeline(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) []ui.ServiceResult) error {
-	return runPipelineErr(c, command, func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
+func runPipeline(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) []report.ServiceResult) error {
+	return runPipelineErr(c, command, func(p *pipeline.Pipeline, sel []*manifest.Service) ([]report.ServiceResult, error) {
 		return run(p, sel), nil
 	})
 }
@@ -116,7 +116,7 @@ var syncing = map[string]bool{"build": true, "sync": true}
 // runs before any engine, daemon or cluster is dialled.
 type check func(m *manifest.Manifest, sel []*manifest.Service) error
 
-func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) ([]ui.ServiceResult, error), checks ...check) error {
+func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline, []*manifest.Service) ([]report.ServiceResult, error), checks ...check) error {
 	if c.NArg() > 0 {
 		return usageError{fmt.Errorf("%s takes no arguments (got %q); use --services %s", command, c.Args().Slice(), strings.Join(c.Args().Slice(), ","))}
 	}
@@ -147,7 +147,7 @@ func runPipelineErr(c *cli.Context, command string, run func(*pipeline.Pipeline,
 		if err != nil {
 			return err
 		}
-		return report(c, command, results)
+		return reportServices(c, command, results)
 	})
 }
 
@@ -178,10 +178,10 @@ func listCommand() *cli.Command {
 		Usage: "show services, their pinned reference, checked-out commit and whether its image is present",
 		Flags: []cli.Flag{servicesFlag()},
 		Action: func(c *cli.Context) error {
-			return runPipelineErr(c, "list", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]ui.ServiceResult, error) {
-				var results []ui.ServiceResult
+			return runPipelineErr(c, "list", func(p *pipeline.Pipeline, sel []*manifest.Service) ([]report.ServiceResult, error) {
+				var results []report.ServiceResult
 				for _, s := range sel {
-					r := ui.ServiceResult{Name: s.Name, Reference: s.Git.Reference, Action: ui.ActionPresent}
+					r := report.ServiceResult{Name: s.Name, Reference: s.Git.Reference, Action: report.ActionPresent}
 					if sha, err := gitsync.Resolve(s.AbsDir, "HEAD"); err == nil {
 						r.Commit = sha
 						r.Image = image.Name(p.RegistryPrefix, s.Docker.Image, sha)
@@ -228,7 +228,7 @@ func updateBuilderCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				return report(c, "update-builder", results)
+				return reportServices(c, "update-builder", results)
 			})
 		},
 	}

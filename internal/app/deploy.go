@@ -9,10 +9,9 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/release"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/plan"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func deployCommands() []*cli.Command {
@@ -131,9 +130,9 @@ func historyCommand() *cli.Command {
 			if err != nil {
 				return deployError(err)
 			}
-			rep := ui.HistoryReport{Command: "history", OK: true, Env: e.Name, Namespace: ns, Revisions: []ui.Revision{}}
+			rep := report.HistoryReport{Command: "history", OK: true, Env: e.Name, Namespace: ns, Revisions: []report.Revision{}}
 			for _, r := range all {
-				rev := ui.Revision{Revision: r.Revision, Status: string(r.Status), Time: r.Time, Description: r.Description}
+				rev := report.Revision{Revision: r.Revision, Status: string(r.Status), Time: r.Time, Description: r.Description}
 				if r == stopped {
 					rev.Status = string(release.Interrupted)
 					rev.Description += ": interrupted, no run holds the environment's lock, so the run applying it stopped (the next deploy or rollback records it so)"
@@ -144,18 +143,18 @@ func historyCommand() *cli.Command {
 				rev.Phases = phaseResults(r.Phases)
 				rev.Canary = canaryResult(r.Canary)
 				if p := r.PromotedFrom; p != nil {
-					rev.PromotedFrom = &ui.PromotedFrom{Env: p.Env, Revision: p.Revision}
+					rev.PromotedFrom = &report.PromotedFrom{Env: p.Env, Revision: p.Revision}
 				}
 				for _, s := range r.Services {
-					rev.Services = append(rev.Services, ui.ServiceResult{Name: s.Name, Commit: s.CommitOrTag(), Reference: s.Reference, Image: s.Image, Digest: s.Digest, Action: ui.ActionDeployed})
+					rev.Services = append(rev.Services, report.ServiceResult{Name: s.Name, Commit: s.CommitOrTag(), Reference: s.Reference, Image: s.Image, Digest: s.Digest, Action: report.ActionDeployed})
 				}
 				rep.Revisions = append(rep.Revisions, rev)
 			}
 			rep.DurationMs = elapsedMs(c)
 			if outputFormat(c) == "json" {
-				return jsonout.Write(c.App.Writer, rep)
+				return report.JSON(c.App.Writer, rep)
 			}
-			return ui.WriteHistoryTable(c.App.Writer, rep)
+			return report.WriteHistoryTable(c.App.Writer, rep)
 		},
 	}
 }
@@ -186,12 +185,12 @@ func rollbackCommand() *cli.Command {
 // deployFailed reports a deploy that failed before anything was applied.
 func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 	if outputFormat(c) == "json" {
-		rep := ui.DeployReport{Report: ui.NewReport("deploy", nil), Env: e.Name, Namespace: e.Settings.Namespace, Objects: []ui.ObjectResult{}, Error: err.Error()}
+		rep := report.DeployReport{Report: report.NewReport("deploy", nil), Env: e.Name, Namespace: e.Settings.Namespace, Objects: []report.ObjectResult{}, Error: err.Error()}
 		rep.OK = false
 		var me *deploy.MissingImagesError
 		if errors.As(err, &me) {
 			for _, m := range me.Missing {
-				rep.Services = append(rep.Services, ui.ServiceResult{Name: m.Service, Image: m.Image, Action: ui.ActionFailed, Error: m.Reason})
+				rep.Services = append(rep.Services, report.ServiceResult{Name: m.Service, Image: m.Image, Action: report.ActionFailed, Error: m.Reason})
 			}
 		}
 		var ue *UnsignedImagesError
@@ -203,7 +202,7 @@ func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
 			rep.Services = append(rep.Services, ve.results()...)
 		}
 		rep.DurationMs = elapsedMs(c)
-		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
+		if werr := report.JSON(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // BenchmarkDeployNoop30 redeploys 30 unchanged services (a Deployment of 2
@@ -29,7 +29,7 @@ func BenchmarkDeployNoop30(b *testing.B) {
 	c.deploy(ExitOK)
 	for b.Loop() {
 		code, out, stderr := c.run(b.Context(), "json", "-q", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-		var r ui.DeployReport
+		var r report.DeployReport
 		if err := json.Unmarshal([]byte(out), &r); code != ExitOK || err != nil || !r.Unchanged {
 			b.Fatalf("no-op deploy: exit %d, unchanged %v, %v\n%s", code, r.Unchanged, err, stderr)
 		}
@@ -75,7 +75,7 @@ spec:
 		migrate()
 		b.StartTimer()
 		code, out, stderr := c.run(b.Context(), "json", "-q", "deploy", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-		var r ui.DeployReport
+		var r report.DeployReport
 		if err := json.Unmarshal([]byte(out), &r); code != ExitOK || err != nil || r.Unchanged || len(r.Phases) != 1 || r.Phases[0].Status != "passed" {
 			b.Fatalf("deploy with a migration: exit %d, %+v, %v\n%s", code, r.Phases, err, stderr)
 		}

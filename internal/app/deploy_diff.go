@@ -6,9 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/plan"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func diffCommand() *cli.Command {
@@ -57,16 +56,16 @@ func diff(c *cli.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	rep := ui.DiffReport{Command: "diff", OK: true, Env: e.Name, Namespace: ns, Changes: []ui.Change{}}
+	rep := report.DiffReport{Command: "diff", OK: true, Env: e.Name, Namespace: ns, Changes: []report.Change{}}
 	for _, ch := range changes {
-		rep.Changes = append(rep.Changes, ui.Change{
+		rep.Changes = append(rep.Changes, report.Change{
 			APIVersion: ch.Ref.APIVersion(), Kind: ch.Ref.Kind, Namespace: ch.Ref.Namespace, Name: ch.Ref.Name,
 			Action: string(ch.Action), Phase: string(ch.Phase), Diff: ch.Diff,
 		})
 	}
-	write := ui.WriteDiffText
+	write := report.WriteDiffText
 	if outputFormat(c) == "json" {
-		write = func(w io.Writer, r ui.DiffReport) error { return jsonout.Write(w, r) }
+		write = func(w io.Writer, r report.DiffReport) error { return report.JSON(w, r) }
 	}
 	rep.DurationMs = elapsedMs(c)
 	if err := write(c.App.Writer, rep); err != nil {

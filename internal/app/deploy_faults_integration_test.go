@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // TestIntegrationRollbackChecksImagesFirst: when the images of the release
@@ -40,7 +40,7 @@ func TestIntegrationRollbackChecksImagesFirst(t *testing.T) {
 	c.overlay(crashing("zbackend"))
 	start := time.Now()
 	code, out, stderr := c.run(t.Context(), "json", "deploy", "--env", "staging", "--sync", "--timeout", "90s", "--kubeconfig", c.env.Kubeconfig)
-	var r ui.DeployReport
+	var r report.DeployReport
 	if err := json.Unmarshal([]byte(out), &r); code != ExitFailed || err != nil {
 		t.Fatalf("deploy of a crashing service: exit %d %v\n%s\n%s", code, err, out, stderr)
 	}
@@ -117,7 +117,7 @@ func TestIntegrationDeployInterruptedIsRecorded(t *testing.T) {
 	if code := <-done; code != ExitFailed || !strings.Contains(stderr.String(), "interrupted part way and is recorded as revision 2") {
 		t.Fatalf("interrupted deploy: exit %d\n%s", code, stderr)
 	}
-	var h ui.HistoryReport
+	var h report.HistoryReport
 	code, hout, herr := c.run(t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
 	if err := json.Unmarshal([]byte(hout), &h); code != ExitOK || err != nil {
 		t.Fatalf("history: exit %d %v\n%s", code, err, herr)

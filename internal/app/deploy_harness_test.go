@@ -21,8 +21,8 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // cluster is a throw-away platform folder deploying to the test cluster:
@@ -183,13 +183,13 @@ func (c *cluster) run(ctx context.Context, format string, args ...string) (int, 
 }
 
 // deploy runs deploy --env staging with args and checks the exit code.
-func (c *cluster) deploy(want int, args ...string) ui.DeployReport {
+func (c *cluster) deploy(want int, args ...string) report.DeployReport {
 	c.t.Helper()
 	code, out, stderr := c.run(c.t.Context(), "json", append([]string{"deploy", "--env", "staging", "--timeout", "90s", "--kubeconfig", c.env.Kubeconfig}, args...)...)
 	if code != want {
 		c.t.Fatalf("deploy %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, want, out, stderr)
 	}
-	var r ui.DeployReport
+	var r report.DeployReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		c.t.Fatalf("deploy %v: stdout is not a JSON report: %v\n%s\nstderr:\n%s", args, err, out, stderr)
 	}
@@ -310,8 +310,8 @@ func (c *cluster) image(name string) (string, map[string]string) {
 	return d.Spec.Template.Spec.Containers[0].Image, d.Spec.Template.Labels
 }
 
-func objectsByName(r ui.DeployReport) map[string]ui.ObjectResult {
-	out := map[string]ui.ObjectResult{}
+func objectsByName(r report.DeployReport) map[string]report.ObjectResult {
+	out := map[string]report.ObjectResult{}
 	for _, o := range r.Objects {
 		out[strings.ToLower(o.Kind)+"/"+o.Name] = o
 	}

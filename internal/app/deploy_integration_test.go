@@ -12,7 +12,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/applyset"
 	"github.com/x-platform/x-platform/internal/deploy/render"
 	"github.com/x-platform/x-platform/internal/lock"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func TestIntegrationDeployFirstThenUnchanged(t *testing.T) {
@@ -52,7 +52,7 @@ func TestIntegrationDeployFirstThenUnchanged(t *testing.T) {
 		}
 	}
 	for _, s := range r.Services {
-		if s.Action != ui.ActionDeployed || s.Digest == "" || len(s.Commit) != 40 {
+		if s.Action != report.ActionDeployed || s.Digest == "" || len(s.Commit) != 40 {
 			t.Errorf("service %+v", s)
 		}
 	}
@@ -72,7 +72,7 @@ func TestIntegrationDeployFirstThenUnchanged(t *testing.T) {
 		}
 	}
 	for _, s := range r.Services {
-		if s.Action != ui.ActionUnchanged {
+		if s.Action != report.ActionUnchanged {
 			t.Errorf("redeploy service %s: %s", s.Name, s.Action)
 		}
 	}
@@ -92,7 +92,7 @@ func TestIntegrationDeployFirstThenUnchanged(t *testing.T) {
 	c.sameSnapshot("deploy --locked of the same release", before)
 
 	code, out, stderr := c.run(t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-	var h ui.HistoryReport
+	var h report.HistoryReport
 	if err := json.Unmarshal([]byte(out), &h); code != 0 || err != nil {
 		t.Fatalf("history: exit %d %v\n%s%s", code, err, out, stderr)
 	}
@@ -118,7 +118,7 @@ func TestIntegrationDeployNewImageWithRenderAndDiff(t *testing.T) {
 		t.Fatalf("render: exit %d\n%s\n%s", code, out, stderr)
 	}
 	code, out, stderr = c.run(t.Context(), "json", "diff", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-	var d ui.DiffReport
+	var d report.DiffReport
 	if err := json.Unmarshal([]byte(out), &d); code != ExitFailed || err != nil {
 		t.Fatalf("diff: exit %d %v\n%s%s", code, err, out, stderr)
 	}

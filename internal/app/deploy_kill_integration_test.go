@@ -11,7 +11,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // TestIntegrationDeployKilledThenDeployAgain: SIGKILL of the binary while
@@ -93,9 +93,9 @@ func TestIntegrationDeployKilledThenDeployAgain(t *testing.T) {
 }
 
 // history reads staging's history.
-func (c *cluster) history() ui.HistoryReport {
+func (c *cluster) history() report.HistoryReport {
 	c.t.Helper()
-	var h ui.HistoryReport
+	var h report.HistoryReport
 	code, out, stderr := c.run(c.t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
 	if err := json.Unmarshal([]byte(out), &h); code != ExitOK || err != nil {
 		c.t.Fatalf("history: exit %d %v\n%s", code, err, stderr)

@@ -9,10 +9,9 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/apply"
 	"github.com/x-platform/x-platform/internal/deploy/release"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/junit"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/shortsha"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // writeDeploy prints the report of a deploy or rollback that got as far as
@@ -21,16 +20,16 @@ func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr err
 	rep := deployReport(command, out, runErr)
 	rep.DurationMs = elapsedMs(c)
 	summarize(c, func(w io.Writer) error {
-		if err := ui.WriteSummary(w, command+" "+rep.Env, rep.Report); err != nil {
+		if err := report.WriteSummary(w, command+" "+rep.Env, rep.Report); err != nil {
 			return err
 		}
-		return ui.WriteTestSummary(w, rep.Tests)
+		return report.WriteTestSummary(w, rep.Tests)
 	})
 	var err error
 	if outputFormat(c) == "json" {
-		err = jsonout.Write(c.App.Writer, rep)
+		err = report.JSON(c.App.Writer, rep)
 	} else {
-		err = ui.WriteDeployTable(c.App.Writer, rep)
+		err = report.WriteDeployTable(c.App.Writer, rep)
 	}
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
@@ -41,9 +40,9 @@ func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr err
 	return deployError(runErr)
 }
 
-func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployReport {
-	rep := ui.DeployReport{
-		Report: ui.Report{Command: command, OK: runErr == nil, Services: []ui.ServiceResult{}},
+func deployReport(command string, out *deploy.Outcome, runErr error) report.DeployReport {
+	rep := report.DeployReport{
+		Report: report.Report{Command: command, OK: runErr == nil, Services: []report.ServiceResult{}},
 		Env:    out.Env, Namespace: out.Namespace, Revision: out.Revision, Unchanged: out.Unchanged,
 		Objects: objectResults(out.Objects),
 	}
@@ -55,21 +54,21 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 	if runErr != nil {
 		rep.Error = runErr.Error()
 	}
-	action := ui.ActionDeployed
+	action := report.ActionDeployed
 	switch {
 	case out.Unchanged:
-		action = ui.ActionUnchanged
+		action = report.ActionUnchanged
 	case out.Failure != nil && out.Restored != nil && out.Rollback != nil && out.Rollback.Failure == nil:
-		action = ui.ActionRolledBack
+		action = report.ActionRolledBack
 		rep.RolledBackTo, rep.RollbackRevision = out.Restored.Revision, out.Rollback.Revision
 		// What runs now is the restored release; its objects are the ones to show.
 		rep.Objects = append(rep.Objects, objectResults(out.Rollback.Objects)...)
 	case out.Failure != nil:
-		action = ui.ActionFailed
+		action = report.ActionFailed
 	}
 	for _, v := range out.Versions {
 		s := serviceResult(v, action)
-		if action == ui.ActionRolledBack {
+		if action == report.ActionRolledBack {
 			if prev := out.Restored.Service(v.Name); prev != nil {
 				s.Error = fmt.Sprintf("deploying %s failed; restored %s", shortsha.Commit(v.CommitOrTag()), shortsha.Commit(prev.CommitOrTag()))
 				s.Commit, s.Image, s.Digest = prev.CommitOrTag(), prev.Image, prev.Digest
@@ -80,14 +79,14 @@ func deployReport(command string, out *deploy.Outcome, runErr error) ui.DeployRe
 	return rep
 }
 
-func serviceResult(v release.Service, action ui.Action) ui.ServiceResult {
-	return ui.ServiceResult{Name: v.Name, Commit: v.CommitOrTag(), Reference: v.Reference, Image: v.Image, Digest: v.Digest, Action: action}
+func serviceResult(v release.Service, action report.Action) report.ServiceResult {
+	return report.ServiceResult{Name: v.Name, Commit: v.CommitOrTag(), Reference: v.Reference, Image: v.Image, Digest: v.Digest, Action: action}
 }
 
-func objectResults(objs []deploy.ObjectOutcome) []ui.ObjectResult {
-	out := []ui.ObjectResult{}
+func objectResults(objs []deploy.ObjectOutcome) []report.ObjectResult {
+	out := []report.ObjectResult{}
 	for _, o := range objs {
-		r := ui.ObjectResult{
+		r := report.ObjectResult{
 			APIVersion: o.Ref.APIVersion(), Kind: o.Ref.Kind, Namespace: o.Ref.Namespace, Name: o.Ref.Name,
 			Action: string(o.Action),
 		}
@@ -108,10 +107,10 @@ func objectResults(objs []deploy.ObjectOutcome) []ui.ObjectResult {
 	return out
 }
 
-func phaseResults(rs []release.PhaseResult) []ui.PhaseResult {
-	var out []ui.PhaseResult
+func phaseResults(rs []release.PhaseResult) []report.PhaseResult {
+	var out []report.PhaseResult
 	for _, r := range rs {
-		out = append(out, ui.PhaseResult{
+		out = append(out, report.PhaseResult{
 			Phase: r.Phase, Name: r.Name, Job: r.Job, Status: string(r.Status),
 			Message: r.Message, Logs: r.Logs, DurationMs: r.DurationMs,
 		})
@@ -120,9 +119,9 @@ func phaseResults(rs []release.PhaseResult) []ui.PhaseResult {
 }
 
 // canaryResult is how reports show a release's canary; nil for none.
-func canaryResult(c *release.CanaryRecord) *ui.CanaryResult {
+func canaryResult(c *release.CanaryRecord) *report.CanaryResult {
 	if c == nil {
 		return nil
 	}
-	return &ui.CanaryResult{Steps: c.Steps, Step: c.Step, Status: string(c.Status), Split: c.Split}
+	return &report.CanaryResult{Steps: c.Steps, Step: c.Step, Status: string(c.Status), Split: c.Split}
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 func TestIntegrationDeployCrashLoopRollsBack(t *testing.T) {
@@ -27,7 +27,7 @@ func TestIntegrationDeployCrashLoopRollsBack(t *testing.T) {
 	}
 	c.overlay(crashing("zbackend"))
 	code, out, stderr := c.run(t.Context(), "json", "deploy", "--env", "staging", "--sync", "--timeout", "90s", "--kubeconfig", c.env.Kubeconfig)
-	var r ui.DeployReport
+	var r report.DeployReport
 	if err := json.Unmarshal([]byte(out), &r); code != ExitFailed || err != nil {
 		t.Fatalf("deploy of a crashing service: exit %d %v\n%s\n%s", code, err, out, stderr)
 	}
@@ -50,7 +50,7 @@ func TestIntegrationDeployCrashLoopRollsBack(t *testing.T) {
 		}
 	}
 	for _, s := range r.Services {
-		if s.Action != ui.ActionRolledBack {
+		if s.Action != report.ActionRolledBack {
 			t.Errorf("service %s: %s, want rolled-back", s.Name, s.Action)
 		}
 	}
@@ -84,7 +84,7 @@ func TestIntegrationDeployCrashLoopRollsBack(t *testing.T) {
 	}
 
 	code, out, _ = c.run(t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-	var h ui.HistoryReport
+	var h report.HistoryReport
 	if err := json.Unmarshal([]byte(out), &h); code != 0 || err != nil {
 		t.Fatalf("history: exit %d %v", code, err)
 	}

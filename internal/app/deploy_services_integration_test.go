@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // TestIntegrationRenderAndDiffServices: render and diff --services show
@@ -29,10 +29,10 @@ func TestIntegrationRenderAndDiffServices(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "zbackend@"+digests["zbackend"]) || !strings.Contains(out, oldFront) || strings.Contains(out, digests["zfrontend"]) {
 		t.Fatalf("render --services zbackend: exit %d, want zbackend@%s and %s\n%s\n%s", code, digests["zbackend"], oldFront, out, stderr)
 	}
-	diff := func(args ...string) []ui.Change {
+	diff := func(args ...string) []report.Change {
 		t.Helper()
 		code, out, stderr := c.run(t.Context(), "json", append([]string{"diff", "--env", "staging", "--kubeconfig", c.env.Kubeconfig}, args...)...)
-		var d ui.DiffReport
+		var d report.DiffReport
 		if err := json.Unmarshal([]byte(out), &d); code != ExitFailed || err != nil {
 			t.Fatalf("diff %q: exit %d %v\n%s%s", args, code, err, out, stderr)
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/flock"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // KustomizeDir is where, next to the manifest, the bases and overlays live.
@@ -122,7 +122,7 @@ func syncCheckouts(c *cli.Context, m *manifest.Manifest) deploy.SyncFunc {
 		}
 		var failed []error
 		for _, r := range p.SyncOnly(ctx, services) {
-			if r.Action == ui.ActionFailed {
+			if r.Action == report.ActionFailed {
 				failed = append(failed, errors.New(r.Name+": "+r.Error))
 			}
 		}

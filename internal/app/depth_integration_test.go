@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 func isShallow(t *testing.T, dir string) bool {
@@ -35,7 +35,7 @@ func TestIntegrationBuildDepth(t *testing.T) {
 	p.writeManifest(func(_ string, svc map[string]string) { svc["path"] = "sub" })
 	dir := filepath.Join(p.root, "src", "svc")
 
-	if res := p.build(ExitOK, "--depth", "1")["svc"]; res.Action != ui.ActionBuilt || res.Commit != tip {
+	if res := p.build(ExitOK, "--depth", "1")["svc"]; res.Action != report.ActionBuilt || res.Commit != tip {
 		t.Fatalf("build --depth 1 = %+v, want built at %s", res, tip)
 	}
 	if !isShallow(t, dir) || hasGitObject(dir, old) || hasGitObject(dir, first) {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/x-platform/x-platform/internal/cachekey"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // TestIntegrationDockerfileLinkIsReadFromTheCommit builds a service whose
@@ -28,7 +28,7 @@ func TestIntegrationDockerfileLinkIsReadFromTheCommit(t *testing.T) {
 		t.Fatalf("plan before any checkout: exit %d, %+v\n%s", code, plan.Services, stderr)
 	}
 	built := p.build(ExitOK)["svc"]
-	if built.Action != ui.ActionBuilt || built.Commit != sha {
+	if built.Action != report.ActionBuilt || built.Commit != sha {
 		t.Fatalf("build = %+v, want built at %s", built, sha)
 	}
 	if built.Key != plan.Services[0].Key {
@@ -38,7 +38,7 @@ func TestIntegrationDockerfileLinkIsReadFromTheCommit(t *testing.T) {
 		t.Errorf("the image's key label = %s, want %s", got, built.Key)
 	}
 	code, plan, stderr = p.run(t.Context(), "plan")
-	if code != ExitOK || plan.Services[0].Action != ui.ActionPresent || plan.Services[0].Key != built.Key {
+	if code != ExitOK || plan.Services[0].Action != report.ActionPresent || plan.Services[0].Key != built.Key {
 		t.Fatalf("plan at the checkout: exit %d, %+v, want present with key %s\n%s", code, plan.Services, built.Key, stderr)
 	}
 
@@ -56,7 +56,7 @@ func TestIntegrationDockerfileLinkIsReadFromTheCommit(t *testing.T) {
 			for _, cmd := range []string{"plan", "build"} {
 				done := make(chan struct{})
 				var code int
-				var rep ui.Report
+				var rep report.Report
 				var stderr string
 				go func() {
 					defer close(done)

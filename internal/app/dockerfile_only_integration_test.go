@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/cachekey"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // TestIntegrationBuildDockerfileOnly builds a service that names no builder
@@ -37,7 +37,7 @@ services:
 
 	first := p.build(ExitOK)["web"]
 	sha := p.remotes["web"].Head(t, "master")
-	if first.Action != ui.ActionBuilt || first.Commit != sha || first.Image != p.ref("web", sha) {
+	if first.Action != report.ActionBuilt || first.Commit != sha || first.Image != p.ref("web", sha) {
 		t.Fatalf("first build = %+v, want built at %s", first, sha)
 	}
 	if p.remoteDigest(t, p.ref("web", sha)) != first.Digest {
@@ -53,11 +53,11 @@ services:
 		t.Fatalf("progress does not say the Dockerfile alone builds it:\n%s", stderr)
 	}
 
-	if again := p.build(ExitOK)["web"]; again.Action != ui.ActionPresent || again.Digest != first.Digest {
+	if again := p.build(ExitOK)["web"]; again.Action != report.ActionPresent || again.Digest != first.Digest {
 		t.Fatalf("second build = %+v, want present", again)
 	}
 	p.removeImages()
-	if found := p.build(ExitOK)["web"]; found.Action != ui.ActionFound || found.Digest != first.Digest {
+	if found := p.build(ExitOK)["web"]; found.Action != report.ActionFound || found.Digest != first.Digest {
 		t.Fatalf("build after removing the local image = %+v, want found in the registry", found)
 	}
 

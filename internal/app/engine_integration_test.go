@@ -7,8 +7,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // TestIntegrationBuildOnTCPEngine builds through an engine reached over
@@ -18,11 +18,11 @@ func TestIntegrationBuildOnTCPEngine(t *testing.T) {
 	p := newPlatform(t, "svc")
 	t.Setenv("DOCKER_HOST", testenv.EngineOverTCP(t, nil))
 	code, r, stderr := p.run(t.Context(), "build")
-	if code != ExitOK || len(r.Services) != 1 || r.Services[0].Action != ui.ActionBuilt {
+	if code != ExitOK || len(r.Services) != 1 || r.Services[0].Action != report.ActionBuilt {
 		t.Fatalf("build over tcp: exit %d, %+v\n%s", code, r.Services, stderr)
 	}
 	code, r, stderr = p.run(t.Context(), "build")
-	if code != ExitOK || r.Services[0].Action != ui.ActionPresent {
+	if code != ExitOK || r.Services[0].Action != report.ActionPresent {
 		t.Fatalf("second build over tcp: exit %d, %+v\n%s", code, r.Services, stderr)
 	}
 }
@@ -56,7 +56,7 @@ func TestIntegrationBuildOnFarEngine(t *testing.T) {
 	t.Setenv("DOCKER_HOST", testenv.EngineOverTCP(t, nil))
 
 	code, r, stderr := p.run(t.Context(), "build")
-	if code != ExitOK || len(r.Services) != 1 || r.Services[0].Action != ui.ActionBuilt {
+	if code != ExitOK || len(r.Services) != 1 || r.Services[0].Action != report.ActionBuilt {
 		t.Fatalf("build on an engine that does not see the folder: exit %d, %+v\n%s", code, r.Services, stderr)
 	}
 	if got := strings.TrimSpace(p.fileInImage(p.ref("svc", r.Services[0].Commit), "/out.txt")); got != "built-"+r.Services[0].Commit {

@@ -13,11 +13,11 @@ import (
 
 	"github.com/x-platform/x-platform/internal/docker"
 	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -164,17 +164,17 @@ func builderUser() string {
 	return fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
 }
 
-// report prints the result and turns failed services into exit code 1.
-func report(c *cli.Context, command string, results []ui.ServiceResult) error {
-	r := ui.NewReport(command, results)
+// reportServices prints the result and turns failed services into exit code 1.
+func reportServices(c *cli.Context, command string, results []report.ServiceResult) error {
+	r := report.NewReport(command, results)
 	r.DurationMs = elapsedMs(c)
-	summarize(c, func(w io.Writer) error { return ui.WriteSummary(w, command, r) })
+	summarize(c, func(w io.Writer) error { return report.WriteSummary(w, command, r) })
 	r.Explain = c.Bool("explain")
 	var err error
 	if outputFormat(c) == "json" {
-		err = ui.WriteJSON(c.App.Writer, r)
+		err = report.WriteJSON(c.App.Writer, r)
 	} else {
-		err = ui.WriteTable(c.App.Writer, r)
+		err = report.WriteTable(c.App.Writer, r)
 	}
 	if err != nil {
 		return fmt.Errorf("writing the report: %w", err)
@@ -195,9 +195,9 @@ var errBadInput = usageError{errors.New("some services failed on input to fix (s
 
 // failedErr is errBadInput when a failure is the user's to fix, else
 // errFailed.
-func failedErr(results []ui.ServiceResult) error {
+func failedErr(results []report.ServiceResult) error {
 	for _, r := range results {
-		if r.Action == ui.ActionFailed && r.Usage {
+		if r.Action == report.ActionFailed && r.Usage {
 			return errBadInput
 		}
 	}
@@ -225,7 +225,7 @@ func applyDepth(c *cli.Context, m *manifest.Manifest) error {
 func writeResult(c *cli.Context, rep any, table func(io.Writer) error) error {
 	var err error
 	if outputFormat(c) == "json" {
-		err = jsonout.Write(c.App.Writer, rep)
+		err = report.JSON(c.App.Writer, rep)
 	} else {
 		err = table(c.App.Writer)
 	}

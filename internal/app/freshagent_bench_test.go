@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // BenchmarkFreshAgent20 times `x-platform build` on a fresh CI machine — no
@@ -27,7 +27,7 @@ func BenchmarkFreshAgent20(b *testing.B) {
 
 // actionFound is what a build reports for an image it knows to be in the
 // registry without pulling it.
-const actionFound ui.Action = "found"
+const actionFound report.Action = "found"
 
 func (f *freshAgents) bench(b *testing.B, flags ...string) {
 	var xpTime, cliTime time.Duration
@@ -48,7 +48,7 @@ func (f *freshAgents) bench(b *testing.B, flags ...string) {
 			b.Fatalf("x-platform build %v: exit %d\n%s", flags, code, stderr)
 		}
 		for _, s := range r.Services {
-			if s.Action != ui.ActionPulled && s.Action != actionFound {
+			if s.Action != report.ActionPulled && s.Action != actionFound {
 				b.Fatalf("%s: %s (%s), want pulled or found: the fresh machine must take the pushed image", s.Name, s.Action, s.Reason)
 			}
 		}

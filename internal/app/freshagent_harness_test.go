@@ -17,8 +17,8 @@ import (
 
 	"github.com/docker/docker/client"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // freshAgents is the world a fresh CI machine meets: services whose remotes
@@ -75,7 +75,7 @@ func newFreshAgents(b *testing.B, n, versions, size int) *freshAgents {
 
 	root, home := f.folders(b, "builder")
 	code, r, stderr, _ := f.xp(b, root, home, "build", "--builder", daemon.Addr)
-	if code != ExitOK || !allActions(r, ui.ActionBuilt) {
+	if code != ExitOK || !allActions(r, report.ActionBuilt) {
 		b.Fatalf("the builder machine's build: exit %d: %+v\n%s", code, r.Services, stderr)
 	}
 	for _, s := range r.Services {
@@ -160,7 +160,7 @@ func freshEnv(home string) []string {
 
 // xp runs the x-platform binary in root with HOME home and returns its exit
 // code, JSON report, stderr and peak RSS in KiB.
-func (f *freshAgents) xp(b *testing.B, root, home string, args ...string) (int, ui.Report, string, int64) {
+func (f *freshAgents) xp(b *testing.B, root, home string, args ...string) (int, report.Report, string, int64) {
 	b.Helper()
 	all := append([]string{"--file", filepath.Join(root, "x-platform.yml"), "--output", "json", "-q"}, args...)
 	cmd := exec.Command(f.bin, all...)
@@ -173,7 +173,7 @@ func (f *freshAgents) xp(b *testing.B, root, home string, args ...string) (int, 
 	if err != nil && !errors.As(err, &exit) {
 		b.Fatalf("running x-platform %v: %v", args, err)
 	}
-	var r ui.Report
+	var r report.Report
 	if out.Len() > 0 {
 		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 			b.Fatalf("x-platform %v: stdout is not a JSON report: %v\n%s", args, err, out.String())

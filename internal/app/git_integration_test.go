@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // userEnv gives the test its own HOME and Docker configuration and clears
@@ -36,17 +36,17 @@ func TestIntegrationBuildOverSSH(t *testing.T) {
 	p.writeManifest(nil)
 
 	sha := p.remotes["svc"].Head(t, "master")
-	if r := p.build(ExitOK)["svc"]; r.Action != ui.ActionBuilt || r.Commit != sha {
+	if r := p.build(ExitOK)["svc"]; r.Action != report.ActionBuilt || r.Commit != sha {
 		t.Fatalf("build over ssh = %+v, want built at %s", r, sha)
 	}
 	if got := p.fileInImage(p.ref("svc", sha), "/out.txt"); got != "built-"+sha {
 		t.Fatalf("/out.txt = %q", got)
 	}
-	if r := p.build(ExitOK)["svc"]; r.Action != ui.ActionPresent {
+	if r := p.build(ExitOK)["svc"]; r.Action != report.ActionPresent {
 		t.Fatalf("second build over ssh = %+v, want present", r)
 	}
 	code, r, stderr := p.run(t.Context(), "plan")
-	if code != ExitOK || r.Services[0].Action != ui.ActionPresent {
+	if code != ExitOK || r.Services[0].Action != report.ActionPresent {
 		t.Fatalf("plan over ssh: exit %d, %+v\n%s", code, r.Services, stderr)
 	}
 
@@ -58,7 +58,7 @@ func TestIntegrationBuildOverSSH(t *testing.T) {
 	p.remotes["svc"].Commit(t, "master", map[string]string{"x.txt": "x\n"}, "moves on")
 	res := p.build(ExitFailed)["svc"]
 	scan := fmt.Sprintf("ssh-keyscan -p %d %s >> ~/.ssh/known_hosts", d.Port, d.Host)
-	if res.Action != ui.ActionFailed || !strings.Contains(res.Error, "host key of gitserver") || !strings.Contains(res.Error, scan) {
+	if res.Action != report.ActionFailed || !strings.Contains(res.Error, "host key of gitserver") || !strings.Contains(res.Error, scan) {
 		t.Fatalf("build with an unknown host key = %+v, want a refusal with %q", res, scan)
 	}
 }
@@ -109,7 +109,7 @@ func TestIntegrationBuildHTTPCredentialsPerHost(t *testing.T) {
 	writeFile(t, filepath.Join(home, ".git-credentials"), strings.Replace(origin, "://", "://ci:"+token+"@", 1)+"\n")
 
 	for name, r := range p.build(ExitOK) {
-		if r.Action != ui.ActionBuilt {
+		if r.Action != report.ActionBuilt {
 			t.Fatalf("%s = %+v, want built", name, r)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // BenchmarkParallelBuild8 times `build --jobs 4` of 8 independent services
@@ -35,7 +35,7 @@ func BenchmarkParallelBuild8(b *testing.B) {
 				start := time.Now()
 				got := p.build(ExitOK, "--jobs", "1", "--services", "svc00")
 				single += time.Since(start)
-				if len(got) != 1 || got["svc00"].Action != ui.ActionBuilt {
+				if len(got) != 1 || got["svc00"].Action != report.ActionBuilt {
 					b.Fatalf("single build = %+v", got)
 				}
 				rescript()
@@ -43,7 +43,7 @@ func BenchmarkParallelBuild8(b *testing.B) {
 				start = time.Now()
 				got = p.build(ExitOK, "--jobs", fmt.Sprint(jobs))
 				wall += time.Since(start)
-				if built := countActions(got, ui.ActionBuilt); built != n {
+				if built := countActions(got, report.ActionBuilt); built != n {
 					b.Fatalf("%d of %d services built: %+v", built, n, got)
 				}
 			}
@@ -60,7 +60,7 @@ func BenchmarkParallelBuild8(b *testing.B) {
 func BenchmarkOneChangedOf20(b *testing.B) {
 	const n, changed = 20, "svc07"
 	p := newPlatform(b, serviceNames(n)...)
-	if got := p.build(ExitOK); countActions(got, ui.ActionBuilt) != n {
+	if got := p.build(ExitOK); countActions(got, report.ActionBuilt) != n {
 		b.Fatalf("set-up build = %+v", got)
 	}
 	round := 0
@@ -68,7 +68,7 @@ func BenchmarkOneChangedOf20(b *testing.B) {
 		round++
 		p.remotes[changed].Commit(b, "master", map[string]string{"change.txt": fmt.Sprint(round)}, "change")
 	}
-	timed := func(total *time.Duration, args ...string) map[string]ui.ServiceResult {
+	timed := func(total *time.Duration, args ...string) map[string]report.ServiceResult {
 		start := time.Now()
 		got := p.build(ExitOK, args...)
 		*total += time.Since(start)
@@ -81,14 +81,14 @@ func BenchmarkOneChangedOf20(b *testing.B) {
 		b.StartTimer()
 		got := timed(&run)
 		b.StopTimer()
-		if countActions(got, ui.ActionBuilt) != 1 || got[changed].Action != ui.ActionBuilt || countActions(got, ui.ActionPresent) != n-1 {
+		if countActions(got, report.ActionBuilt) != 1 || got[changed].Action != report.ActionBuilt || countActions(got, report.ActionPresent) != n-1 {
 			b.Fatalf("one changed service: %+v", got)
 		}
-		if got := timed(&noop); countActions(got, ui.ActionPresent) != n {
+		if got := timed(&noop); countActions(got, report.ActionPresent) != n {
 			b.Fatalf("no-op build = %+v", got)
 		}
 		commit()
-		if got := timed(&single, "--services", changed); len(got) != 1 || got[changed].Action != ui.ActionBuilt {
+		if got := timed(&single, "--services", changed); len(got) != 1 || got[changed].Action != report.ActionBuilt {
 			b.Fatalf("single build = %+v", got)
 		}
 		b.StartTimer()
@@ -108,7 +108,7 @@ func serviceNames(n int) []string {
 	return names
 }
 
-func countActions(results map[string]ui.ServiceResult, want ui.Action) int {
+func countActions(results map[string]report.ServiceResult, want report.Action) int {
 	n := 0
 	for _, r := range results {
 		if r.Action == want {

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // zbackend is built FROM zfrontend's image; zgateway copies files out of
@@ -43,7 +43,7 @@ func TestIntegrationImageChainPassesDigests(t *testing.T) {
 	sha := map[string]string{}
 	for _, name := range []string{"zfrontend", "zbackend", "zgateway"} {
 		sha[name] = p.remotes[name].Head(t, "master")
-		if r := got[name]; r.Action != ui.ActionBuilt || r.Commit != sha[name] {
+		if r := got[name]; r.Action != report.ActionBuilt || r.Commit != sha[name] {
 			t.Fatalf("%s = %+v, want built at %s", name, r, sha[name])
 		}
 	}
@@ -82,12 +82,12 @@ func TestIntegrationChangedDependencyRebuildsConsumers(t *testing.T) {
 
 	sha := p.remotes["zfrontend"].Commit(t, "master", map[string]string{"app.js": "v2\n"}, "change zfrontend")
 	second := p.build(ExitOK)
-	if r := second["zfrontend"]; r.Action != ui.ActionBuilt || r.Commit != sha {
+	if r := second["zfrontend"]; r.Action != report.ActionBuilt || r.Commit != sha {
 		t.Fatalf("zfrontend = %+v, want built at %s", r, sha)
 	}
 	for consumer, dep := range map[string]string{"zbackend": "zfrontend", "zgateway": "zbackend"} {
 		r := second[consumer]
-		if r.Action != ui.ActionBuilt || r.Commit != first[consumer].Commit || r.Digest == first[consumer].Digest ||
+		if r.Action != report.ActionBuilt || r.Commit != first[consumer].Commit || r.Digest == first[consumer].Digest ||
 			!strings.Contains(r.Reason, "dependency "+dep+" changed") {
 			t.Fatalf("%s = %+v, want rebuilt at the same commit because %s changed", consumer, r, dep)
 		}
@@ -95,7 +95,7 @@ func TestIntegrationChangedDependencyRebuildsConsumers(t *testing.T) {
 			t.Fatalf("registry %s = %q, %v; want the rebuilt %s", r.Image, d, err, r.Digest)
 		}
 	}
-	if r := second["zother"]; r.Action != ui.ActionPresent || r.Digest != first["zother"].Digest {
+	if r := second["zother"]; r.Action != report.ActionPresent || r.Digest != first["zother"].Digest {
 		t.Fatalf("unrelated zother = %+v, want present", r)
 	}
 
@@ -106,10 +106,10 @@ func TestIntegrationChangedDependencyRebuildsConsumers(t *testing.T) {
 	if code != ExitOK || len(rep.Services) != 2 || rep.Services[0].Name != "zfrontend" || rep.Services[1].Name != "zbackend" {
 		t.Fatalf("build --services zbackend: exit %d, %+v\n%s", code, rep.Services, stderr)
 	}
-	if r := rep.Services[0]; r.Action != ui.ActionBuilt || r.Commit != sha {
+	if r := rep.Services[0]; r.Action != report.ActionBuilt || r.Commit != sha {
 		t.Fatalf("zfrontend = %+v, want built at %s", r, sha)
 	}
-	if r := rep.Services[1]; r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, "dependency zfrontend changed") {
+	if r := rep.Services[1]; r.Action != report.ActionBuilt || !strings.Contains(r.Reason, "dependency zfrontend changed") {
 		t.Fatalf("zbackend = %+v, want rebuilt on the new zfrontend", r)
 	}
 	gw := second["zgateway"]
@@ -143,7 +143,7 @@ func TestIntegrationBuilderRefreshRebuildsItsServices(t *testing.T) {
 	second := p.build(ExitOK)
 	for _, name := range []string{"zone", "ztwo"} {
 		r := second[name]
-		if r.Action != ui.ActionBuilt || r.Commit != first[name].Commit || !strings.Contains(r.Reason, "builder image changed") ||
+		if r.Action != report.ActionBuilt || r.Commit != first[name].Commit || !strings.Contains(r.Reason, "builder image changed") ||
 			!strings.Contains(r.Reason, newID) {
 			t.Fatalf("%s = %+v, want rebuilt because its builder became %s", name, r, newID)
 		}
@@ -151,7 +151,7 @@ func TestIntegrationBuilderRefreshRebuildsItsServices(t *testing.T) {
 			t.Fatalf("%s was built with builder %q", name, got)
 		}
 	}
-	if r := second["zthree"]; r.Action != ui.ActionPresent || r.Digest != first["zthree"].Digest {
+	if r := second["zthree"]; r.Action != report.ActionPresent || r.Digest != first["zthree"].Digest {
 		t.Fatalf("zthree on another builder = %+v, want present", r)
 	}
 }
@@ -203,7 +203,7 @@ func TestIntegrationDocsOnlyCommitReusesByKey(t *testing.T) {
 	reg := image.NewRegistry()
 	for _, name := range []string{"api", "web"} {
 		r, was := second[name], first[name]
-		if r.Action != ui.ActionReused || r.Commit != sha || r.Digest != was.Digest || r.Key != was.Key ||
+		if r.Action != report.ActionReused || r.Commit != sha || r.Digest != was.Digest || r.Key != was.Key ||
 			!strings.Contains(r.Reason, "commit "+was.Commit[:12]) {
 			t.Fatalf("%s after a docs-only commit = %+v, want reused from %s", name, r, was.Commit)
 		}
@@ -226,10 +226,10 @@ func TestIntegrationMonorepoSubfolderIsolation(t *testing.T) {
 	first := p.build(ExitOK)
 	sha := mono.Commit(t, "master", map[string]string{"services/web/index.html": "v2\n"}, "change web")
 	second := p.build(ExitOK)
-	if r := second["web"]; r.Action != ui.ActionBuilt || r.Commit != sha || p.fileInImage(r.Image, "/out.txt") != "built-"+sha {
+	if r := second["web"]; r.Action != report.ActionBuilt || r.Commit != sha || p.fileInImage(r.Image, "/out.txt") != "built-"+sha {
 		t.Fatalf("web after its change = %+v, want built at %s", r, sha)
 	}
-	if r := second["api"]; r.Action != ui.ActionReused || r.Commit != sha || r.Digest != first["api"].Digest {
+	if r := second["api"]; r.Action != report.ActionReused || r.Commit != sha || r.Digest != first["api"].Digest {
 		t.Fatalf("api after web's change = %+v, want reused", r)
 	}
 	if api, web := p.runs("api"), p.runs("web"); api != 1 || web != 2 {

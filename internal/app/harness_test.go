@@ -19,8 +19,8 @@ import (
 	"github.com/docker/docker/pkg/stdcopy"
 
 	xpimage "github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // platform is a throw-away platform folder: a manifest whose services live in
@@ -141,10 +141,10 @@ func (p *platform) baseArgs(extra ...string) string {
 
 // run executes x-platform with args in the platform folder and returns the
 // exit code, the JSON report (when --output json was given) and stderr.
-func (p *platform) run(ctx context.Context, args ...string) (int, ui.Report, string) {
+func (p *platform) run(ctx context.Context, args ...string) (int, report.Report, string) {
 	p.t.Helper()
 	code, out, stderr := p.runOutput(ctx, "json", args...)
-	var r ui.Report
+	var r report.Report
 	if out != "" {
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			p.t.Fatalf("x-platform %s: stdout is not a JSON report: %v\n%s", strings.Join(args, " "), err, out)
@@ -164,13 +164,13 @@ func (p *platform) runOutput(ctx context.Context, format string, args ...string)
 }
 
 // build runs `build` and fails the test unless the exit code is want.
-func (p *platform) build(want int, args ...string) map[string]ui.ServiceResult {
+func (p *platform) build(want int, args ...string) map[string]report.ServiceResult {
 	p.t.Helper()
 	code, r, stderr := p.run(p.t.Context(), append([]string{"build"}, args...)...)
 	if code != want {
 		p.t.Fatalf("build %v: exit %d, want %d\nstderr:\n%s", args, code, want, stderr)
 	}
-	byName := map[string]ui.ServiceResult{}
+	byName := map[string]report.ServiceResult{}
 	for _, s := range r.Services {
 		byName[s.Name] = s
 	}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/scaffold"
 	"github.com/x-platform/x-platform/internal/scaffold/skaffold"
 )
@@ -89,7 +89,7 @@ func runImportSkaffold(c *cli.Context) error {
 		if rep.Notes == nil {
 			rep.Notes = []skaffold.Item{}
 		}
-		return jsonout.Write(c.App.Writer, rep)
+		return report.JSON(c.App.Writer, rep)
 	}
 	for _, f := range written {
 		fmt.Fprintln(c.App.Writer, filepath.Join(root, f))

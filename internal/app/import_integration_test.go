@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // TestIntegrationImportSkaffoldThenBuild imports a Skaffold project from a
@@ -85,7 +85,7 @@ profiles:
 	built := p.build(ExitOK)
 	for name, files := range map[string]map[string]string{"web": {"/page.txt": "web", "/base.txt": "base"}, "api": {"/page.txt": "api"}, "base": {"/base.txt": "base"}} {
 		r := built[name]
-		if r.Action != ui.ActionBuilt || p.remoteDigest(t, r.Image) != r.Digest {
+		if r.Action != report.ActionBuilt || p.remoteDigest(t, r.Image) != r.Digest {
 			t.Fatalf("%s = %+v, want built and pushed", name, r)
 		}
 		for f, want := range files {

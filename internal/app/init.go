@@ -8,8 +8,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/scaffold"
 )
 
@@ -91,7 +91,7 @@ func runInit(c *cli.Context) error {
 		}
 	}
 	if outputFormat(c) == "json" {
-		return jsonout.Write(c.App.Writer, rep)
+		return report.JSON(c.App.Writer, rep)
 	}
 	for _, f := range written {
 		fmt.Fprintln(c.App.Writer, filepath.Join(root, f))

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // namedRemote is a remote of files whose folder is <name>.git, so init
@@ -66,7 +66,7 @@ func TestIntegrationInitThenBuild(t *testing.T) {
 	built := p.build(ExitOK)
 	for _, name := range []string{"web", "api"} {
 		r := built[name]
-		if r.Action != ui.ActionBuilt || p.remoteDigest(t, r.Image) != r.Digest {
+		if r.Action != report.ActionBuilt || p.remoteDigest(t, r.Image) != r.Digest {
 			t.Fatalf("%s = %+v, want built and pushed", name, r)
 		}
 		if got := p.fileInImage(r.Image, "/page.txt"); got != name {

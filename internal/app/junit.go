@@ -12,7 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/junit"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func junitFlag() *cli.StringFlag {
@@ -52,14 +52,14 @@ func writeJUnit(c *cli.Context, command string, suites ...junit.Suite) error {
 // serviceCases are a build's services as test cases: a failed service
 // (its sync, build or test scripts) fails, a service never started is
 // skipped.
-func serviceCases(command string, results []ui.ServiceResult) []junit.Case {
+func serviceCases(command string, results []report.ServiceResult) []junit.Case {
 	var cases []junit.Case
 	for _, r := range results {
 		c := junit.Case{Name: r.Name, Classname: command, Duration: time.Duration(r.DurationMs) * time.Millisecond}
 		switch r.Action {
-		case ui.ActionFailed:
+		case report.ActionFailed:
 			c.Failure = &junit.Failure{Message: firstLine(r.Error), Type: string(r.Action), Text: r.Error}
-		case ui.ActionSkipped:
+		case report.ActionSkipped:
 			c.Skipped = &junit.Skipped{Message: r.Error}
 		default:
 			c.Output = strings.TrimSpace(string(r.Action) + " " + r.Image)
@@ -71,7 +71,7 @@ func serviceCases(command string, results []ui.ServiceResult) []junit.Case {
 
 // testCases are post-deploy tests as test cases of the environment env,
 // each naming its Jobs.
-func testCases(env string, tests []ui.TestResult) []junit.Case {
+func testCases(env string, tests []report.TestResult) []junit.Case {
 	var cases []junit.Case
 	for _, t := range tests {
 		c := junit.Case{Name: t.Name, Classname: env, Duration: time.Duration(t.DurationMs) * time.Millisecond, Output: "job/" + strings.ReplaceAll(t.Job, ",", " job/")}

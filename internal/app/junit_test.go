@@ -13,7 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // junitDoc is what a CI reads back from --junit's file.
@@ -63,12 +63,12 @@ func readJUnit(t *testing.T, path string) junitDoc {
 
 func TestBuildWritesAJUnitCasePerService(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "build.xml")
-	results := []ui.ServiceResult{
-		{Name: "zfrontend", Action: ui.ActionBuilt, Image: "reg.test/x/zfrontend:abc", DurationMs: 2500},
-		{Name: "zbackend", Action: ui.ActionFailed, Error: "testing zbackend: line 2 of scripts.test exited 1\nFAIL x_test.go", DurationMs: 900},
-		{Name: "zgateway", Action: ui.ActionSkipped, Error: "not started: dependency zbackend did not succeed"},
+	results := []report.ServiceResult{
+		{Name: "zfrontend", Action: report.ActionBuilt, Image: "reg.test/x/zfrontend:abc", DurationMs: 2500},
+		{Name: "zbackend", Action: report.ActionFailed, Error: "testing zbackend: line 2 of scripts.test exited 1\nFAIL x_test.go", DurationMs: 900},
+		{Name: "zgateway", Action: report.ActionSkipped, Error: "not started: dependency zbackend did not succeed"},
 	}
-	if err := report(junitContext(t, path), "build", results); err != errFailed {
+	if err := reportServices(junitContext(t, path), "build", results); err != errFailed {
 		t.Fatalf("report: %v", err)
 	}
 	doc := readJUnit(t, path)
@@ -89,7 +89,7 @@ func TestBuildWritesAJUnitCasePerService(t *testing.T) {
 
 func TestTestReportWritesAJUnitCasePerTest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tests.xml")
-	rep := TestReport{Command: "test", Env: "staging", Tests: []ui.TestResult{
+	rep := TestReport{Command: "test", Env: "staging", Tests: []report.TestResult{
 		{Name: "smoke", Passed: true, Job: "smoke-r4", DurationMs: 4000},
 		{Name: "ping", Job: "ping-r4-a,ping-r4-b", Message: "job/ping-r4-b failed: exit code 3", DurationMs: 1200},
 	}}

@@ -22,7 +22,7 @@ import (
 	xpimage "github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // workingCopy clones remote into a fresh folder, as a developer's own
@@ -52,7 +52,7 @@ func TestIntegrationBuildLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := p.ref("zbackend", xpimage.LocalTag(hash))
-	if r.Action != ui.ActionBuilt || r.Image != ref || r.Reference != "local:"+dir || r.Commit != "" {
+	if r.Action != report.ActionBuilt || r.Image != ref || r.Reference != "local:"+dir || r.Commit != "" {
 		t.Fatalf("build --local: %+v, want built %s from local:%s", r, ref, dir)
 	}
 	tags, err := xpimage.NewRegistry().Tags(t.Context(), xpimage.Repo(p.registry+"/zbackend"))
@@ -71,7 +71,7 @@ func TestIntegrationBuildLocal(t *testing.T) {
 
 	// The same folder again, named in x-platform.local.yml: nothing to build.
 	writeFile(t, filepath.Join(p.root, manifest.LocalFileName), "local:\n  zbackend: "+dir+"\n")
-	if again := p.build(ExitOK)["zbackend"]; again.Action != ui.ActionReused || again.Image != ref {
+	if again := p.build(ExitOK)["zbackend"]; again.Action != report.ActionReused || again.Image != ref {
 		t.Errorf("second build --local: %+v, want %s reused", again, ref)
 	}
 
@@ -161,7 +161,7 @@ func TestIntegrationDeployLocal(t *testing.T) {
 	}
 	c.sameSnapshot("a refused deploy", before)
 	code, out, stderr = c.run(t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-	var h ui.HistoryReport
+	var h report.HistoryReport
 	if err := json.Unmarshal([]byte(out), &h); code != ExitOK || err != nil {
 		t.Fatalf("history: exit %d %v\n%s%s", code, err, out, stderr)
 	}

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // onlyGit says whether dir holds its .git and nothing else.
@@ -32,7 +32,7 @@ func TestIntegrationBuildNoCheckout(t *testing.T) {
 	dir := filepath.Join(p.root, "src", "svc")
 
 	built := p.build(ExitOK, "--depth", "1", "--no-checkout")["svc"]
-	if built.Action != ui.ActionBuilt || built.Commit != tip {
+	if built.Action != report.ActionBuilt || built.Commit != tip {
 		t.Fatalf("build --depth 1 --no-checkout = %+v, want built at %s", built, tip)
 	}
 	if d := p.remoteDigest(t, p.ref("svc", tip)); d == "" || d != built.Digest {
@@ -57,7 +57,7 @@ func TestIntegrationBuildNoCheckout(t *testing.T) {
 		}
 	}
 	again := p.build(ExitOK)["svc"]
-	if again.Action == ui.ActionBuilt || again.Digest != built.Digest {
+	if again.Action == report.ActionBuilt || again.Digest != built.Digest {
 		t.Errorf("build with the files written = %+v, want the image of the same inputs, %s", again, built.Digest)
 	}
 

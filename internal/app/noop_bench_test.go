@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // BenchmarkNoopBuild50 times `x-platform build` of 50 services when every
@@ -83,7 +83,7 @@ func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 	}
 	manifest := filepath.Join(p.root, "x-platform.yml")
 	meter := testenv.NewRSSMeter(b)
-	xp := func(args ...string) (ui.Report, int64) {
+	xp := func(args ...string) (report.Report, int64) {
 		b.Helper()
 		cmd := exec.Command(bin, append([]string{"--file", manifest, "--output", "json", "-q"}, args...)...)
 		peak := meter.Wrap(b, cmd)
@@ -92,7 +92,7 @@ func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 		if err := cmd.Run(); err != nil {
 			b.Fatalf("x-platform %v: %v\n%s", args, err, errOut.String())
 		}
-		var r ui.Report
+		var r report.Report
 		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 			b.Fatalf("x-platform %v: %v", args, err)
 		}
@@ -101,10 +101,10 @@ func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 
 	// A first build clones, builds and pushes every service.
 	r, _ := xp("build")
-	if !allActions(r, ui.ActionBuilt) {
+	if !allActions(r, report.ActionBuilt) {
 		b.Fatalf("set-up build failed: %+v", r.Services)
 	}
-	if r, _ := xp("build"); !allActions(r, ui.ActionPresent) {
+	if r, _ := xp("build"); !allActions(r, report.ActionPresent) {
 		b.Fatalf("set-up build was not a no-op: %+v", r.Services)
 	}
 
@@ -112,7 +112,7 @@ func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 		var peak int64
 		for b.Loop() {
 			r, rss := xp("build")
-			if !allActions(r, ui.ActionPresent) {
+			if !allActions(r, report.ActionPresent) {
 				b.Fatalf("no-op build did work: %+v", r.Services)
 			}
 			peak = max(peak, rss)
@@ -133,7 +133,7 @@ func benchNoopBuild(b *testing.B, cliEnv []string, remotes func(*platform)) {
 	})
 }
 
-func allActions(r ui.Report, want ui.Action) bool {
+func allActions(r report.Report, want report.Action) bool {
 	for _, s := range r.Services {
 		if s.Action != want {
 			return false

@@ -15,8 +15,8 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/redact"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/shortsha"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 func pinCommand() *cli.Command {
@@ -65,7 +65,7 @@ func runPin(c *cli.Context) error {
 		return usageError{fmt.Errorf("pinning %s in %s: %w", name, m.Path, err)}
 	}
 
-	res := ui.ServiceResult{Name: name, Reference: reference, Action: ui.ActionPinned}
+	res := report.ServiceResult{Name: name, Reference: reference, Action: report.ActionPinned}
 	if !c.Bool("no-verify") {
 		if res.Commit, err = verifyReference(c, svc, reference); err != nil {
 			return pinFailed(c, res, err)
@@ -77,7 +77,7 @@ func runPin(c *cli.Context) error {
 		}
 	}
 	if outputFormat(c) == "json" {
-		if err := ui.WriteJSON(c.App.Writer, pinReport(c, res)); err != nil {
+		if err := report.WriteJSON(c.App.Writer, pinReport(c, res)); err != nil {
 			return fmt.Errorf("writing the report: %w", err)
 		}
 		return nil
@@ -124,18 +124,18 @@ func verifyReference(c *cli.Context, svc *manifest.Service, reference string) (s
 }
 
 // pinReport is pin's one-service report.
-func pinReport(c *cli.Context, res ui.ServiceResult) ui.Report {
-	r := ui.NewReport("pin", []ui.ServiceResult{res})
+func pinReport(c *cli.Context, res report.ServiceResult) report.Report {
+	r := report.NewReport("pin", []report.ServiceResult{res})
 	r.DurationMs = elapsedMs(c)
 	return r
 }
 
 // pinFailed prints the failed result when a JSON report is expected, and
 // returns err so that it reaches stderr with exit code 1.
-func pinFailed(c *cli.Context, res ui.ServiceResult, err error) error {
+func pinFailed(c *cli.Context, res report.ServiceResult, err error) error {
 	if outputFormat(c) == "json" {
-		res.Action, res.Error = ui.ActionFailed, err.Error()
-		if werr := ui.WriteJSON(c.App.Writer, pinReport(c, res)); werr != nil {
+		res.Action, res.Error = report.ActionFailed, err.Error()
+		if werr := report.WriteJSON(c.App.Writer, pinReport(c, res)); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // pinSite is a platform folder whose manifest names two real remotes, one
@@ -198,11 +198,11 @@ func TestIntegrationPinCommitFromCheckout(t *testing.T) {
 	if code != ExitOK || !strings.Contains(stderr, "warning: "+first[:12]+" is no branch or tag tip") {
 		t.Fatalf("pin with a checkout: exit %d, stderr %q; want exit 0 with a warning", code, stderr)
 	}
-	var r ui.Report
+	var r report.Report
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("stdout is not a JSON report: %v\n%s", err, stdout)
 	}
-	want := ui.ServiceResult{Name: "zbackend", Commit: first, Reference: first, Action: ui.ActionPinned}
+	want := report.ServiceResult{Name: "zbackend", Commit: first, Reference: first, Action: report.ActionPinned}
 	if !r.OK || r.Command != "pin" || len(r.Services) != 1 || r.Services[0].Name != want.Name ||
 		r.Services[0].Commit != want.Commit || r.Services[0].Reference != want.Reference || r.Services[0].Action != want.Action {
 		t.Errorf("report = %+v, want one service %+v", r, want)
@@ -228,7 +228,7 @@ func TestIntegrationPinExitCodes(t *testing.T) {
 		args   []string
 		code   int
 		stderr string
-		report ui.Action // in the JSON report on stdout; "" for none
+		report report.Action // in the JSON report on stdout; "" for none
 	}{
 		{"no arguments", []string{"pin"}, ExitUsage, "pin takes SERVICE REFERENCE, got 0", ""},
 		{"one argument", []string{"pin", "zbackend"}, ExitUsage, "got 1", ""},
@@ -238,7 +238,7 @@ func TestIntegrationPinExitCodes(t *testing.T) {
 		{"invalid manifest", []string{"--file", broken, "pin", "z", "v1"}, ExitUsage, "services.z.git: required key is missing", ""},
 		{"missing manifest", []string{"--file", filepath.Join(s.root, "none.yml"), "pin", "z", "v1"}, ExitUsage, "no such file", ""},
 		{"unreachable remote", []string{"--file", unreachable, "pin", "zbackend", "v1.4.2"}, ExitFailed, "listing references of file://", ""},
-		{"missing reference", []string{"--output", "json", "pin", "zbackend", "v9"}, ExitFailed, "unknown reference", ui.ActionFailed},
+		{"missing reference", []string{"--output", "json", "pin", "zbackend", "v9"}, ExitFailed, "unknown reference", report.ActionFailed},
 	}
 	files := map[string]string{s.file: s.read(t), broken: "", unreachable: data}
 	for f := range files {
@@ -255,7 +255,7 @@ func TestIntegrationPinExitCodes(t *testing.T) {
 				t.Errorf("stdout = %q, want nothing", stdout)
 			}
 			if tt.report != "" {
-				var r ui.Report
+				var r report.Report
 				if err := json.Unmarshal([]byte(stdout), &r); err != nil || r.OK || len(r.Services) != 1 || r.Services[0].Action != tt.report || r.Services[0].Error == "" {
 					t.Errorf("report = %+v (%v), want one %s service with an error", r, err, tt.report)
 				}

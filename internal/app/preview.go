@@ -15,7 +15,7 @@ import (
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/plan"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func previewFlags() []cli.Flag {
@@ -135,7 +135,7 @@ func buildBranch(c *cli.Context, m *manifest.Manifest, branch string) ([]deploy.
 	for _, r := range results {
 		s, ok := byName[r.Name]
 		switch {
-		case r.Action == ui.ActionFailed || r.Action == ui.ActionSkipped:
+		case r.Action == report.ActionFailed || r.Action == report.ActionSkipped:
 			failed = append(failed, fmt.Errorf("%s: %s", r.Name, r.Error))
 		case ok:
 			v, err := branchVersion(c.Context, s, r, p.Registry)
@@ -156,7 +156,7 @@ func buildBranch(c *cli.Context, m *manifest.Manifest, branch string) ([]deploy.
 
 // branchVersion is the version of a service the pipeline built (or
 // reused) from the branch.
-func branchVersion(ctx context.Context, s *manifest.Service, r ui.ServiceResult, reg interface {
+func branchVersion(ctx context.Context, s *manifest.Service, r report.ServiceResult, reg interface {
 	Digest(ctx context.Context, ref image.Ref) (string, error)
 }) (deploy.Version, error) {
 	digest := r.Digest

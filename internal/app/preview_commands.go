@@ -10,8 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // previewReport is the result of a preview command on stdout.
@@ -199,7 +199,7 @@ func writePreviewJSON(w io.Writer, rep previewReport) error {
 	if rep.Previews == nil {
 		rep.Previews = []previewResult{}
 	}
-	return jsonout.Write(w, rep)
+	return report.JSON(w, rep)
 }
 
 func writePreviewTable(w io.Writer, rep previewReport) error {

@@ -22,8 +22,8 @@ import (
 	"github.com/x-platform/x-platform/internal/cleanup"
 	"github.com/x-platform/x-platform/internal/deploy"
 	xpimage "github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // previews is a buildable platform (see platform) whose overlays deploy to
@@ -111,10 +111,10 @@ func (v *previews) x(want int, format string, args ...string) (string, string) {
 	return out, stderr
 }
 
-func (v *previews) deploy(branch string, args ...string) ui.DeployReport {
+func (v *previews) deploy(branch string, args ...string) report.DeployReport {
 	v.t.Helper()
 	out, stderr := v.x(ExitOK, "json", append([]string{"deploy", "--preview", branch, "--sync", "--timeout", "90s"}, args...)...)
-	var r ui.DeployReport
+	var r report.DeployReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		v.t.Fatalf("deploy --preview %s: %v\n%s", branch, err, out)
 	}
@@ -213,7 +213,7 @@ func TestIntegrationPreview(t *testing.T) {
 	if len(r.Tests) != 1 || r.Tests[0].Name != "smoke" || !r.Tests[0].Passed || !strings.HasPrefix(r.Tests[0].Job, "smoke-r1-") {
 		t.Errorf("the preview's post-deploy tests: %+v, want the template's smoke test passed", r.Tests)
 	}
-	services := map[string]ui.ServiceResult{}
+	services := map[string]report.ServiceResult{}
 	for _, s := range r.Services {
 		services[s.Name] = s
 	}
@@ -281,7 +281,7 @@ func TestIntegrationPreview(t *testing.T) {
 	// history and test take a preview by its name; what would put pins
 	// where it runs its branch refuses it.
 	out, _ = v.x(ExitOK, "json", "history", "--env", first)
-	var h ui.HistoryReport
+	var h report.HistoryReport
 	if err := json.Unmarshal([]byte(out), &h); err != nil || h.Env != first || len(h.Revisions) == 0 || h.Revisions[0].Tests[0].Name != "smoke" {
 		t.Errorf("history --env %s: %v\n%s", first, err, out)
 	}
@@ -305,7 +305,7 @@ func TestIntegrationPreview(t *testing.T) {
 		t.Errorf("deploy --preview feature/x after a new commit: %+v", r)
 	}
 	out, _ = v.x(ExitOK, "json", "rollback", "--env", first, "--timeout", "90s")
-	var rb ui.DeployReport
+	var rb report.DeployReport
 	if err := json.Unmarshal([]byte(out), &rb); err != nil || !rb.OK || rb.Env != first {
 		t.Errorf("rollback --env %s: %v\n%s", first, err, out)
 	}

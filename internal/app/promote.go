@@ -7,9 +7,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func promoteCommand() *cli.Command {
@@ -114,7 +113,7 @@ func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 // promoteFailed reports a promote refused before anything was applied.
 func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
 	if outputFormat(c) == "json" {
-		rep := ui.DeployReport{Report: ui.NewReport("promote", nil), Env: to.Name, Namespace: to.Settings.Namespace, Objects: []ui.ObjectResult{}, Error: err.Error()}
+		rep := report.DeployReport{Report: report.NewReport("promote", nil), Env: to.Name, Namespace: to.Settings.Namespace, Objects: []report.ObjectResult{}, Error: err.Error()}
 		rep.OK = false
 		var ue *UnsignedImagesError
 		if errors.As(err, &ue) {
@@ -125,7 +124,7 @@ func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
 			rep.Services = append(rep.Services, ve.results()...)
 		}
 		rep.DurationMs = elapsedMs(c)
-		if werr := jsonout.Write(c.App.Writer, rep); werr != nil {
+		if werr := report.JSON(c.App.Writer, rep); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // TestIntegrationPromote: staging's release goes to production, which
@@ -39,13 +39,13 @@ func TestIntegrationPromote(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(c.root, "src")); err != nil {
 		t.Fatal(err)
 	}
-	promote := func(want int, args ...string) (ui.DeployReport, string) {
+	promote := func(want int, args ...string) (report.DeployReport, string) {
 		t.Helper()
 		code, out, stderr := c.run(t.Context(), "json", append([]string{"promote", "--timeout", "90s", "--kubeconfig", c.env.Kubeconfig}, args...)...)
 		if code != want {
 			t.Fatalf("promote %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, want, out, stderr)
 		}
-		var r ui.DeployReport
+		var r report.DeployReport
 		if code != ExitUsage {
 			if err := json.Unmarshal([]byte(out), &r); err != nil {
 				t.Fatalf("promote %v: stdout is not a JSON report: %v\n%s", args, err, out)
@@ -94,11 +94,11 @@ func TestIntegrationPromote(t *testing.T) {
 	}
 
 	code, out, stderr := c.run(t.Context(), "json", "history", "--env", "production", "--kubeconfig", c.env.Kubeconfig)
-	var h ui.HistoryReport
+	var h report.HistoryReport
 	if err := json.Unmarshal([]byte(out), &h); code != ExitOK || err != nil {
 		t.Fatalf("history: exit %d %v\n%s", code, err, stderr)
 	}
-	if len(h.Revisions) != 1 || h.Revisions[0].PromotedFrom == nil || *h.Revisions[0].PromotedFrom != (ui.PromotedFrom{Env: "staging", Revision: 1}) {
+	if len(h.Revisions) != 1 || h.Revisions[0].PromotedFrom == nil || *h.Revisions[0].PromotedFrom != (report.PromotedFrom{Env: "staging", Revision: 1}) {
 		t.Errorf("production history: %+v, want revision 1 promoted from staging revision 1", h.Revisions)
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sign"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // copyImage copies the image src, with its blobs, to the tag dst, which may
@@ -181,7 +181,7 @@ func TestIntegrationPreviewBuildRefusedWhereSignaturesRequired(t *testing.T) {
 	refused := "image " + v.registry + "/zsig@" + built + " was signed as service zsig at commit " + head +
 		" for the preview of branch feature/x, which only previews take"
 	out, _ := v.x(ExitFailed, "json", "deploy", "--env", "staging", "--timeout", "90s")
-	var dr ui.DeployReport
+	var dr report.DeployReport
 	if err := json.Unmarshal([]byte(out), &dr); err != nil || !strings.Contains(dr.Error, "zsig: "+refused) {
 		t.Errorf("deploy --env staging of a preview's build: %v, error %q\nwant it to say %q", err, dr.Error, refused)
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // newStackPlatform is zbackend and zfrontend, whose image is made FROM
@@ -64,7 +64,7 @@ func TestIntegrationBuildFindsWithoutPulling(t *testing.T) {
 	p := newStackPlatform(t)
 	first := p.build(ExitOK)
 	back := first["zbackend"]
-	if back.Action != ui.ActionBuilt || first["zfrontend"].Action != ui.ActionBuilt {
+	if back.Action != report.ActionBuilt || first["zfrontend"].Action != report.ActionBuilt {
 		t.Fatalf("first build = %+v", first)
 	}
 
@@ -87,7 +87,7 @@ func TestIntegrationBuildFindsWithoutPulling(t *testing.T) {
 
 	got := agent.build(ExitOK)
 	r := got["zbackend"]
-	if r.Action != ui.ActionFound || r.Digest != back.Digest || r.Commit != back.Commit || r.Image != back.Image {
+	if r.Action != report.ActionFound || r.Digest != back.Digest || r.Commit != back.Commit || r.Image != back.Image {
 		t.Fatalf("zbackend on a fresh agent = %+v, want found at %s", r, back.Digest)
 	}
 	if p.local(t, back.Image) {
@@ -102,7 +102,7 @@ func TestIntegrationBuildFindsWithoutPulling(t *testing.T) {
 		t.Errorf("a found image was pulled:\n%s", stderr)
 	}
 	front := got["zfrontend"]
-	if front.Action != ui.ActionBuilt || front.Commit != frontSHA {
+	if front.Action != report.ActionBuilt || front.Commit != frontSHA {
 		t.Fatalf("zfrontend after its commit = %+v, want built at %s", front, frontSHA)
 	}
 	if got := p.fileInImage(front.Image, "/out.txt"); got != "built-"+back.Commit {
@@ -134,7 +134,7 @@ func TestIntegrationBuildFindsWithoutPulling(t *testing.T) {
 			fresh := p.freshAgent(t, ask.top)
 			got := fresh.build(ExitOK, ask.args...)
 			for _, n := range []string{"zbackend", "zfrontend"} {
-				if r := got[n]; r.Action != ui.ActionPulled || !p.local(t, r.Image) {
+				if r := got[n]; r.Action != report.ActionPulled || !p.local(t, r.Image) {
 					t.Fatalf("%s with %s = %+v, local %v; want pulled into the engine", n, ask.name, r, p.local(t, r.Image))
 				}
 			}
@@ -154,8 +154,8 @@ func TestIntegrationPlanSaysFound(t *testing.T) {
 	agent := p.freshAgent(t, "")
 	for _, tt := range []struct {
 		args []string
-		want ui.Action
-	}{{nil, ui.ActionFound}, {[]string{"--pull"}, ui.ActionPulled}} {
+		want report.Action
+	}{{nil, report.ActionFound}, {[]string{"--pull"}, report.ActionPulled}} {
 		code, rep, stderr := agent.run(t.Context(), append([]string{"plan"}, tt.args...)...)
 		r := byService(rep)["svc"]
 		if code != ExitOK || r.Action != tt.want || r.Digest != built.Digest {
@@ -188,7 +188,7 @@ func TestIntegrationLockedImageGoneFromRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := p.build(ExitFailed, "--locked")["svc"]
-	if r.Action != ui.ActionFailed || !strings.Contains(r.Error, "no longer has the locked image") || !strings.Contains(r.Error, "x-platform lock") {
+	if r.Action != report.ActionFailed || !strings.Contains(r.Error, "no longer has the locked image") || !strings.Contains(r.Error, "x-platform lock") {
 		t.Fatalf("--locked with the image deleted = %+v", r)
 	}
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/docker/docker/pkg/jsonmessage"
 
 	xpimage "github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // secureSetup is a platform whose images go to one TLS registry with a
@@ -99,7 +99,7 @@ func (s *secureSetup) pushBuilder(t *testing.T) {
 func TestIntegrationBuildTLSRegistriesWithLoginAndHelper(t *testing.T) {
 	s := newSecureSetup(t)
 	code, r, stderr := s.p.run(t.Context(), "build")
-	if code != ExitOK || len(r.Services) != 1 || r.Services[0].Action != ui.ActionBuilt {
+	if code != ExitOK || len(r.Services) != 1 || r.Services[0].Action != report.ActionBuilt {
 		t.Fatalf("build: exit %d, %+v\n%s", code, r.Services, stderr)
 	}
 	got := r.Services[0]

@@ -11,7 +11,7 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
 	"github.com/x-platform/x-platform/internal/plan"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func planCommand() *cli.Command {
@@ -20,7 +20,7 @@ func planCommand() *cli.Command {
 		Usage: "say what build would sync, reuse, find, pull or build for each service, and why, changing nothing",
 		Flags: []cli.Flag{servicesFlag(), jobsFlag(), networkJobsFlag(), depthFlag(), noCheckoutFlag(), pullFlag()},
 		Action: func(c *cli.Context) error {
-			return runPipeline(c, "plan", func(p *pipeline.Pipeline, sel []*manifest.Service) []ui.ServiceResult {
+			return runPipeline(c, "plan", func(p *pipeline.Pipeline, sel []*manifest.Service) []report.ServiceResult {
 				return p.Plan(c.Context, plan.WithDeps(p.Manifest, sel))
 			})
 		},
@@ -42,7 +42,7 @@ func lockCommand() *cli.Command {
 				defer unlock()
 				p.KeepGoing = true
 				results := p.Resolve(c.Context, m.Services)
-				if ui.NewReport("lock", results).OK {
+				if report.NewReport("lock", results).OK {
 					f := &lock.File{Registry: m.Registry, Services: map[string]lock.Entry{}}
 					for i, s := range m.Services {
 						res := results[i]
@@ -53,7 +53,7 @@ func lockCommand() *cli.Command {
 					}
 					progress(c).Stepf("", "wrote %s", lock.Path(m))
 				}
-				return report(c, "lock", results)
+				return reportServices(c, "lock", results)
 			})
 		},
 	}

@@ -8,13 +8,13 @@ import (
 
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 func TestIntegrationPlanChangesNothing(t *testing.T) {
 	p := newPlatform(t, "a", "b")
-	plan := func() map[string]ui.ServiceResult {
+	plan := func() map[string]report.ServiceResult {
 		t.Helper()
 		code, r, stderr := p.run(t.Context(), "plan")
 		if code != ExitOK {
@@ -24,7 +24,7 @@ func TestIntegrationPlanChangesNothing(t *testing.T) {
 	}
 	got := plan()
 	for _, n := range []string{"a", "b"} {
-		if got[n].Action != ui.ActionBuilt || !strings.Contains(got[n].Reason, "clone at") || got[n].Commit != p.remotes[n].Head(t, "master") {
+		if got[n].Action != report.ActionBuilt || !strings.Contains(got[n].Reason, "clone at") || got[n].Commit != p.remotes[n].Head(t, "master") {
 			t.Fatalf("plan before anything: %s = %+v", n, got[n])
 		}
 	}
@@ -36,7 +36,7 @@ func TestIntegrationPlanChangesNothing(t *testing.T) {
 	old := p.remotes["a"].Head(t, "master")
 	next := p.remotes["a"].Commit(t, "master", map[string]string{"new.txt": "x\n"}, "new")
 	got = plan()
-	if got["b"].Action != ui.ActionPresent || got["a"].Action != ui.ActionBuilt || !strings.Contains(got["a"].Reason, "moves "+old[:12]+" → "+next[:12]) {
+	if got["b"].Action != report.ActionPresent || got["a"].Action != report.ActionBuilt || !strings.Contains(got["a"].Reason, "moves "+old[:12]+" → "+next[:12]) {
 		t.Fatalf("plan after a commit = %+v", got)
 	}
 	if head := testenv.RunGit(t, filepath.Join(p.root, "src/a"), "rev-parse", "HEAD"); head != old {
@@ -82,7 +82,7 @@ func TestIntegrationLockAndLockedBuild(t *testing.T) {
 	p.removeImages()
 	found := p.build(ExitOK, "--locked")
 	for _, n := range []string{"a", "b"} {
-		if found[n].Action != ui.ActionFound || found[n].Digest != f.Services[n].Digest {
+		if found[n].Action != report.ActionFound || found[n].Digest != f.Services[n].Digest {
 			t.Fatalf("--locked %s on a wiped engine = %+v, lock %+v", n, found[n], f.Services[n])
 		}
 		if _, err := p.docker.ImageInspect(t.Context(), found[n].Image); err == nil {
@@ -91,7 +91,7 @@ func TestIntegrationLockAndLockedBuild(t *testing.T) {
 	}
 	locked := p.build(ExitOK, "--locked", "--pull")
 	for _, n := range []string{"a", "b"} {
-		if locked[n].Action != ui.ActionPulled || locked[n].Digest != f.Services[n].Digest || locked[n].Commit != f.Services[n].Commit {
+		if locked[n].Action != report.ActionPulled || locked[n].Digest != f.Services[n].Digest || locked[n].Commit != f.Services[n].Commit {
 			t.Fatalf("--locked --pull %s = %+v, lock %+v", n, locked[n], f.Services[n])
 		}
 		info := testenv.RunGit(t, filepath.Join(p.root, "src", n), "rev-parse", "HEAD")
@@ -99,7 +99,7 @@ func TestIntegrationLockAndLockedBuild(t *testing.T) {
 			t.Fatalf("%s checkout at %s, locked %s", n, info, f.Services[n].Commit)
 		}
 	}
-	if again := p.build(ExitOK, "--locked"); again["a"].Action != ui.ActionPresent {
+	if again := p.build(ExitOK, "--locked"); again["a"].Action != report.ActionPresent {
 		t.Fatalf("second --locked = %+v", again["a"])
 	}
 
@@ -115,8 +115,8 @@ func TestIntegrationLockAndLockedBuild(t *testing.T) {
 	}
 }
 
-func byService(r ui.Report) map[string]ui.ServiceResult {
-	out := map[string]ui.ServiceResult{}
+func byService(r report.Report) map[string]report.ServiceResult {
+	out := map[string]report.ServiceResult{}
 	for _, s := range r.Services {
 		out[s.Name] = s
 	}

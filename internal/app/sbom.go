@@ -8,9 +8,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/plan"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sbom"
 )
 
@@ -63,7 +63,7 @@ func runSBOM(c *cli.Context) error {
 		return fmt.Errorf("%s: %w", ver.Name, err)
 	}
 	if format == "json" {
-		return writeOut(jsonout.Write(c.App.Writer, doc))
+		return writeOut(report.JSON(c.App.Writer, doc))
 	}
 	pkgs, err := sbom.Contents(doc)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/atomicfile"
-	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sopsfile"
 )
 
@@ -94,7 +94,7 @@ type secretResult struct {
 
 func secretReport(c *cli.Context, r secretResult) error {
 	if outputFormat(c) == "json" {
-		return jsonout.Write(c.App.Writer, r)
+		return report.JSON(c.App.Writer, r)
 	}
 	line := r.File + ": " + r.Action
 	if len(r.Recipients) > 0 {

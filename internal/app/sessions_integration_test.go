@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // sshPlatform is a platform whose remotes are all on one ssh server: a
@@ -37,7 +37,7 @@ func sshPlatform(t *testing.T) (*platform, *testenv.SSHD, map[string]*testenv.Re
 
 // sessionsOf runs x-platform with args and checks the sessions it opened
 // on the server: want per repository (by name in repos), none elsewhere.
-func sessionsOf(t *testing.T, p *platform, d *testenv.SSHD, repos map[string]*testenv.Remote, want map[string]int, args ...string) (int, ui.Report, string) {
+func sessionsOf(t *testing.T, p *platform, d *testenv.SSHD, repos map[string]*testenv.Remote, want map[string]int, args ...string) (int, report.Report, string) {
 	t.Helper()
 	d.ResetSessions(t)
 	code, r, stderr := p.run(t.Context(), args...)
@@ -66,7 +66,7 @@ func TestIntegrationOneSSHSessionPerRepository(t *testing.T) {
 			repos[name].Commit(t, "master", map[string]string{"x.txt": time.Now().String()}, name+" moves")
 		}
 	}
-	expect := func(step string, code int, r ui.Report, stderr string, action ui.Action) {
+	expect := func(step string, code int, r report.Report, stderr string, action report.Action) {
 		t.Helper()
 		if code != ExitOK || !allActions(r, action) {
 			t.Fatalf("%s: exit %d, %+v, want every service %s\n%s", step, code, r.Services, action, stderr)
@@ -74,9 +74,9 @@ func TestIntegrationOneSSHSessionPerRepository(t *testing.T) {
 	}
 
 	code, r, stderr := sessionsOf(t, p, d, repos, once, "build")
-	expect("first build (clones)", code, r, stderr, ui.ActionBuilt)
+	expect("first build (clones)", code, r, stderr, report.ActionBuilt)
 	code, r, stderr = sessionsOf(t, p, d, repos, once, "build")
-	expect("no-op build", code, r, stderr, ui.ActionPresent)
+	expect("no-op build", code, r, stderr, report.ActionPresent)
 
 	move()
 	code, r, stderr = sessionsOf(t, p, d, repos, once, "plan")
@@ -84,7 +84,7 @@ func TestIntegrationOneSSHSessionPerRepository(t *testing.T) {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
 	}
 	for _, s := range r.Services {
-		if want := ui.ActionBuilt; s.Name != "web" && s.Action != want {
+		if want := report.ActionBuilt; s.Name != "web" && s.Action != want {
 			t.Errorf("plan after the remotes moved: %s is %s (%s), want %s", s.Name, s.Action, s.Reason, want)
 		}
 	}
@@ -103,7 +103,7 @@ func TestIntegrationOneSSHSessionPerRepository(t *testing.T) {
 
 	move()
 	code, r, stderr = sessionsOf(t, p, d, repos, once, "sync")
-	expect("sync", code, r, stderr, ui.ActionSynced)
+	expect("sync", code, r, stderr, report.ActionSynced)
 	code, _, stderr = sessionsOf(t, p, d, repos, once, "plan")
 	if code != ExitOK {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
@@ -130,7 +130,7 @@ func TestIntegrationOfflineOpensNoSession(t *testing.T) {
 	}
 
 	code, r, stderr := sessionsOf(t, p, d, repos, none, "--offline", "build")
-	if code != ExitOK || !allActions(r, ui.ActionPresent) || !strings.Contains(stderr, "offline: no git remote is asked") {
+	if code != ExitOK || !allActions(r, report.ActionPresent) || !strings.Contains(stderr, "offline: no git remote is asked") {
 		t.Fatalf("offline build: exit %d, %+v, want every image present and a note\n%s", code, r.Services, stderr)
 	}
 	for _, s := range r.Services {
@@ -140,7 +140,7 @@ func TestIntegrationOfflineOpensNoSession(t *testing.T) {
 	}
 	t.Setenv("XP_OFFLINE", "1")
 	code, r, stderr = sessionsOf(t, p, d, repos, none, "plan")
-	if code != ExitOK || !allActions(r, ui.ActionPresent) || !strings.Contains(r.Services[0].Reason, "offline") {
+	if code != ExitOK || !allActions(r, report.ActionPresent) || !strings.Contains(r.Services[0].Reason, "offline") {
 		t.Fatalf("offline plan: exit %d, %+v\n%s", code, r.Services, stderr)
 	}
 	code, _, stderr = sessionsOf(t, p, d, repos, none, "pin", "solo", "origin/master")

@@ -9,9 +9,9 @@ import (
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sbom"
 	"github.com/x-platform/x-platform/internal/sign"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // newSigner loads the manifest's signing key for the images a build
@@ -124,10 +124,10 @@ func (e *UnsignedImagesError) Error() string {
 }
 
 // results are the refused services, for a deploy report.
-func (e *UnsignedImagesError) results() []ui.ServiceResult {
-	out := make([]ui.ServiceResult, len(e.Unsigned))
+func (e *UnsignedImagesError) results() []report.ServiceResult {
+	out := make([]report.ServiceResult, len(e.Unsigned))
 	for i, u := range e.Unsigned {
-		out[i] = ui.ServiceResult{Name: u.Service, Image: u.Image, Action: ui.ActionFailed, Error: u.Err.Error()}
+		out[i] = report.ServiceResult{Name: u.Service, Image: u.Image, Action: report.ActionFailed, Error: u.Err.Error()}
 	}
 	return out
 }

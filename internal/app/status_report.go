@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
@@ -106,7 +106,7 @@ func (r statusReport) ok(failOn []string) bool {
 	return true
 }
 
-func writeStatusJSON(w io.Writer, r statusReport) error { return jsonout.Write(w, r) }
+func writeStatusJSON(w io.Writer, r statusReport) error { return report.JSON(w, r) }
 
 // writeStatusTable prints a row per service: its reference, then per
 // environment the released commit and the running digest, both short and

@@ -9,20 +9,19 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/junit"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // TestReport is the result of `x-platform test` on stdout.
 type TestReport struct {
-	Command   string          `json:"command"`
-	OK        bool            `json:"ok"`
-	Env       string          `json:"env"`
-	Namespace string          `json:"namespace,omitempty"`
-	Revision  int             `json:"revision,omitempty"`
-	Tests     []ui.TestResult `json:"tests"`
-	Error     string          `json:"error,omitempty"`
+	Command   string              `json:"command"`
+	OK        bool                `json:"ok"`
+	Env       string              `json:"env"`
+	Namespace string              `json:"namespace,omitempty"`
+	Revision  int                 `json:"revision,omitempty"`
+	Tests     []report.TestResult `json:"tests"`
+	Error     string              `json:"error,omitempty"`
 	// DurationMs is how long the run took, in milliseconds.
 	DurationMs int64 `json:"durationMs"`
 }
@@ -59,7 +58,7 @@ func testCommand() *cli.Command {
 // testFailed reports a test run that could not start.
 func testFailed(c *cli.Context, env string, err error) error {
 	if outputFormat(c) == "json" && !errors.Is(err, context.Canceled) {
-		rep := TestReport{Command: "test", Env: env, Tests: []ui.TestResult{}, Error: err.Error()}
+		rep := TestReport{Command: "test", Env: env, Tests: []report.TestResult{}, Error: err.Error()}
 		if werr := writeTestReport(c, rep); werr != nil {
 			return werr
 		}
@@ -70,14 +69,14 @@ func testFailed(c *cli.Context, env string, err error) error {
 func writeTestReport(c *cli.Context, rep TestReport) error {
 	rep.DurationMs = elapsedMs(c)
 	summarize(c, func(w io.Writer) error {
-		if err := ui.WriteSummary(w, "test "+rep.Env, ui.Report{OK: rep.OK, DurationMs: rep.DurationMs}); err != nil {
+		if err := report.WriteSummary(w, "test "+rep.Env, report.Report{OK: rep.OK, DurationMs: rep.DurationMs}); err != nil {
 			return err
 		}
-		return ui.WriteTestSummary(w, rep.Tests)
+		return report.WriteTestSummary(w, rep.Tests)
 	})
 	var err error
 	if outputFormat(c) == "json" {
-		err = jsonout.Write(c.App.Writer, rep)
+		err = report.JSON(c.App.Writer, rep)
 	} else {
 		err = writeTestTable(c.App.Writer, rep)
 	}
@@ -92,14 +91,14 @@ func writeTestTable(w io.Writer, r TestReport) error {
 		_, err := fmt.Fprintf(w, "%s revision %d: no post-deploy tests\n", r.Env, r.Revision)
 		return err
 	}
-	return ui.WriteTestTable(w, r.Tests)
+	return report.WriteTestTable(w, r.Tests)
 }
 
 // testResults are a release's test results as reports show them.
-func testResults(rs []release.TestResult) []ui.TestResult {
-	out := []ui.TestResult{}
+func testResults(rs []release.TestResult) []report.TestResult {
+	out := []report.TestResult{}
 	for _, r := range rs {
-		out = append(out, ui.TestResult{Name: r.Name, Passed: r.Passed, Job: r.Job, Message: r.Message, DurationMs: r.DurationMs})
+		out = append(out, report.TestResult{Name: r.Name, Passed: r.Passed, Job: r.Job, Message: r.Message, DurationMs: r.DurationMs})
 	}
 	return out
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func TestReportCarriesDurations(t *testing.T) {
@@ -24,8 +24,8 @@ func TestReportCarriesDurations(t *testing.T) {
 	}
 	c := cli.NewContext(a, set, nil)
 	c.Context = withStart(context.Background(), time.Now().Add(-1500*time.Millisecond))
-	results := []ui.ServiceResult{{Name: "zbackend", Action: ui.ActionBuilt, DurationMs: 1200}}
-	if err := report(c, "build", results); err != nil {
+	results := []report.ServiceResult{{Name: "zbackend", Action: report.ActionBuilt, DurationMs: 1200}}
+	if err := reportServices(c, "build", results); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {

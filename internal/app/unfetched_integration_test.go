@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // TestIntegrationBuildSaysLFSAndSubmodulesAreNotFetched builds a service
@@ -21,7 +21,7 @@ func TestIntegrationBuildSaysLFSAndSubmodulesAreNotFetched(t *testing.T) {
 	sha := r.Gitlink(t, "master", "vendor/lib", r.Head(t, "master"), "a submodule")
 
 	code, rep, stderr := p.run(t.Context(), "build")
-	if code != ExitOK || len(rep.Services) != 1 || rep.Services[0].Action != ui.ActionBuilt || rep.Services[0].Commit != sha {
+	if code != ExitOK || len(rep.Services) != 1 || rep.Services[0].Action != report.ActionBuilt || rep.Services[0].Commit != sha {
 		t.Fatalf("build: exit %d, %+v, want built at %s\n%s", code, rep.Services, sha, stderr)
 	}
 	for _, want := range []string{

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sign"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // requireSignatures rewrites the cluster's manifest so that staging needs
@@ -50,7 +50,7 @@ func (c *cluster) signImage(key, passwordEnv, service, commit string) {
 func (c *cluster) revisions() int {
 	c.t.Helper()
 	code, out, stderr := c.run(c.t.Context(), "json", "history", "--env", "staging", "--kubeconfig", c.env.Kubeconfig)
-	var h ui.HistoryReport
+	var h report.HistoryReport
 	if err := json.Unmarshal([]byte(out), &h); code != ExitOK || err != nil {
 		c.t.Fatalf("history: exit %d %v\n%s", code, err, stderr)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/ui"
 	"github.com/x-platform/x-platform/internal/vuln"
 )
@@ -49,14 +50,14 @@ func (e *VulnerableImagesError) Error() string {
 }
 
 // results are the refused services, for a deploy report.
-func (e *VulnerableImagesError) results() []ui.ServiceResult {
-	var out []ui.ServiceResult
+func (e *VulnerableImagesError) results() []report.ServiceResult {
+	var out []report.ServiceResult
 	for _, s := range e.Services {
 		var ids []string
 		for _, f := range s.failing() {
 			ids = append(ids, f.Advisory)
 		}
-		out = append(out, ui.ServiceResult{Name: s.Name, Image: s.Image, Digest: s.Digest, Action: ui.ActionFailed,
+		out = append(out, report.ServiceResult{Name: s.Name, Image: s.Image, Digest: s.Digest, Action: report.ActionFailed,
 			Error: "refused by the vulnerability policy: " + strings.Join(ids, ", ")})
 	}
 	return out

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // orchestrator is the image `make image` builds, made once for every wrapper test of
@@ -74,7 +74,7 @@ func installWrapper(t *testing.T, root, img string, env ...string) wrapperRunner
 
 // runJSON runs the wrapper with --output json and extra environment, checks its exit
 // code and returns the report on stdout and everything it printed.
-func (w wrapperRunner) runJSON(t *testing.T, wantCode int, env []string, args ...string) (ui.Report, string) {
+func (w wrapperRunner) runJSON(t *testing.T, wantCode int, env []string, args ...string) (report.Report, string) {
 	t.Helper()
 	cmd := exec.Command(w.bin, append([]string{"--output", "json"}, args...)...)
 	cmd.Dir = w.dir
@@ -85,7 +85,7 @@ func (w wrapperRunner) runJSON(t *testing.T, wantCode int, env []string, args ..
 	if code := cmd.ProcessState.ExitCode(); code != wantCode {
 		t.Fatalf("bin/x-platform %v: exit %d, want %d\n%s", args, code, wantCode, errOut.String())
 	}
-	var r ui.Report
+	var r report.Report
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("stdout is not one JSON report: %v\n%q", err, out.String())
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // TestIntegrationWrapper builds the orchestrator image with `make image` and
@@ -26,14 +26,14 @@ func TestIntegrationWrapper(t *testing.T) {
 	p.writeManifest(nil)
 	w := installWrapper(t, p.root, img)
 	var extraEnv []string
-	xp := func(wantCode int, args ...string) ui.Report {
+	xp := func(wantCode int, args ...string) report.Report {
 		t.Helper()
 		r, _ := w.runJSON(t, wantCode, extraEnv, args...)
 		return r
 	}
 
 	r := xp(ExitOK, "build")
-	if len(r.Services) != 1 || r.Services[0].Action != ui.ActionBuilt {
+	if len(r.Services) != 1 || r.Services[0].Action != report.ActionBuilt {
 		t.Fatalf("build through the wrapper = %+v", r.Services)
 	}
 	// The scripts ran on the commit's tree in BuildKit, never in the
@@ -44,13 +44,13 @@ func TestIntegrationWrapper(t *testing.T) {
 	if got := p.fileInImage(p.ref("svc", r.Services[0].Commit), "/out.txt"); !strings.HasPrefix(got, "built-") {
 		t.Fatalf("out.txt in the image = %q", got)
 	}
-	if r := xp(ExitOK, "build"); r.Services[0].Action != ui.ActionPresent {
+	if r := xp(ExitOK, "build"); r.Services[0].Action != report.ActionPresent {
 		t.Fatalf("second build = %+v", r.Services)
 	}
 	// The same engine over tcp, as a CI job reaches docker:dind: the wrapper
 	// checks that the engine sees the folder and mounts the engine's own socket.
 	extraEnv = []string{"DOCKER_HOST=" + testenv.EngineOverTCP(t, nil)}
-	if r := xp(ExitOK, "build"); r.Services[0].Action != ui.ActionPresent {
+	if r := xp(ExitOK, "build"); r.Services[0].Action != report.ActionPresent {
 		t.Fatalf("build through a tcp engine = %+v", r.Services)
 	}
 	extraEnv = nil

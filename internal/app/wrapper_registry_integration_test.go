@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	xpimage "github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // TestIntegrationWrapperTLSAndCredentialHelper builds through bin/x-platform
@@ -23,7 +23,7 @@ func TestIntegrationWrapperTLSAndCredentialHelper(t *testing.T) {
 	p.writeManifest(func(_ string, svc map[string]string) { svc["builder"] = s.builder })
 	tmp := t.TempDir()
 	w := installWrapper(t, p.root, img, "TMPDIR="+tmp)
-	xp := func(wantCode int, args ...string) (ui.Report, string) {
+	xp := func(wantCode int, args ...string) (report.Report, string) {
 		t.Helper()
 		r, printed := w.runJSON(t, wantCode, nil, args...)
 		if left, _ := os.ReadDir(tmp); len(left) != 0 {
@@ -34,7 +34,7 @@ func TestIntegrationWrapperTLSAndCredentialHelper(t *testing.T) {
 	}
 
 	r, _ := xp(ExitOK, "build")
-	if len(r.Services) != 1 || r.Services[0].Action != ui.ActionBuilt {
+	if len(r.Services) != 1 || r.Services[0].Action != report.ActionBuilt {
 		t.Fatalf("build through the wrapper = %+v", r.Services)
 	}
 	if !slices.Contains(s.helperGets(), s.builders.Addr) {

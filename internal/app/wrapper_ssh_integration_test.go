@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // TestIntegrationWrapperSSH builds through bin/x-platform and the
@@ -28,14 +28,14 @@ func TestIntegrationWrapperSSH(t *testing.T) {
 	p.urls["svc"] = d.URL("gitserver", p.remotes["svc"])
 	p.writeManifest(nil)
 	w := installWrapper(t, p.root, img)
-	xp := func(wantCode int, env []string, args ...string) ui.Report {
+	xp := func(wantCode int, env []string, args ...string) report.Report {
 		t.Helper()
 		r, _ := w.runJSON(t, wantCode, env, args...)
 		return r
 	}
 
 	sha := p.remotes["svc"].Head(t, "master")
-	if r := xp(ExitOK, nil, "build"); r.Services[0].Action != ui.ActionBuilt || r.Services[0].Commit != sha {
+	if r := xp(ExitOK, nil, "build"); r.Services[0].Action != report.ActionBuilt || r.Services[0].Commit != sha {
 		t.Fatalf("build over ssh through the wrapper = %+v", r.Services)
 	}
 

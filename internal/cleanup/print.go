@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/x-platform/x-platform/internal/jsonout"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/retention"
 	"github.com/x-platform/x-platform/internal/shortsha"
 )
@@ -50,7 +50,7 @@ func NewDocument(res *Result, rep *Report) Document {
 
 // WriteJSON writes doc as one indented JSON document.
 func WriteJSON(w io.Writer, doc Document) error {
-	return jsonout.Write(w, doc)
+	return report.JSON(w, doc)
 }
 
 // WriteText writes doc as a table per service: what is kept and why, what

@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // act carries out a decision: it solves, pushes, tags, signs and records
@@ -17,7 +17,7 @@ func (j *job) act(ctx context.Context, out outcome) (outcome, error) {
 	}
 	record := j.folder == ""
 	refs := j.signed(j.tagRefs())
-	taken := out.action == ui.ActionPresent || out.action == ui.ActionFound
+	taken := out.action == report.ActionPresent || out.action == report.ActionFound
 	if record && taken && recordsOf(j.Manifest).done(j.s.Name, out.digest, refs) {
 		return out, nil
 	}
@@ -39,23 +39,23 @@ func (j *job) act(ctx context.Context, out outcome) (outcome, error) {
 // follows the new <sha> tag.
 func (j *job) carryOut(ctx context.Context, out outcome) (outcome, error) {
 	switch out.action {
-	case ui.ActionPresent:
+	case report.ActionPresent:
 		digest, err := j.completeTags(ctx, true)
 		if err == nil && out.digest == "" {
 			out.digest = digest
 		}
 		return out, err
-	case ui.ActionFound:
+	case report.ActionFound:
 		_, err := j.completeTags(ctx, false)
 		return out, err
-	case ui.ActionPulled:
+	case report.ActionPulled:
 		j.Progress.Stepf(j.s.Name, "pulling %s", j.ref)
 		if err := j.Images.Pull(ctx, j.image(), j.Progress.Output(j.s.Name)); err != nil {
 			return out, err
 		}
 		_, err := j.completeTags(ctx, true)
 		return out, err
-	case ui.ActionReused:
+	case report.ActionReused:
 		if out.keyRef.IsZero() {
 			return out, nil // the folder's own image
 		}
@@ -99,7 +99,7 @@ func (j *job) pushName(ctx context.Context) error {
 // takeLocked makes the locked image at hand as decided: pulled by its
 // digest and tagged as the commit's image.
 func (j *job) takeLocked(ctx context.Context, out outcome) error {
-	if out.action != ui.ActionPulled {
+	if out.action != report.ActionPulled {
 		return nil
 	}
 	pinned := j.ref.WithDigest(j.locked).String()

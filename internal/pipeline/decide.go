@@ -7,13 +7,13 @@ import (
 	"strings"
 
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/shortsha"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // outcome is how a service's image came to be, and why.
 type outcome struct {
-	action ui.Action
+	action report.Action
 	digest string
 	why    []string
 	// keyRef is the image another commit made from the same inputs (reused).
@@ -42,20 +42,20 @@ func (j *job) decide(ctx context.Context) (outcome, error) {
 	}
 	if local.Present {
 		if why := j.in.Explain(local.Labels); why != nil {
-			return outcome{action: ui.ActionBuilt, why: append([]string{"the commit's image is stale"}, why...)}, nil
+			return outcome{action: report.ActionBuilt, why: append([]string{"the commit's image is stale"}, why...)}, nil
 		}
-		return outcome{action: ui.ActionPresent, digest: local.Digest, unpushed: local.Digest == ""}, nil
+		return outcome{action: report.ActionPresent, digest: local.Digest, unpushed: local.Digest == ""}, nil
 	}
 	remote, err := j.Registry.Config(ctx, j.ref)
 	switch {
 	case err == nil:
 		if why := j.in.Explain(remote.Labels); why != nil {
-			return outcome{action: ui.ActionBuilt, why: append([]string{"the commit's image in the registry is stale"}, why...)}, nil
+			return outcome{action: report.ActionBuilt, why: append([]string{"the commit's image in the registry is stale"}, why...)}, nil
 		}
 		if j.Pull {
-			return outcome{action: ui.ActionPulled, digest: remote.Digest}, nil
+			return outcome{action: report.ActionPulled, digest: remote.Digest}, nil
 		}
-		return outcome{action: ui.ActionFound, digest: remote.Digest}, nil
+		return outcome{action: report.ActionFound, digest: remote.Digest}, nil
 	case !errors.Is(err, image.ErrNotFound):
 		return outcome{}, err
 	}
@@ -63,7 +63,7 @@ func (j *job) decide(ctx context.Context) (outcome, error) {
 	digest, err := j.Registry.Digest(ctx, keyRef)
 	switch {
 	case errors.Is(err, image.ErrNotFound):
-		return outcome{action: ui.ActionBuilt, why: j.sinceLast(ctx)}, nil
+		return outcome{action: report.ActionBuilt, why: j.sinceLast(ctx)}, nil
 	case err != nil:
 		return outcome{}, err
 	}
@@ -71,7 +71,7 @@ func (j *job) decide(ctx context.Context) (outcome, error) {
 	if rev := j.revisionOf(ctx, keyRef); rev != "" {
 		src = "commit " + shortsha.Commit(rev)
 	}
-	return outcome{action: ui.ActionReused, digest: digest, keyRef: keyRef, why: []string{"same inputs as the image of " + src}}, nil
+	return outcome{action: report.ActionReused, digest: digest, keyRef: keyRef, why: []string{"same inputs as the image of " + src}}, nil
 }
 
 // sinceLast says what changed since the image last pushed under the branch
@@ -107,9 +107,9 @@ func (j *job) decideFolder(ctx context.Context) (outcome, error) {
 	cfg, err := j.Registry.Config(ctx, j.ref)
 	switch {
 	case err == nil && j.in.Explain(cfg.Labels) == nil:
-		return outcome{action: ui.ActionReused, digest: cfg.Digest, why: []string{"the folder's image is in the registry"}}, nil
+		return outcome{action: report.ActionReused, digest: cfg.Digest, why: []string{"the folder's image is in the registry"}}, nil
 	case err == nil || errors.Is(err, image.ErrNotFound):
-		return outcome{action: ui.ActionBuilt, why: []string{"built from the working folder"}}, nil
+		return outcome{action: report.ActionBuilt, why: []string{"built from the working folder"}}, nil
 	}
 	return outcome{}, err
 }
@@ -123,11 +123,11 @@ func (j *job) decideLocked(ctx context.Context) (outcome, error) {
 		return out, err
 	}
 	if info.Present && info.Digest == j.locked {
-		out.action = ui.ActionPresent
+		out.action = report.ActionPresent
 		return out, nil
 	}
 	if j.Pull {
-		out.action = ui.ActionPulled
+		out.action = report.ActionPulled
 		return out, nil
 	}
 	pinned := j.ref.WithDigest(j.locked)
@@ -138,6 +138,6 @@ func (j *job) decideLocked(ctx context.Context) (outcome, error) {
 	case err != nil:
 		return out, err
 	}
-	out.action = ui.ActionFound
+	out.action = report.ActionFound
 	return out, nil
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/x-platform/x-platform/internal/buildkit"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // slowBuilder takes at least d over the build of the service named slow.
@@ -30,13 +30,13 @@ func TestEachServiceCarriesItsDuration(t *testing.T) {
 	p.Builder = slowBuilder{Builder: f, slow: "other", d: 60 * time.Millisecond}
 	p.KeepGoing = true
 	got := byName(p.Build(context.Background(), svcs))
-	if got["other"].Action != ui.ActionBuilt || got["other"].DurationMs < 60 {
+	if got["other"].Action != report.ActionBuilt || got["other"].DurationMs < 60 {
 		t.Fatalf("other = %+v, want built in at least 60ms", got["other"])
 	}
-	if got["zfrontend"].Action != ui.ActionFailed || got["zfrontend"].DurationMs >= 60 {
+	if got["zfrontend"].Action != report.ActionFailed || got["zfrontend"].DurationMs >= 60 {
 		t.Fatalf("zfrontend = %+v, want failed at once", got["zfrontend"])
 	}
-	if got["zbackend"].Action != ui.ActionSkipped || got["zbackend"].DurationMs != 0 {
+	if got["zbackend"].Action != report.ActionSkipped || got["zbackend"].DurationMs != 0 {
 		t.Fatalf("zbackend = %+v, want skipped with no duration", got["zbackend"])
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -235,8 +236,8 @@ func testPipeline(t *testing.T, f *fake, edit func(*manifest.Service), names ...
 	}, m.Services
 }
 
-func byName(results []ui.ServiceResult) map[string]ui.ServiceResult {
-	out := map[string]ui.ServiceResult{}
+func byName(results []report.ServiceResult) map[string]report.ServiceResult {
+	out := map[string]report.ServiceResult{}
 	for _, r := range results {
 		out[r.Name] = r
 	}

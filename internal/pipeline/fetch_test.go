@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // gatedFetch holds every fetch until want of them are in flight at once,
@@ -68,12 +68,12 @@ func TestRemotesAreFetchedApartFromJobs(t *testing.T) {
 	for i, s := range svcs {
 		r := results[s.Name]
 		if i == 3 {
-			if r.Action != ui.ActionFailed || !strings.Contains(r.Error, "connection refused") || !strings.Contains(r.Error, "syncing src/svc03") {
+			if r.Action != report.ActionFailed || !strings.Contains(r.Error, "connection refused") || !strings.Contains(r.Error, "syncing src/svc03") {
 				t.Errorf("service whose fetch failed = %+v", r)
 			}
 			continue
 		}
-		if r.Action != ui.ActionBuilt || !g.synced[s.AbsDir] {
+		if r.Action != report.ActionBuilt || !g.synced[s.AbsDir] {
 			t.Errorf("%s = %+v, told fetched %v", s.Name, r, g.synced[s.AbsDir])
 		}
 	}

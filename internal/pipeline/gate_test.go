@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // fakeGate refuses every image while refuse is set, and records what it
@@ -47,7 +47,7 @@ func TestGateRefusesBeforeTheCommitTagMoves(t *testing.T) {
 	ref := "reg.test/x/svc:" + f.commits[svcs[0].AbsDir]
 
 	got := p.Build(ctx, svcs)[0]
-	if got.Action != ui.ActionFailed || !strings.Contains(got.Error, "refused by the policy") {
+	if got.Action != report.ActionFailed || !strings.Contains(got.Error, "refused by the policy") {
 		t.Fatalf("refused build = %+v", got)
 	}
 	key := "reg.test/x/svc:key-" + got.Key
@@ -71,7 +71,7 @@ func TestGateRefusesBeforeTheCommitTagMoves(t *testing.T) {
 	g.refuse = false
 	f.calls = nil
 	got = p.Build(ctx, svcs)[0]
-	if got.Action != ui.ActionReused || len(g.asked) != 2 {
+	if got.Action != report.ActionReused || len(g.asked) != 2 {
 		t.Fatalf("second run = %+v, gate asked %q, calls %q", got, g.asked, f.calls)
 	}
 	for _, r := range []string{ref, "reg.test/x/svc:master"} {
@@ -81,7 +81,7 @@ func TestGateRefusesBeforeTheCommitTagMoves(t *testing.T) {
 	}
 
 	// Nothing changed: the gate is not asked.
-	if got = p.Build(ctx, svcs)[0]; got.Action != ui.ActionPresent && got.Action != ui.ActionFound || len(g.asked) != 2 {
+	if got = p.Build(ctx, svcs)[0]; got.Action != report.ActionPresent && got.Action != report.ActionFound || len(g.asked) != 2 {
 		t.Fatalf("no-op run = %+v, gate asked %q", got, g.asked)
 	}
 }
@@ -93,7 +93,7 @@ func TestGateAdmitsABuild(t *testing.T) {
 	p.Gate = g
 	got := p.Build(context.Background(), svcs)[0]
 	ref := "reg.test/x/svc:" + f.commits[svcs[0].AbsDir]
-	if got.Action != ui.ActionBuilt || got.Digest == "" || len(g.asked) != 1 {
+	if got.Action != report.ActionBuilt || got.Digest == "" || len(g.asked) != 1 {
 		t.Fatalf("build = %+v, gate asked %q", got, g.asked)
 	}
 	for _, r := range []string{ref, "reg.test/x/svc:key-" + got.Key, "reg.test/x/svc:master"} {
@@ -111,7 +111,7 @@ func TestBrokenGateStopsTheBuildBeforeItStarts(t *testing.T) {
 	p, svcs := testPipeline(t, f, nil, "svc")
 	p.Gate = &fakeGate{broken: errors.New("reading the advisory database: db.zip: not a zip")}
 	got := p.Build(context.Background(), svcs)[0]
-	if got.Action != ui.ActionFailed || !strings.Contains(got.Error, "db.zip") || f.has("build") || f.has("push") || f.has("rtag") {
+	if got.Action != report.ActionFailed || !strings.Contains(got.Error, "db.zip") || f.has("build") || f.has("push") || f.has("rtag") {
 		t.Fatalf("result = %+v, calls %q", got, f.calls)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/testenv"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -42,10 +43,10 @@ func TestIntegrationGitFetchFaults(t *testing.T) {
 		Git: Git{gitsync.NewClient(policy)}, Progress: ui.NewProgress(io.Discard, ui.Normal),
 		Manifest: &manifest.Manifest{Root: root}, Jobs: 1,
 	}
-	sync := func() ui.ServiceResult { return p.SyncOnly(t.Context(), []*manifest.Service{svc})[0] }
+	sync := func() report.ServiceResult { return p.SyncOnly(t.Context(), []*manifest.Service{svc})[0] }
 	// A first clone is retried too, and one that gives up leaves no folder.
 	fault.Fail(1000)
-	if r := sync(); r.Action != ui.ActionFailed || !strings.Contains(r.Error, "status code: 503") || !strings.Contains(r.Error, "after 4 attempts") {
+	if r := sync(); r.Action != report.ActionFailed || !strings.Contains(r.Error, "status code: 503") || !strings.Contains(r.Error, "after 4 attempts") {
 		t.Fatalf("first clone through 503s = %+v, want failed after 4 attempts", r)
 	}
 	if _, err := os.Stat(svc.AbsDir); !errors.Is(err, fs.ErrNotExist) {
@@ -53,7 +54,7 @@ func TestIntegrationGitFetchFaults(t *testing.T) {
 	}
 	fault.Clear()
 	fault.Fail(2)
-	if r := sync(); r.Action != ui.ActionSynced {
+	if r := sync(); r.Action != report.ActionSynced {
 		t.Fatalf("first clone through two 503s = %+v, want it cloned by retrying", r)
 	}
 	fault.Clear()
@@ -87,12 +88,12 @@ func TestIntegrationGitFetchFaults(t *testing.T) {
 				t.Errorf("the sync took %s; a fault must end it within a bounded time", took)
 			}
 			switch {
-			case f.wantErr == "" && (r.Action != ui.ActionSynced || r.Commit != head):
+			case f.wantErr == "" && (r.Action != report.ActionSynced || r.Commit != head):
 				t.Fatalf("want success by retrying at %s, got %+v", head, r)
-			case f.wantErr != "" && (r.Action != ui.ActionFailed || !strings.Contains(r.Error, f.wantErr)):
+			case f.wantErr != "" && (r.Action != report.ActionFailed || !strings.Contains(r.Error, f.wantErr)):
 				t.Fatalf("result = %+v, want failed with %q", r, f.wantErr)
 			}
-			if r := sync(); r.Action != ui.ActionSynced || r.Commit != head {
+			if r := sync(); r.Action != report.ActionSynced || r.Commit != head {
 				t.Fatalf("after the fault: %+v, want synced at %s", r, head)
 			}
 		})

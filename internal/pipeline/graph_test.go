@@ -7,7 +7,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // chain is zfrontend → zbackend → zgateway: each consumes the previous
@@ -26,7 +26,7 @@ func TestDependencyChain(t *testing.T) {
 	p.Jobs = 3
 	got := byName(p.Build(context.Background(), svcs))
 	for _, n := range []string{"zfrontend", "zbackend", "zgateway"} {
-		if got[n].Action != ui.ActionBuilt {
+		if got[n].Action != report.ActionBuilt {
 			t.Fatalf("%s = %+v", n, got[n])
 		}
 	}
@@ -50,7 +50,7 @@ func TestDependencyChain(t *testing.T) {
 	f.calls = nil
 	again := byName(p.Build(context.Background(), svcs))
 	for _, n := range []string{"zfrontend", "zbackend", "zgateway"} {
-		if again[n].Action != ui.ActionBuilt {
+		if again[n].Action != report.ActionBuilt {
 			t.Fatalf("after a zfrontend change %s = %+v", n, again[n])
 		}
 	}
@@ -65,10 +65,10 @@ func TestDependencyFailureSkipsConsumers(t *testing.T) {
 	p, svcs := testPipeline(t, f, chain, "zfrontend", "zbackend", "zgateway", "other")
 	p.KeepGoing = true
 	got := byName(p.Build(context.Background(), svcs))
-	if got["zbackend"].Action != ui.ActionSkipped || !strings.Contains(got["zbackend"].Error, "dependency zfrontend") {
+	if got["zbackend"].Action != report.ActionSkipped || !strings.Contains(got["zbackend"].Error, "dependency zfrontend") {
 		t.Fatalf("zbackend = %+v", got["zbackend"])
 	}
-	if got["zgateway"].Action != ui.ActionSkipped || got["other"].Action != ui.ActionBuilt {
+	if got["zgateway"].Action != report.ActionSkipped || got["other"].Action != report.ActionBuilt {
 		t.Fatalf("zgateway = %+v, other = %+v", got["zgateway"], got["other"])
 	}
 }
@@ -80,7 +80,7 @@ func TestMonorepoServicesShareOneSync(t *testing.T) {
 		s.AbsDir = strings.TrimSuffix(s.AbsDir, "/"+s.Name) + "/mono"
 	}, "api", "web")
 	got := byName(p.Build(context.Background(), svcs))
-	if got["api"].Action != ui.ActionBuilt || got["web"].Action != ui.ActionBuilt {
+	if got["api"].Action != report.ActionBuilt || got["web"].Action != report.ActionBuilt {
 		t.Fatalf("results %+v", got)
 	}
 	syncs := 0

@@ -11,7 +11,7 @@ import (
 	"github.com/x-platform/x-platform/internal/cachekey"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // source is a service's files at one commit, or in a working folder.
@@ -58,7 +58,7 @@ func dockerfilePath(s *manifest.Service) string {
 // inputs are everything the service's image is made from: its source's
 // tree and Dockerfile, its builder image and scripts, its dependencies'
 // images.
-func (j *job) inputs(ctx context.Context, deps map[string]ui.ServiceResult) (cachekey.Inputs, error) {
+func (j *job) inputs(ctx context.Context, deps map[string]report.ServiceResult) (cachekey.Inputs, error) {
 	s := j.s
 	in := cachekey.Inputs{Build: s.Scripts.Build, Test: s.Scripts.Test, Env: s.DockerBuilder.Env, Deps: map[string]string{}}
 	var err error

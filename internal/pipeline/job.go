@@ -9,7 +9,7 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // job is one service's way to its image. Where its files come from is its
@@ -20,7 +20,7 @@ import (
 type job struct {
 	*run
 	s   *manifest.Service
-	res ui.ServiceResult // what is known so far, for the report
+	res report.ServiceResult // what is known so far, for the report
 
 	src    source
 	commit string // the commit built; "" for a working folder
@@ -63,7 +63,7 @@ func (r *run) checkoutJob(ctx context.Context, s *manifest.Service) (*job, error
 
 // gather reads the inputs of the service's image from its source and the
 // images of its dependencies, and the tags they give the image.
-func (j *job) gather(ctx context.Context, deps map[string]ui.ServiceResult) error {
+func (j *job) gather(ctx context.Context, deps map[string]report.ServiceResult) error {
 	in, err := j.inputs(ctx, deps)
 	if err != nil {
 		return err
@@ -80,7 +80,7 @@ func (j *job) gather(ctx context.Context, deps map[string]ui.ServiceResult) erro
 func (j *job) image() string { return j.ref.String() }
 
 // buildOne takes one service from its source to a pushed image.
-func (r *run) buildOne(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
+func (r *run) buildOne(ctx context.Context, s *manifest.Service, deps map[string]report.ServiceResult) report.ServiceResult {
 	start := time.Now()
 	var j *job
 	var err error

@@ -9,7 +9,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/image"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // specs records the build specs a fake build was given.
@@ -40,7 +40,7 @@ func TestBuildLocalPushesOnlyTheDirtyTag(t *testing.T) {
 	p.Signer = &fakeSigner{}
 
 	r := p.Build(context.Background(), svcs)[0]
-	if r.Action != ui.ActionBuilt {
+	if r.Action != report.ActionBuilt {
 		t.Fatalf("action = %s (%s), want built", r.Action, r.Error)
 	}
 	hash, err := ContentHash(dir)
@@ -78,15 +78,15 @@ func TestBuildLocalReusesTheFoldersImage(t *testing.T) {
 	f := newFake()
 	p, svcs := testPipeline(t, f, nil, "zbackend")
 	p.Local = map[string]string{"zbackend": localFolder(t)}
-	if r := p.Build(context.Background(), svcs)[0]; r.Action != ui.ActionBuilt {
+	if r := p.Build(context.Background(), svcs)[0]; r.Action != report.ActionBuilt {
 		t.Fatalf("first build: %s %s", r.Action, r.Error)
 	}
 	r := p.Build(context.Background(), svcs)[0]
-	if r.Action != ui.ActionReused || f.builds != 1 {
+	if r.Action != report.ActionReused || f.builds != 1 {
 		t.Errorf("second build: action %s after %d builds, want reused after 1", r.Action, f.builds)
 	}
 	writeFiles(t, p.Local["zbackend"], map[string]string{"main.go": "package main // changed again\n"})
-	if r := p.Build(context.Background(), svcs)[0]; r.Action != ui.ActionBuilt || f.builds != 2 {
+	if r := p.Build(context.Background(), svcs)[0]; r.Action != report.ActionBuilt || f.builds != 2 {
 		t.Errorf("after a change: action %s after %d builds, want built after 2", r.Action, f.builds)
 	}
 }
@@ -98,11 +98,11 @@ func TestBuildLocalAndCommittedDoNotShareImages(t *testing.T) {
 	p.Local = map[string]string{"zbackend": localFolder(t)}
 	p.Build(context.Background(), svcs)
 	p.Local = nil
-	if r := p.Build(context.Background(), svcs)[0]; r.Action != ui.ActionBuilt || strings.Contains(r.Image, "dirty-") {
+	if r := p.Build(context.Background(), svcs)[0]; r.Action != report.ActionBuilt || strings.Contains(r.Image, "dirty-") {
 		t.Errorf("committed build after a local one: %s %s", r.Action, r.Image)
 	}
 	p.Local = map[string]string{"zbackend": localFolder(t)}
-	if r := p.Build(context.Background(), svcs)[0]; r.Action != ui.ActionReused || !strings.Contains(r.Image, "dirty-") {
+	if r := p.Build(context.Background(), svcs)[0]; r.Action != report.ActionReused || !strings.Contains(r.Image, "dirty-") {
 		t.Errorf("local build after a committed one: %s %s", r.Action, r.Image)
 	}
 }

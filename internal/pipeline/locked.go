@@ -8,16 +8,16 @@ import (
 
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // BuildLocked takes exactly what the lock says: each checkout at its locked
 // commit and each image by its locked digest. An image the engine does not
 // have is found in the registry by that digest, or pulled with Pull.
 // Nothing is built. The caller has checked the lock against the manifest.
-func (p *Pipeline) BuildLocked(ctx context.Context, services []*manifest.Service, f *lock.File) []ui.ServiceResult {
+func (p *Pipeline) BuildLocked(ctx context.Context, services []*manifest.Service, f *lock.File) []report.ServiceResult {
 	r := p.newRun(false)
-	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, _ map[string]ui.ServiceResult) ui.ServiceResult {
+	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, _ map[string]report.ServiceResult) report.ServiceResult {
 		start := time.Now()
 		e := f.Services[s.Name]
 		pinned := *s
@@ -44,9 +44,9 @@ func (p *Pipeline) BuildLocked(ctx context.Context, services []*manifest.Service
 // Resolve syncs every service and finds the image its inputs already have,
 // building nothing: the material of a lock. A service whose image would
 // have to be built fails with the command that builds it.
-func (p *Pipeline) Resolve(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
+func (p *Pipeline) Resolve(ctx context.Context, services []*manifest.Service) []report.ServiceResult {
 	r := p.newRun(false)
-	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
+	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]report.ServiceResult) report.ServiceResult {
 		j, err := r.checkoutJob(ctx, s)
 		if err == nil {
 			err = j.gather(ctx, deps)
@@ -58,15 +58,15 @@ func (p *Pipeline) Resolve(ctx context.Context, services []*manifest.Service) []
 		switch {
 		case err != nil:
 			return r.fail(j.res, err)
-		case out.action == ui.ActionBuilt || out.unpushed:
+		case out.action == report.ActionBuilt || out.unpushed:
 			why := strings.Join(out.why, "; ")
 			if out.unpushed {
 				why = "the local image was never pushed"
 			}
 			return r.fail(j.res, fmt.Errorf("no pushed image has these inputs (%s): run x-platform build --services %s", why, s.Name))
 		}
-		if out.action == ui.ActionPulled {
-			out.action = ui.ActionFound // a lock takes note of images, it pulls none
+		if out.action == report.ActionPulled {
+			out.action = report.ActionFound // a lock takes note of images, it pulls none
 		}
 		j.res.Action, j.res.Digest, j.res.Reason = out.action, out.digest, strings.Join(out.why, "; ")
 		r.Progress.Donef(s.Name, true, "%s %s", j.res.Image, j.res.Digest)

@@ -11,6 +11,7 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/ui"
 )
 
@@ -128,21 +129,21 @@ type Pipeline struct {
 
 // Build syncs and builds (or reuses) every service given; services must come
 // with their dependencies (plan.WithDeps).
-func (p *Pipeline) Build(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
+func (p *Pipeline) Build(ctx context.Context, services []*manifest.Service) []report.ServiceResult {
 	r := p.newRun(false)
 	r.live = len(services) == 1 || p.Jobs == 1
 	return r.each(ctx, services, r.buildOne)
 }
 
 // SyncOnly brings every checkout to its reference and nothing more.
-func (p *Pipeline) SyncOnly(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
+func (p *Pipeline) SyncOnly(ctx context.Context, services []*manifest.Service) []report.ServiceResult {
 	r := p.newRun(false)
-	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, _ map[string]ui.ServiceResult) ui.ServiceResult {
+	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, _ map[string]report.ServiceResult) report.ServiceResult {
 		j, err := r.checkoutJob(ctx, s)
 		if err != nil {
 			return r.fail(j.res, err)
 		}
-		j.res.Action = ui.ActionSynced
+		j.res.Action = report.ActionSynced
 		r.Progress.Donef(s.Name, true, "at %s", j.commit)
 		return j.res
 	})

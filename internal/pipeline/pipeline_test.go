@@ -11,7 +11,7 @@ import (
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func TestBuildThenReuse(t *testing.T) {
@@ -20,7 +20,7 @@ func TestBuildThenReuse(t *testing.T) {
 	ctx := context.Background()
 	first := p.Build(ctx, svcs)[0]
 	ref := "reg.test/x/svc:" + f.commits[svcs[0].AbsDir]
-	if first.Action != ui.ActionBuilt || first.Image != ref || first.Digest == "" || first.Key == "" {
+	if first.Action != report.ActionBuilt || first.Image != ref || first.Digest == "" || first.Key == "" {
 		t.Fatalf("first build = %+v", first)
 	}
 	for _, c := range []string{"run svc make;make test", "build " + ref, "push " + ref, "rtag " + ref + " key-" + first.Key, "rtag " + ref + " master"} {
@@ -30,7 +30,7 @@ func TestBuildThenReuse(t *testing.T) {
 	}
 
 	f.calls = nil
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || r.Digest != first.Digest || f.has("build") || f.has("push") {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionPresent || r.Digest != first.Digest || f.has("build") || f.has("push") {
 		t.Fatalf("second build = %+v, calls %q", r, f.calls)
 	}
 
@@ -38,7 +38,7 @@ func TestBuildThenReuse(t *testing.T) {
 	delete(f.local, ref)
 	delete(f.local, "reg.test/x/svc:key-"+first.Key)
 	f.calls = nil
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionFound || r.Digest != first.Digest || f.has("build") || f.has("pull") {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionFound || r.Digest != first.Digest || f.has("build") || f.has("pull") {
 		t.Fatalf("registry-only build = %+v, calls %q", r, f.calls)
 	}
 	if _, ok := f.local[ref]; ok {
@@ -47,7 +47,7 @@ func TestBuildThenReuse(t *testing.T) {
 
 	// Asked to pull: the engine gets it.
 	p.Pull = true
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPulled || r.Digest != first.Digest || !f.has("pull "+ref) {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionPulled || r.Digest != first.Digest || !f.has("pull "+ref) {
 		t.Fatalf("registry-only build with Pull = %+v, calls %q", r, f.calls)
 	}
 }
@@ -63,7 +63,7 @@ func TestStaleImagesAreRebuiltWithReason(t *testing.T) {
 	p2, _ := testPipeline(t, f, nil)
 	p2.Manifest = p.Manifest
 	r := p2.Build(ctx, svcs)[0]
-	if r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, "builder image changed") || r.Key == first.Key {
+	if r.Action != report.ActionBuilt || !strings.Contains(r.Reason, "builder image changed") || r.Key == first.Key {
 		t.Fatalf("after a builder refresh = %+v", r)
 	}
 
@@ -74,7 +74,7 @@ func TestStaleImagesAreRebuiltWithReason(t *testing.T) {
 	p3.Manifest = p.Manifest
 	f.calls = nil
 	r = p3.Build(ctx, svcs)[0]
-	if r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, "in the registry is stale") || f.has("pull") {
+	if r.Action != report.ActionBuilt || !strings.Contains(r.Reason, "in the registry is stale") || f.has("pull") {
 		t.Fatalf("stale registry image = %+v, calls %q", r, f.calls)
 	}
 }
@@ -93,7 +93,7 @@ func TestReuseByKeyAcrossCommits(t *testing.T) {
 	p2, _ := testPipeline(t, f, nil)
 	p2.Manifest = p.Manifest
 	r := p2.Build(ctx, svcs)[0]
-	if r.Action != ui.ActionReused || r.Digest != first.Digest || f.has("build") || f.has("run") {
+	if r.Action != report.ActionReused || r.Digest != first.Digest || f.has("build") || f.has("run") {
 		t.Fatalf("docs-only commit = %+v, calls %q", r, f.calls)
 	}
 	if !f.has("rtag reg.test/x/svc:key-"+first.Key+" "+next) || !strings.Contains(r.Reason, "commit") {
@@ -107,7 +107,7 @@ func TestBranchTagNeedsSHAPush(t *testing.T) {
 	ref := "reg.test/x/svc:" + f.commits[svcs[0].AbsDir]
 	f.failPush[ref] = errors.New("registry down")
 	got := p.Build(context.Background(), svcs)[0]
-	if got.Action != ui.ActionFailed || !strings.Contains(got.Error, "registry down") {
+	if got.Action != report.ActionFailed || !strings.Contains(got.Error, "registry down") {
 		t.Fatalf("result = %+v", got)
 	}
 	if f.has("rtag") {
@@ -118,7 +118,7 @@ func TestBranchTagNeedsSHAPush(t *testing.T) {
 func TestSHAPinPushesNoName(t *testing.T) {
 	f := newFake()
 	p, svcs := testPipeline(t, f, func(s *manifest.Service) { s.Git.Reference = strings.Repeat("c", 40) }, "svc")
-	if got := p.Build(context.Background(), svcs)[0]; got.Action != ui.ActionBuilt {
+	if got := p.Build(context.Background(), svcs)[0]; got.Action != report.ActionBuilt {
 		t.Fatalf("result = %+v", got)
 	}
 	if f.has("rtag reg.test/x/svc:" + strings.Repeat("c", 40) + " master") {
@@ -131,7 +131,7 @@ func TestScriptFailureStopsService(t *testing.T) {
 	f.failRun["b"] = &buildkit.StepError{Line: 2, ExitCode: 3}
 	p, svcs := testPipeline(t, f, nil, "b")
 	got := p.Build(context.Background(), svcs)[0]
-	if got.Action != ui.ActionFailed || got.Error != "test script line 1 `make test` exited with code 3" {
+	if got.Action != report.ActionFailed || got.Error != "test script line 1 `make test` exited with code 3" {
 		t.Fatalf("result = %+v", got)
 	}
 	if f.has("build") || f.has("push") {
@@ -146,9 +146,9 @@ func TestFailureStopsScheduling(t *testing.T) {
 		p, svcs := testPipeline(t, f, nil, "a", "b", "c")
 		p.Jobs, p.KeepGoing = 1, keepGoing
 		got := p.Build(context.Background(), svcs)
-		want := []ui.Action{ui.ActionFailed, ui.ActionSkipped, ui.ActionSkipped}
+		want := []report.Action{report.ActionFailed, report.ActionSkipped, report.ActionSkipped}
 		if keepGoing {
-			want = []ui.Action{ui.ActionFailed, ui.ActionBuilt, ui.ActionBuilt}
+			want = []report.Action{report.ActionFailed, report.ActionBuilt, report.ActionBuilt}
 		}
 		for i, w := range want {
 			if got[i].Action != w {
@@ -163,7 +163,7 @@ func TestMissingBuilderSaysWhatToRun(t *testing.T) {
 	delete(f.local, "builder:1")
 	p, svcs := testPipeline(t, f, nil, "svc")
 	got := p.Build(context.Background(), svcs)[0]
-	if got.Action != ui.ActionFailed || !strings.Contains(got.Error, "run bin/x-update-builder builder") {
+	if got.Action != report.ActionFailed || !strings.Contains(got.Error, "run bin/x-update-builder builder") {
 		t.Fatalf("result = %+v", got)
 	}
 }
@@ -177,7 +177,7 @@ func TestReasonNamesWhatChangedSinceTheBranchImage(t *testing.T) {
 	f.trees[strings.Repeat("d", 40)] = "another-tree"
 	r := p.Build(ctx, svcs)[0]
 	want := "since master (commit " + first.Commit[:12] + "): source tree changed"
-	if r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, want) {
+	if r.Action != report.ActionBuilt || !strings.Contains(r.Reason, want) {
 		t.Fatalf("reason = %q, want it to contain %q", r.Reason, want)
 	}
 }
@@ -189,7 +189,7 @@ func TestRemoteBuilderRefreshedElsewhereIsPulled(t *testing.T) {
 	f.remote[builder] = fakeImage{id: "sha256:old", digest: "sha256:m-old"}
 	p, svcs := testPipeline(t, f, func(s *manifest.Service) { s.DockerBuilder.Image = builder }, "svc")
 	ctx := context.Background()
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionBuilt {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionBuilt {
 		t.Fatalf("first build = %+v", r)
 	}
 
@@ -197,7 +197,7 @@ func TestRemoteBuilderRefreshedElsewhereIsPulled(t *testing.T) {
 	f.remote[builder] = fakeImage{id: "sha256:new", digest: "sha256:m-new"}
 	f.calls = nil
 	r := p.Build(ctx, svcs)[0]
-	if r.Action != ui.ActionBuilt || !strings.Contains(r.Reason, "builder image changed (old → new)") {
+	if r.Action != report.ActionBuilt || !strings.Contains(r.Reason, "builder image changed (old → new)") {
 		t.Fatalf("after a remote builder refresh = %+v", r)
 	}
 	if !f.has("pull " + builder) {
@@ -206,7 +206,7 @@ func TestRemoteBuilderRefreshedElsewhereIsPulled(t *testing.T) {
 
 	// Unchanged builder in the registry: nothing is pulled, nothing built.
 	f.calls = nil
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.has("pull") {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionPresent || f.has("pull") {
 		t.Fatalf("no-op = %+v, calls %q", r, f.calls)
 	}
 }
@@ -224,7 +224,7 @@ func TestPlatformsAreInTheKey(t *testing.T) {
 		p, svcs := testPipeline(t, f, func(s *manifest.Service) { s.Docker.Platforms = c.manifest }, "svc")
 		p.Platforms = c.flag
 		r := p.Build(context.Background(), svcs)[0]
-		if r.Action != ui.ActionBuilt || keys[r.Key] {
+		if r.Action != report.ActionBuilt || keys[r.Key] {
 			t.Fatalf("platforms %v / --platform %v: %+v (key seen before: %v)", c.manifest, c.flag, r, keys[r.Key])
 		}
 		keys[r.Key] = true
@@ -263,7 +263,7 @@ func TestFoundImageLeavingTheRegistry(t *testing.T) {
 	p.Registry = vanishing{fakeRegistry{f}, first.Image}
 	f.calls = nil
 	r := p.Build(ctx, svcs)[0]
-	if r.Action != ui.ActionFailed || !strings.Contains(r.Error, "left the registry") || !strings.Contains(r.Error, "run the build again") {
+	if r.Action != report.ActionFailed || !strings.Contains(r.Error, "left the registry") || !strings.Contains(r.Error, "run the build again") {
 		t.Fatalf("build with the found image deleted = %+v", r)
 	}
 	if f.has("push") || f.has("pull") || f.has("build") {
@@ -282,7 +282,7 @@ func TestResolveNeverPulls(t *testing.T) {
 		delete(f.local, first.Image)
 		p.Pull = pull
 		f.calls = nil
-		if r := p.Resolve(ctx, svcs)[0]; r.Action != ui.ActionFound || r.Digest != first.Digest || f.has("pull") {
+		if r := p.Resolve(ctx, svcs)[0]; r.Action != report.ActionFound || r.Digest != first.Digest || f.has("pull") {
 			t.Fatalf("Resolve with Pull %v = %+v, calls %q", pull, r, f.calls)
 		}
 	}

@@ -11,22 +11,22 @@ import (
 	"github.com/tonistiigi/fsutil"
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/shortsha"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // ActionUnknown is planned for a service whose inputs cannot be known
 // without doing something (such as a commit the remote does not advertise).
-const ActionUnknown ui.Action = "unknown"
+const ActionUnknown report.Action = "unknown"
 
 // Plan says what Build would do for each service, and why, changing
 // nothing: references are resolved by listing the remote, a commit the
 // checkout does not hold is read into memory, and images are only
 // inspected. Each service's job stops after deciding.
-func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.ServiceResult {
+func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []report.ServiceResult {
 	r := p.newRun(true)
 	sources := r.lookAll(ctx, services)
-	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult {
+	return r.each(ctx, services, func(ctx context.Context, s *manifest.Service, deps map[string]report.ServiceResult) report.ServiceResult {
 		j := r.newJob(s)
 		sp := sources[s.Name]
 		if sp.err != nil {
@@ -37,7 +37,7 @@ func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.
 		why := []string{sp.why}
 		for _, d := range s.Deps {
 			if dep, ok := deps[d]; ok && dep.Digest == "" {
-				j.res.Action, j.res.Reason = ui.ActionBuilt, strings.Join(append(why, "dependency "+d+" will be built first"), "; ")
+				j.res.Action, j.res.Reason = report.ActionBuilt, strings.Join(append(why, "dependency "+d+" will be built first"), "; ")
 				return j.res
 			}
 		}
@@ -47,7 +47,7 @@ func (p *Pipeline) Plan(ctx context.Context, services []*manifest.Service) []ui.
 		}
 		err := j.gather(ctx, deps)
 		if errors.Is(err, errNoBuilder) {
-			j.res.Action, j.res.Reason = ui.ActionBuilt, strings.Join(append(why, err.Error()), "; ")
+			j.res.Action, j.res.Reason = report.ActionBuilt, strings.Join(append(why, err.Error()), "; ")
 			return j.res
 		}
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/redact"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // run is one command's work over its services: what the services learn
@@ -38,7 +38,7 @@ func (p *Pipeline) newRun(dry bool) *run {
 }
 
 // step is the work done for one service, given its dependencies' results.
-type step func(ctx context.Context, s *manifest.Service, deps map[string]ui.ServiceResult) ui.ServiceResult
+type step func(ctx context.Context, s *manifest.Service, deps map[string]report.ServiceResult) report.ServiceResult
 
 // each runs fn for every service, at most Jobs at once, each only once the
 // services it depends on succeeded; services without dependencies start
@@ -51,14 +51,14 @@ type step func(ctx context.Context, s *manifest.Service, deps map[string]ui.Serv
 // Remotes are looked up apart from that bound: Build and the other
 // commands that sync fetch every checkout ahead, network() at once, and
 // Plan, whose steps are all look-ups, runs network() services at once.
-func (r *run) each(ctx context.Context, services []*manifest.Service, fn step) []ui.ServiceResult {
+func (r *run) each(ctx context.Context, services []*manifest.Service, fn step) []report.ServiceResult {
 	jobs := max(r.Jobs, 1)
 	if r.dry {
 		jobs = max(jobs, r.network())
 	} else {
 		defer r.prefetch(ctx, services)()
 	}
-	results := make([]ui.ServiceResult, len(services))
+	results := make([]report.ServiceResult, len(services))
 	index := make(map[string]int, len(services))
 	done := make([]chan struct{}, len(services)) // closed once results[i] is in
 	for i, s := range services {
@@ -76,7 +76,7 @@ func (r *run) each(ctx context.Context, services []*manifest.Service, fn step) [
 	}
 	var slots errgroup.Group
 	slots.SetLimit(jobs)
-	start := func(i int, deps map[string]ui.ServiceResult) {
+	start := func(i int, deps map[string]report.ServiceResult) {
 		slots.Go(func() error {
 			defer close(done[i])
 			if why := stopped(); why != "" {
@@ -86,7 +86,7 @@ func (r *run) each(ctx context.Context, services []*manifest.Service, fn step) [
 			start := time.Now()
 			results[i] = fn(ctx, services[i], deps)
 			results[i].DurationMs = time.Since(start).Milliseconds()
-			if results[i].Action == ui.ActionFailed {
+			if results[i].Action == report.ActionFailed {
 				failed.Store(true)
 			}
 			return nil
@@ -95,7 +95,7 @@ func (r *run) each(ctx context.Context, services []*manifest.Service, fn step) [
 	var waiting sync.WaitGroup
 	for i, s := range services {
 		if !slices.ContainsFunc(s.Deps, func(d string) bool { _, ok := index[d]; return ok }) {
-			start(i, map[string]ui.ServiceResult{}) // waits here for a slot
+			start(i, map[string]report.ServiceResult{}) // waits here for a slot
 			continue
 		}
 		waiting.Go(func() {
@@ -119,8 +119,8 @@ func (r *run) each(ctx context.Context, services []*manifest.Service, fn step) [
 // awaitDeps waits until s's dependencies among services are finished and
 // returns their results, or why s cannot run when one did not succeed.
 // Dependencies outside services are taken as done.
-func awaitDeps(s *manifest.Service, index map[string]int, done []chan struct{}, results []ui.ServiceResult) (map[string]ui.ServiceResult, string) {
-	deps := map[string]ui.ServiceResult{}
+func awaitDeps(s *manifest.Service, index map[string]int, done []chan struct{}, results []report.ServiceResult) (map[string]report.ServiceResult, string) {
+	deps := map[string]report.ServiceResult{}
 	for _, d := range s.Deps {
 		j, ok := index[d]
 		if !ok {
@@ -128,28 +128,28 @@ func awaitDeps(s *manifest.Service, index map[string]int, done []chan struct{}, 
 		}
 		<-done[j]
 		deps[d] = results[j]
-		if a := deps[d].Action; a == ui.ActionFailed || a == ui.ActionSkipped {
+		if a := deps[d].Action; a == report.ActionFailed || a == report.ActionSkipped {
 			return nil, "dependency " + d + " did not succeed"
 		}
 	}
 	return deps, ""
 }
 
-func newResult(s *manifest.Service) ui.ServiceResult {
-	return ui.ServiceResult{Name: s.Name, Reference: s.Git.Reference}
+func newResult(s *manifest.Service) report.ServiceResult {
+	return report.ServiceResult{Name: s.Name, Reference: s.Git.Reference}
 }
 
-func (r *run) fail(res ui.ServiceResult, err error) ui.ServiceResult {
-	res.Action, res.Error = ui.ActionFailed, err.Error()
+func (r *run) fail(res report.ServiceResult, err error) report.ServiceResult {
+	res.Action, res.Error = report.ActionFailed, err.Error()
 	var u interface{ UsageError() bool }
 	res.Usage = errors.As(err, &u) && u.UsageError()
 	r.Progress.Donef(res.Name, false, "%v", err)
 	return res
 }
 
-func (r *run) skipped(s *manifest.Service, why string) ui.ServiceResult {
+func (r *run) skipped(s *manifest.Service, why string) report.ServiceResult {
 	res := newResult(s)
-	res.Action, res.Error = ui.ActionSkipped, "not started: "+why
+	res.Action, res.Error = report.ActionSkipped, "not started: "+why
 	return res
 }
 

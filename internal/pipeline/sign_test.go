@@ -13,7 +13,7 @@ import (
 	"github.com/x-platform/x-platform/internal/cachekey"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // fakeSigner records what it is asked to sign.
@@ -49,7 +49,7 @@ func TestBuildSignsFinalImages(t *testing.T) {
 	ctx := context.Background()
 
 	built := p.Build(ctx, svcs)[0]
-	if built.Action != ui.ActionBuilt {
+	if built.Action != report.ActionBuilt {
 		t.Fatalf("build = %+v", built)
 	}
 	if want := built.Image + "@" + built.Digest; len(signer.signs) != 1 || signer.signs[0] != want {
@@ -65,12 +65,12 @@ func TestBuildSignsFinalImages(t *testing.T) {
 	}
 
 	// A no-op rerun trusts its record, which says the image was signed.
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || len(signer.signs) != 1 {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionPresent || len(signer.signs) != 1 {
 		t.Fatalf("no-op rerun = %+v, signed %q", r, signer.signs)
 	}
 	// Another key: the record no longer fits, so the image is signed with it.
 	signer.id = "key2"
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || len(signer.signs) != 2 {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionPresent || len(signer.signs) != 2 {
 		t.Fatalf("rerun with another key = %+v, signed %q", r, signer.signs)
 	}
 }
@@ -80,12 +80,12 @@ func TestSigningFailureFailsTheService(t *testing.T) {
 	p, svcs := testPipeline(t, f, nil, "svc")
 	p.Signer = &fakeSigner{id: "k", fail: errors.New("signing reg.test/x/svc@sha256:1: registry said no")}
 	r := p.Build(context.Background(), svcs)[0]
-	if r.Action != ui.ActionFailed || !strings.Contains(r.Error, "registry said no") {
+	if r.Action != report.ActionFailed || !strings.Contains(r.Error, "registry said no") {
 		t.Fatalf("build with a failing signer = %+v", r)
 	}
 	// Nothing was recorded as done: the next run signs again.
 	p.Signer = &fakeSigner{id: "k"}
-	if r := p.Build(context.Background(), svcs)[0]; r.Action == ui.ActionFailed || len(p.Signer.(*fakeSigner).signs) != 1 {
+	if r := p.Build(context.Background(), svcs)[0]; r.Action == report.ActionFailed || len(p.Signer.(*fakeSigner).signs) != 1 {
 		t.Fatalf("rerun = %+v", r)
 	}
 }
@@ -118,7 +118,7 @@ func TestUpdateBuilderSignsWhatItPushes(t *testing.T) {
 
 	signer.fail = errors.New("registry said no")
 	res, err := p.UpdateBuilders(context.Background(), []string{"go"}, nil)
-	if err != nil || len(res) != 1 || res[0].Action != ui.ActionFailed || !strings.HasPrefix(res[0].Error, "signing reg.test/b/go:1@") || strings.Count(res[0].Error, "signing") != 1 {
+	if err != nil || len(res) != 1 || res[0].Action != report.ActionFailed || !strings.HasPrefix(res[0].Error, "signing reg.test/b/go:1@") || strings.Count(res[0].Error, "signing") != 1 {
 		t.Errorf("update-builder with a failing signer: %+v, %v", res, err)
 	}
 }

@@ -15,9 +15,9 @@ import (
 
 	"github.com/x-platform/x-platform/internal/buildkit"
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/retry"
 	"github.com/x-platform/x-platform/internal/testenv"
-	"github.com/x-platform/x-platform/internal/ui"
 )
 
 // registryBuilder stands in for a BuildKit daemon that pushes by digest to
@@ -69,7 +69,7 @@ func TestIntegrationRerunAddsTagsAPushLeftOut(t *testing.T) {
 	fault.FailMatching("PUT /v2"+strings.TrimPrefix(p.RegistryPrefix, fault.Addr)+"/svc/manifests/key-", 1000)
 	first := p.Build(ctx, svcs)[0]
 	fault.Clear()
-	if first.Action != ui.ActionFailed || !strings.Contains(first.Error, "503") {
+	if first.Action != report.ActionFailed || !strings.Contains(first.Error, "503") {
 		t.Fatalf("first run with the push cut = %+v, want failed with the 503", first)
 	}
 	direct := image.NewRegistry()
@@ -86,7 +86,7 @@ func TestIntegrationRerunAddsTagsAPushLeftOut(t *testing.T) {
 
 	f.calls = nil
 	second := p.Build(ctx, svcs)[0]
-	if second.Action == ui.ActionFailed || second.Action == ui.ActionBuilt || f.has("build") {
+	if second.Action == report.ActionFailed || second.Action == report.ActionBuilt || f.has("build") {
 		t.Fatalf("rerun = %+v, calls %q; want the image taken as it is", second, f.calls)
 	}
 	for _, tag := range []string{"key-" + first.Key, "master"} {

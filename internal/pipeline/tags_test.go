@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // A local image once pushed whose tags the registry lacks, with no record
@@ -21,7 +21,7 @@ func TestPresentImageLostFromTheRegistryIsPushedAndTagged(t *testing.T) {
 
 	f.calls = nil
 	r := p.Build(ctx, svcs)[0]
-	if r.Action != ui.ActionPresent || f.has("build") {
+	if r.Action != report.ActionPresent || f.has("build") {
 		t.Fatalf("rerun = %+v, calls %q", r, f.calls)
 	}
 	for _, c := range []string{"push " + first.Image, "rtag " + first.Image + " key-" + first.Key, "rtag " + first.Image + " master"} {
@@ -32,7 +32,7 @@ func TestPresentImageLostFromTheRegistryIsPushedAndTagged(t *testing.T) {
 
 	// With every tag in place, a rerun writes nothing.
 	f.calls = nil
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.has("push") || f.has("rtag") {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionPresent || f.has("push") || f.has("rtag") {
 		t.Fatalf("third run = %+v, calls %q", r, f.calls)
 	}
 }
@@ -49,14 +49,14 @@ func TestFinishedTagsAreNotLookedUpAgain(t *testing.T) {
 	}
 
 	f.lookups = 0
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.lookups != 0 {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionPresent || f.lookups != 0 {
 		t.Fatalf("rerun = %+v with %d registry look-ups, want present with none", r, f.lookups)
 	}
 
 	if err := os.WriteFile(recordsOf(p.Manifest).path("svc"), []byte(pushedKey("sha256:another", []string{first.Image})), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := p.Build(ctx, svcs)[0]; r.Action != ui.ActionPresent || f.lookups == 0 {
+	if r := p.Build(ctx, svcs)[0]; r.Action != report.ActionPresent || f.lookups == 0 {
 		t.Fatalf("rerun with a record of another digest = %+v with %d look-ups, want the registry asked", r, f.lookups)
 	}
 }

@@ -8,26 +8,26 @@ import (
 	"strings"
 
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/ui"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // UpdateBuilders rebuilds builders/<name>/ for each name (a builder folder or
 // a service name) and tags it as the builder image of every service that
 // uses it, pushing the tags that name a registry.
-func (p *Pipeline) UpdateBuilders(ctx context.Context, names []string, args map[string]string) ([]ui.ServiceResult, error) {
+func (p *Pipeline) UpdateBuilders(ctx context.Context, names []string, args map[string]string) ([]report.ServiceResult, error) {
 	r := p.newRun(false)
 	targets, err := r.builders.targets(names)
 	if err != nil {
 		return nil, err
 	}
-	var results []ui.ServiceResult
+	var results []report.ServiceResult
 	for _, t := range targets {
-		res := ui.ServiceResult{Name: t.name, Image: strings.Join(t.images, ",")}
+		res := report.ServiceResult{Name: t.name, Image: strings.Join(t.images, ",")}
 		if err := r.builders.update(ctx, t, args); err != nil {
 			results = append(results, r.fail(res, err))
 			continue
 		}
-		res.Action = ui.ActionBuilt
+		res.Action = report.ActionBuilt
 		p.Progress.Donef(t.name, true, "builder %s ready", res.Image)
 		results = append(results, res)
 	}

@@ -1,4 +1,4 @@
-package jsonout
+package report
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ func TestWriteIndentsAndEndsWithNewline(t *testing.T) {
 		Services []string `json:"services"`
 		Error    string   `json:"error,omitempty"`
 	}{Command: "build", OK: true, Services: []string{"a<b>&c"}}
-	if err := Write(&b, doc); err != nil {
+	if err := JSON(&b, doc); err != nil {
 		t.Fatal(err)
 	}
 	want := "{\n  \"command\": \"build\",\n  \"ok\": true,\n  \"services\": [\n    \"a\\u003cb\\u003e\\u0026c\"\n  ]\n}\n"

@@ -1,14 +1,14 @@
-package jsonout
+package report
 
 import (
 	"encoding/json"
 	"io"
 )
 
-// Write prints v as one JSON document indented by two spaces and ended by
+// JSON prints v as one JSON document indented by two spaces and ended by
 // a newline. HTML characters are escaped as encoding/json does by default,
 // which the documents scripts already parse have always had.
-func Write(w io.Writer, v any) error {
+func JSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)

@@ -1,11 +1,10 @@
-package ui
+package report
 
 import (
 	"fmt"
 	"io"
 	"text/tabwriter"
 
-	"github.com/x-platform/x-platform/internal/jsonout"
 	"github.com/x-platform/x-platform/internal/redact"
 	"github.com/x-platform/x-platform/internal/shortsha"
 )
@@ -91,7 +90,7 @@ func hideSecrets(r Report) Report {
 
 // WriteJSON prints the report as one indented JSON document.
 func WriteJSON(w io.Writer, r Report) error {
-	return jsonout.Write(w, hideSecrets(r))
+	return JSON(w, hideSecrets(r))
 }
 
 // WriteTable prints the report as an aligned table for people.

@@ -1,4 +1,4 @@
-package ui
+package report
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/x-platform/x-platform/internal/jsonout"
 )
 
 func TestDeployReportJSONExtendsTheBuildReport(t *testing.T) {
@@ -18,7 +17,7 @@ func TestDeployReportJSONExtendsTheBuildReport(t *testing.T) {
 		Objects: []ObjectResult{{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "x-staging", Name: "zbackend", Action: "configured", Rollout: "failed", Ready: "0/1", Cause: "CrashLoopBackOff"}},
 	}
 	var buf bytes.Buffer
-	if err := jsonout.Write(&buf, r); err != nil {
+	if err := JSON(&buf, r); err != nil {
 		t.Fatal(err)
 	}
 	// A reader of build reports still finds its fields.
