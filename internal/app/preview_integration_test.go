@@ -258,7 +258,7 @@ func TestIntegrationPreview(t *testing.T) {
 	}
 	// status reads the named environments only: the template is none.
 	out, _ = v.x(ExitOK, "json", "status")
-	var st statusReport
+	var st report.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Environments) != 1 || st.Environments[0].Name != "staging" {
 		t.Errorf("status beside a preview template: %v\n%s", err, out)
 	}

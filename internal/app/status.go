@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // statusFlags are the flags --fail-on takes.
@@ -40,8 +42,7 @@ func statusCommand() *cli.Command {
 }
 
 func runStatus(c *cli.Context) error {
-	format, err := reportFormat(c, "status")
-	if err != nil {
+	if _, err := reportFormat(c, "status"); err != nil {
 		return err
 	}
 	failOn := c.StringSlice("fail-on")
@@ -80,14 +81,10 @@ func runStatus(c *cli.Context) error {
 			return err
 		}
 	}
-	rep := statusReport{Command: "status", Environments: readStatuses(c.Context, opened, services, deploy.StatusOptions{DryRun: c.Bool("server-dry-run")}, progress(c).Stepf)}
-	rep.OK = rep.ok(failOn)
-	write := writeStatusTable
-	if format == "json" {
-		write = writeStatusJSON
-	}
+	rep := report.Status{Command: "status", Environments: readStatuses(c.Context, opened, services, deploy.StatusOptions{DryRun: c.Bool("server-dry-run")}, progress(c).Stepf)}
+	rep.OK = rep.Healthy(failOn)
 	rep.DurationMs = elapsedMs(c)
-	if err := write(c.App.Writer, rep); err != nil {
+	if err := writeResult(c, rep, func(w io.Writer) error { return report.WriteStatusTable(w, rep) }); err != nil {
 		return err
 	}
 	if !rep.OK {
@@ -153,8 +150,8 @@ func openStatusEnv(c *cli.Context, m *manifest.Manifest, name string) (*deploy.E
 
 // readStatuses reads the environments side by side; one that cannot be
 // read is reported unreachable and hides none of the others.
-func readStatuses(ctx context.Context, envs []*deploy.Environment, services []*manifest.Service, opts deploy.StatusOptions, step func(prefix, format string, args ...any)) []envReport {
-	out := make([]envReport, len(envs))
+func readStatuses(ctx context.Context, envs []*deploy.Environment, services []*manifest.Service, opts deploy.StatusOptions, step func(prefix, format string, args ...any)) []report.StatusEnv {
+	out := make([]report.StatusEnv, len(envs))
 	var g errgroup.Group
 	g.SetLimit(4)
 	for i, e := range envs {
@@ -166,7 +163,7 @@ func readStatuses(ctx context.Context, envs []*deploy.Environment, services []*m
 					err = errors.Join(err, ctx.Err())
 				}
 				step("", "%s: %v", e.Name, err)
-				out[i] = envReport{Name: e.Name, Error: err.Error(), Services: []serviceReport{}}
+				out[i] = report.StatusEnv{Name: e.Name, Error: err.Error(), Services: []report.StatusService{}}
 				return nil
 			}
 			out[i] = envReportOf(st)

@@ -8,26 +8,27 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
 
 // statusOf runs status with args and checks the exit code and that stdout
 // is one JSON document.
-func (c *cluster) statusOf(want int, args ...string) statusReport {
+func (c *cluster) statusOf(want int, args ...string) report.Status {
 	c.t.Helper()
 	code, out, stderr := c.run(c.t.Context(), "json", append([]string{"status"}, args...)...)
 	if code != want {
 		c.t.Fatalf("status %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, want, out, stderr)
 	}
-	var r statusReport
+	var r report.Status
 	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Command != "status" {
 		c.t.Fatalf("status %v: stdout is not a status report: %v\n%s\nstderr:\n%s", args, err, out, stderr)
 	}
 	return r
 }
 
-func serviceOf(t *testing.T, r statusReport, env, name string) serviceReport {
+func serviceOf(t *testing.T, r report.Status, env, name string) report.StatusService {
 	t.Helper()
 	for _, e := range r.Environments {
 		for _, s := range e.Services {
@@ -37,7 +38,7 @@ func serviceOf(t *testing.T, r statusReport, env, name string) serviceReport {
 		}
 	}
 	t.Fatalf("no %s/%s in the status report: %+v", env, name, r)
-	return serviceReport{}
+	return report.StatusService{}
 }
 
 // TestIntegrationStatusCommand deploys to staging and prod, then changes

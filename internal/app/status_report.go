@@ -1,70 +1,13 @@
 package app
 
 import (
-	"fmt"
-	"io"
-	"slices"
-	"strings"
-	"text/tabwriter"
-	"time"
-
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/report"
-	"github.com/x-platform/x-platform/internal/shortsha"
 )
 
-// statusReport is status's result: one document for all environments.
-type statusReport struct {
-	Command      string      `json:"command"`
-	OK           bool        `json:"ok"`
-	Environments []envReport `json:"environments"`
-	// DurationMs is how long finding out took, in milliseconds.
-	DurationMs int64 `json:"durationMs"`
-}
-
-type envReport struct {
-	Name      string `json:"name"`
-	Namespace string `json:"namespace,omitempty"`
-	// Revision and Time are the last deployed release's; 0 when none.
-	Revision  int             `json:"revision"`
-	Time      *time.Time      `json:"time,omitempty"`
-	Reachable bool            `json:"reachable"`
-	Error     string          `json:"error,omitempty"`
-	Services  []serviceReport `json:"services"`
-	Drifted   []driftReport   `json:"drifted,omitempty"`
-	Warnings  []string        `json:"warnings,omitempty"`
-	// Canary is the release whose canary runs beside the deployed one.
-	Canary *canaryReport `json:"canary,omitempty"`
-}
-
-type canaryReport struct {
-	Revision int    `json:"revision"`
-	Steps    []int  `json:"steps"`
-	Step     int    `json:"step"` // percent of the traffic it has
-	Split    string `json:"split"`
-}
-
-type serviceReport struct {
-	Name      string `json:"name"`
-	Reference string `json:"reference"`
-	// Commit and Released are the last release's; Pinned what a deploy
-	// would pin now; Running what the live workloads run.
-	Commit       string   `json:"commit,omitempty"`
-	Released     string   `json:"released,omitempty"`
-	PinnedCommit string   `json:"pinnedCommit,omitempty"`
-	Pinned       string   `json:"pinned,omitempty"`
-	Running      string   `json:"running,omitempty"`
-	Flags        []string `json:"flags"`
-}
-
-type driftReport struct {
-	Object string   `json:"object"`
-	Fields []string `json:"fields,omitempty"`
-	Gone   bool     `json:"gone,omitempty"`
-}
-
-func envReportOf(st *deploy.EnvStatus) envReport {
-	r := envReport{Name: st.Name, Namespace: st.Namespace, Revision: st.Revision, Reachable: true, Services: []serviceReport{}, Warnings: st.Warnings}
+// envReportOf is how status reports an environment it read.
+func envReportOf(st *deploy.EnvStatus) report.StatusEnv {
+	r := report.StatusEnv{Name: st.Name, Namespace: st.Namespace, Revision: st.Revision, Reachable: true, Services: []report.StatusService{}, Warnings: st.Warnings}
 	if !st.Time.IsZero() {
 		t := st.Time.UTC()
 		r.Time = &t
@@ -74,141 +17,16 @@ func envReportOf(st *deploy.EnvStatus) envReport {
 		if flags == nil {
 			flags = []string{}
 		}
-		r.Services = append(r.Services, serviceReport{
+		r.Services = append(r.Services, report.StatusService{
 			Name: s.Name, Reference: s.Reference, Commit: s.Commit, Released: s.Digest,
 			PinnedCommit: s.PinnedCommit, Pinned: s.Pinned, Running: s.Running, Flags: flags,
 		})
 	}
 	if c := st.Canary; c != nil {
-		r.Canary = &canaryReport{Revision: c.Revision, Steps: c.Canary.Steps, Step: c.Canary.Step, Split: c.Canary.Split}
+		r.Canary = &report.StatusCanary{Revision: c.Revision, Steps: c.Canary.Steps, Step: c.Canary.Step, Split: c.Canary.Split}
 	}
 	for _, d := range st.Drifted {
-		r.Drifted = append(r.Drifted, driftReport{Object: d.Ref.String(), Fields: d.Fields, Gone: d.Gone})
+		r.Drifted = append(r.Drifted, report.Drift{Object: d.Ref.String(), Fields: d.Fields, Gone: d.Gone})
 	}
 	return r
-}
-
-// ok says whether every environment was read and no service carries one
-// of failOn.
-func (r statusReport) ok(failOn []string) bool {
-	for _, e := range r.Environments {
-		if !e.Reachable {
-			return false
-		}
-		for _, s := range e.Services {
-			for _, f := range s.Flags {
-				if slices.Contains(failOn, f) {
-					return false
-				}
-			}
-		}
-	}
-	return true
-}
-
-func writeStatusJSON(w io.Writer, r statusReport) error { return report.JSON(w, r) }
-
-// writeStatusTable prints a row per service: its reference, then per
-// environment the released commit and the running digest, both short and
-// each in its own aligned column, then the service's flags; then what
-// drifted and what could not be found out.
-func writeStatusTable(w io.Writer, r statusReport) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")) }
-	row("ENVIRONMENT", "RELEASE", "DEPLOYED")
-	head := []string{"SERVICE", "REFERENCE"}
-	for _, e := range r.Environments {
-		head = append(head, strings.ToUpper(e.Name), "RUNNING", "FLAGS")
-		switch {
-		case !e.Reachable:
-			row(e.Name, "unreachable", "-")
-		case e.Revision == 0:
-			row(e.Name, "never deployed", "-")
-		default:
-			row(e.Name, fmt.Sprintf("rev %d", e.Revision), e.Time.Format(time.DateTime))
-		}
-		if c := e.Canary; c != nil {
-			row(e.Name, fmt.Sprintf("canary rev %d at %d%%", c.Revision, c.Step), "promote or abort: x-platform canary promote|abort --env "+e.Name)
-		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	row(head...)
-	var names []string
-	refs := map[string]string{}
-	for _, e := range r.Environments {
-		for _, s := range e.Services {
-			if !slices.Contains(names, s.Name) {
-				names = append(names, s.Name)
-			}
-			if refs[s.Name] == "" {
-				refs[s.Name] = s.Reference
-			}
-		}
-	}
-	for _, name := range names {
-		cells := []string{name, orDash(refs[name])}
-		for _, e := range r.Environments {
-			cells = append(cells, serviceCells(e, name)...)
-		}
-		row(cells...)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, e := range r.Environments {
-		if e.Error != "" {
-			fmt.Fprintf(w, "\n%s: %s\n", e.Name, e.Error)
-		}
-		for _, d := range e.Drifted {
-			what := "changed: " + strings.Join(d.Fields, ", ")
-			if d.Gone {
-				what = "gone"
-			}
-			fmt.Fprintf(w, "\n%s: %s drifted, %s", e.Name, d.Object, what)
-		}
-		if len(e.Drifted) > 0 {
-			fmt.Fprintln(w)
-		}
-		for _, warning := range e.Warnings {
-			fmt.Fprintf(w, "%s: warning: %s\n", e.Name, warning)
-		}
-	}
-	return nil
-}
-
-// serviceCells are a service's released commit, running digest and flags
-// in e.
-func serviceCells(e envReport, name string) []string {
-	if !e.Reachable {
-		return []string{"?", "?", "-"}
-	}
-	for _, s := range e.Services {
-		if s.Name != name {
-			continue
-		}
-		return []string{orDash(shortsha.Commit(s.Commit)), orDash(short(s.Running)), orDash(strings.Join(s.Flags, ","))}
-	}
-	return []string{"-", "-", "-"}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// short is a digest's first 12 hex digits; several are shortened each.
-func short(digests string) string {
-	if digests == "" {
-		return ""
-	}
-	parts := strings.Split(digests, ",")
-	for i, d := range parts {
-		parts[i] = shortsha.Digest(d)
-	}
-	return strings.Join(parts, ",")
 }

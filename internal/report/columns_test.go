@@ -1,4 +1,4 @@
-package app
+package report
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/x-platform/x-platform/internal/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -47,8 +46,8 @@ func hex(seed, n int) string {
 
 func TestStatusTableAt50Services(t *testing.T) {
 	at := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
-	staging := envReport{Name: "staging", Reachable: true, Revision: 41, Time: &at}
-	prod := envReport{Name: "prod", Reachable: true, Revision: 17, Time: &at}
+	staging := StatusEnv{Name: "staging", Reachable: true, Revision: 41, Time: &at}
+	prod := StatusEnv{Name: "prod", Reachable: true, Revision: 17, Time: &at}
 	for i := range 50 {
 		name := fmt.Sprintf("service-%02d", i)
 		if i%7 == 0 {
@@ -58,7 +57,7 @@ func TestStatusTableAt50Services(t *testing.T) {
 		if i%3 == 0 {
 			ref = fmt.Sprintf("v1.%d.0", i)
 		}
-		s := serviceReport{Name: name, Reference: ref, Commit: hex(i, 40), Released: "sha256:" + hex(i+100, 64), Running: "sha256:" + hex(i+100, 64), Flags: []string{}}
+		s := StatusService{Name: name, Reference: ref, Commit: hex(i, 40), Released: "sha256:" + hex(i+100, 64), Running: "sha256:" + hex(i+100, 64), Flags: []string{}}
 		staging.Services = append(staging.Services, s)
 		p := s
 		if i%5 == 0 {
@@ -70,7 +69,7 @@ func TestStatusTableAt50Services(t *testing.T) {
 		prod.Services = append(prod.Services, p)
 	}
 	var out bytes.Buffer
-	if err := writeStatusTable(&out, statusReport{Environments: []envReport{staging, prod}}); err != nil {
+	if err := WriteStatusTable(&out, Status{Environments: []StatusEnv{staging, prod}}); err != nil {
 		t.Fatal(err)
 	}
 	_, services, _ := strings.Cut(out.String(), "\n\n")
@@ -81,33 +80,33 @@ func TestStatusTableAt50Services(t *testing.T) {
 func TestHistoryTableAt50Services(t *testing.T) {
 	// The table shows local time: a local time keeps the file the same anywhere.
 	at := time.Date(2026, 11, 28, 2, 0, 0, 0, time.Local)
-	rep := report.HistoryReport{Command: "history", Env: "staging"}
-	var services []report.ServiceResult
+	rep := HistoryReport{Command: "history", Env: "staging"}
+	var services []ServiceResult
 	for i := range 50 {
-		services = append(services, report.ServiceResult{Name: fmt.Sprintf("service-%02d", i), Commit: hex(i, 40), Digest: "sha256:" + hex(i+100, 64), Reference: "origin/main"})
+		services = append(services, ServiceResult{Name: fmt.Sprintf("service-%02d", i), Commit: hex(i, 40), Digest: "sha256:" + hex(i+100, 64), Reference: "origin/main"})
 	}
 	for rev := 1; rev <= 4; rev++ {
-		r := report.Revision{Revision: rev, Status: "deployed", Time: at.Add(time.Duration(rev) * time.Hour), Description: "deploy", Services: append([]report.ServiceResult(nil), services...)}
+		r := Revision{Revision: rev, Status: "deployed", Time: at.Add(time.Duration(rev) * time.Hour), Description: "deploy", Services: append([]ServiceResult(nil), services...)}
 		switch rev {
 		case 2: // three services changed
 			for _, i := range []int{3, 17, 42} {
 				services[i].Commit, services[i].Digest = hex(i+1000, 40), "sha256:"+hex(i+1100, 64)
 			}
-			r.Services = append([]report.ServiceResult(nil), services...)
-			r.Tests = []report.TestResult{{Name: "smoke", Passed: true}}
+			r.Services = append([]ServiceResult(nil), services...)
+			r.Tests = []TestResult{{Name: "smoke", Passed: true}}
 		case 3: // one service added, one removed
-			r.Services = append(append([]report.ServiceResult(nil), services[1:]...), report.ServiceResult{Name: "zz-new", Commit: hex(9999, 40), Digest: "sha256:" + hex(9998, 64)})
+			r.Services = append(append([]ServiceResult(nil), services[1:]...), ServiceResult{Name: "zz-new", Commit: hex(9999, 40), Digest: "sha256:" + hex(9998, 64)})
 			r.Status, r.Description = "failed", "deploy: deployment/service-07 CrashLoopBackOff"
-			r.Tests = []report.TestResult{{Name: "smoke"}}
+			r.Tests = []TestResult{{Name: "smoke"}}
 		case 4:
-			r.Services = append(append([]report.ServiceResult(nil), services[1:]...), report.ServiceResult{Name: "zz-new", Commit: hex(9999, 40), Digest: "sha256:" + hex(9998, 64)})
-			r.PromotedFrom = &report.PromotedFrom{Env: "dev", Revision: 12}
+			r.Services = append(append([]ServiceResult(nil), services[1:]...), ServiceResult{Name: "zz-new", Commit: hex(9999, 40), Digest: "sha256:" + hex(9998, 64)})
+			r.PromotedFrom = &PromotedFrom{Env: "dev", Revision: 12}
 			r.Description = "promote from dev revision 12"
 		}
 		rep.Revisions = append(rep.Revisions, r)
 	}
 	var out bytes.Buffer
-	if err := report.WriteHistoryTable(&out, rep); err != nil {
+	if err := WriteHistoryTable(&out, rep); err != nil {
 		t.Fatal(err)
 	}
 	// However many services, the summary names a few and counts the rest.

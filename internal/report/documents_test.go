@@ -1,0 +1,56 @@
+package report
+
+import (
+	"bytes"
+	"testing"
+	"time"
+)
+
+// The documents below fill every field; their JSON and text are held in
+// testdata/<name>.json and .txt, so a document's shape changes only on
+// purpose (go test -run TestDocuments -update rewrites them).
+
+var (
+	docTime  = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	docLater = docTime.Add(48 * time.Hour)
+)
+
+// sameDocument compares doc's JSON and what text writes with the golden
+// files of name.
+func sameDocument(t *testing.T, name string, doc any, text func(*bytes.Buffer) error) {
+	t.Helper()
+	var j, txt bytes.Buffer
+	if err := JSON(&j, doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := text(&txt); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, name+".json", j.Bytes())
+	golden(t, name+".txt", txt.Bytes())
+}
+
+func TestDocumentsStatus(t *testing.T) {
+	st := Status{Command: "status", OK: false, DurationMs: 1234, Environments: []StatusEnv{
+		{
+			Name: "staging", Namespace: "shop-staging", Revision: 41, Time: &docTime, Reachable: true,
+			Services: []StatusService{
+				{
+					Name: "api", Reference: "origin/main", Commit: "0123456789abcdef0123456789abcdef01234567",
+					Released:     "sha256:abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+					PinnedCommit: "89abcdef0123456789abcdef0123456789abcdef",
+					Pinned:       "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+					Running:      "sha256:2222222222222222222222222222222222222222222222222222222222222222,sha256:3333333333333333333333333333333333333333333333333333333333333333",
+					Flags:        []string{"drift", "behind"},
+				},
+				{Name: "web", Reference: "v1.2.3", Flags: []string{}},
+			},
+			Drifted:  []Drift{{Object: "apps/v1 Deployment shop-staging/api", Fields: []string{"spec.replicas", "spec.template"}}, {Object: "v1 Service shop-staging/web", Gone: true}},
+			Warnings: []string{"a warning", "another"},
+			Canary:   &StatusCanary{Revision: 42, Steps: []int{10, 50}, Step: 10, Split: "replicas"},
+		},
+		{Name: "prod", Error: "reaching the cluster: refused", Services: []StatusService{}},
+		{Name: "dev", Reachable: true, Services: []StatusService{{Name: "api", Reference: "origin/dev", Flags: []string{}}}},
+	}}
+	sameDocument(t, "status", st, func(b *bytes.Buffer) error { return WriteStatusTable(b, st) })
+}
