@@ -3,8 +3,6 @@ package app
 import (
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,35 +11,6 @@ import (
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/report"
 )
-
-// previewReport is the result of a preview command on stdout.
-type previewReport struct {
-	Command  string          `json:"command"`
-	OK       bool            `json:"ok"`
-	DryRun   bool            `json:"dryRun,omitempty"`
-	Previews []previewResult `json:"previews"`
-	Error    string          `json:"error,omitempty"`
-	// DurationMs is how long the command took, in milliseconds.
-	DurationMs int64 `json:"durationMs"`
-}
-
-// previewResult is one preview as the commands report it.
-type previewResult struct {
-	Name        string    `json:"name"`
-	Branch      string    `json:"branch"`
-	Template    string    `json:"template,omitempty"`
-	Services    []string  `json:"services"` // built from the branch
-	Created     time.Time `json:"created"`
-	Expires     time.Time `json:"expires,omitzero"`
-	Expired     bool      `json:"expired"`
-	Revision    int       `json:"revision,omitempty"`
-	Status      string    `json:"status,omitempty"`
-	Terminating bool      `json:"terminating,omitempty"`
-	// Action is what delete and gc did: deleted, would-delete (--dry-run),
-	// or skipped, with Reason saying why.
-	Action string `json:"action,omitempty"`
-	Reason string `json:"reason,omitempty"`
-}
 
 func previewCommand() *cli.Command {
 	cluster := func() []cli.Flag {
@@ -109,7 +78,7 @@ func previewList(c *cli.Context) error {
 		return err
 	}
 	rememberPreviews(m, previewNames(list), nil, nil)
-	return writePreviews(c, previewReport{Command: "preview list", OK: true, Previews: previewResults(list, "")})
+	return writePreviews(c, report.Previews{Command: "preview list", OK: true, Previews: previewResults(list, "")})
 }
 
 func previewDelete(c *cli.Context) error {
@@ -126,7 +95,7 @@ func previewDelete(c *cli.Context) error {
 	}
 	rememberPreviews(m, nil, nil, []string{p.Name})
 	progress(c).Stepf("", "deleted preview %s (branch %s): its namespace goes with its objects and release records", p.Name, p.Branch)
-	return writePreviews(c, previewReport{Command: "preview delete", OK: true, Previews: previewResults([]deploy.Preview{p}, "deleted")})
+	return writePreviews(c, report.Previews{Command: "preview delete", OK: true, Previews: previewResults([]deploy.Preview{p}, "deleted")})
 }
 
 func previewGC(c *cli.Context) error {
@@ -152,7 +121,7 @@ func previewGC(c *cli.Context) error {
 	if dry {
 		action = "would-delete"
 	}
-	rep := previewReport{Command: "preview gc", OK: runErr == nil, DryRun: dry, Previews: previewResults(expired, action)}
+	rep := report.Previews{Command: "preview gc", OK: runErr == nil, DryRun: dry, Previews: previewResults(expired, action)}
 	for i, p := range expired {
 		if p.Skipped != "" {
 			rep.Previews[i].Action, rep.Previews[i].Reason = "skipped", p.Skipped
@@ -168,11 +137,13 @@ func previewGC(c *cli.Context) error {
 	return deployError(runErr)
 }
 
-func previewResults(list []deploy.Preview, action string) []previewResult {
+// previewResults are the previews of list as reports show them, each
+// with action; never nil, so an empty list is [] in JSON.
+func previewResults(list []deploy.Preview, action string) []report.Preview {
 	now := time.Now()
-	out := make([]previewResult, len(list))
+	out := make([]report.Preview, len(list))
 	for i, p := range list {
-		out[i] = previewResult{
+		out[i] = report.Preview{
 			Name: p.Name, Branch: p.Branch, Template: p.Template, Services: append([]string{}, p.Branched...),
 			Created: p.Created.UTC(), Expires: p.Expires.UTC(), Expired: p.Expired(now),
 			Revision: p.Revision, Status: string(p.Status), Terminating: p.Terminating, Action: action,
@@ -181,59 +152,7 @@ func previewResults(list []deploy.Preview, action string) []previewResult {
 	return out
 }
 
-func writePreviews(c *cli.Context, rep previewReport) error {
+func writePreviews(c *cli.Context, rep report.Previews) error {
 	rep.DurationMs = elapsedMs(c)
-	var err error
-	if outputFormat(c) == "json" {
-		err = writePreviewJSON(c.App.Writer, rep)
-	} else {
-		err = writePreviewTable(c.App.Writer, rep)
-	}
-	if err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	return nil
-}
-
-func writePreviewJSON(w io.Writer, rep previewReport) error {
-	if rep.Previews == nil {
-		rep.Previews = []previewResult{}
-	}
-	return report.JSON(w, rep)
-}
-
-func writePreviewTable(w io.Writer, rep previewReport) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	header := "NAME\tBRANCH\tFROM BRANCH\tCREATED\tEXPIRES\tREVISION\tSTATUS"
-	if rep.Command != "preview list" {
-		header += "\tACTION"
-	}
-	fmt.Fprintln(tw, header)
-	for _, p := range rep.Previews {
-		services, rev, status, expires := strings.Join(p.Services, ","), "-", p.Status, "-"
-		if services == "" {
-			services = "-"
-		}
-		if p.Revision > 0 {
-			rev = fmt.Sprint(p.Revision)
-		}
-		switch {
-		case p.Terminating:
-			status = "terminating"
-		case status == "":
-			status = "-"
-		}
-		if !p.Expires.IsZero() {
-			expires = p.Expires.Format(time.RFC3339)
-			if p.Expired {
-				expires += " (expired)"
-			}
-		}
-		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", p.Name, p.Branch, services, p.Created.Format(time.RFC3339), expires, rev, status)
-		if rep.Command != "preview list" {
-			line += "\t" + p.Action
-		}
-		fmt.Fprintln(tw, line)
-	}
-	return tw.Flush()
+	return writeResult(c, rep, func(w io.Writer) error { return report.WritePreviewTable(w, rep) })
 }

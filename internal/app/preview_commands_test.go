@@ -9,6 +9,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 func TestPreviewReports(t *testing.T) {
@@ -19,7 +20,7 @@ func TestPreviewReports(t *testing.T) {
 		{Name: "pr-b", Branch: "b", Created: created, Terminating: true},
 	}
 	var table bytes.Buffer
-	if err := writePreviewTable(&table, previewReport{Command: "preview list", Previews: previewResults(list, "")}); err != nil {
+	if err := report.WritePreviewTable(&table, report.Previews{Command: "preview list", Previews: previewResults(list, "")}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(table.String()), "\n")
@@ -35,7 +36,7 @@ func TestPreviewReports(t *testing.T) {
 		t.Errorf("row of a terminating preview without expiry: %q", lines[2])
 	}
 	table.Reset()
-	if err := writePreviewTable(&table, previewReport{Command: "preview gc", Previews: previewResults(list[:1], "would-delete")}); err != nil {
+	if err := report.WritePreviewTable(&table, report.Previews{Command: "preview gc", Previews: previewResults(list[:1], "would-delete")}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(table.String(), "ACTION") || !strings.Contains(table.String(), "would-delete") {
@@ -43,7 +44,7 @@ func TestPreviewReports(t *testing.T) {
 	}
 
 	var doc bytes.Buffer
-	if err := writePreviewJSON(&doc, previewReport{Command: "preview list", OK: true}); err != nil {
+	if err := report.JSON(&doc, report.Previews{Command: "preview list", OK: true, Previews: previewResults(nil, "")}); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any

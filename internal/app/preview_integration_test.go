@@ -123,19 +123,19 @@ func (v *previews) deploy(branch string, args ...string) report.DeployReport {
 }
 
 // list returns the test's previews by name.
-func (v *previews) list(args ...string) map[string]previewResult {
+func (v *previews) list(args ...string) map[string]report.Preview {
 	v.t.Helper()
 	out, _ := v.x(ExitOK, "json", append([]string{"preview", "list"}, args...)...)
 	return v.decode(out)
 }
 
-func (v *previews) decode(out string) map[string]previewResult {
+func (v *previews) decode(out string) map[string]report.Preview {
 	v.t.Helper()
-	var rep previewReport
+	var rep report.Previews
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		v.t.Fatalf("not a preview report: %v\n%s", err, out)
 	}
-	got := map[string]previewResult{}
+	got := map[string]report.Preview{}
 	for _, p := range rep.Previews {
 		if strings.HasPrefix(p.Name, v.prefix) {
 			got[p.Name] = p

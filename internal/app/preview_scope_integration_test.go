@@ -16,6 +16,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -194,7 +195,7 @@ func TestIntegrationPreviewGCSkipsDeployInProgress(t *testing.T) {
 	if !strings.Contains(stderr, "skipped expired preview "+busy) || v.gone(busy) {
 		t.Fatalf("gc while a deploy holds the lock: gone %v\n%s", v.gone(busy), stderr)
 	}
-	var rep previewReport
+	var rep report.Previews
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.OK {
 		t.Errorf("gc report: %v %s", err, out)
 	}

@@ -54,3 +54,16 @@ func TestDocumentsStatus(t *testing.T) {
 	}}
 	sameDocument(t, "status", st, func(b *bytes.Buffer) error { return WriteStatusTable(b, st) })
 }
+
+func TestDocumentsPreviews(t *testing.T) {
+	pv := Previews{Command: "preview gc", OK: true, DryRun: true, Error: "one failed", DurationMs: 55, Previews: []Preview{
+		{Name: "pr-1", Branch: "feature/x", Template: "pr-{{branch}}", Services: []string{"api", "web"}, Created: docTime, Expires: docLater, Expired: true, Revision: 3, Status: "deployed", Action: "would-delete", Reason: "expired"},
+		{Name: "pr-2", Branch: "feature/y", Created: docTime, Terminating: true, Action: "skipped", Reason: "held"},
+	}}
+	sameDocument(t, "preview", pv, func(b *bytes.Buffer) error { return WritePreviewTable(b, pv) })
+	var j bytes.Buffer
+	if err := JSON(&j, Previews{Command: "preview list", OK: true, Previews: []Preview{}}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "preview-empty.json", j.Bytes())
+}
