@@ -89,7 +89,7 @@ func TestBuildWritesAJUnitCasePerService(t *testing.T) {
 
 func TestTestReportWritesAJUnitCasePerTest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tests.xml")
-	rep := TestReport{Command: "test", Env: "staging", Tests: []report.TestResult{
+	rep := report.TestRun{Command: "test", Env: "staging", Tests: []report.TestResult{
 		{Name: "smoke", Passed: true, Job: "smoke-r4", DurationMs: 4000},
 		{Name: "ping", Job: "ping-r4-a,ping-r4-b", Message: "job/ping-r4-b failed: exit code 3", DurationMs: 1200},
 	}}

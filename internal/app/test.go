@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/urfave/cli/v2"
@@ -12,19 +11,6 @@ import (
 	"github.com/x-platform/x-platform/internal/junit"
 	"github.com/x-platform/x-platform/internal/report"
 )
-
-// TestReport is the result of `x-platform test` on stdout.
-type TestReport struct {
-	Command   string              `json:"command"`
-	OK        bool                `json:"ok"`
-	Env       string              `json:"env"`
-	Namespace string              `json:"namespace,omitempty"`
-	Revision  int                 `json:"revision,omitempty"`
-	Tests     []report.TestResult `json:"tests"`
-	Error     string              `json:"error,omitempty"`
-	// DurationMs is how long the run took, in milliseconds.
-	DurationMs int64 `json:"durationMs"`
-}
 
 func testCommand() *cli.Command {
 	return &cli.Command{
@@ -43,7 +29,7 @@ func testCommand() *cli.Command {
 			if run == nil {
 				return testFailed(c, e.Name, deployError(err))
 			}
-			rep := TestReport{Command: "test", OK: err == nil && run.Passed(), Env: run.Env, Namespace: run.Namespace, Revision: run.Revision, Tests: testResults(run.Results)}
+			rep := report.TestRun{Command: "test", OK: err == nil && run.Passed(), Env: run.Env, Namespace: run.Namespace, Revision: run.Revision, Tests: testResults(run.Results)}
 			if err != nil {
 				rep.Error = err.Error()
 			}
@@ -58,7 +44,7 @@ func testCommand() *cli.Command {
 // testFailed reports a test run that could not start.
 func testFailed(c *cli.Context, env string, err error) error {
 	if outputFormat(c) == "json" && !errors.Is(err, context.Canceled) {
-		rep := TestReport{Command: "test", Env: env, Tests: []report.TestResult{}, Error: err.Error()}
+		rep := report.TestRun{Command: "test", Env: env, Tests: []report.TestResult{}, Error: err.Error()}
 		if werr := writeTestReport(c, rep); werr != nil {
 			return werr
 		}
@@ -66,7 +52,7 @@ func testFailed(c *cli.Context, env string, err error) error {
 	return err
 }
 
-func writeTestReport(c *cli.Context, rep TestReport) error {
+func writeTestReport(c *cli.Context, rep report.TestRun) error {
 	rep.DurationMs = elapsedMs(c)
 	summarize(c, func(w io.Writer) error {
 		if err := report.WriteSummary(w, "test "+rep.Env, report.Report{OK: rep.OK, DurationMs: rep.DurationMs}); err != nil {
@@ -74,24 +60,10 @@ func writeTestReport(c *cli.Context, rep TestReport) error {
 		}
 		return report.WriteTestSummary(w, rep.Tests)
 	})
-	var err error
-	if outputFormat(c) == "json" {
-		err = report.JSON(c.App.Writer, rep)
-	} else {
-		err = writeTestTable(c.App.Writer, rep)
-	}
-	if err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	return writeJUnit(c, "test", junit.NewSuite(rep.Env, testCases(rep.Env, rep.Tests)))
-}
-
-func writeTestTable(w io.Writer, r TestReport) error {
-	if len(r.Tests) == 0 {
-		_, err := fmt.Fprintf(w, "%s revision %d: no post-deploy tests\n", r.Env, r.Revision)
+	if err := writeResult(c, rep, func(w io.Writer) error { return report.WriteTestRunTable(w, rep) }); err != nil {
 		return err
 	}
-	return report.WriteTestTable(w, r.Tests)
+	return writeJUnit(c, "test", junit.NewSuite(rep.Env, testCases(rep.Env, rep.Tests)))
 }
 
 // testResults are a release's test results as reports show them.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -70,7 +71,7 @@ spec:
 	smoke(`{x-platform.test/exit-code: "4"}`)
 	failing := filepath.Join(t.TempDir(), "failing.xml")
 	out, stderr := test("json", ExitFailed, "--env", "staging", "--junit", failing)
-	var r TestReport
+	var r report.TestRun
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("stdout is not a JSON report: %v\n%s", err, out)
 	}

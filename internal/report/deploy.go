@@ -99,48 +99,6 @@ func PhasesSummary(phases []PhaseResult) string {
 	return "passed"
 }
 
-// TestResult is one post-deploy test's outcome.
-type TestResult struct {
-	Name    string `json:"name"`
-	Passed  bool   `json:"passed"`
-	Job     string `json:"job,omitempty"`
-	Message string `json:"message,omitempty"` // why it failed
-	// DurationMs is how long the test ran, in milliseconds.
-	DurationMs int64 `json:"durationMs"`
-}
-
-// WriteTestTable prints post-deploy test results for people.
-func WriteTestTable(w io.Writer, tests []TestResult) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TEST\tRESULT\tJOB\tMESSAGE")
-	for _, t := range tests {
-		result, message := "passed", ""
-		if !t.Passed {
-			result, message = "failed", t.Message
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, result, orDash(t.Job), orDash(oneLine(message)))
-	}
-	return tw.Flush()
-}
-
-// TestsSummary is a release's tests in a few words: "passed", "failed:
-// smoke", or "-" when none ran.
-func TestsSummary(tests []TestResult) string {
-	if len(tests) == 0 {
-		return "-"
-	}
-	var failed []string
-	for _, t := range tests {
-		if !t.Passed {
-			failed = append(failed, t.Name)
-		}
-	}
-	if len(failed) > 0 {
-		return "failed: " + strings.Join(failed, ",")
-	}
-	return "passed"
-}
-
 // WriteDeployTable prints a deploy report for people: services, then objects.
 func WriteDeployTable(w io.Writer, r DeployReport) error {
 	if len(r.Services) > 0 {

@@ -67,3 +67,13 @@ func TestDocumentsPreviews(t *testing.T) {
 	}
 	golden(t, "preview-empty.json", j.Bytes())
 }
+
+func TestDocumentsTestRun(t *testing.T) {
+	run := TestRun{Command: "test", OK: false, Env: "staging", Namespace: "shop", Revision: 7, Error: "smoke failed", DurationMs: 99, Tests: []TestResult{
+		{Name: "smoke", Passed: false, Job: "smoke-r7-abcde", Message: "exit 1\nline two", DurationMs: 12},
+		{Name: "api", Passed: true, Job: "api-r7-xyz", DurationMs: 34},
+	}}
+	sameDocument(t, "test", run, func(b *bytes.Buffer) error { return WriteTestRunTable(b, run) })
+	none := TestRun{Command: "test", Env: "staging", Revision: 7, Tests: []TestResult{}}
+	sameDocument(t, "test-none", none, func(b *bytes.Buffer) error { return WriteTestRunTable(b, none) })
+}
