@@ -212,19 +212,7 @@ func versionCommand() *cli.Command {
 	}
 }
 
-// versionReport is what version prints.
-type versionReport struct {
-	Version string `json:"version"`
-	Go      string `json:"go"`
-	OS      string `json:"os"`
-	Arch    string `json:"arch"`
-}
-
 func writeVersion(c *cli.Context) error {
-	v := versionReport{Version: version(), Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
-	if outputFormat(c) == "json" {
-		return report.JSON(c.App.Writer, v)
-	}
-	_, err := fmt.Fprintf(c.App.Writer, "x-platform %s %s %s/%s\n", v.Version, v.Go, v.OS, v.Arch)
-	return err
+	v := report.Version{Version: version(), Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	return writeResult(c, v, func(w io.Writer) error { return report.WriteVersionLine(w, v) })
 }

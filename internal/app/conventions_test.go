@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // runApp runs the app in process, as main does, and returns its exit code,
@@ -62,7 +63,7 @@ func TestVersion(t *testing.T) {
 		t.Errorf("--version: exit %d, %q", code, out)
 	}
 	code, out, _ = runApp(t, "version", "-o", "json")
-	var v versionReport
+	var v report.Version
 	if code != ExitOK || json.Unmarshal([]byte(out), &v) != nil || v.Version != version() || v.Go == "" || v.OS == "" || v.Arch == "" {
 		t.Errorf("version -o json: exit %d, %q", code, out)
 	}

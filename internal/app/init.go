@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -26,21 +27,6 @@ func initCommand() *cli.Command {
 		},
 		Action: runInit,
 	}
-}
-
-// initReport is init's --output json document.
-type initReport struct {
-	Command  string          `json:"command"`
-	Files    []string        `json:"files"`
-	Services []initedService `json:"services"`
-}
-
-type initedService struct {
-	Name       string `json:"name"`
-	Remote     string `json:"remote"`
-	Reference  string `json:"reference"`
-	Dockerfile bool   `json:"dockerfile"`
-	Kubernetes bool   `json:"kubernetes"`
 }
 
 // startPlatform checks what init and import are asked to write a platform
@@ -83,20 +69,14 @@ func runInit(c *cli.Context) error {
 		return err
 	}
 	p := progress(c)
-	rep := initReport{Command: "init", Files: written}
+	rep := report.Init{Command: "init", Files: written}
 	for _, r := range repos {
-		rep.Services = append(rep.Services, initedService{r.Name, r.Remote, "origin/" + r.Branch, r.Dockerfile, len(r.Kube) > 0})
+		rep.Services = append(rep.Services, report.InitService{Name: r.Name, Remote: r.Remote, Reference: "origin/" + r.Branch, Dockerfile: r.Dockerfile, Kubernetes: len(r.Kube) > 0})
 		if !r.Dockerfile {
 			p.Stepf(r.Name, "no Dockerfile at the root of %s: add one, or dockerBuilder and scripts, before building it", r.Remote)
 		}
 	}
-	if outputFormat(c) == "json" {
-		return report.JSON(c.App.Writer, rep)
-	}
-	for _, f := range written {
-		fmt.Fprintln(c.App.Writer, filepath.Join(root, f))
-	}
-	return nil
+	return writeResult(c, rep, func(w io.Writer) error { return report.WriteInitFiles(w, root, rep) })
 }
 
 // platformRoot is the folder init and import write in: that of --file,

@@ -49,7 +49,7 @@ func TestIntegrationInitThenBuild(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("init: exit %d\n%s", code, stderr)
 	}
-	var rep initReport
+	var rep report.Init
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("init's report: %v\n%s", err, out)
 	}

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -82,26 +82,11 @@ func secretEncrypt(c *cli.Context) error {
 	if err := writeSecret(file, enc); err != nil {
 		return err
 	}
-	return secretReport(c, secretResult{File: file, Action: "encrypted", Recipients: recipients})
+	return secretReport(c, report.Secret{File: file, Action: "encrypted", Recipients: recipients})
 }
 
-// secretResult is what a secret command did to its file, on stdout.
-type secretResult struct {
-	File       string   `json:"file"`
-	Action     string   `json:"action"` // encrypted, re-encrypted or unchanged
-	Recipients []string `json:"recipients,omitempty"`
-}
-
-func secretReport(c *cli.Context, r secretResult) error {
-	if outputFormat(c) == "json" {
-		return report.JSON(c.App.Writer, r)
-	}
-	line := r.File + ": " + r.Action
-	if len(r.Recipients) > 0 {
-		line += " for " + strings.Join(r.Recipients, ", ")
-	}
-	_, err := fmt.Fprintln(c.App.Writer, line)
-	return err
+func secretReport(c *cli.Context, r report.Secret) error {
+	return writeResult(c, r, func(w io.Writer) error { return report.WriteSecretLine(w, r) })
 }
 
 // writeSecret replaces file whole, keeping its mode.
@@ -137,7 +122,7 @@ func secretEdit(c *cli.Context) error {
 		return err
 	}
 	if bytes.Equal(edited, plain.YAML) {
-		return secretReport(c, secretResult{File: file, Action: "unchanged"})
+		return secretReport(c, report.Secret{File: file, Action: "unchanged"})
 	}
 	enc, err := sopsfile.Reencrypt(file, data, edited, keys)
 	if err != nil {
@@ -146,7 +131,7 @@ func secretEdit(c *cli.Context) error {
 	if err := writeSecret(file, enc); err != nil {
 		return err
 	}
-	return secretReport(c, secretResult{File: file, Action: "re-encrypted"})
+	return secretReport(c, report.Secret{File: file, Action: "re-encrypted"})
 }
 
 // editPrivately writes plain to a file in a new folder only its owner can

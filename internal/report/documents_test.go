@@ -77,3 +77,15 @@ func TestDocumentsTestRun(t *testing.T) {
 	none := TestRun{Command: "test", Env: "staging", Revision: 7, Tests: []TestResult{}}
 	sameDocument(t, "test-none", none, func(b *bytes.Buffer) error { return WriteTestRunTable(b, none) })
 }
+
+func TestDocumentsInitVersionSecret(t *testing.T) {
+	in := Init{Command: "init", Files: []string{"x-platform.yml", "k8s/base/kustomization.yaml"}, Services: []InitService{
+		{Name: "api", Remote: "https://git.example.com/api.git", Reference: "origin/main", Dockerfile: true, Kubernetes: true},
+		{Name: "web", Remote: "ssh://git@git.example.com/web.git", Reference: "origin/master"},
+	}}
+	sameDocument(t, "init", in, func(b *bytes.Buffer) error { return WriteInitFiles(b, "/src/shop", in) })
+	v := Version{Version: "v1.2.3", Go: "go1.26.8", OS: "linux", Arch: "amd64"}
+	sameDocument(t, "version", v, func(b *bytes.Buffer) error { return WriteVersionLine(b, v) })
+	s := Secret{File: "k8s/prod/secret.sops.yaml", Action: "encrypted", Recipients: []string{"age1aaa", "age1bbb"}}
+	sameDocument(t, "secret", s, func(b *bytes.Buffer) error { return WriteSecretLine(b, s) })
+}
