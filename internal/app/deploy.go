@@ -2,7 +2,7 @@ package app
 
 import (
 	"errors"
-	"fmt"
+	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -151,10 +151,7 @@ func historyCommand() *cli.Command {
 				rep.Revisions = append(rep.Revisions, rev)
 			}
 			rep.DurationMs = elapsedMs(c)
-			if outputFormat(c) == "json" {
-				return report.JSON(c.App.Writer, rep)
-			}
-			return report.WriteHistoryTable(c.App.Writer, rep)
+			return writeResult(c, rep, func(w io.Writer) error { return report.WriteHistoryTable(w, rep) })
 		},
 	}
 }
@@ -184,29 +181,7 @@ func rollbackCommand() *cli.Command {
 
 // deployFailed reports a deploy that failed before anything was applied.
 func deployFailed(c *cli.Context, e *deploy.Environment, err error) error {
-	if outputFormat(c) == "json" {
-		rep := report.DeployReport{Report: report.NewReport("deploy", nil), Env: e.Name, Namespace: e.Settings.Namespace, Objects: []report.ObjectResult{}, Error: err.Error()}
-		rep.OK = false
-		var me *deploy.MissingImagesError
-		if errors.As(err, &me) {
-			for _, m := range me.Missing {
-				rep.Services = append(rep.Services, report.ServiceResult{Name: m.Service, Image: m.Image, Action: report.ActionFailed, Error: m.Reason})
-			}
-		}
-		var ue *UnsignedImagesError
-		if errors.As(err, &ue) {
-			rep.Services = append(rep.Services, ue.results()...)
-		}
-		var ve *VulnerableImagesError
-		if errors.As(err, &ve) {
-			rep.Services = append(rep.Services, ve.results()...)
-		}
-		rep.DurationMs = elapsedMs(c)
-		if werr := report.JSON(c.App.Writer, rep); werr != nil {
-			return fmt.Errorf("writing the report: %w", werr)
-		}
-	}
-	return err
+	return failedBeforeApply(c, "deploy", e, err)
 }
 
 // stoppedRun is the release of all left in progress by a run that no

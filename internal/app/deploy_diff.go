@@ -63,12 +63,8 @@ func diff(c *cli.Context) (bool, error) {
 			Action: string(ch.Action), Phase: string(ch.Phase), Diff: ch.Diff,
 		})
 	}
-	write := report.WriteDiffText
-	if outputFormat(c) == "json" {
-		write = func(w io.Writer, r report.DiffReport) error { return report.JSON(w, r) }
-	}
 	rep.DurationMs = elapsedMs(c)
-	if err := write(c.App.Writer, rep); err != nil {
+	if err := writeResult(c, rep, func(w io.Writer) error { return report.WriteDiffText(w, rep) }); err != nil {
 		return false, err
 	}
 	return len(rep.Changes) > 0, nil

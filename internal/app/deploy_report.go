@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -25,19 +26,43 @@ func writeDeploy(c *cli.Context, command string, out *deploy.Outcome, runErr err
 		}
 		return report.WriteTestSummary(w, rep.Tests)
 	})
-	var err error
-	if outputFormat(c) == "json" {
-		err = report.JSON(c.App.Writer, rep)
-	} else {
-		err = report.WriteDeployTable(c.App.Writer, rep)
-	}
-	if err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+	if err := writeResult(c, rep, func(w io.Writer) error { return report.WriteDeployTable(w, rep) }); err != nil {
+		return err
 	}
 	if err := writeJUnit(c, command, junit.NewSuite(rep.Env, testCases(rep.Env, rep.Tests))); err != nil {
 		return err
 	}
 	return deployError(runErr)
+}
+
+// failedBeforeApply reports, with -o json, a command refused before
+// anything was applied to e, naming the services at fault, and passes err
+// on for stderr and the exit code.
+func failedBeforeApply(c *cli.Context, command string, e *deploy.Environment, err error) error {
+	if outputFormat(c) != "json" {
+		return err
+	}
+	rep := report.DeployReport{Report: report.NewReport(command, nil), Env: e.Name, Namespace: e.Settings.Namespace, Objects: []report.ObjectResult{}, Error: err.Error()}
+	rep.OK = false
+	var me *deploy.MissingImagesError
+	if errors.As(err, &me) {
+		for _, m := range me.Missing {
+			rep.Services = append(rep.Services, report.ServiceResult{Name: m.Service, Image: m.Image, Action: report.ActionFailed, Error: m.Reason})
+		}
+	}
+	var ue *UnsignedImagesError
+	if errors.As(err, &ue) {
+		rep.Services = append(rep.Services, ue.results()...)
+	}
+	var ve *VulnerableImagesError
+	if errors.As(err, &ve) {
+		rep.Services = append(rep.Services, ve.results()...)
+	}
+	rep.DurationMs = elapsedMs(c)
+	if werr := report.JSON(c.App.Writer, rep); werr != nil {
+		return fmt.Errorf("writing the report: %w", werr)
+	}
+	return err
 }
 
 func deployReport(command string, out *deploy.Outcome, runErr error) report.DeployReport {

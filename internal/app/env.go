@@ -170,14 +170,8 @@ func reportServices(c *cli.Context, command string, results []report.ServiceResu
 	r.DurationMs = elapsedMs(c)
 	summarize(c, func(w io.Writer) error { return report.WriteSummary(w, command, r) })
 	r.Explain = c.Bool("explain")
-	var err error
-	if outputFormat(c) == "json" {
-		err = report.WriteJSON(c.App.Writer, r)
-	} else {
-		err = report.WriteTable(c.App.Writer, r)
-	}
-	if err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+	if err := writeResult(c, r, func(w io.Writer) error { return report.WriteTable(w, r) }); err != nil {
+		return err
 	}
 	if err := writeJUnit(c, command, junit.NewSuite(command, serviceCases(command, results))); err != nil {
 		return err
@@ -216,21 +210,6 @@ func applyDepth(c *cli.Context, m *manifest.Manifest) error {
 	}
 	for _, s := range m.Services {
 		s.Git.Depth = n
-	}
-	return nil
-}
-
-// writeResult writes a command's result on stdout: rep as JSON with
-// -o json, else the table table writes.
-func writeResult(c *cli.Context, rep any, table func(io.Writer) error) error {
-	var err error
-	if outputFormat(c) == "json" {
-		err = report.JSON(c.App.Writer, rep)
-	} else {
-		err = table(c.App.Writer)
-	}
-	if err != nil {
-		return fmt.Errorf("writing the report: %w", err)
 	}
 	return nil
 }

@@ -2,9 +2,11 @@ package app
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // reportFormat checks that a command that prints a report got no
@@ -41,4 +43,20 @@ func outputFormat(c *cli.Context) string {
 		}
 	}
 	return format
+}
+
+// writeResult writes a command's result on stdout: rep as JSON with
+// -o json (through the one encoder, which masks what a document may
+// quote of a secret), else the table table writes.
+func writeResult(c *cli.Context, rep any, table func(io.Writer) error) error {
+	var err error
+	if outputFormat(c) == "json" {
+		err = report.JSON(c.App.Writer, rep)
+	} else {
+		err = table(c.App.Writer)
+	}
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
 }

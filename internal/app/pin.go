@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -76,18 +77,14 @@ func runPin(c *cli.Context) error {
 			return err
 		}
 	}
-	if outputFormat(c) == "json" {
-		if err := report.WriteJSON(c.App.Writer, pinReport(c, res)); err != nil {
-			return fmt.Errorf("writing the report: %w", err)
+	return writeResult(c, pinReport(c, res), func(w io.Writer) error {
+		commit := "not verified"
+		if res.Commit != "" {
+			commit = shortsha.Commit(res.Commit)
 		}
-		return nil
-	}
-	commit := "not verified"
-	if res.Commit != "" {
-		commit = shortsha.Commit(res.Commit)
-	}
-	_, err = fmt.Fprintf(c.App.Writer, "%s: %s → %s (%s)\n", name, svc.Git.Reference, reference, commit)
-	return err
+		_, err := fmt.Fprintf(w, "%s: %s → %s (%s)\n", name, svc.Git.Reference, reference, commit)
+		return err
+	})
 }
 
 // verifyReference asks the service's remote for reference and returns the
@@ -135,7 +132,7 @@ func pinReport(c *cli.Context, res report.ServiceResult) report.Report {
 func pinFailed(c *cli.Context, res report.ServiceResult, err error) error {
 	if outputFormat(c) == "json" {
 		res.Action, res.Error = report.ActionFailed, err.Error()
-		if werr := report.WriteJSON(c.App.Writer, pinReport(c, res)); werr != nil {
+		if werr := report.JSON(c.App.Writer, pinReport(c, res)); werr != nil {
 			return fmt.Errorf("writing the report: %w", werr)
 		}
 	}

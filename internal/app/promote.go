@@ -1,14 +1,12 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/report"
 )
 
 func promoteCommand() *cli.Command {
@@ -112,21 +110,5 @@ func openPromote(c *cli.Context) (from, to *deploy.Environment, err error) {
 
 // promoteFailed reports a promote refused before anything was applied.
 func promoteFailed(c *cli.Context, to *deploy.Environment, err error) error {
-	if outputFormat(c) == "json" {
-		rep := report.DeployReport{Report: report.NewReport("promote", nil), Env: to.Name, Namespace: to.Settings.Namespace, Objects: []report.ObjectResult{}, Error: err.Error()}
-		rep.OK = false
-		var ue *UnsignedImagesError
-		if errors.As(err, &ue) {
-			rep.Services = append(rep.Services, ue.results()...)
-		}
-		var ve *VulnerableImagesError
-		if errors.As(err, &ve) {
-			rep.Services = append(rep.Services, ve.results()...)
-		}
-		rep.DurationMs = elapsedMs(c)
-		if werr := report.JSON(c.App.Writer, rep); werr != nil {
-			return fmt.Errorf("writing the report: %w", werr)
-		}
-	}
-	return err
+	return failedBeforeApply(c, "promote", to, err)
 }

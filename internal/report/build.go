@@ -88,10 +88,9 @@ func hideSecrets(r Report) Report {
 	return r
 }
 
-// WriteJSON prints the report as one indented JSON document.
-func WriteJSON(w io.Writer, r Report) error {
-	return JSON(w, hideSecrets(r))
-}
+// masked hides the secrets of the URLs the services' errors and reasons
+// quote; JSON writes every document through it.
+func (r Report) masked() any { return hideSecrets(r) }
 
 // WriteTable prints the report as an aligned table for people.
 func WriteTable(w io.Writer, r Report) error {

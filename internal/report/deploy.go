@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/x-platform/x-platform/internal/redact"
 )
 
 // Actions a deploy reports per service.
@@ -53,6 +55,14 @@ type DeployReport struct {
 	// Canary is the release's canary, when it has one.
 	Canary *CanaryResult `json:"canary,omitempty"`
 	Error  string        `json:"error,omitempty"`
+}
+
+// masked hides the secrets of the URLs the services' messages and the
+// error quote.
+func (r DeployReport) masked() any {
+	r.Report = hideSecrets(r.Report)
+	r.Error = redact.String(r.Error)
+	return r
 }
 
 // CanaryResult is where a release's canary stands.

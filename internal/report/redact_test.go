@@ -22,7 +22,7 @@ func TestReportsHideURLSecrets(t *testing.T) {
 	})
 	r.Explain = true
 	for name, write := range map[string]func(*bytes.Buffer) error{
-		"json":  func(b *bytes.Buffer) error { return WriteJSON(b, r) },
+		"json":  func(b *bytes.Buffer) error { return JSON(b, r) },
 		"table": func(b *bytes.Buffer) error { return WriteTable(b, r) },
 	} {
 		var b bytes.Buffer
@@ -35,5 +35,18 @@ func TestReportsHideURLSecrets(t *testing.T) {
 	}
 	if r.Services[0].Error != "listing references of "+secretURL+": authentication required" {
 		t.Errorf("writing the report changed the caller's results: %q", r.Services[0].Error)
+	}
+}
+
+// TestDeployReportHidesURLSecrets checks the deploy document: its
+// services and its error.
+func TestDeployReportHidesURLSecrets(t *testing.T) {
+	r := DeployReport{Report: NewReport("deploy", []ServiceResult{{Name: "a", Action: ActionFailed, Error: "fetching " + secretURL + ": refused"}}), Env: "staging", Error: "resolving images: fetching " + secretURL + ": refused"}
+	var b bytes.Buffer
+	if err := JSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), secret) || strings.Count(b.String(), "https://REDACTED@git.example.com/x.git") != 2 || !strings.Contains(b.String(), `"env": "staging"`) {
+		t.Errorf("deploy report:\n%s", b.String())
 	}
 }
