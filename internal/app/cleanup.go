@@ -9,6 +9,7 @@ import (
 	"github.com/x-platform/x-platform/internal/cleanup"
 	"github.com/x-platform/x-platform/internal/deploy/kube"
 	"github.com/x-platform/x-platform/internal/flock"
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // errCleanupFailed marks a cleanup where a delete failed or was refused;
@@ -84,9 +85,9 @@ func runCleanup(c *cli.Context) error {
 	doc := cleanup.NewDocument(res, rep)
 	doc.DurationMs = elapsedMs(c)
 	if format == "json" {
-		err = cleanup.WriteJSON(c.App.Writer, doc)
+		err = report.JSON(c.App.Writer, doc)
 	} else {
-		err = cleanup.WriteText(c.App.Writer, doc)
+		err = report.WriteCleanupTable(c.App.Writer, doc)
 	}
 	if err != nil {
 		return err

@@ -17,9 +17,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
-	"github.com/x-platform/x-platform/internal/cleanup"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -75,13 +75,13 @@ func (e *cleanupEnv) record(ns, env string, revision int, status release.Status,
 }
 
 // cleanup runs x-platform cleanup with args and decodes its JSON result.
-func (e *cleanupEnv) cleanup(want int, args ...string) cleanup.Document {
+func (e *cleanupEnv) cleanup(want int, args ...string) report.Cleanup {
 	e.t.Helper()
 	code, out, stderr := e.run(e.t.Context(), "text", append([]string{"cleanup", "--kubeconfig", e.kubeconfig, "--output", "json"}, args...)...)
 	if code != want {
 		e.t.Fatalf("cleanup %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, want, out, stderr)
 	}
-	var doc cleanup.Document
+	var doc report.Cleanup
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		e.t.Fatalf("cleanup %v: stdout is not JSON: %v\n%s", args, err, out)
 	}
@@ -98,7 +98,7 @@ func (e *cleanupEnv) tags(service string) []string {
 }
 
 // decisions maps digest → reasons for the kept and the deleted images.
-func decisions(doc cleanup.Document) (keep, del map[string]string) {
+func decisions(doc report.Cleanup) (keep, del map[string]string) {
 	keep, del = map[string]string{}, map[string]string{}
 	for _, rp := range doc.Repositories {
 		for _, d := range rp.Keep {

@@ -15,8 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/x-platform/x-platform/internal/cleanup"
 	"github.com/x-platform/x-platform/internal/gitsync"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -130,7 +130,7 @@ func TestIntegrationCleanupGivesUpOnAStalledGitServer(t *testing.T) {
 			if code != ExitFailed || !strings.Contains(stderr, "some deletes failed or were refused; the report says which and why") {
 				t.Errorf("exit %d, stderr %q; want 1 and the refusal pointed at", code, stderr)
 			}
-			var doc cleanup.Document
+			var doc report.Cleanup
 			if err := json.Unmarshal([]byte(out), &doc); err != nil {
 				t.Fatalf("stdout is not a cleanup document: %v\n%s", err, out)
 			}

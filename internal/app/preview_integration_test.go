@@ -19,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/x-platform/x-platform/internal/cleanup"
 	"github.com/x-platform/x-platform/internal/deploy"
 	xpimage "github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/report"
@@ -243,7 +242,7 @@ func TestIntegrationPreview(t *testing.T) {
 	// cleanup keeps what previews run, for their release records; staging,
 	// never deployed here, holds no record to read.
 	out, _ := v.x(ExitOK, "json", "cleanup", "--skip-unreachable")
-	var plan cleanup.Document
+	var plan report.Cleanup
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("cleanup's plan: %v\n%s", err, out)
 	}

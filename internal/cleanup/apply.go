@@ -18,31 +18,31 @@ import (
 
 // Outcome is what became of one image the plan deletes.
 type Outcome struct {
-	Service    string `json:"service"`
-	Repository string `json:"repository"`
-	Digest     string `json:"digest"`
+	Service    string
+	Repository string
+	Digest     string
 	// Deleted lists the tags deleted.
-	Deleted []string `json:"deletedTags,omitempty"`
+	Deleted []string
 	// Done says the image's planned tags are gone and no other tag pointed
 	// at it when last looked: its manifest is untagged, for the registry's
 	// garbage collector, or deleted (ManifestDeleted).
-	Done bool `json:"deleted"`
+	Done bool
 	// ManifestDeleted says the manifest was deleted by digest, on a
 	// registry that refuses tag deletes.
-	ManifestDeleted bool `json:"manifestDeleted,omitempty"`
+	ManifestDeleted bool
 	// Kept says why the check just before the delete kept the image.
-	Kept string `json:"kept,omitempty"`
+	Kept string
 	// Refused says why the image was not deleted although nothing keeps it.
-	Refused string `json:"refused,omitempty"`
-	Error   string `json:"error,omitempty"`
+	Refused string
+	Error   string
 }
 
 // Report is what Apply did.
 type Report struct {
-	Outcomes []Outcome `json:"outcomes"`
+	Outcomes []Outcome
 	// NoTagDeletes lists the repositories whose registry deletes manifests
 	// only by digest.
-	NoTagDeletes []string `json:"noTagDeletes,omitempty"`
+	NoTagDeletes []string
 }
 
 // Failed says whether a delete failed or was refused.

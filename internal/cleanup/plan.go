@@ -62,8 +62,8 @@ func (o *Options) log(format string, args ...any) {
 
 // Unreachable is an environment whose releases could not be read.
 type Unreachable struct {
-	Env    string `json:"env"`
-	Reason string `json:"reason"`
+	Env    string
+	Reason string
 }
 
 // Result is a plan with what it was made from.

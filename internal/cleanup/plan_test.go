@@ -13,6 +13,7 @@ import (
 	"github.com/x-platform/x-platform/internal/gitsync"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -124,16 +125,16 @@ func TestPlanRefusals(t *testing.T) {
 			}
 			var text, js bytes.Buffer
 			doc := NewDocument(res, rep)
-			if err := WriteText(&text, doc); err != nil {
+			if err := report.WriteCleanupTable(&text, doc); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(text.String(), "  refused  sha256:000000000000  "+oldTag+"  ") {
 				t.Errorf("text report:\n%s\nwant a refused line per image", text.String())
 			}
-			if err := WriteJSON(&js, doc); err != nil {
+			if err := report.JSON(&js, doc); err != nil {
 				t.Fatal(err)
 			}
-			var back Document
+			var back report.Cleanup
 			if err := json.Unmarshal(js.Bytes(), &back); err != nil || !back.Applied || len(back.Repositories) != 2 {
 				t.Errorf("JSON report %s does not read back: %v", js.String(), err)
 			}

@@ -133,26 +133,26 @@ type Pin struct {
 
 // Plan is the outcome for every repository, in input order.
 type Plan struct {
-	Repositories []RepositoryPlan `json:"repositories"`
+	Repositories []RepositoryPlan
 }
 
 // RepositoryPlan is what happens to one repository's images.
 type RepositoryPlan struct {
-	Service    string     `json:"service"`
-	Repository string     `json:"repository"`
-	Keep       []Decision `json:"keep"`
-	Delete     []Decision `json:"delete"`
+	Service    string
+	Repository string
+	Keep       []Decision
+	Delete     []Decision
 	// Refused says why Delete is not carried out; "" when it may be.
-	Refused string `json:"refused,omitempty"`
+	Refused string
 }
 
 // Decision is one image with the reasons it is kept, or why it goes.
 type Decision struct {
-	Digest  string    `json:"digest"`
-	Tags    []string  `json:"tags"`
-	Created time.Time `json:"created,omitzero"`
-	Reasons []string  `json:"reasons"`
+	Digest  string
+	Tags    []string
+	Created time.Time
+	Reasons []string
 	// Subject is, for a signature, attestation or SBOM, the digest of the
 	// image it belongs to; deleted after nothing else of the image is left.
-	Subject string `json:"subject,omitempty"`
+	Subject string
 }
