@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// checkGolden compares a document's JSON and its text for people with
+// checkDocumentGolden compares a document's JSON and its text for people with
 // testdata/<name>.json and .txt, written by the code that printed these
 // documents before they lived here: their bytes are what scripts parse.
-func checkGolden(t *testing.T, name string, doc any, text func(*bytes.Buffer) error) {
+func checkDocumentGolden(t *testing.T, name string, doc any, text func(*bytes.Buffer) error) {
 	t.Helper()
 	var j, txt bytes.Buffer
 	if err := JSON(&j, doc); err != nil {
