@@ -72,8 +72,8 @@ func runImportSkaffold(c *cli.Context) error {
 	return report.WriteImportFiles(c.App.Writer, root, rep)
 }
 
-// importReportOf is import skaffold's document of res, the files written
-// being written.
+// importReportOf is import skaffold's document of res, with the files
+// written (relative to the platform's root).
 func importReportOf(written []string, res *skaffold.Result) report.ImportReport {
 	rep := report.ImportReport{Command: "import skaffold", Files: written, Services: make([]report.ImportService, 0, len(res.Services)),
 		Environments: make([]report.ImportEnvironment, 0, len(res.Environments)),
