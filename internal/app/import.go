@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,18 +31,6 @@ func importCommand() *cli.Command {
 			return usageError{fmt.Errorf("import needs the kind of configuration: skaffold [FILE] (got %q)", c.Args().Slice())}
 		},
 	}
-}
-
-// importReport is import skaffold's --output json document.
-type importReport struct {
-	Command      string                 `json:"command"`
-	Files        []string               `json:"files"`
-	Services     []skaffold.Service     `json:"services"`
-	Environments []skaffold.Environment `json:"environments"`
-	// Unconverted lists what has no equivalent, Notes what x-platform
-	// does its own way; each with its file and line.
-	Unconverted []skaffold.Item `json:"unconverted"`
-	Notes       []skaffold.Item `json:"notes"`
 }
 
 func runImportSkaffold(c *cli.Context) error {
@@ -78,21 +65,33 @@ func runImportSkaffold(c *cli.Context) error {
 			fmt.Fprintln(c.App.ErrWriter, it.String())
 		}
 	}
+	rep := importReportOf(written, res)
 	if outputFormat(c) == "json" {
-		rep := importReport{Command: "import skaffold", Files: written, Services: res.Services, Environments: res.Environments, Unconverted: res.Unconverted, Notes: res.Notes}
-		if rep.Environments == nil {
-			rep.Environments = []skaffold.Environment{}
-		}
-		if rep.Unconverted == nil {
-			rep.Unconverted = []skaffold.Item{}
-		}
-		if rep.Notes == nil {
-			rep.Notes = []skaffold.Item{}
-		}
 		return report.JSON(c.App.Writer, rep)
 	}
-	for _, f := range written {
-		fmt.Fprintln(c.App.Writer, filepath.Join(root, f))
+	return report.WriteImportFiles(c.App.Writer, root, rep)
+}
+
+// importReportOf is import skaffold's document of res, with the files
+// written (relative to the platform's root).
+func importReportOf(written []string, res *skaffold.Result) report.ImportReport {
+	rep := report.ImportReport{Command: "import skaffold", Files: written, Services: make([]report.ImportService, 0, len(res.Services)),
+		Environments: make([]report.ImportEnvironment, 0, len(res.Environments)),
+		Unconverted:  importItems(res.Unconverted), Notes: importItems(res.Notes)}
+	for _, s := range res.Services {
+		rep.Services = append(rep.Services, report.ImportService{Name: s.Name, Image: s.Image, Remote: s.Remote, Reference: s.Reference,
+			Path: s.Path, From: s.From, Dockerfile: s.Dockerfile, Target: s.Target, Platforms: s.Platforms})
 	}
-	return nil
+	for _, e := range res.Environments {
+		rep.Environments = append(rep.Environments, report.ImportEnvironment{Name: e.Name, Profile: e.Profile})
+	}
+	return rep
+}
+
+func importItems(items []skaffold.Item) []report.ImportItem {
+	out := make([]report.ImportItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, report.ImportItem{File: it.File, Line: it.Line, What: it.What, Why: it.Why})
+	}
+	return out
 }

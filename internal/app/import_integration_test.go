@@ -72,13 +72,13 @@ profiles:
 	if code != ExitOK {
 		t.Fatalf("import skaffold: exit %d\n%s", code, stderr)
 	}
-	var rep importReport
+	var rep report.ImportReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("import's report: %v\n%s", err, out)
 	}
 	sync := fmt.Sprintf("skaffold.yaml:%d: artifact api: sync — x-platform copies no files into running containers", strings.Count(config[:strings.Index(config, "sync:")], "\n")+1)
 	if len(rep.Services) != 3 || rep.Services[0].Name != "web" || rep.Services[0].Path != "services/web" || rep.Services[2].Name != "base" || rep.Services[2].Remote != images ||
-		len(rep.Environments) != 2 || rep.Environments[1].Profile != "staging" || len(rep.Unconverted) != 1 || rep.Unconverted[0].String() != sync || !strings.Contains(stderr, sync) {
+		len(rep.Environments) != 2 || rep.Environments[1].Profile != "staging" || len(rep.Unconverted) != 1 || fmt.Sprintf("%s:%d: %s — %s", rep.Unconverted[0].File, rep.Unconverted[0].Line, rep.Unconverted[0].What, rep.Unconverted[0].Why) != sync || !strings.Contains(stderr, sync) {
 		t.Fatalf("import's report = %+v\nstderr:\n%s", rep, stderr)
 	}
 

@@ -48,10 +48,10 @@ func cosignTag(digest, kind string) string {
 }
 
 // verifyReport runs verify and decodes its report.
-func (c *cluster) verifyReport(want int) (VerifyReport, string) {
+func (c *cluster) verifyReport(want int) (report.VerifyReport, string) {
 	c.t.Helper()
 	code, out, stderr := c.run(c.t.Context(), "json", "verify")
-	var r VerifyReport
+	var r report.VerifyReport
 	if err := json.Unmarshal([]byte(out), &r); code != want || err != nil {
 		c.t.Fatalf("verify: exit %d, want %d; %v\n%s\n%s", code, want, err, out, stderr)
 	}
@@ -126,11 +126,11 @@ func TestIntegrationCopiedSignatureRefused(t *testing.T) {
 	checkVerified(t, rep, "zbackend", sign.OK, sign.Mismatch, other)
 }
 
-func checkVerified(t *testing.T, r VerifyReport, service string, sig, att sign.Status, problem string) {
+func checkVerified(t *testing.T, r report.VerifyReport, service string, sig, att sign.Status, problem string) {
 	t.Helper()
 	for _, s := range r.Services {
 		if s.Name == service {
-			if s.Signature != sig || s.Attestation != att || !strings.Contains(s.Error, problem) || problem == "" && s.Error != "" {
+			if s.Signature != string(sig) || s.Attestation != string(att) || !strings.Contains(s.Error, problem) || problem == "" && s.Error != "" {
 				t.Errorf("verify of %s: %+v, want signature %s, attestation %s, error %q", service, s, sig, att, problem)
 			}
 			return
@@ -186,7 +186,7 @@ func TestIntegrationPreviewBuildRefusedWhereSignaturesRequired(t *testing.T) {
 		t.Errorf("deploy --env staging of a preview's build: %v, error %q\nwant it to say %q", err, dr.Error, refused)
 	}
 	code, out, stderr := v.runOutput(t.Context(), "json", "verify")
-	var vr VerifyReport
+	var vr report.VerifyReport
 	if err := json.Unmarshal([]byte(out), &vr); code != ExitFailed || err != nil {
 		t.Fatalf("verify: exit %d %v\n%s\n%s", code, err, out, stderr)
 	}

@@ -4,29 +4,14 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
-	"github.com/x-platform/x-platform/internal/vuln"
+	"github.com/x-platform/x-platform/internal/report"
 )
-
-// ScanReport is scan's JSON document.
-type ScanReport struct {
-	Command string `json:"command"`
-	// OK is false when a finding fails the policy or an image could not
-	// be scanned.
-	OK         bool          `json:"ok"`
-	Database   string        `json:"database"`
-	Advisories int           `json:"advisories"`
-	FailOn     vuln.Severity `json:"failOn"`
-	Env        string        `json:"env,omitempty"`
-	Services   []ScanService `json:"services"`
-	DurationMs int64         `json:"durationMs"`
-}
 
 func scanCommand() *cli.Command {
 	flags := append([]cli.Flag{servicesFlag()}, envFlags()...)
@@ -55,8 +40,8 @@ func scanCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			rep := ScanReport{Command: "scan", OK: true, Database: s.path, Advisories: s.db.Advisories, FailOn: s.policy.FailOn,
-				Env: c.String("env"), Services: []ScanService{}}
+			rep := report.ScanReport{Command: "scan", OK: true, Database: s.path, Advisories: s.db.Advisories, FailOn: s.policy.FailOn.String(),
+				Env: c.String("env"), Services: []report.ScanService{}}
 			for _, v := range versions {
 				progress(c).Stepf(v.Name, "scanning %s@%s", v.Image, v.Digest)
 				res, err := s.scan(c.Context, v.Name, v.Image, v.Digest)
@@ -66,10 +51,10 @@ func scanCommand() *cli.Command {
 				if err != nil || len(res.failing()) > 0 {
 					rep.OK = false
 				}
-				rep.Services = append(rep.Services, res)
+				rep.Services = append(rep.Services, res.report())
 			}
 			rep.DurationMs = elapsedMs(c)
-			if err := writeResult(c, rep, func(w io.Writer) error { return writeScanTable(w, rep) }); err != nil {
+			if err := writeResult(c, rep, func(w io.Writer) error { return report.WriteScanTable(w, rep) }); err != nil {
 				return err
 			}
 			if !rep.OK {
@@ -106,39 +91,4 @@ func scanTargets(c *cli.Context, m *manifest.Manifest, services []*manifest.Serv
 		}
 	}
 	return out, nil
-}
-
-func writeScanTable(w io.Writer, r ScanReport) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tPACKAGE\tVERSION\tADVISORY\tSEVERITY\tFIXED\tVERDICT")
-	var notes []string
-	for _, s := range r.Services {
-		if s.Error != "" {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\terror\n", s.Name)
-			notes = append(notes, s.Error)
-			continue
-		}
-		if len(s.Findings) == 0 {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\tclean (%d packages)\n", s.Name, s.Packages)
-		}
-		for _, f := range s.Findings {
-			fixed := f.Fixed
-			if fixed == "" {
-				fixed = "-"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, f.Package, f.Version, f.Advisory, f.Severity, fixed, f.Verdict)
-			if f.Note != "" {
-				notes = append(notes, fmt.Sprintf("%s: %s %s: %s", s.Name, f.Package, f.Advisory, f.Note))
-			}
-		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, n := range notes {
-		if _, err := fmt.Fprintln(w, n); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -121,12 +122,12 @@ func TestIntegrationScanReadsTheSignedSBOM(t *testing.T) {
 	built := p.build(ExitOK)["svc"]
 
 	code, out, stderr := p.runOutput(t.Context(), "json", "scan")
-	var r ScanReport
+	var r report.ScanReport
 	if err := json.Unmarshal([]byte(out), &r); code != ExitOK || err != nil || len(r.Services) != 1 {
 		t.Fatalf("scan: exit %d, %v\n%s\n%s", code, err, out, stderr)
 	}
 	s := r.Services[0]
-	if !r.OK || r.FailOn.String() != "none" || s.SBOM != "attestation" || s.Digest != built.Digest || len(s.Findings) != 1 ||
+	if !r.OK || r.FailOn != "none" || s.SBOM != "attestation" || s.Digest != built.Digest || len(s.Findings) != 1 ||
 		s.Findings[0].Advisory != "GHSA-test-ggcr-0001" || s.Findings[0].Verdict != "passes" {
 		t.Errorf("scan of a signed image: %+v\n%s", r, stderr)
 	}

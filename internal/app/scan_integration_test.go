@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/x-platform/x-platform/internal/report"
 )
 
 // The test advisories: one for the go-containerregistry version the test
@@ -115,13 +117,13 @@ func (c *cluster) vulnerabilities(section string) {
 	c.write("x-platform.yml", section+string(data))
 }
 
-func (c *cluster) scan(want int, args ...string) ScanReport {
+func (c *cluster) scan(want int, args ...string) report.ScanReport {
 	c.t.Helper()
 	code, out, stderr := c.run(c.t.Context(), "json", append([]string{"scan"}, args...)...)
 	if code != want {
 		c.t.Fatalf("scan %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, code, want, out, stderr)
 	}
-	var r ScanReport
+	var r report.ScanReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		c.t.Fatalf("scan %v: stdout is not a JSON report: %v\n%s", args, err, out)
 	}
@@ -144,7 +146,7 @@ func TestIntegrationScanAndDeployGate(t *testing.T) {
 
 	// scan: the pinned image (the checkout's commit), read from its layers.
 	r := c.scan(ExitFailed)
-	if r.OK || r.Advisories != 2 || r.FailOn.String() != "high" || len(r.Services) != 1 {
+	if r.OK || r.Advisories != 2 || r.FailOn != "high" || len(r.Services) != 1 {
 		t.Fatalf("scan report %+v", r)
 	}
 	s := r.Services[0]
@@ -153,7 +155,7 @@ func TestIntegrationScanAndDeployGate(t *testing.T) {
 	}
 	f := s.Findings[0]
 	if f.Package != "github.com/google/go-containerregistry" || f.Version != "v0.22.1" || f.Advisory != "GHSA-test-ggcr-0001" ||
-		f.Severity.String() != "high" || f.Fixed != "0.22.2" || f.Verdict != "fails" || f.Source != "/usr/local/bin/app" {
+		f.Severity != "high" || f.Fixed != "0.22.2" || f.Verdict != "fails" || f.Source != "/usr/local/bin/app" {
 		t.Errorf("finding %+v", f)
 	}
 	code, table, _ := c.run(t.Context(), "text", "scan")

@@ -12,6 +12,7 @@ import (
 	"github.com/sigstore/cosign/v2/pkg/cosign"
 
 	xpimage "github.com/x-platform/x-platform/internal/image"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -93,7 +94,7 @@ func TestIntegrationBuildSigns(t *testing.T) {
 
 	// verify, without a lock, checks the checkouts' images.
 	code, stdout, stderr := p.runOutput(t.Context(), "json", "verify")
-	var rep VerifyReport
+	var rep report.VerifyReport
 	if err := json.Unmarshal([]byte(stdout), &rep); code != ExitOK || err != nil || !rep.OK || len(rep.Services) != 1 {
 		t.Fatalf("verify: exit %d, %v\n%s\n%s", code, err, stdout, stderr)
 	}

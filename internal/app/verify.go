@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -12,27 +11,9 @@ import (
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sign"
 )
-
-// VerifyReport is verify's JSON document.
-type VerifyReport struct {
-	Command  string          `json:"command"`
-	OK       bool            `json:"ok"`
-	Services []VerifyService `json:"services"`
-	// DurationMs is how long verifying took, in milliseconds.
-	DurationMs int64 `json:"durationMs"`
-}
-
-// VerifyService is what verify found for one service's image.
-type VerifyService struct {
-	Name        string      `json:"name"`
-	Image       string      `json:"image"`
-	Digest      string      `json:"digest"`
-	Signature   sign.Status `json:"signature"`
-	Attestation sign.Status `json:"attestation"`
-	Error       string      `json:"error,omitempty"`
-}
 
 func verifyCommand() *cli.Command {
 	return &cli.Command{
@@ -59,23 +40,18 @@ func verifyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			rep := VerifyReport{Command: "verify", OK: true, Services: []VerifyService{}}
+			rep := report.VerifyReport{Command: "verify", OK: true, Services: []report.VerifyService{}}
 			p := progress(c)
 			for _, ver := range versions {
-				s := VerifyService{Name: ver.Name, Image: ver.Pin().NewName, Digest: ver.Digest}
 				p.Stepf(ver.Name, "checking %s@%s", ver.Image, ver.Digest)
 				r, err := v.Verify(c.Context, image.Cut(ver.Image), ver.Digest, sign.Expected{Service: ver.Name, Commit: ver.Commit})
-				s.Signature, s.Attestation, s.Error = r.Signature, r.Attestation, r.Problem
-				if err != nil {
-					s.Error = err.Error()
-				}
 				if err != nil || !r.OK() {
 					rep.OK = false
 				}
-				rep.Services = append(rep.Services, s)
+				rep.Services = append(rep.Services, verified(ver, r, err))
 			}
 			rep.DurationMs = elapsedMs(c)
-			if err := writeResult(c, rep, func(w io.Writer) error { return writeVerifyTable(w, rep) }); err != nil {
+			if err := writeResult(c, rep, func(w io.Writer) error { return report.WriteVerifyTable(w, rep) }); err != nil {
 				return err
 			}
 			if !rep.OK {
@@ -104,26 +80,13 @@ func pinnedVersions(c *cli.Context, m *manifest.Manifest, services []*manifest.S
 	return e.Resolve(c.Context, services)
 }
 
-func writeVerifyTable(w io.Writer, r VerifyReport) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tIMAGE\tSIGNATURE\tATTESTATION")
-	for _, s := range r.Services {
-		sig, att := string(s.Signature), string(s.Attestation)
-		if sig == "" {
-			sig, att = "error", "error"
-		}
-		fmt.Fprintf(tw, "%s\t%s@%s\t%s\t%s\n", s.Name, s.Image, s.Digest, sig, att)
+// verified is the part of verify's document of the image of ver, as
+// Verify found it: r, or err when it could not check.
+func verified(ver deploy.Version, r sign.Result, err error) report.VerifyService {
+	s := report.VerifyService{Name: ver.Name, Image: ver.Pin().NewName, Digest: ver.Digest,
+		Signature: string(r.Signature), Attestation: string(r.Attestation), Error: r.Problem}
+	if err != nil {
+		s.Error = err.Error()
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	// A mismatch needs its story: what the provenance says instead.
-	for _, s := range r.Services {
-		if s.Error != "" && (s.Signature == "" || s.Attestation == sign.Mismatch) {
-			if _, err := fmt.Fprintf(w, "%s: %s\n", s.Name, s.Error); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/x-platform/x-platform/internal/atomicfile"
 	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
+	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sbom"
 	"github.com/x-platform/x-platform/internal/sign"
 	"github.com/x-platform/x-platform/internal/ui"
@@ -85,25 +86,35 @@ func policyOf(v *manifest.Vulnerabilities) vuln.Policy {
 	return p
 }
 
-// ScanService is what scan found in one service's image.
-type ScanService struct {
-	Name   string `json:"name"`
-	Image  string `json:"image"`
-	Digest string `json:"digest"`
+// scanned is what scan found in one service's image.
+type scanned struct {
+	Name, Image, Digest string
 	// SBOM says where the packages were read: "attestation" (the signed
 	// SBOM) or "image" (its layers).
-	SBOM     string        `json:"sbom"`
-	Packages int           `json:"packages"`
-	Findings []vuln.Judged `json:"findings"`
-	Error    string        `json:"error,omitempty"`
+	SBOM     string
+	Packages int
+	Findings []vuln.Judged
+	Error    string
 }
 
 // failing are the service's findings that fail the policy.
-func (s ScanService) failing() []vuln.Judged { return vuln.Failing(s.Findings) }
+func (s scanned) failing() []vuln.Judged { return vuln.Failing(s.Findings) }
+
+// report is the service's part of scan's document.
+func (s scanned) report() report.ScanService {
+	out := report.ScanService{Name: s.Name, Image: s.Image, Digest: s.Digest, SBOM: s.SBOM, Packages: s.Packages,
+		Findings: make([]report.ScanFinding, 0, len(s.Findings)), Error: s.Error}
+	for _, f := range s.Findings {
+		out.Findings = append(out.Findings, report.ScanFinding{Package: f.Package, Version: f.Version, Ecosystem: f.Ecosystem,
+			Advisory: f.Advisory, Aliases: f.Aliases, Summary: f.Summary, Severity: f.Severity.String(), Fixed: f.Fixed,
+			Source: f.Source, Verdict: f.Verdict, Note: f.Note})
+	}
+	return out
+}
 
 // scan judges the image img (a tagged name) at digest, made for service.
-func (s *imageScanner) scan(ctx context.Context, service, img, digest string) (ScanService, error) {
-	out := ScanService{Name: service, Image: img, Digest: digest, Findings: []vuln.Judged{}}
+func (s *imageScanner) scan(ctx context.Context, service, img, digest string) (scanned, error) {
+	out := scanned{Name: service, Image: img, Digest: digest}
 	pkgs, from, err := s.packages(ctx, service, image.Cut(img), digest)
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", service, err)

@@ -23,7 +23,7 @@ func (s *imageScanner) Admit(ctx context.Context, service string, ref image.Ref)
 		return err
 	}
 	if len(res.failing()) > 0 {
-		return &VulnerableImagesError{What: "image " + ref.String(), FailOn: s.policy.FailOn, Services: []ScanService{res}}
+		return &VulnerableImagesError{What: "image " + ref.String(), FailOn: s.policy.FailOn, Services: []scanned{res}}
 	}
 	return nil
 }
@@ -34,7 +34,7 @@ type VulnerableImagesError struct {
 	// What was refused: "environment staging", "image …".
 	What     string
 	FailOn   vuln.Severity
-	Services []ScanService
+	Services []scanned
 }
 
 func (e *VulnerableImagesError) Error() string {
@@ -72,7 +72,7 @@ func vulnCheck(m *manifest.Manifest, what string, reg *image.Registry, p *ui.Pro
 		return nil, err
 	}
 	return func(ctx context.Context, versions []deploy.Version) error {
-		var refused []ScanService
+		var refused []scanned
 		for _, v := range versions {
 			p.Stepf(v.Name, "checking %s@%s against the vulnerability policy", v.Image, v.Digest)
 			res, err := s.scan(ctx, v.Name, v.Image, v.Digest)

@@ -66,17 +66,17 @@ func normalName(ecosystem, name string) string {
 
 // Finding is an advisory that affects a package an image carries.
 type Finding struct {
-	Package   string   `json:"package"`
-	Version   string   `json:"version"`
-	Ecosystem string   `json:"ecosystem"`
-	Advisory  string   `json:"advisory"`
-	Aliases   []string `json:"aliases,omitempty"`
-	Summary   string   `json:"summary,omitempty"`
-	Severity  Severity `json:"severity"`
+	Package   string
+	Version   string
+	Ecosystem string
+	Advisory  string
+	Aliases   []string
+	Summary   string
+	Severity  Severity
 	// Fixed is the first version without the advisory; "" when none is known.
-	Fixed string `json:"fixed,omitempty"`
+	Fixed string
 	// Source is the file of the image the package was found in.
-	Source string `json:"source,omitempty"`
+	Source string
 }
 
 // Scan is what the database says of pkgs, the packages of an image's SBOM:

@@ -38,10 +38,10 @@ const (
 // Judged is a finding and what the policy makes of it.
 type Judged struct {
 	Finding
-	Verdict string `json:"verdict"`
+	Verdict string
 	// Note says why: the reason of the ignore entry that accepts it, or
 	// that an entry expired and the finding counts again.
-	Note string `json:"note,omitempty"`
+	Note string
 }
 
 // Judge applies the policy to the findings of one service's image on day

@@ -28,27 +28,27 @@ type Options struct {
 
 // Service is an artifact made a service.
 type Service struct {
-	Name      string `json:"name"`
-	Image     string `json:"image"`
-	Remote    string `json:"remote"`
-	Reference string `json:"reference"`
-	Path      string `json:"path,omitempty"`
-	Dir       string `json:"-"`
+	Name      string
+	Image     string
+	Remote    string
+	Reference string
+	Path      string
+	Dir       string
 	// From is the artifact's image as Skaffold names it.
-	From       string   `json:"skaffoldImage"`
-	Dockerfile string   `json:"dockerfile,omitempty"`
-	Target     string   `json:"target,omitempty"`
-	BuildArgs  []Arg    `json:"-"`
-	Platforms  []string `json:"platforms,omitempty"`
+	From       string
+	Dockerfile string
+	Target     string
+	BuildArgs  []Arg
+	Platforms  []string
 }
 
 // Environment is an overlay made of configs' manifests or a profile's.
 type Environment struct {
-	Name string `json:"name"`
+	Name string
 	// Profile is the Skaffold profile it comes from; "" for the configs'
 	// own manifests.
-	Profile   string   `json:"profile,omitempty"`
-	Resources []string `json:"-"`
+	Profile   string
+	Resources []string
 }
 
 // Result is a platform made of a skaffold.yaml.

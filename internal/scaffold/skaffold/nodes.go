@@ -8,10 +8,10 @@ import (
 
 // Item is one part of a Skaffold config, where it is and what became of it.
 type Item struct {
-	File string `json:"file"`
-	Line int    `json:"line"`
-	What string `json:"what"`
-	Why  string `json:"why"`
+	File string
+	Line int
+	What string
+	Why  string
 }
 
 func (i Item) String() string { return fmt.Sprintf("%s:%d: %s — %s", i.File, i.Line, i.What, i.Why) }
