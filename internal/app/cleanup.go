@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -34,8 +35,7 @@ func cleanupCommand() *cli.Command {
 }
 
 func runCleanup(c *cli.Context) error {
-	format, err := reportFormat(c, "cleanup")
-	if err != nil {
+	if err := checkReportArgs(c, "cleanup"); err != nil {
 		return err
 	}
 	if c.Int("concurrency") < 1 {
@@ -84,12 +84,7 @@ func runCleanup(c *cli.Context) error {
 	}
 	doc := cleanup.NewDocument(res, rep)
 	doc.DurationMs = elapsedMs(c)
-	if format == "json" {
-		err = report.JSON(c.App.Writer, doc)
-	} else {
-		err = report.WriteCleanupTable(c.App.Writer, doc)
-	}
-	if err != nil {
+	if err := writeResult(c, doc, func(w io.Writer) error { return report.WriteCleanupTable(w, doc) }); err != nil {
 		return err
 	}
 	if err := c.Context.Err(); err != nil {

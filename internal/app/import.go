@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -66,10 +67,7 @@ func runImportSkaffold(c *cli.Context) error {
 		}
 	}
 	rep := importReportOf(written, res)
-	if outputFormat(c) == "json" {
-		return report.JSON(c.App.Writer, rep)
-	}
-	return report.WriteImportFiles(c.App.Writer, root, rep)
+	return writeResult(c, rep, func(w io.Writer) error { return report.WriteImportFiles(w, root, rep) })
 }
 
 // importReportOf is import skaffold's document of res, with the files

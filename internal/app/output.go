@@ -9,17 +9,16 @@ import (
 	"github.com/x-platform/x-platform/internal/report"
 )
 
-// reportFormat checks that a command that prints a report got no
-// arguments and returns its --output format, text or json.
-func reportFormat(c *cli.Context, command string) (string, error) {
+// checkReportArgs checks that a command that prints a report got no
+// arguments and an --output format it writes: text or json.
+func checkReportArgs(c *cli.Context, command string) error {
 	if c.NArg() > 0 {
-		return "", usageError{fmt.Errorf("%s takes no arguments (got %q)", command, c.Args().Slice())}
+		return usageError{fmt.Errorf("%s takes no arguments (got %q)", command, c.Args().Slice())}
 	}
-	format := outputFormat(c)
-	if format != "text" && format != "json" {
-		return "", usageError{fmt.Errorf("--output must be text or json, not %q", format)}
+	if format := outputFormat(c); format != "text" && format != "json" {
+		return usageError{fmt.Errorf("--output must be text or json, not %q", format)}
 	}
-	return format, nil
+	return nil
 }
 
 // outputFormat is --output as given after the command, else before it,

@@ -42,7 +42,7 @@ func statusCommand() *cli.Command {
 }
 
 func runStatus(c *cli.Context) error {
-	if _, err := reportFormat(c, "status"); err != nil {
+	if err := checkReportArgs(c, "status"); err != nil {
 		return err
 	}
 	failOn := c.StringSlice("fail-on")

@@ -2,8 +2,6 @@ package report
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -70,22 +68,7 @@ func TestCleanupMatchesGoldenFiles(t *testing.T) {
 	for name, doc := range cleanupDocuments() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			var js, text bytes.Buffer
-			if err := JSON(&js, doc); err != nil {
-				t.Fatal(err)
-			}
-			if err := WriteCleanupTable(&text, doc); err != nil {
-				t.Fatal(err)
-			}
-			for file, got := range map[string][]byte{name + ".json": js.Bytes(), name + ".txt": text.Bytes()} {
-				want, err := os.ReadFile(filepath.Join("testdata", file))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from the golden file:\ngot:\n%s\nwant:\n%s", file, got, want)
-				}
-			}
+			sameDocument(t, name, doc, func(b *bytes.Buffer) error { return WriteCleanupTable(b, doc) })
 		})
 	}
 }

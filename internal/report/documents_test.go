@@ -8,7 +8,7 @@ import (
 
 // The documents below fill every field; their JSON and text are held in
 // testdata/<name>.json and .txt, so a document's shape changes only on
-// purpose (go test -run TestDocuments -update rewrites them).
+// purpose (go test ./internal/report -update rewrites them).
 
 var (
 	docTime  = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
