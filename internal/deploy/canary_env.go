@@ -25,14 +25,7 @@ func (e *Environment) CanaryAbort(ctx context.Context) (*Outcome, error) {
 }
 
 func (e *Environment) canary(ctx context.Context, promote bool) (*Outcome, error) {
-	if err := e.checkOwnNamespace(); err != nil {
-		return nil, err
-	}
-	d, err := e.deployer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ctx, unlock, err := d.lock(ctx)
+	ctx, d, unlock, err := e.lockedDeployer(ctx)
 	if err != nil {
 		return nil, err
 	}

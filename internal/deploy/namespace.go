@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/x-platform/x-platform/internal/deploy/render"
@@ -63,4 +64,23 @@ func (e *Environment) staticNamespace(env, explicit string) string {
 		return "" // reported when that environment is deployed
 	}
 	return OverlayNamespace(r.Objects)
+}
+
+// lockedDeployer opens the deployer of an environment whose namespace is
+// its own and takes the environment's lock, for the commands that change
+// or test what runs there; the context returned ends when the lock is
+// lost, and unlock releases it.
+func (e *Environment) lockedDeployer(ctx context.Context) (context.Context, *Deployer, func(), error) {
+	if err := e.checkOwnNamespace(); err != nil {
+		return ctx, nil, nil, err
+	}
+	d, err := e.deployer(ctx)
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	lctx, unlock, err := d.lock(ctx)
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	return lctx, d, unlock, nil
 }

@@ -48,14 +48,7 @@ func (r *TestRun) Passed() bool {
 // a failed test is a *TestFailedError. The environment is locked while
 // the tests run, so no deploy changes what they test.
 func (e *Environment) Test(ctx context.Context) (*TestRun, error) {
-	if err := e.checkOwnNamespace(); err != nil {
-		return nil, err
-	}
-	d, err := e.deployer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ctx, unlock, err := d.lock(ctx)
+	ctx, d, unlock, err := e.lockedDeployer(ctx)
 	if err != nil {
 		return nil, err
 	}
