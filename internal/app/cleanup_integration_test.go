@@ -68,7 +68,7 @@ func (e *cleanupEnv) record(ns, env string, revision int, status release.Status,
 	e.t.Helper()
 	store := &release.Store{Secrets: e.cs.CoreV1().Secrets(ns), Env: env}
 	r := &release.Record{Revision: revision, Status: status, Time: time.Now(),
-		Services: []release.Service{{Name: service, Commit: tag, Image: e.registry + "/" + service + ":" + tag, Digest: digest}}}
+		Services: []release.Service{{Name: service, Commit: tag, Image: image.Cut(e.registry + "/" + service + ":" + tag), Digest: digest}}}
 	if err := store.Create(e.t.Context(), r); err != nil {
 		e.t.Fatal(err)
 	}

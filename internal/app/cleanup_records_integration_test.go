@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -47,7 +48,7 @@ func TestIntegrationCleanupRefusesUnknownReleases(t *testing.T) {
 	}
 	store := &release.Store{Secrets: e.cs.CoreV1().Secrets(e.ns), Env: env}
 	rec := &release.Record{Revision: 1, Status: release.Deployed,
-		Services: []release.Service{{Name: "a", Commit: strings.Repeat("d", 40), Image: other + "/a:" + strings.Repeat("d", 40), Digest: deployed}}}
+		Services: []release.Service{{Name: "a", Commit: strings.Repeat("d", 40), Image: image.Cut(other + "/a:" + strings.Repeat("d", 40)), Digest: deployed}}}
 	if err := store.Create(t.Context(), rec); err != nil {
 		t.Fatal(err)
 	}

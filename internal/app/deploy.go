@@ -146,7 +146,7 @@ func historyCommand() *cli.Command {
 					rev.PromotedFrom = &report.PromotedFrom{Env: p.Env, Revision: p.Revision}
 				}
 				for _, s := range r.Services {
-					rev.Services = append(rev.Services, report.ServiceResult{Name: s.Name, Commit: s.CommitOrTag(), Reference: s.Reference, Image: s.Image, Digest: s.Digest, Action: report.ActionDeployed})
+					rev.Services = append(rev.Services, report.ServiceResult{Name: s.Name, Commit: s.CommitOrTag(), Reference: s.Reference, Image: s.Image.String(), Digest: s.Digest, Action: report.ActionDeployed})
 				}
 				rep.Revisions = append(rep.Revisions, rev)
 			}

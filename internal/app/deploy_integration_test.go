@@ -11,6 +11,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/applyset"
 	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/report"
 )
@@ -81,7 +82,7 @@ func TestIntegrationDeployFirstThenUnchanged(t *testing.T) {
 	// The lock of this release deploys the same release.
 	f := &lock.File{Registry: c.registry, Services: map[string]lock.Entry{}}
 	for _, s := range r.Services {
-		f.Services[s.Name] = lock.Entry{Reference: s.Reference, Commit: s.Commit, Image: s.Image, Digest: s.Digest}
+		f.Services[s.Name] = lock.Entry{Reference: s.Reference, Commit: s.Commit, Image: image.Cut(s.Image), Digest: s.Digest}
 	}
 	if err := lock.Write(filepath.Join(c.root, lock.FileName), f); err != nil {
 		t.Fatal(err)

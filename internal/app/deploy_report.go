@@ -96,7 +96,7 @@ func deployReport(command string, out *deploy.Outcome, runErr error) report.Depl
 		if action == report.ActionRolledBack {
 			if prev := out.Restored.Service(v.Name); prev != nil {
 				s.Error = fmt.Sprintf("deploying %s failed; restored %s", shortsha.Commit(v.CommitOrTag()), shortsha.Commit(prev.CommitOrTag()))
-				s.Commit, s.Image, s.Digest = prev.CommitOrTag(), prev.Image, prev.Digest
+				s.Commit, s.Image, s.Digest = prev.CommitOrTag(), prev.Image.String(), prev.Digest
 			}
 		}
 		rep.Services = append(rep.Services, s)
@@ -105,7 +105,7 @@ func deployReport(command string, out *deploy.Outcome, runErr error) report.Depl
 }
 
 func serviceResult(v release.Service, action report.Action) report.ServiceResult {
-	return report.ServiceResult{Name: v.Name, Commit: v.CommitOrTag(), Reference: v.Reference, Image: v.Image, Digest: v.Digest, Action: action}
+	return report.ServiceResult{Name: v.Name, Commit: v.CommitOrTag(), Reference: v.Reference, Image: v.Image.String(), Digest: v.Digest, Action: action}
 }
 
 func objectResults(objs []deploy.ObjectOutcome) []report.ObjectResult {

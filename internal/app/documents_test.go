@@ -7,6 +7,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy"
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/scaffold/skaffold"
 	"github.com/x-platform/x-platform/internal/sign"
@@ -32,7 +33,7 @@ func TestScannedReport(t *testing.T) {
 
 func TestVerified(t *testing.T) {
 	t.Parallel()
-	ver := deploy.Version{Service: release.Service{Name: "zbackend", Image: "r.example.com/x/zbackend:c", Digest: "sha256:1"}}
+	ver := deploy.Version{Service: release.Service{Name: "zbackend", Image: image.Cut("r.example.com/x/zbackend:c"), Digest: "sha256:1"}}
 	tests := []struct {
 		name string
 		r    sign.Result

@@ -168,7 +168,7 @@ func branchVersion(ctx context.Context, s *manifest.Service, r report.ServiceRes
 		digest = d
 	}
 	return deploy.Version{ImageName: s.Docker.Image, Service: release.Service{
-		Name: s.Name, Commit: r.Commit, Reference: s.Git.Reference, Tag: r.Commit, Image: r.Image, Digest: digest,
+		Name: s.Name, Commit: r.Commit, Reference: s.Git.Reference, Tag: r.Commit, Image: image.Cut(r.Image), Digest: digest,
 	}}, nil
 }
 

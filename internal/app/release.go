@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/flock"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/pipeline"
@@ -46,7 +47,7 @@ func lockCommand() *cli.Command {
 					f := &lock.File{Registry: m.Registry, Services: map[string]lock.Entry{}}
 					for i, s := range m.Services {
 						res := results[i]
-						f.Services[s.Name] = lock.Entry{Reference: s.Git.Reference, Commit: res.Commit, Key: res.Key, Image: res.Image, Digest: res.Digest}
+						f.Services[s.Name] = lock.Entry{Reference: s.Git.Reference, Commit: res.Commit, Key: res.Key, Image: image.Cut(res.Image), Digest: res.Digest}
 					}
 					if err := lock.Write(lock.Path(m), f); err != nil {
 						return err

@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/plan"
 	"github.com/x-platform/x-platform/internal/report"
@@ -55,10 +54,10 @@ func runSBOM(c *cli.Context) error {
 	progress(c).Stepf(ver.Name, "reading the SBOM of %s@%s", ver.Image, ver.Digest)
 	// The SBOM is only worth what its signer is: the image must be signed
 	// by the key, as verify checks it, and the SBOM attested with it.
-	if err := v.CheckSignature(c.Context, image.Cut(ver.Image), ver.Digest); err != nil {
+	if err := v.CheckSignature(c.Context, ver.Image, ver.Digest); err != nil {
 		return fmt.Errorf("%s: %w", ver.Name, err)
 	}
-	doc, err := v.SBOM(c.Context, image.Cut(ver.Image), ver.Digest, sbom.PredicateType)
+	doc, err := v.SBOM(c.Context, ver.Image, ver.Digest, sbom.PredicateType)
 	if err != nil {
 		return fmt.Errorf("%s: %w", ver.Name, err)
 	}

@@ -146,10 +146,10 @@ func signatureCheck(m *manifest.Manifest, env string, previews bool, reg *image.
 	return func(ctx context.Context, versions []deploy.Version) error {
 		var unsigned []UnsignedImage
 		for _, s := range versions {
-			err := v.Check(ctx, image.Cut(s.Image), s.Digest, sign.Expected{Service: s.Name, Commit: s.Commit, Previews: previews})
+			err := v.Check(ctx, s.Image, s.Digest, sign.Expected{Service: s.Name, Commit: s.Commit, Previews: previews})
 			switch {
 			case sign.Refused(err):
-				unsigned = append(unsigned, UnsignedImage{Service: s.Name, Image: s.Image, Err: err})
+				unsigned = append(unsigned, UnsignedImage{Service: s.Name, Image: s.Image.String(), Err: err})
 			case err != nil:
 				return fmt.Errorf("checking the signature of %s: %w", s.Name, err)
 			}

@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/x-platform/x-platform/internal/deploy"
-	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/report"
@@ -44,7 +43,7 @@ func verifyCommand() *cli.Command {
 			p := progress(c)
 			for _, ver := range versions {
 				p.Stepf(ver.Name, "checking %s@%s", ver.Image, ver.Digest)
-				r, err := v.Verify(c.Context, image.Cut(ver.Image), ver.Digest, sign.Expected{Service: ver.Name, Commit: ver.Commit})
+				r, err := v.Verify(c.Context, ver.Image, ver.Digest, sign.Expected{Service: ver.Name, Commit: ver.Commit})
 				if err != nil || !r.OK() {
 					rep.OK = false
 				}

@@ -113,9 +113,9 @@ func (s scanned) report() report.ScanService {
 }
 
 // scan judges the image img (a tagged name) at digest, made for service.
-func (s *imageScanner) scan(ctx context.Context, service, img, digest string) (scanned, error) {
-	out := scanned{Name: service, Image: img, Digest: digest}
-	pkgs, from, err := s.packages(ctx, service, image.Cut(img), digest)
+func (s *imageScanner) scan(ctx context.Context, service string, img image.Ref, digest string) (scanned, error) {
+	out := scanned{Name: service, Image: img.String(), Digest: digest}
+	pkgs, from, err := s.packages(ctx, service, img, digest)
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", service, err)
 	}

@@ -18,7 +18,7 @@ import (
 // Admit refuses an image with findings that fail
 // the policy.
 func (s *imageScanner) Admit(ctx context.Context, service string, ref image.Ref) error {
-	res, err := s.scan(ctx, service, ref.String(), ref.Digest())
+	res, err := s.scan(ctx, service, ref, ref.Digest())
 	if err != nil {
 		return err
 	}

@@ -116,7 +116,7 @@ func (f *fixture) record(revision int, status release.Status, tag, digest string
 	f.t.Helper()
 	store := &release.Store{Secrets: f.cs.CoreV1().Secrets(f.ns), Env: "staging"}
 	r := &release.Record{Env: "staging", Revision: revision, Status: status, Time: time.Now(),
-		Services: []release.Service{{Name: "a", Commit: tag, Image: f.registry + "/a:" + tag, Digest: digest}}}
+		Services: []release.Service{{Name: "a", Commit: tag, Image: image.Cut(f.registry + "/a:" + tag), Digest: digest}}}
 	if err := store.Create(f.t.Context(), r); err != nil {
 		f.t.Fatal(err)
 	}

@@ -119,7 +119,7 @@ func (s *snapshot) keeps(repository, digest string, tags []string) string {
 func (s *snapshot) addRunning(registry, env string, running []deploy.Running) {
 	for _, r := range outermost(running) {
 		why := fmt.Sprintf("running in %s (%s %s/%s) now", env, strings.ToLower(r.Kind), r.Namespace, r.Name)
-		if digest := image.Cut(r.Image).Digest(); digest != "" {
+		if digest := r.Image.Digest(); digest != "" {
 			s.running[digest] = why
 			continue
 		}

@@ -153,7 +153,7 @@ func Plan(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	for _, s := range m.Services {
-		if ref, ok := refIn(m.Registry, s.DockerBuilder.Image, ""); ok {
+		if ref, ok := refIn(m.Registry, image.Cut(s.DockerBuilder.Image), ""); ok {
 			in.Builders = append(in.Builders, ref)
 		}
 	}

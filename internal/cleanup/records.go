@@ -114,7 +114,7 @@ func (o *Options) release(r *release.Record) (rel retention.Release, foreign map
 			rel.Images = append(rel.Images, retention.Ref{Repository: svc.Docker.Image, Digest: s.Digest})
 		}
 		if o.cleans(svc.Name) {
-			foreign[svc.Name] = s.Image
+			foreign[svc.Name] = s.Image.String()
 		}
 	}
 	return rel, foreign
@@ -129,7 +129,7 @@ func (o *Options) running(env string, r deploy.Running) []retention.Running {
 	if ref, ok := refIn(o.Manifest.Registry, r.Image, ""); ok {
 		return []retention.Running{{Env: env, What: what, Image: ref}}
 	}
-	img := image.Cut(r.Image)
+	img := r.Image
 	name, digest := img.Repository(), img.Digest()
 	if digest == "" {
 		return nil
@@ -137,7 +137,7 @@ func (o *Options) running(env string, r deploy.Running) []retention.Running {
 	var out []retention.Running
 	for _, s := range o.Manifest.Services {
 		if strings.HasSuffix(name, "/"+s.Docker.Image) {
-			out = append(out, retention.Running{Env: env, What: what + " as " + r.Image, Image: retention.Ref{Repository: s.Docker.Image, Digest: digest}})
+			out = append(out, retention.Running{Env: env, What: what + " as " + r.Image.String(), Image: retention.Ref{Repository: s.Docker.Image, Digest: digest}})
 		}
 	}
 	return out
@@ -151,7 +151,7 @@ var kindRank = map[string]int{"ReplicaSet": 1, "Job": 1, "Pod": 2}
 // the Deployment rather than its ReplicaSet and pods — so that a plan
 // names one reason per image, not one per replica.
 func outermost(running []deploy.Running) []deploy.Running {
-	best := map[string]int{}
+	best := map[image.Ref]int{}
 	var out []deploy.Running
 	for _, r := range running {
 		i, ok := best[r.Image]

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/deploy"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/retention"
 )
 
@@ -26,7 +27,7 @@ func TestRunningRefs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []retention.Ref
-		for _, r := range o.running("staging", deploy.Running{Namespace: "ns", Kind: "Deployment", Name: "web", Image: tt.image}) {
+		for _, r := range o.running("staging", deploy.Running{Namespace: "ns", Kind: "Deployment", Name: "web", Image: image.Cut(tt.image)}) {
 			if !strings.HasPrefix(r.What, "deployment ns/web") || r.Env != "staging" {
 				t.Errorf("%s: kept as %+v", tt.image, r)
 			}
@@ -40,10 +41,10 @@ func TestRunningRefs(t *testing.T) {
 
 func TestOutermost(t *testing.T) {
 	in := []deploy.Running{
-		{Kind: "Pod", Name: "web-1-x", Image: "i"},
-		{Kind: "ReplicaSet", Name: "web-1", Image: "i"},
-		{Kind: "Deployment", Name: "web", Image: "i"},
-		{Kind: "Pod", Name: "debug", Image: "j"},
+		{Kind: "Pod", Name: "web-1-x", Image: image.Cut("i")},
+		{Kind: "ReplicaSet", Name: "web-1", Image: image.Cut("i")},
+		{Kind: "Deployment", Name: "web", Image: image.Cut("i")},
+		{Kind: "Pod", Name: "debug", Image: image.Cut("j")},
 	}
 	got := outermost(in)
 	if len(got) != 2 || got[0].Name != "web" || got[1].Name != "debug" {

@@ -15,18 +15,17 @@ func repository(registry, name string) image.Ref {
 
 // refIn turns an image reference into a retention.Ref when it names a
 // repository below registry; digest, when set, overrides the reference's.
-func refIn(registry, ref, digest string) (retention.Ref, bool) {
-	rest := ref
+func refIn(registry string, ref image.Ref, digest string) (retention.Ref, bool) {
+	repo := ref.Repository()
 	if registry != "" {
 		var ok bool
-		if rest, ok = strings.CutPrefix(ref, registry+"/"); !ok {
+		if repo, ok = strings.CutPrefix(repo, registry+"/"); !ok {
 			return retention.Ref{}, false
 		}
 	}
-	r := image.Cut(rest)
-	out := retention.Ref{Repository: r.Repository(), Tag: r.Tag(), Digest: digest}
+	out := retention.Ref{Repository: repo, Tag: ref.Tag(), Digest: digest}
 	if out.Digest == "" {
-		out.Digest = r.Digest()
+		out.Digest = ref.Digest()
 	}
 	return out, out.Repository != ""
 }

@@ -3,6 +3,7 @@ package cleanup
 import (
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/retention"
 )
 
@@ -22,7 +23,7 @@ func TestRefIn(t *testing.T) {
 		{"", "a:v1", "", retention.Ref{Repository: "a", Tag: "v1"}, true},
 	}
 	for _, tt := range tests {
-		got, ok := refIn(tt.registry, tt.ref, tt.digest)
+		got, ok := refIn(tt.registry, image.Cut(tt.ref), tt.digest)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("refIn(%q, %q, %q) = %+v, %v; want %+v, %v", tt.registry, tt.ref, tt.digest, got, ok, tt.want, tt.ok)
 		}

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/testenv"
 )
 
@@ -31,11 +32,11 @@ func (f *fixture) forgetRecords(ns string) {
 
 // recordIn writes a release record of env in namespace ns naming image
 // (a full reference) at digest.
-func (f *fixture) recordIn(ns, env string, revision int, status release.Status, image, digest string) {
+func (f *fixture) recordIn(ns, env string, revision int, status release.Status, img, digest string) {
 	f.t.Helper()
 	store := &release.Store{Secrets: f.cs.CoreV1().Secrets(ns), Env: env}
 	r := &release.Record{Revision: revision, Status: status, Time: time.Now(),
-		Services: []release.Service{{Name: "a", Commit: strings.Repeat("c", 40), Image: image, Digest: digest}}}
+		Services: []release.Service{{Name: "a", Commit: strings.Repeat("c", 40), Image: image.Cut(img), Digest: digest}}}
 	if err := store.Create(f.t.Context(), r); err != nil {
 		f.t.Fatal(err)
 	}

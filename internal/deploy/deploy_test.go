@@ -48,7 +48,7 @@ func TestResolveImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Version{ImageName: "img-a", Service: release.Service{Name: "a", Commit: strings.Repeat("a", 40), Reference: "origin/master",
-		Tag: strings.Repeat("a", 40), Image: "reg.example.com/x/img-a:" + strings.Repeat("a", 40), Digest: "sha256:aaa"}}
+		Tag: strings.Repeat("a", 40), Image: image.Cut("reg.example.com/x/img-a:" + strings.Repeat("a", 40)), Digest: "sha256:aaa"}}
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("ResolveImages = %+v, want %+v", got, want)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/deploy/render"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/lock"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
@@ -33,7 +34,7 @@ func openTest(t *testing.T, m *manifest.Manifest, env string, fc *fakeCluster) (
 	}
 	reg := registry{}
 	for _, s := range []release.Service{service("a", oldA), service("a", newA), service("b", oldB), service("b", newB)} {
-		reg[s.Image] = s.Digest
+		reg[s.Image.String()] = s.Digest
 		reg[testRegistry+"/"+s.Name+"@"+s.Digest] = s.Digest
 	}
 	counter := &countingRenderer{root: e.Root}
@@ -45,7 +46,7 @@ func openTest(t *testing.T, m *manifest.Manifest, env string, fc *fakeCluster) (
 // service is a version of a service whose image is in the test registry.
 func service(name, commit string) release.Service {
 	digest := "sha256:" + strings.Repeat(fmt.Sprintf("%x", name[0]), 16) + commit[:32]
-	return release.Service{Name: name, Commit: commit, Reference: "origin/master", Tag: commit, Image: testRegistry + "/" + name + ":" + commit, Digest: digest}
+	return release.Service{Name: name, Commit: commit, Reference: "origin/master", Tag: commit, Image: image.Cut(testRegistry + "/" + name + ":" + commit), Digest: digest}
 }
 
 // TestEnvironmentCheckStopsDeploy: a failing Check sees the final images —
@@ -246,7 +247,7 @@ func TestEnvironmentResolve(t *testing.T) {
 	}
 	f := &lock.File{Registry: testRegistry, Services: map[string]lock.Entry{}}
 	for _, s := range []release.Service{service("a", oldA), service("b", oldB)} {
-		f.Services[s.Name] = lock.Entry{Reference: s.Reference, Commit: s.Commit, Image: s.Image, Digest: s.Digest}
+		f.Services[s.Name] = lock.Entry{Reference: s.Reference, Commit: s.Commit, Image: image.Cut(s.Image.String()), Digest: s.Digest}
 	}
 	if err := lock.Write(lock.Path(m), f); err != nil {
 		t.Fatal(err)

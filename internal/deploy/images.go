@@ -25,7 +25,7 @@ type Version struct {
 func (v Version) Pin() render.Image {
 	return render.Image{
 		Name:    v.ImageName,
-		NewName: image.Cut(v.Image).Repository(),
+		NewName: v.Image.Repository(),
 		Tag:     v.Tag,
 		Digest:  v.Digest,
 	}
@@ -83,11 +83,11 @@ func ResolveImages(ctx context.Context, m *manifest.Manifest, services []*manife
 				return nil
 			}
 			ref := image.NewRef(m.Registry, s.Docker.Image, commit)
-			v.Commit, v.Tag, v.Image = commit, commit, ref.String()
+			v.Commit, v.Tag, v.Image = commit, commit, ref
 			digest, err := digests.Digest(ctx, ref)
 			switch {
 			case errors.Is(err, image.ErrNotFound):
-				missing[i] = &Missing{Service: s.Name, Image: v.Image, Reason: v.Image + " is not in the registry"}
+				missing[i] = &Missing{Service: s.Name, Image: v.Image.String(), Reason: v.Image.String() + " is not in the registry"}
 				return nil
 			case err != nil:
 				return fmt.Errorf("looking up %s: %w", v.Image, err)

@@ -89,12 +89,12 @@ func (e *Environment) resolveLocal(ctx context.Context, services []*manifest.Ser
 		f := e.Local[s.Name]
 		ref := image.NewRef(e.Manifest.Registry, s.Docker.Image, f.Tag)
 		v := Version{ImageName: s.Docker.Image, Service: release.Service{
-			Name: s.Name, Reference: localPrefix + f.Dir, Tag: f.Tag, Image: ref.String(),
+			Name: s.Name, Reference: localPrefix + f.Dir, Tag: f.Tag, Image: ref,
 		}}
 		digest, err := e.Images.Digest(ctx, ref)
 		switch {
 		case errors.Is(err, image.ErrNotFound):
-			me.Missing = append(me.Missing, Missing{Service: s.Name, Image: v.Image,
+			me.Missing = append(me.Missing, Missing{Service: s.Name, Image: v.Image.String(),
 				Reason: fmt.Sprintf("%s is not in the registry: build it first with x-platform build --local %s=%s", v.Image, s.Name, f.Dir)})
 			continue
 		case err != nil:

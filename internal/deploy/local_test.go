@@ -52,7 +52,7 @@ func TestResolveLocal(t *testing.T) {
 		t.Fatalf("Resolve = %+v, want a then b", got)
 	}
 	want := release.Service{Name: "a", Reference: "local:/home/me/a", Tag: "dirty-0123456789abcdef",
-		Image: "reg.example.com/x/img-a:dirty-0123456789abcdef", Digest: "sha256:dirty"}
+		Image: image.Cut("reg.example.com/x/img-a:dirty-0123456789abcdef"), Digest: "sha256:dirty"}
 	if got[0].Service != want || !IsLocal(got[0].Service) || IsLocal(got[1].Service) {
 		t.Errorf("local version = %+v, want %+v (IsLocal %v, %v)", got[0].Service, want, IsLocal(got[0].Service), IsLocal(got[1].Service))
 	}

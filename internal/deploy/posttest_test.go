@@ -18,6 +18,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 	"github.com/x-platform/x-platform/internal/ui"
 )
@@ -47,7 +48,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := Version{ImageName: "a", Service: release.Service{Name: "a", Commit: oldA, Image: "reg.example.com/x/a:" + oldA, Digest: "sha256:aaaa"}}
+	v := Version{ImageName: "a", Service: release.Service{Name: "a", Commit: oldA, Image: image.Cut("reg.example.com/x/a:" + oldA), Digest: "sha256:aaaa"}}
 	tests, err := e.postTests([]Version{v})
 	if err != nil {
 		t.Fatal(err)

@@ -134,7 +134,7 @@ func (e *Environment) liveProblems(ctx context.Context, rec *release.Record) ([]
 	}
 	want := map[string]string{} // repository → pinned image
 	for _, s := range rec.Services {
-		repo := image.Cut(s.Image)
+		repo := s.Image
 		want[repo.Repository()] = repo.WithDigest(s.Digest).String()
 	}
 	var workloads []object.Ref

@@ -172,7 +172,7 @@ func (d *Deployer) checkImages(ctx context.Context, rec *release.Record) error {
 	}
 	var missing []string
 	for _, s := range rec.Services {
-		ref := image.Cut(s.Image).WithDigest(s.Digest)
+		ref := s.Image.WithDigest(s.Digest)
 		_, err := d.Images.Digest(ctx, ref)
 		switch {
 		case errors.Is(err, image.ErrNotFound):

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // Running is one image a live pod or workload runs.
@@ -20,7 +21,7 @@ type Running struct {
 	Name      string
 	// Image is the reference as the pod template names it, or as a
 	// container's status reports what it pulled (repository@digest).
-	Image string
+	Image image.Ref
 }
 
 // runningKinds are the kinds whose pod specs say what a namespace runs.
@@ -68,7 +69,7 @@ func (e *Environment) Running(ctx context.Context, namespaces []string) ([]Runni
 				refs = append(refs, pulledImages(o)...)
 			}
 			for _, img := range refs {
-				r := Running{Namespace: o.GetNamespace(), Kind: o.GetKind(), Name: o.GetName(), Image: img}
+				r := Running{Namespace: o.GetNamespace(), Kind: o.GetKind(), Name: o.GetName(), Image: image.Cut(img)}
 				if !slices.Contains(out, r) {
 					out = append(out, r)
 				}
@@ -76,7 +77,7 @@ func (e *Environment) Running(ctx context.Context, namespaces []string) ([]Runni
 		}
 	}
 	slices.SortFunc(out, func(a, b Running) int {
-		return strings.Compare(a.Namespace+"/"+a.Kind+"/"+a.Name+"/"+a.Image, b.Namespace+"/"+b.Kind+"/"+b.Name+"/"+b.Image)
+		return strings.Compare(a.Namespace+"/"+a.Kind+"/"+a.Name+"/"+a.Image.String(), b.Namespace+"/"+b.Kind+"/"+b.Name+"/"+b.Image.String())
 	})
 	return out, nil
 }

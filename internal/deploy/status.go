@@ -10,7 +10,6 @@ import (
 	"github.com/x-platform/x-platform/internal/deploy/object"
 	"github.com/x-platform/x-platform/internal/deploy/release"
 	"github.com/x-platform/x-platform/internal/gitsync"
-	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -199,7 +198,7 @@ func serviceStatus(s *manifest.Service, rec *release.Record, pin Version, runnin
 	if IsLocal(*rs) {
 		ss.Flags = append(ss.Flags, FlagLocal)
 	}
-	repo := image.Cut(rs.Image).Repository()
+	repo := rs.Image.Repository()
 	digests := running[repo]
 	ss.Running = strings.Join(digests, ",")
 	switch {

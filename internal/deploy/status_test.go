@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/x-platform/x-platform/internal/deploy/release"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -35,7 +36,7 @@ func TestDifferences(t *testing.T) {
 
 func TestServiceStatusFlags(t *testing.T) {
 	s := &manifest.Service{Name: "a", Git: manifest.Git{Reference: "origin/main"}}
-	rec := &release.Record{Services: []release.Service{{Name: "a", Commit: "c1", Image: "reg/a:c1", Digest: "sha256:1"}}}
+	rec := &release.Record{Services: []release.Service{{Name: "a", Commit: "c1", Image: image.Cut("reg/a:c1"), Digest: "sha256:1"}}}
 	pinOld := Version{Service: release.Service{Commit: "c1", Digest: "sha256:1"}}
 	pinNew := Version{Service: release.Service{Commit: "c2", Digest: "sha256:2"}}
 	pinOlder := Version{Service: release.Service{Commit: "c0", Digest: "sha256:0"}}
@@ -72,9 +73,9 @@ func TestServiceStatusFlags(t *testing.T) {
 		{"pin on another line", rec, pinApart, map[string][]string{"reg/a": {"sha256:1"}}, nil, nil, "ahead of its reference or apart"},
 		{"history unread", rec, pinUnread, map[string][]string{"reg/a": {"sha256:1"}}, nil, []string{FlagBehind}, "could not be read: commit not in the checkout"},
 		{"no pin", rec, Version{}, map[string][]string{"reg/a": {"sha256:1"}}, nil, nil, ""},
-		{"from a working folder", &release.Record{Services: []release.Service{{Name: "a", Commit: "dirty-0123", Reference: "local:/home/dev/a", Image: "reg/a:dirty-0123", Digest: "sha256:1"}}},
+		{"from a working folder", &release.Record{Services: []release.Service{{Name: "a", Commit: "dirty-0123", Reference: "local:/home/dev/a", Image: image.Cut("reg/a:dirty-0123"), Digest: "sha256:1"}}},
 			Version{}, map[string][]string{"reg/a": {"sha256:1"}}, nil, []string{FlagLocal}, ""},
-		{"from a working folder, a commit pinned", &release.Record{Services: []release.Service{{Name: "a", Commit: "dirty-0123", Reference: "local:/home/dev/a", Image: "reg/a:dirty-0123", Digest: "sha256:1"}}},
+		{"from a working folder, a commit pinned", &release.Record{Services: []release.Service{{Name: "a", Commit: "dirty-0123", Reference: "local:/home/dev/a", Image: image.Cut("reg/a:dirty-0123"), Digest: "sha256:1"}}},
 			pinNew, map[string][]string{"reg/a": {"sha256:1"}}, nil, []string{FlagLocal}, ""},
 	} {
 		got, warning := serviceStatus(s, tc.rec, tc.pin, tc.running, tc.drift, history)

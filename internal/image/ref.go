@@ -117,3 +117,15 @@ func (r Ref) Name(opts ...name.Option) (name.Reference, error) {
 	}
 	return ref, nil
 }
+
+// MarshalText writes the reference as String does, so records and
+// documents hold it as the text it was.
+func (r Ref) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a reference by its shape, as Cut does: a record
+// written by any version of this program reads back whatever its
+// spelling.
+func (r *Ref) UnmarshalText(b []byte) error {
+	*r = Cut(string(b))
+	return nil
+}

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -119,5 +120,38 @@ func TestRefName(t *testing.T) {
 	}
 	if n.Identifier() != "latest" {
 		t.Errorf("a bare repository names %q, want latest", n.Identifier())
+	}
+}
+
+// TestRefAsText checks that a reference in a JSON record is the text it
+// was, reads back equal, and that an empty one stays "".
+func TestRefAsText(t *testing.T) {
+	type record struct {
+		Image Ref `json:"image"`
+	}
+	for _, s := range []string{
+		"127.0.0.1:5000/x/zbackend:0123456789abcdef0123456789abcdef01234567",
+		"localhost:5000/a@sha256:" + strings.Repeat("a", 64),
+		"reg.example.com/team/web:key-abc@sha256:" + strings.Repeat("b", 64),
+		"zbackend",
+		"",
+	} {
+		b, err := json.Marshal(record{Cut(s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(struct {
+			Image string `json:"image"`
+		}{s})
+		if string(b) != string(want) {
+			t.Errorf("%q encodes as %s, want %s", s, b, want)
+		}
+		var back record
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if back.Image != Cut(s) {
+			t.Errorf("%q reads back as %#v", s, back.Image)
+		}
 	}
 }

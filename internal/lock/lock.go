@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/x-platform/x-platform/internal/atomicfile"
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
@@ -28,11 +29,11 @@ type File struct {
 // Entry pins one service.
 type Entry struct {
 	// Reference is the manifest's reference when the lock was written.
-	Reference string `yaml:"reference"`
-	Commit    string `yaml:"commit"`
-	Key       string `yaml:"key"`
-	Image     string `yaml:"image"`
-	Digest    string `yaml:"digest"`
+	Reference string    `yaml:"reference"`
+	Commit    string    `yaml:"commit"`
+	Key       string    `yaml:"key"`
+	Image     image.Ref `yaml:"image"`
+	Digest    string    `yaml:"digest"`
 }
 
 // Path is where the lock of manifest m lives.

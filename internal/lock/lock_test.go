@@ -8,14 +8,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/image"
 	"github.com/x-platform/x-platform/internal/manifest"
 )
 
 func TestWriteRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
 	want := &File{Registry: "r.example.com/x", Services: map[string]Entry{
-		"zbackend":  {Reference: "origin/master", Commit: strings.Repeat("a", 40), Key: "k1", Image: "r.example.com/x/zbackend:" + strings.Repeat("a", 40), Digest: "sha256:" + strings.Repeat("1", 64)},
-		"zfrontend": {Reference: "v1.2.3", Commit: strings.Repeat("b", 40), Key: "k2", Image: "r.example.com/x/zfrontend:" + strings.Repeat("b", 40), Digest: "sha256:" + strings.Repeat("2", 64)},
+		"zbackend":  {Reference: "origin/master", Commit: strings.Repeat("a", 40), Key: "k1", Image: image.Cut("r.example.com/x/zbackend:" + strings.Repeat("a", 40)), Digest: "sha256:" + strings.Repeat("1", 64)},
+		"zfrontend": {Reference: "v1.2.3", Commit: strings.Repeat("b", 40), Key: "k2", Image: image.Cut("r.example.com/x/zfrontend:" + strings.Repeat("b", 40)), Digest: "sha256:" + strings.Repeat("2", 64)},
 	}}
 	if err := Write(path, want); err != nil {
 		t.Fatal(err)
@@ -28,6 +29,9 @@ func TestWriteRead(t *testing.T) {
 		t.Fatalf("Read = %+v, want %+v", got, want)
 	}
 	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "\n    image: r.example.com/x/zbackend:"+strings.Repeat("a", 40)+"\n") {
+		t.Errorf("the lock file does not hold the image as its name:\n%s", data)
+	}
 	if !strings.HasPrefix(string(data), "# x-platform.lock") || strings.Index(string(data), "zbackend") > strings.Index(string(data), "zfrontend") {
 		t.Fatalf("lock file:\n%s", data)
 	}

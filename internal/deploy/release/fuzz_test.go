@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/x-platform/x-platform/internal/deploy/object"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 // FuzzDecode feeds the record decoder arbitrary Secret data: it must never
@@ -16,7 +17,7 @@ import (
 func FuzzDecode(f *testing.F) {
 	good := &Record{
 		Env: "staging", Revision: 3, Status: Deployed, Description: "deploy",
-		Services: []Service{{Name: "zbackend", Commit: "c1", Image: "r/zbackend:c1", Digest: "sha256:1"}},
+		Services: []Service{{Name: "zbackend", Commit: "c1", Image: image.Cut("r/zbackend:c1"), Digest: "sha256:1"}},
 		Objects:  []object.Ref{{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "ns", Name: "zbackend"}},
 		Manifest: []byte("kind: Deployment\n"),
 	}

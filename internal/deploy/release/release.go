@@ -61,9 +61,9 @@ type Service struct {
 	Reference string `json:"reference,omitempty"`
 	// Tag is the image's tag: the commit's SHA, or dirty-<hash> for an
 	// image built from a working folder.
-	Tag    string `json:"tag,omitempty"`
-	Image  string `json:"image"`  // tagged name, <registry>/<image>:<tag>
-	Digest string `json:"digest"` // what the manifests pin
+	Tag    string    `json:"tag,omitempty"`
+	Image  image.Ref `json:"image"`  // tagged name, <registry>/<image>:<tag>
+	Digest string    `json:"digest"` // what the manifests pin
 }
 
 // UnmarshalJSON reads records written before services had a tag, which

@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/x-platform/x-platform/internal/deploy/object"
+	"github.com/x-platform/x-platform/internal/image"
 )
 
 func TestStore(t *testing.T) {
@@ -29,7 +30,7 @@ func TestStore(t *testing.T) {
 	}
 	one := &Record{
 		Revision: 1, Status: Deployed, Description: "deploy",
-		Services: []Service{{Name: "zbackend", Commit: "c1", Image: "r/zbackend:c1", Digest: "sha256:1"}},
+		Services: []Service{{Name: "zbackend", Commit: "c1", Image: image.Cut("r/zbackend:c1"), Digest: "sha256:1"}},
 		Objects:  []object.Ref{{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "ns", Name: "zbackend"}},
 		Manifest: []byte("kind: Deployment\n"),
 	}

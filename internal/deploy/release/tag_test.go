@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x-platform/x-platform/internal/image"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
@@ -44,8 +45,8 @@ func TestReadRecordWithoutTags(t *testing.T) {
 // reads back as it was written.
 func TestServiceJSON(t *testing.T) {
 	for _, s := range []Service{
-		{Name: "zbackend", Reference: "local:/src/zbackend", Tag: "dirty-0123456789abcdef", Image: "r/zbackend:dirty-0123456789abcdef", Digest: "sha256:1"},
-		{Name: "zfrontend", Commit: sha, Reference: "main", Tag: sha, Image: "r/zfrontend:" + sha, Digest: "sha256:2"},
+		{Name: "zbackend", Reference: "local:/src/zbackend", Tag: "dirty-0123456789abcdef", Image: image.Cut("r/zbackend:dirty-0123456789abcdef"), Digest: "sha256:1"},
+		{Name: "zfrontend", Commit: sha, Reference: "main", Tag: sha, Image: image.Cut("r/zfrontend:" + sha), Digest: "sha256:2"},
 	} {
 		b, err := json.Marshal(s)
 		if err != nil {
