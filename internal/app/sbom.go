@@ -38,15 +38,7 @@ func runSBOM(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	reg, err := newRegistry(m)
-	if err != nil {
-		return err
-	}
-	v, err := newVerifier(m, reg)
-	if err != nil {
-		return err
-	}
-	versions, err := pinnedVersions(c, m, sel[:1])
+	v, versions, err := pinnedToVerify(c, m, sel[:1])
 	if err != nil {
 		return err
 	}

@@ -27,15 +27,7 @@ func verifyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			reg, err := newRegistry(m)
-			if err != nil {
-				return err
-			}
-			v, err := newVerifier(m, reg)
-			if err != nil {
-				return err
-			}
-			versions, err := pinnedVersions(c, m, sel)
+			v, versions, err := pinnedToVerify(c, m, sel)
 			if err != nil {
 				return err
 			}
@@ -59,6 +51,24 @@ func verifyCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// pinnedToVerify opens a verifier of m's signing key and finds the
+// images of services as pinnedVersions does: what verify and sbom check.
+func pinnedToVerify(c *cli.Context, m *manifest.Manifest, services []*manifest.Service) (*sign.Verifier, []deploy.Version, error) {
+	reg, err := newRegistry(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := newVerifier(m, reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	versions, err := pinnedVersions(c, m, services)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, versions, nil
 }
 
 // pinnedVersions are the images of services as x-platform.lock pins them
