@@ -1,7 +1,6 @@
 package app
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"encoding/json"
@@ -12,15 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/x-platform/x-platform/internal/report"
+	"github.com/x-platform/x-platform/internal/testenv"
 )
 
 // The test advisories: one for the go-containerregistry version the test
@@ -61,48 +56,18 @@ func writeOSV(t testing.TB, dir string, advisories map[string]string) {
 // goImage is an image holding the test's Go binary, as a build would make.
 func goImage(t testing.TB, bin string) v1.Image {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, f := range []struct{ name, body string }{
-		{"etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n"},
-		{"usr/local/bin/app", bin},
-	} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o755, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(tw, f.body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(empty.Image, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return testenv.Image(t, testenv.Layer(t,
+		testenv.File{Name: "etc/os-release", Body: "ID=debian\nVERSION_ID=\"12\"\n"},
+		testenv.File{Name: "usr/local/bin/app", Body: bin}))
 }
 
 // pushImage writes img as <registry>/<service>:<commit>.
 func (c *cluster) pushImage(service, commit string, img v1.Image) string {
 	c.t.Helper()
 	ref := c.registry + "/" + service + ":" + commit
-	tag, err := name.NewTag(ref)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if err := remote.Write(tag, img, remote.WithContext(c.t.Context())); err != nil {
-		c.t.Fatalf("pushing %s: %v", ref, err)
-	}
-	d, _ := img.Digest()
-	c.digests[ref] = d.String()
-	return d.String()
+	digest := testenv.WriteImage(c.t, ref, img)
+	c.digests[ref] = digest
+	return digest
 }
 
 // vulnerabilities rewrites the cluster's manifest with a vulnerabilities
