@@ -13,6 +13,7 @@ import (
 
 	"github.com/x-platform/x-platform/internal/report"
 	"github.com/x-platform/x-platform/internal/sign"
+	"github.com/x-platform/x-platform/internal/testenv"
 )
 
 // copyImage copies the image src, with its blobs, to the tag dst, which may
@@ -23,22 +24,11 @@ func copyImage(t testing.TB, src, dst string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	to, err := name.NewTag(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
 	img, err := remote.Image(from, remote.WithContext(t.Context()))
 	if err != nil {
 		t.Fatalf("reading %s: %v", src, err)
 	}
-	if err := remote.Write(to, img, remote.WithContext(t.Context())); err != nil {
-		t.Fatalf("writing %s: %v", dst, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
+	return testenv.WriteImage(t, dst, img)
 }
 
 // cosignTag is where cosign keeps a digest's signatures (sig) or

@@ -31,20 +31,11 @@ func pushCreated(t *testing.T, repo string, created time.Time, tags ...string) s
 	if img, err = mutate.CreatedAt(img, v1.Time{Time: created}); err != nil {
 		t.Fatal(err)
 	}
+	var digest string
 	for _, tag := range tags {
-		ref, err := name.NewTag(repo + ":" + tag)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.Write(ref, img, remote.WithContext(t.Context())); err != nil {
-			t.Fatalf("writing %s: %v", ref, err)
-		}
+		digest = testenv.WriteImage(t, repo+":"+tag, img)
 	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
+	return digest
 }
 
 func TestIntegrationRegistryInventoryAndDelete(t *testing.T) {
